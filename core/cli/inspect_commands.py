@@ -1,0 +1,152 @@
+"""``validate``, ``show`` and ``build``: look at a spec without training it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from upspec.cli.main import report_spec_error
+from upspec.cli.options import spec_overrides
+from upspec.errors import SpecError
+from upspec.graph.graph import Graph
+from upspec.graph.graph import build_graph
+from upspec.graph.shapes import fmt
+from upspec.spec.load import load_spec
+
+
+def load_graph(path: str, strategy: str | None, overrides: tuple[str, ...]) -> Graph:
+    spec = load_spec(path, strategy=strategy, overrides=list(overrides))
+    return build_graph(spec)
+
+
+@click.command()
+@click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@spec_overrides
+@click.option("--build", "also_build", is_flag=True, help="Also build the Keras model (imports TensorFlow).")
+def validate(specs: tuple[str, ...], strategy: str | None, overrides: tuple[str, ...], also_build: bool) -> None:
+    """Check specs: YAML, structure, parameters, wiring and static shapes.
+
+    Prints one line per spec. Without --build, TensorFlow is not imported.
+    """
+    failed = 0
+    for path in specs:
+        try:
+            graph = load_graph(path, strategy, overrides)
+            if also_build:
+                from upspec.build.builder import build_model
+
+                build_model(graph.spec)
+        except SpecError as error:
+            report_spec_error(error)
+            click.echo(f"{path}: invalid", err=True)
+            failed += 1
+            continue
+        for warning in graph.warnings:
+            click.echo(warning.format(), err=True)
+        ins = ", ".join(fmt(n.shape) for n in graph.inputs)
+        outs = ", ".join(fmt(graph.nodes[o].shape) for o in graph.outputs)
+        click.echo(f"{path}: ok: {graph.spec.name}: {len(graph.entries)} entries, {ins} -> {outs}")
+    if failed:
+        raise click.exceptions.Exit(2)
+
+
+def _parameter_counts(graph: Graph) -> dict[str, int]:
+    from upspec.build.builder import assemble
+    from upspec.registry.registry import get_registry
+
+    model, layer_names = assemble(graph, get_registry())
+    return {node_id: sum(model.get_layer(n).count_params() for n in names) for node_id, names in layer_names.items()}
+
+
+def _describe(node: Any) -> str:
+    if node.entry is None:
+        return "input"
+    if node.kind == "upsample":
+        factor = node.entry.params.get("factor")
+        return f"upsample: {node.type_name} x{factor}"
+    return node.type_name
+
+
+def _table(graph: Graph, counts: dict[str, int] | None) -> str:
+    rows = [("id", "type", "inputs", "output shape", "params")]
+    for node in graph.nodes.values():
+        count = "" if counts is None or node.entry is None else f"{counts.get(node.id, 0):,}"
+        rows.append((node.id, _describe(node), ", ".join(node.inputs) or "-", fmt(node.shape), count))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    if counts is not None:
+        lines.append(f"total parameters: {sum(counts.values()):,}")
+    lines.append("outputs: " + ", ".join(graph.outputs))
+    return "\n".join(lines)
+
+
+def _mermaid(graph: Graph) -> str:
+    lines = ["flowchart TD"]
+    for node in graph.nodes.values():
+        lines.append(f'    {node.id}["{node.id}<br/>{_describe(node)}<br/>{fmt(node.shape)}"]')
+    for node in graph.nodes.values():
+        lines.extend(f"    {source} --> {node.id}" for source in node.inputs)
+    return "\n".join(lines)
+
+
+def _dot(graph: Graph) -> str:
+    lines = [f'digraph "{graph.spec.name}" {{', "    rankdir=TB;", "    node [shape=box];"]
+    for node in graph.nodes.values():
+        lines.append(f'    "{node.id}" [label="{node.id}\\n{_describe(node)}\\n{fmt(node.shape)}"];')
+    for node in graph.nodes.values():
+        lines.extend(f'    "{source}" -> "{node.id}";' for source in node.inputs)
+    lines.append("}")
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("spec", type=click.Path(dir_okay=False))
+@spec_overrides
+@click.option("--format", "output_format", type=click.Choice(["table", "mermaid", "dot", "json"]), default="table",
+              show_default=True)
+@click.option("--no-params", is_flag=True, help="Skip parameter counts (they need TensorFlow).")
+def show(spec: str, strategy: str | None, overrides: tuple[str, ...], output_format: str, no_params: bool) -> None:
+    """Show the graph: each entry with its inputs, static output shape and parameter count."""
+    graph = load_graph(spec, strategy, overrides)
+    if output_format == "mermaid":
+        click.echo(_mermaid(graph))
+    elif output_format == "dot":
+        click.echo(_dot(graph))
+    else:
+        counts = None if no_params else _parameter_counts(graph)
+        if output_format == "json":
+            click.echo(json.dumps([
+                {"id": n.id, "type": _describe(n), "inputs": n.inputs, "shape": n.shape,
+                 "params": None if counts is None or n.entry is None else counts.get(n.id, 0)}
+                for n in graph.nodes.values()
+            ], indent=2))
+        else:
+            click.echo(_table(graph, counts))
+
+
+@click.command()
+@click.argument("spec", type=click.Path(dir_okay=False))
+@spec_overrides
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Save the compiled model (.keras).")
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
+def build(spec: str, strategy: str | None, overrides: tuple[str, ...], output: str | None, force: bool) -> None:
+    """Build and compile the Keras model; print its summary; optionally save it."""
+    from upspec.build.builder import build_model
+    from upspec.files import atomic_path
+
+    if output and not output.endswith(".keras"):
+        raise click.BadParameter("the file name must end in .keras", param_hint="--output")
+    model = build_model(spec, strategy=strategy, overrides=list(overrides))
+    model.summary(print_fn=lambda line, **_: click.echo(line))
+    if output:
+        with atomic_path(output, overwrite=force) as tmp:
+            model.save(tmp)
+        click.echo(f"saved {output}")
+
+
+def register(cli: click.Group) -> None:
+    for command in (validate, show, build):
+        cli.add_command(command)

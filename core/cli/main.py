@@ -1,0 +1,107 @@
+"""The ``upspec`` command line: a click group that plugins extend.
+
+Exit status: 0 success, 2 a bad spec or bad usage, 1 anything else. Spec
+errors print ``FILE:LINE:COL: error: ...`` and never a traceback (``--debug``
+adds one).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from upspec.errors import NotFoundError
+from upspec.errors import SpecError
+from upspec.version import __version__
+
+EXIT_FAILURE = 1
+EXIT_BAD_SPEC = 2
+
+
+def report_spec_error(error: SpecError) -> None:
+    for diagnostic in error.diagnostics:
+        click.echo(diagnostic.format(), err=True)
+    count = len(error.diagnostics)
+    click.echo(f"{count} error{'s' if count != 1 else ''}", err=True)
+
+
+class UpspecGroup(click.Group):
+    """Turns upspec's exceptions into messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except SpecError as error:
+            report_spec_error(error)
+            self._traceback(ctx)
+            ctx.exit(EXIT_BAD_SPEC)
+        except NotFoundError as error:
+            click.echo(f"upspec: error: {error}", err=True)
+            self._traceback(ctx)
+            ctx.exit(EXIT_BAD_SPEC)
+        except KeyboardInterrupt:
+            click.echo("upspec: interrupted", err=True)
+            ctx.exit(130)
+        except Exception as error:  # the last line of defence: a message, not a traceback
+            click.echo(f"upspec: error: {type(error).__name__}: {error}", err=True)
+            if not self._traceback(ctx):
+                click.echo("(run with --debug for the traceback)", err=True)
+            ctx.exit(EXIT_FAILURE)
+
+    @staticmethod
+    def _traceback(ctx: click.Context) -> bool:
+        if ctx.obj and ctx.obj.get("debug"):
+            traceback.print_exc()
+            return True
+        return False
+
+
+@click.group(cls=UpspecGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="upspec")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.option("--plugin", "plugins", multiple=True, metavar="MODULE_OR_FILE",
+              help="Load an unpublished plugin (a module name or a .py file); repeatable.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, plugins: tuple[str, ...]) -> None:
+    """upspec: YAML model specs with pluggable upsampling strategies, built into Keras models."""
+    from upspec.registry.registry import get_registry
+
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    for problem in get_registry().problems:
+        click.echo(f"upspec: warning: {problem.format()}", err=True)
+
+
+def _local_plugins(argv: list[str]) -> list[str]:
+    """``--plugin`` values, read before click parses, so plugin commands exist."""
+    found = []
+    for i, arg in enumerate(argv):
+        if arg == "--plugin" and i + 1 < len(argv):
+            found.append(argv[i + 1])
+        elif arg.startswith("--plugin="):
+            found.append(arg.partition("=")[2])
+    return found
+
+
+def make_cli(argv: list[str] | None = None) -> click.Group:
+    from upspec.cli import inspect_commands
+    from upspec.cli import plugin_commands
+    from upspec.registry.registry import get_registry
+    from upspec.registry.registry import use_local_plugins
+
+    use_local_plugins(_local_plugins(sys.argv[1:] if argv is None else argv))
+    for module in (inspect_commands, plugin_commands):
+        module.register(cli)
+    get_registry().call("upspec_commands", cli=cli)
+    return cli
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
+    make_cli(argv).main(args=argv, prog_name="upspec")

@@ -1,0 +1,89 @@
+"""``plugins`` and ``schema``: what the registry holds. Neither imports TensorFlow."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from upspec.registry.registry import Registry
+from upspec.registry.registry import get_registry
+
+
+def _hooks_of(registry: Registry, name: str) -> list[str]:
+    plugin = registry.pm.get_plugin(name)
+    return sorted(impl.name for impl in registry.pm.get_hookcallers(plugin) or ()) if plugin is not None else []
+
+
+def plugins_report(registry: Registry) -> list[dict[str, Any]]:
+    report = []
+    for name, info in registry.plugins.items():
+        strategies = {}
+        for sname, provided in registry.strategies.items():
+            if provided.plugin.name != name:
+                continue
+            strategies[sname] = {
+                p.name: {"type": p.type_text, **({"required": True} if p.required else {"default": p.default})}
+                for p in registry.parameters(sname).values()
+            }
+        layers = sorted(l for l, provided in registry.layers.items() if provided.plugin.name == name)
+        report.append({
+            "name": name, "distribution": info.distribution, "version": info.version, "builtin": info.builtin,
+            "module": info.module, "hooks": _hooks_of(registry, name), "strategies": strategies, "layers": layers,
+        })
+    return report
+
+
+def _parameter_text(name: str, details: dict[str, Any]) -> str:
+    if details.get("required"):
+        return f"{name}: {details['type']}"
+    return f"{name}: {details['type']} = {details['default']!r}"
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def plugins(as_json: bool) -> None:
+    """List each plugin with its distribution, version, hooks and what it provides."""
+    registry = get_registry()
+    report = plugins_report(registry)
+    problems = [{"plugin": p.plugin.name, "distribution": p.plugin.distribution, "message": p.message}
+                for p in registry.problems]
+    conflicts = {name: [i.label for i in infos] for name, infos in
+                 {**registry.strategy_conflicts, **registry.layer_conflicts}.items()}
+    if as_json:
+        click.echo(json.dumps({"plugins": report, "problems": problems, "conflicts": conflicts}, indent=2, default=repr))
+        return
+    for item in report:
+        click.echo(f"{item['name']} ({item['distribution']} {item['version']}){' [built-in]' if item['builtin'] else ''}")
+        click.echo(f"  hooks: {', '.join(item['hooks']) or '-'}")
+        for sname, params in item["strategies"].items():
+            click.echo(f"  strategy {sname}({', '.join(_parameter_text(n, d) for n, d in params.items())})")
+        if item["layers"]:
+            shown = ", ".join(item["layers"][:8]) + (f", ... ({len(item['layers'])} in all)" if len(item["layers"]) > 8 else "")
+            click.echo(f"  layers: {shown}")
+    for name, labels in conflicts.items():
+        click.echo(f"conflict: {name!r} is provided by {' and '.join(labels)}; it cannot be used until one is removed "
+                   "or disabled with UPSPEC_DISABLE_PLUGINS")
+    for problem in registry.problems:
+        click.echo(f"problem: {problem.format()}")
+
+
+@click.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+def schema(output: str | None) -> None:
+    """Print the JSON Schema of a spec, including every registered strategy's parameters."""
+    from upspec.files import write_text
+    from upspec.spec.schema import spec_schema
+
+    text = json.dumps(spec_schema(get_registry()), indent=2, default=repr)
+    if output:
+        write_text(output, text + "\n")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text)
+
+
+def register(cli: click.Group) -> None:
+    for command in (plugins, schema):
+        cli.add_command(command)

@@ -1,0 +1,82 @@
+"""The exceptions upspec raises, and the diagnostics a spec error carries."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Iterable
+from typing import Sequence
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem in a spec, pointing at the place that causes it.
+
+    ``line`` and ``column`` are 1-based; 0 means "unknown" (a spec given as a
+    dict has no positions).
+    """
+
+    source: str
+    line: int
+    column: int
+    message: str
+    hint: str = ""
+    severity: str = "error"
+
+    def format(self) -> str:
+        where = self.source
+        if self.line:
+            where += f":{self.line}:{self.column}"
+        text = f"{where}: {self.severity}: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class UpspecError(Exception):
+    """Base class of every error upspec raises on purpose."""
+
+
+class SpecError(UpspecError, ValueError):
+    """A spec (file, text, dict or override) is invalid.
+
+    Carries every problem found, so a user fixes them all in one pass.
+    """
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+    @property
+    def messages(self) -> list[str]:
+        return [d.message for d in self.diagnostics]
+
+
+class NotFoundError(UpspecError, LookupError):
+    """A name (strategy, layer type, dataset) that no loaded plugin provides."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(message + (f" ({hint})" if hint else ""))
+
+
+class PluginError(UpspecError):
+    """A plugin failed to load, raised in a hook, or returned something unusable."""
+
+    def __init__(self, plugin: str, distribution: str, message: str) -> None:
+        self.plugin = plugin
+        self.distribution = distribution
+        super().__init__(f'plugin "{plugin}" (distribution {distribution}): {message}')
+
+
+def available(choices: Iterable[str], word: str | None = None) -> str:
+    """"did you mean 'x'? available: a, b, c", shortened when there are many choices."""
+    choices = sorted(set(choices))
+    close = difflib.get_close_matches(str(word), choices, n=3, cutoff=0.6) if word is not None else []
+    mean = "did you mean " + " or ".join(repr(c) for c in close) + "?" if close else ""
+    if len(choices) > 30:
+        listing = f"{len(choices)} available (see `upspec plugins --json`)"
+    else:
+        listing = "available: " + ", ".join(choices)
+    return f"{mean} {listing}".strip()

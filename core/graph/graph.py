@@ -1,0 +1,262 @@
+"""From a :class:`Spec` to a checked graph: ids, edges, order, static shapes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+from upspec.errors import Diagnostic
+from upspec.errors import NotFoundError
+from upspec.errors import SpecError
+from upspec.errors import available
+from upspec.graph.shapes import Inferred
+from upspec.graph.shapes import Shape
+from upspec.graph.shapes import ShapeProblem
+from upspec.graph.shapes import fmt
+from upspec.graph.shapes import infer_layer
+from upspec.graph.shapes import infer_upsample
+from upspec.registry.registry import Registry
+from upspec.registry.registry import get_registry
+from upspec.spec.model import Entry
+from upspec.spec.model import Spec
+
+
+@dataclass
+class Node:
+    """An input or a ``layers:`` entry."""
+
+    id: str
+    inputs: list[str]
+    entry: Entry | None = None
+    index: int | None = None  # position in ``layers:``; None for inputs
+    shape: Shape | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return "input" if self.entry is None else self.entry.kind
+
+    @property
+    def type_name(self) -> str:
+        return "Input" if self.entry is None else self.entry.type_name
+
+    @property
+    def path(self) -> tuple:
+        return ("inputs", self.id) if self.index is None else ("layers", self.index)
+
+
+@dataclass
+class Graph:
+    spec: Spec
+    nodes: dict[str, Node]  # inputs first, then entries in topological order
+    outputs: list[str]
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def inputs(self) -> list[Node]:
+        return [n for n in self.nodes.values() if n.entry is None]
+
+    @property
+    def entries(self) -> list[Node]:
+        return [n for n in self.nodes.values() if n.entry is not None]
+
+    def consumers(self, node_id: str) -> list[str]:
+        return [n.id for n in self.nodes.values() if node_id in n.inputs]
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+class _GraphBuilder:
+    def __init__(self, spec: Spec, registry: Registry) -> None:
+        self.spec = spec
+        self.doc = spec.document
+        self.registry = registry
+        self.errors: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
+
+    def error(self, path: tuple, message: str, hint: str = "", key: bool = False) -> None:
+        self.errors.append(self._diagnostic(path, message, hint, key))
+
+    def _diagnostic(self, path: tuple, message: str, hint: str = "", key: bool = False) -> Diagnostic:
+        if self.doc is None:
+            return Diagnostic(self.spec.source, 0, 0, message, hint)
+        return self.doc.diagnostic(path, message, hint, key=key)
+
+    # -- wiring --------------------------------------------------------------
+
+    def nodes(self) -> dict[str, Node]:
+        nodes: dict[str, Node] = {name: Node(name, []) for name in self.spec.inputs}
+        explicit = {e.id for e in self.spec.layers if e.id}
+        previous: str | None = None
+        for index, entry in enumerate(self.spec.layers):
+            node_id = entry.id or self._auto_id(entry, index, explicit | set(nodes))
+            if node_id in nodes:
+                first = nodes[node_id]
+                where = "an input" if first.index is None else f"layers[{first.index}]"
+                self.error(("layers", index, "id"), f"duplicate id {node_id!r}", f"already used by {where}")
+                continue
+            if entry.inputs is not None:
+                inputs = list(entry.inputs)
+            elif previous is not None:
+                inputs = [previous]
+            elif len(self.spec.inputs) == 1:
+                inputs = list(self.spec.inputs)
+            else:
+                self.error(("layers", index), f"{self._label(entry, index)} has no 'inputs:' and the spec has several inputs",
+                           "say which: " + ", ".join(self.spec.inputs))
+                inputs = []
+            nodes[node_id] = Node(node_id, inputs, entry, index)
+            previous = node_id
+        for node in nodes.values():
+            for position, name in enumerate(node.inputs):
+                if name not in nodes:
+                    self.error(node.path + ("inputs", position) if node.entry and node.entry.inputs else node.path,
+                               f"{self._label(node.entry, node.index)} takes input {name!r}, which is not defined",
+                               available(nodes.keys() - {node.id}, name))
+                elif name == node.id:
+                    self.error(node.path + ("inputs",), f"{self._label(node.entry, node.index)} takes its own output as input")
+        return nodes
+
+    @staticmethod
+    def _auto_id(entry: Entry, index: int, taken: set[str]) -> str:
+        base = f"{_snake(entry.type_name)}_{index}"
+        candidate, n = base, 1
+        while candidate in taken:
+            candidate, n = f"{base}_{n}", n + 1
+        return candidate
+
+    @staticmethod
+    def _label(entry: Entry | None, index: int | None) -> str:
+        if entry is None:
+            return "an input"
+        return f"entry {entry.id!r}" if entry.id else f"layers[{index}] ({entry.type_name})"
+
+    def order(self, nodes: dict[str, Node]) -> list[str] | None:
+        """Kahn's topological order, inputs first; None after reporting a cycle."""
+        pending = {n.id: {i for i in n.inputs if i in nodes} for n in nodes.values()}
+        ordered = [name for name in nodes if not pending[name]]
+        done = set(ordered)
+        progress = True
+        while progress:
+            progress = False
+            for name, needs in pending.items():
+                if name not in done and needs <= done:
+                    ordered.append(name)
+                    done.add(name)
+                    progress = True
+        if len(ordered) == len(nodes):
+            return ordered
+        stuck = [name for name in nodes if name not in done]
+        cycle = self._cycle(stuck, pending)
+        first = nodes[cycle[0]]
+        self.error(first.path, "the layers form a cycle: " + " -> ".join(cycle + [cycle[0]]),
+                   "a graph must flow from the inputs to the outputs; check the 'inputs:' of these entries")
+        return None
+
+    @staticmethod
+    def _cycle(stuck: list[str], pending: dict[str, set[str]]) -> list[str]:
+        path: list[str] = []
+        current = stuck[0]
+        while current not in path:
+            path.append(current)
+            current = next(i for i in pending[current] if i in stuck)
+        return path[path.index(current):][::-1]
+
+    def outputs(self, nodes: dict[str, Node]) -> list[str]:
+        if self.spec.outputs is None:
+            return [next(reversed(nodes))] if len(nodes) > len(self.spec.inputs) else []
+        for position, name in enumerate(self.spec.outputs):
+            if name not in nodes:
+                self.error(("outputs", position), f"output {name!r} is not defined", available(nodes, name))
+        return list(self.spec.outputs)
+
+    def reachability(self, nodes: dict[str, Node], outputs: list[str]) -> None:
+        used: set[str] = set()
+        stack = [o for o in outputs if o in nodes]
+        while stack:
+            name = stack.pop()
+            if name not in used:
+                used.add(name)
+                stack.extend(i for i in nodes[name].inputs if i in nodes)
+        for node in nodes.values():
+            if node.id in used:
+                continue
+            if node.entry is None:
+                self.error(node.path, f"input {node.id!r} is not used by any output",
+                           "remove it, or feed it to an entry with 'inputs:'", key=True)
+            else:
+                self.warnings.append(Diagnostic(**{
+                    **self._diagnostic(node.path, f"{self._label(node.entry, node.index)} is not used by any output",
+                                       "remove it, or list it under 'outputs:'").__dict__,
+                    "severity": "warning",
+                }))
+
+    # -- shapes --------------------------------------------------------------
+
+    def shapes(self, nodes: dict[str, Node], order: list[str]) -> None:
+        for name in order:
+            node = nodes[name]
+            if node.entry is None:
+                node.shape = tuple(self.spec.inputs[name])
+                continue
+            parents = [nodes[i] for i in node.inputs]
+            notes = tuple(dict.fromkeys(note for p in parents for note in p.notes))
+            try:
+                inferred = self._infer(node, parents, notes)
+            except ShapeProblem as problem:
+                key = problem.key if problem.key and (problem.key in node.entry.params or problem.key in ("inputs", "upsample")) else None
+                path = node.path + ((key,) if key else ())
+                self.error(path, f"{self._label(node.entry, node.index)}: {problem.message}", problem.hint)
+                continue
+            except (TypeError, ValueError, KeyError):  # a parameter of an odd form: Keras will say more
+                inferred = Inferred(None, notes)
+            node.shape, node.notes = inferred.shape, inferred.notes
+
+    def _infer(self, node: Node, parents: list[Node], notes: tuple[str, ...]) -> Inferred:
+        entry = node.entry
+        assert entry is not None
+        label = self._label(entry, node.index)
+        if entry.kind == "upsample":
+            if len(parents) != 1:
+                raise ShapeProblem(f"an upsample entry takes one input; it got {len(parents)}", "inputs")
+            strategy = self.registry.strategy(entry.upsample)  # type: ignore[arg-type]
+            return infer_upsample(entry.upsample, strategy.ranks, entry.params, parents[0].shape, notes)  # type: ignore[arg-type]
+        params = self._with_defaults(entry)
+        return infer_layer(entry.layer, params, [p.shape for p in parents], [p.id for p in parents], notes, label)  # type: ignore[arg-type]
+
+    def _with_defaults(self, entry: Entry) -> dict[str, Any]:
+        try:
+            signature = self.registry.layer_signature(entry.layer)  # type: ignore[arg-type]
+        except NotFoundError:
+            return dict(entry.params)
+        defaults = {k: signature.default(k) for k in signature.parameters}
+        return {**defaults, **entry.params}
+
+    def build(self) -> Graph:
+        nodes = self.nodes()
+        outputs = self.outputs(nodes)
+        order = self.order(nodes) if not self.errors else None
+        if order is not None:
+            self.reachability(nodes, outputs)
+            self.shapes(nodes, order)
+        if self.errors:
+            raise SpecError(sorted(self.errors, key=lambda d: (d.line, d.column)))
+        ordered = {name: nodes[name] for name in order}  # type: ignore[union-attr]
+        return Graph(self.spec, ordered, outputs, self.warnings)
+
+
+def build_graph(spec: Spec, registry: Registry | None = None) -> Graph:
+    """Wire the spec's entries, order them and infer static shapes.
+
+    Raises :class:`SpecError` for duplicate ids, undefined references,
+    cycles, unused inputs and shape mistakes, each at the entry that causes
+    it. Unused entries are warnings (``Graph.warnings``).
+    """
+    return _GraphBuilder(spec, registry or get_registry()).build()
+
+
+__all__ = ["Graph", "Node", "build_graph", "fmt"]

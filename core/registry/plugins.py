@@ -1,0 +1,134 @@
+"""Finding and loading plugins: built-ins, entry points and local modules.
+
+Built-in plugins go through the same path as third-party ones. Nothing here
+runs at import time; :func:`load_plugins` builds a fresh plugin manager.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Iterable
+
+import pluggy
+
+from upspec import hookspecs
+from upspec.errors import available
+from upspec.version import __version__
+
+#: the built-in plugins, registered before any entry point, in this order
+BUILTIN_PLUGINS = (
+    "upspec.plugins.keras_layers",
+    "upspec.plugins.transpose",
+    "upspec.plugins.resize",
+    "upspec.plugins.pixel_shuffle",
+)
+ENTRY_POINT_GROUP = "upspec"
+DISABLE_ENV = "UPSPEC_DISABLE_PLUGINS"
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """Where a plugin came from."""
+
+    name: str
+    module: str
+    distribution: str
+    version: str
+    builtin: bool = False
+
+    @property
+    def label(self) -> str:
+        return f'plugin "{self.name}" (distribution {self.distribution} {self.version})'
+
+
+@dataclass(frozen=True)
+class PluginProblem:
+    """A plugin that could not be used, and why; the other plugins keep working."""
+
+    plugin: PluginInfo
+    message: str
+
+    def format(self) -> str:
+        return f"{self.plugin.label}: {self.message}"
+
+
+def disabled_plugins() -> set[str]:
+    raw = os.environ.get(DISABLE_ENV, "")
+    return {part.strip() for part in raw.split(",") if part.strip()}
+
+
+def _import_file(path: Path) -> ModuleType:
+    module_name = f"upspec_local_plugin_{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _candidates(local: Iterable[str]) -> Iterable[tuple[PluginInfo, object]]:
+    """(info, loader) pairs; a loader is called to import the plugin object."""
+    for module in BUILTIN_PLUGINS:
+        short = module.rsplit(".", 1)[-1]
+        yield PluginInfo(short, module, "upspec", __version__, builtin=True), lambda m=module: importlib.import_module(m)
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        dist = ep.dist.name if ep.dist else "unknown"
+        dist_version = ep.dist.version if ep.dist else "?"
+        yield PluginInfo(ep.name, ep.value, dist, dist_version), ep.load
+    for item in local:
+        path = Path(item)
+        if item.endswith(".py") or path.is_file():
+            yield PluginInfo(path.stem, str(path), "<local file>", "-"), lambda p=path: _import_file(p)
+        else:
+            yield PluginInfo(item, item, "<local module>", "-"), lambda m=item: importlib.import_module(m)
+
+
+def load_plugins(local: Iterable[str] = ()) -> tuple[pluggy.PluginManager, dict[str, PluginInfo], list[PluginProblem]]:
+    """Build a plugin manager with every plugin that loads cleanly.
+
+    A plugin that fails to import, or implements a hook name that does not
+    exist, becomes a :class:`PluginProblem` instead of an exception.
+    """
+    pm = pluggy.PluginManager("upspec")
+    pm.add_hookspecs(hookspecs)
+    infos: dict[str, PluginInfo] = {}
+    problems: list[PluginProblem] = []
+    disabled = disabled_plugins()
+    hook_names = [n for n in dir(hookspecs) if n.startswith("upspec_")]
+    for info, loader in _candidates(local):
+        if info.name in disabled or info.distribution in disabled:
+            continue
+        if info.name in infos:
+            other = infos[info.name]
+            problems.append(PluginProblem(info, f"has the same name as {other.label}; it was not loaded"))
+            continue
+        try:
+            plugin = loader()  # type: ignore[operator]
+        except Exception as exc:  # any import failure must not take the tool down
+            problems.append(PluginProblem(info, f"failed to import: {type(exc).__name__}: {exc}"))
+            continue
+        unknown = [
+            n for n in dir(plugin)
+            if n.startswith("upspec_") and n not in hook_names and callable(getattr(plugin, n))
+        ]
+        if unknown:
+            problems.append(PluginProblem(
+                info, f"implements unknown hook {unknown[0]!r} ({available(hook_names, unknown[0])})"
+            ))
+            continue
+        try:
+            pm.register(plugin, name=info.name)
+        except Exception as exc:  # pluggy.PluginValidationError, ValueError (registered twice)
+            problems.append(PluginProblem(info, f"cannot be registered: {exc}"))
+            continue
+        infos[info.name] = info
+    return pm, infos, problems

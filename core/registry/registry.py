@@ -1,0 +1,190 @@
+"""The registry: what the loaded plugins provide, and who provided it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+from typing import Iterable
+
+import pluggy
+
+from upspec.errors import NotFoundError
+from upspec.errors import PluginError
+from upspec.errors import available
+from upspec.registry.layer_signatures import LayerSignature
+from upspec.registry.layer_signatures import keras_layer_signature
+from upspec.registry.layer_signatures import resolve
+from upspec.registry.layer_signatures import signature_of
+from upspec.registry.plugins import PluginInfo
+from upspec.registry.plugins import PluginProblem
+from upspec.registry.plugins import load_plugins
+from upspec.registry.strategy import Parameter
+from upspec.registry.strategy import Strategy
+from upspec.registry.strategy import strategy_parameters
+
+TRACE_ENV = "UPSPEC_TRACE_PLUGINS"
+
+
+@dataclass(frozen=True)
+class Provided:
+    """Something a plugin provides, with the plugin that provided it."""
+
+    name: str
+    value: Any
+    plugin: PluginInfo
+
+
+@dataclass
+class Registry:
+    pm: pluggy.PluginManager
+    plugins: dict[str, PluginInfo]
+    problems: list[PluginProblem] = field(default_factory=list)
+    strategies: dict[str, Provided] = field(default_factory=dict)
+    layers: dict[str, Provided] = field(default_factory=dict)
+    #: names offered by several plugins, with every offering plugin
+    strategy_conflicts: dict[str, list[PluginInfo]] = field(default_factory=dict)
+    layer_conflicts: dict[str, list[PluginInfo]] = field(default_factory=dict)
+    _parameters: dict[str, dict[str, Parameter]] = field(default_factory=dict)
+
+    # -- hooks ---------------------------------------------------------------
+
+    def call(self, hook: str, *, strict: bool = False, **kwargs: Any) -> list[tuple[PluginInfo, Any]]:
+        """Call ``hook`` on each plugin in registration order, one at a time.
+
+        A plugin that raises becomes a :class:`PluginProblem` (or, with
+        ``strict``, a :class:`PluginError`) while the others keep working.
+        """
+        results = []
+        trace = os.environ.get(TRACE_ENV, "") not in ("", "0")
+        for impl in getattr(self.pm.hook, hook).get_hookimpls():
+            info = self.plugins[impl.plugin_name]
+            args = [kwargs[name] for name in impl.argnames]
+            if trace:
+                print(f"upspec: trace: {hook}() -> {info.label}", file=sys.stderr)
+            try:
+                result = impl.function(*args)
+            except Exception as exc:
+                message = f"hook {hook}() raised {type(exc).__name__}: {exc}"
+                if strict:
+                    raise PluginError(info.name, info.distribution, message) from exc
+                self.problems.append(PluginProblem(info, message))
+                continue
+            if trace:
+                print(f"upspec: trace: {hook}() <- {info.name}: {result!r}"[:300], file=sys.stderr)
+            results.append((info, result))
+        return results
+
+    @staticmethod
+    def _collect(offered: Iterable[tuple[str, Any, PluginInfo]]) -> tuple[dict[str, Provided], dict[str, list[PluginInfo]]]:
+        found: dict[str, Provided] = {}
+        conflicts: dict[str, list[PluginInfo]] = {}
+        for name, value, info in offered:
+            if name in conflicts:
+                conflicts[name].append(info)
+            elif name in found:
+                conflicts[name] = [found.pop(name).plugin, info]
+            else:
+                found[name] = Provided(name, value, info)
+        return found, conflicts
+
+    # -- strategies ----------------------------------------------------------
+
+    def strategy(self, name: str) -> Strategy:
+        """The strategy called ``name``; ``LookupError`` with the available names."""
+        if name in self.strategy_conflicts:
+            raise NotFoundError(self.conflict_message(name, self.strategy_conflicts))
+        if name not in self.strategies:
+            raise NotFoundError(f"unknown upsampling strategy {name!r}", self.missing_hint(self.strategies, name))
+        return self.strategies[name].value
+
+    def parameters(self, name: str) -> dict[str, Parameter]:
+        if name not in self._parameters:
+            self._parameters[name] = strategy_parameters(self.strategy(name))
+        return self._parameters[name]
+
+    # -- layers --------------------------------------------------------------
+
+    def layer_signature(self, name: str) -> LayerSignature:
+        if name in self.layer_conflicts:
+            raise NotFoundError(self.conflict_message(name, self.layer_conflicts))
+        if name not in self.layers:
+            raise NotFoundError(f"unknown layer type {name!r}", self.missing_hint(self.layers, name))
+        target = self.layers[name].value
+        if isinstance(target, str) and target.startswith("keras.layers:"):
+            return keras_layer_signature(target.partition(":")[2])
+        return signature_of(resolve(target))
+
+    def layer_class(self, name: str) -> type:
+        self.layer_signature(name)  # raises the same LookupError for unknown names
+        return resolve(self.layers[name].value)
+
+    # -- messages ------------------------------------------------------------
+
+    @staticmethod
+    def conflict_message(name: str, conflicts: dict[str, list[PluginInfo]]) -> str:
+        who = " and ".join(info.label for info in conflicts[name])
+        return f"{name!r} is provided by more than one plugin: {who}"
+
+    def missing_hint(self, table: dict[str, Provided], name: str) -> str:
+        hint = available(table, name)
+        broken = [p.format() for p in self.problems]
+        if broken:
+            hint += "; plugins that failed to load: " + "; ".join(broken)
+        return hint
+
+
+def _strategies_from(results: list[tuple[PluginInfo, Any]], registry: Registry) -> Iterable[tuple[str, Any, PluginInfo]]:
+    for info, returned in results:
+        for item in returned or ():
+            if not isinstance(item, Strategy) or not item.name:
+                registry.problems.append(PluginProblem(
+                    info, f"upspec_strategies() returned {item!r}, which is not an upspec.Strategy instance with a name"
+                ))
+                continue
+            try:
+                strategy_parameters(item)
+            except TypeError as exc:
+                registry.problems.append(PluginProblem(info, f"strategy {item.name!r}: {exc}"))
+                continue
+            yield item.name, item, info
+
+
+def _layers_from(results: list[tuple[PluginInfo, Any]], registry: Registry) -> Iterable[tuple[str, Any, PluginInfo]]:
+    for info, returned in results:
+        if not hasattr(returned, "items"):
+            registry.problems.append(PluginProblem(info, f"upspec_layers() must return a mapping, not {returned!r}"))
+            continue
+        for name, target in returned.items():
+            yield name, target, info
+
+
+def build_registry(local_plugins: Iterable[str] = ()) -> Registry:
+    pm, infos, problems = load_plugins(local_plugins)
+    registry = Registry(pm=pm, plugins=infos, problems=problems)
+    registry.strategies, registry.strategy_conflicts = registry._collect(
+        _strategies_from(registry.call("upspec_strategies"), registry)
+    )
+    registry.layers, registry.layer_conflicts = registry._collect(_layers_from(registry.call("upspec_layers"), registry))
+    return registry
+
+
+_current: Registry | None = None
+_local_plugins: tuple[str, ...] = ()
+
+
+def use_local_plugins(paths: Iterable[str]) -> None:
+    """Add unpublished plugins (module names or ``.py`` files); resets the registry."""
+    global _local_plugins, _current
+    _local_plugins = tuple(paths)
+    _current = None
+
+
+def get_registry(*, refresh: bool = False) -> Registry:
+    """The process-wide registry, built on first use."""
+    global _current
+    if _current is None or refresh:
+        _current = build_registry(_local_plugins)
+    return _current

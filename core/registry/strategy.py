@@ -1,0 +1,133 @@
+"""``upspec.Strategy``: the base class of every upsampling strategy.
+
+A strategy's schema is the keyword-only part of its ``build`` signature. The
+common parameters of the upsample contract have framework-defined types (so
+every strategy validates them the same way); any other keyword parameter is
+strategy-specific and validated from its annotation and default.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from dataclasses import dataclass
+from typing import Any
+from typing import ClassVar
+from typing import Optional
+from typing import Union
+
+from pydantic import PositiveInt
+
+COMMON_TYPES: dict[str, Any] = {
+    "factor": Union[PositiveInt, list[PositiveInt]],
+    "filters": PositiveInt,
+    "kernel_size": Union[PositiveInt, list[PositiveInt]],
+    "activation": Optional[str],
+    "use_bias": bool,
+    "kernel_initializer": Union[str, dict[str, Any]],
+}
+COMMON_PARAMETERS = tuple(COMMON_TYPES)
+REQUIRED = inspect.Parameter.empty
+
+
+class Strategy:
+    """Base class for upsampling strategies.
+
+    Subclasses set ``name`` and implement ``build``, which receives a Keras
+    tensor of shape ``(batch, *spatial, C)`` and must return one of shape
+    ``(batch, *(s * f for s, f in zip(spatial, factor)), filters)``.
+    ``factor`` arrives as a tuple with one int per spatial axis; ``name`` is
+    the spec entry's id, to name the Keras layers after.
+    """
+
+    name: ClassVar[str] = ""
+    #: spatial ranks the strategy supports (1-D, 2-D, 3-D)
+    ranks: ClassVar[tuple[int, ...]] = (1, 2, 3)
+    #: whether a different factor per axis (e.g. ``factor: [2, 3]``) is supported
+    per_axis_factors: ClassVar[bool] = True
+
+    def build(
+        self,
+        x: Any,
+        *,
+        factor: tuple[int, ...],
+        filters: int,
+        kernel_size: Any = 3,
+        activation: Optional[str] = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        name: str,
+    ) -> Any:
+        raise NotImplementedError(f"{type(self).__name__}.build")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    annotation: Any
+    default: Any = REQUIRED
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    @property
+    def type_text(self) -> str:
+        return type_text(self.annotation)
+
+
+def type_text(annotation: Any) -> str:
+    """A short, readable form of a type annotation: ``int | list[int]``."""
+    if annotation is Any:
+        return "any"
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        positive = any(getattr(m, "gt", None) == 0 for m in args[1:])
+        return ("positive " if positive else "") + type_text(args[0])
+    if origin is Union or type(annotation).__name__ == "UnionType":
+        return " | ".join("null" if a is type(None) else type_text(a) for a in args)
+    if origin is not None:
+        inner = ", ".join(type_text(a) for a in args)
+        return f"{getattr(origin, '__name__', str(origin))}[{inner}]"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def strategy_parameters(strategy: Strategy) -> dict[str, Parameter]:
+    """The parameters of ``strategy.build`` that a spec entry may set.
+
+    Raises ``TypeError`` when ``build`` breaks the contract: a positional
+    parameter besides the input tensor, or a missing common parameter.
+    """
+    build = strategy.build
+    signature = inspect.signature(build)
+    try:
+        hints = typing.get_type_hints(build)
+    except Exception:  # unresolvable forward references: fall back per parameter
+        hints = {}
+    params = list(signature.parameters.values())
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) != 1:
+        raise TypeError(
+            f"build() must take exactly one positional parameter (the input tensor); "
+            f"got {[p.name for p in positional]}"
+        )
+    takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in params)
+    keyword = {p.name: p for p in params if p.kind is p.KEYWORD_ONLY}
+    if "name" not in keyword and not takes_kwargs:
+        raise TypeError("build() must accept the keyword-only parameter 'name'")
+    missing = [n for n in COMMON_PARAMETERS if n not in keyword and not takes_kwargs]
+    if missing:
+        raise TypeError(f"build() must accept the common parameters of the upsample contract; missing: {', '.join(missing)}")
+    result: dict[str, Parameter] = {}
+    for pname, p in keyword.items():
+        if pname == "name":
+            continue
+        annotation = COMMON_TYPES.get(pname) or hints.get(pname, Any)
+        result[pname] = Parameter(pname, annotation, p.default)
+    for pname in COMMON_PARAMETERS:  # accepted through **kwargs
+        result.setdefault(pname, Parameter(pname, COMMON_TYPES[pname], REQUIRED if pname in ("factor", "filters") else None))
+    return result

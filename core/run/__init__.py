@@ -1,0 +1,1 @@
+"""The runner: data, training, evaluation, reports, export."""

@@ -1,0 +1,38 @@
+"""Saving and loading models with every plugin's custom objects available."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from upspec.files import atomic_path
+from upspec.registry.layer_signatures import resolve
+from upspec.registry.registry import Registry
+from upspec.registry.registry import get_registry
+
+
+def register_custom_objects(registry: Registry | None = None) -> None:
+    """Import every plugin layer module, so its serialisable classes are registered with Keras."""
+    registry = registry or get_registry()
+    for provided in registry.layers.values():
+        target = provided.value
+        if isinstance(target, str) and target.startswith("keras.layers:"):
+            continue
+        try:
+            resolve(target)
+        except Exception:  # a broken plugin layer must not stop loading models that do not use it
+            continue
+
+
+def load_model(path: str | os.PathLike, registry: Registry | None = None) -> Any:
+    """``keras.saving.load_model`` after registering plugin layers; safe mode stays on."""
+    import keras
+
+    register_custom_objects(registry)
+    return keras.saving.load_model(os.fspath(path))
+
+
+def save_model(model: Any, path: str | os.PathLike, *, overwrite: bool = False) -> None:
+    """Save atomically: the file appears complete or not at all."""
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        model.save(tmp)

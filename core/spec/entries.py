@@ -1,0 +1,99 @@
+"""Checking each ``layers:`` entry's parameters against the registry.
+
+A strategy's parameters come from its ``build`` signature; a layer type's
+from its class's ``__init``. Every unknown, missing or ill-typed parameter is
+one diagnostic at the key that causes it.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from pydantic import ConfigDict
+from pydantic import ValidationError
+from pydantic import create_model
+
+from upspec.errors import Diagnostic
+from upspec.errors import NotFoundError
+from upspec.errors import available
+from upspec.registry.registry import Registry
+from upspec.registry.strategy import Parameter
+from upspec.spec.diagnose import diagnostics_from
+from upspec.spec.model import Entry
+from upspec.spec.yaml_source import Document
+
+
+def entry_label(entry: Entry, index: int) -> str:
+    return f"entry {entry.id!r}" if entry.id else f"layers[{index}]"
+
+
+@functools.lru_cache(maxsize=None)
+def _parameter_model(strategy: str, parameters: tuple[Parameter, ...]) -> type:
+    fields: dict[str, Any] = {
+        p.name: (p.annotation, ... if p.required else p.default) for p in parameters
+    }
+    config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    return create_model(f"{strategy}_parameters", __config__=config, **fields)
+
+
+def validate_strategy_params(name: str, registry: Registry, params: dict[str, Any]) -> dict[str, Any]:
+    """The validated parameters (raises pydantic's ``ValidationError``)."""
+    parameters = registry.parameters(name)
+    model = _parameter_model(name, tuple(parameters.values()))
+    return model.model_validate(params).model_dump(exclude_unset=True)
+
+
+def _check_upsample(entry: Entry, index: int, doc: Document, registry: Registry) -> list[Diagnostic]:
+    path = ("layers", index)
+    label = entry_label(entry, index)
+    try:
+        parameters = registry.parameters(entry.upsample)  # type: ignore[arg-type]
+    except NotFoundError as exc:
+        return [doc.diagnostic(path + ("upsample",), f"{exc.message} in {label}", exc.hint)]
+    strategy = registry.strategy(entry.upsample)  # type: ignore[arg-type]
+    try:
+        validated = validate_strategy_params(entry.upsample, registry, entry.params)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        return diagnostics_from(
+            exc, doc, base=path, data=entry.params,
+            allowed_keys=lambda _: ["id", "inputs", *parameters],
+            describe_path=lambda p: f"{label} (upsample: {entry.upsample})" if not p else f"{label}: {p[0]}",
+            expected=lambda p: parameters[p[0]].type_text if p and p[0] in parameters else None,
+        )
+    entry.__pydantic_extra__.update(validated)  # normalised values, e.g. "3" -> 3
+    factor = validated.get("factor")
+    if isinstance(factor, list) and len(set(factor)) > 1 and not strategy.per_axis_factors:
+        return [doc.diagnostic(path + ("factor",), f"strategy {entry.upsample!r} does not support a different factor per axis (got {factor})",
+                               "use one factor for every axis")]
+    return []
+
+
+def _check_layer(entry: Entry, index: int, doc: Document, registry: Registry) -> list[Diagnostic]:
+    path = ("layers", index)
+    label = entry_label(entry, index)
+    try:
+        signature = registry.layer_signature(entry.layer)  # type: ignore[arg-type]
+    except NotFoundError as exc:
+        return [doc.diagnostic(path + ("layer",), f"{exc.message} in {label}", exc.hint)]
+    found = []
+    for key in entry.params:
+        if key == "name":
+            found.append(doc.diagnostic(path + (key,), f"{label} sets 'name'; layers are named after the entry's id",
+                                        "write 'id: NAME' instead", key=True))
+        elif key not in signature.parameters:
+            found.append(doc.diagnostic(path + (key,), f"{entry.layer} has no argument {key!r} ({label})",
+                                        available(["id", "inputs", *signature.parameters], key), key=True))
+    for required in signature.required:
+        if required not in entry.params:
+            found.append(doc.diagnostic(path + ("layer",), f"{entry.layer} needs the argument {required!r} ({label})"))
+    return found
+
+
+def check_entries(entries: list[tuple[int, Entry]], doc: Document, registry: Registry) -> list[Diagnostic]:
+    """Check each ``(index, entry)``; validated strategy parameters are written back."""
+    found: list[Diagnostic] = []
+    for index, entry in entries:
+        check = _check_upsample if entry.kind == "upsample" else _check_layer
+        found += check(entry, index, doc, registry)
+    return found

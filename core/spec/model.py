@@ -1,0 +1,124 @@
+"""The typed form of a spec: what each section may contain.
+
+Only the structure lives here. Which layer types and strategies exist, and
+which parameters they take, is the registry's business (see ``entries.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from typing import Optional
+from typing import Union
+
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
+from pydantic import PositiveInt
+from pydantic import PrivateAttr
+from pydantic import field_validator
+from pydantic import model_validator
+
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
+ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+ENTRY_KEYS = ("id", "inputs", "layer", "upsample")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class OptimizerSpec(_Section):
+    """``adam`` or ``{name: adam, learning_rate: 1e-3, ...}``."""
+
+    model_config = ConfigDict(extra="allow")
+    name: str
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class CompileSpec(_Section):
+    optimizer: OptimizerSpec = Field(default_factory=lambda: OptimizerSpec(name="adam"))
+    loss: Union[str, dict[str, str]] = "mean_squared_error"
+    metrics: list[str] = Field(default_factory=list)
+
+    @field_validator("optimizer", mode="before")
+    @classmethod
+    def _optimizer_by_name(cls, value: Any) -> Any:
+        return {"name": value} if isinstance(value, str) else value
+
+    @field_validator("metrics", mode="before")
+    @classmethod
+    def _one_metric(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class Entry(BaseModel):
+    """One item of ``layers:``; keys other than the four below are parameters."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: Optional[str] = Field(default=None, pattern=ID_PATTERN)
+    inputs: Optional[list[str]] = None
+    layer: Optional[str] = None
+    upsample: Optional[str] = None
+
+    @field_validator("inputs", mode="before")
+    @classmethod
+    def _one_input(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _exactly_one_kind(self) -> "Entry":
+        if (self.layer is None) == (self.upsample is None):
+            raise ValueError("an entry needs exactly one of 'layer:' or 'upsample:'")
+        return self
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+    @property
+    def kind(self) -> str:
+        return "upsample" if self.upsample is not None else "layer"
+
+    @property
+    def type_name(self) -> str:
+        return self.upsample if self.upsample is not None else self.layer  # type: ignore[return-value]
+
+
+Dim = Optional[PositiveInt]
+
+
+class Spec(_Section):
+    """A validated model spec.
+
+    ``document`` keeps the parsed YAML with its marks so that later stages
+    (graph, build) can point errors at the file.
+    """
+
+    name: str = Field(pattern=NAME_PATTERN)
+    description: str = ""
+    inputs: dict[str, list[Dim]] = Field(min_length=1)
+    layers: list[Entry] = Field(min_length=1)
+    outputs: Optional[list[str]] = None
+    compile: CompileSpec = Field(default_factory=CompileSpec)
+    train: dict[str, Any] = Field(default_factory=dict)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    _document: Any = PrivateAttr(default=None)
+
+    @property
+    def document(self) -> Any:
+        """The parsed source with its marks (``upspec.spec.yaml_source.Document``)."""
+        return self._document
+
+    @property
+    def source(self) -> str:
+        return self._document.source if self._document is not None else "<spec>"
+
+    @field_validator("outputs", mode="before")
+    @classmethod
+    def _one_output(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value

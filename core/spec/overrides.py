@@ -1,0 +1,98 @@
+"""``--set PATH=VALUE`` and ``--strategy NAME``: changes applied before validation.
+
+Overridden values get marks that point into the override text, so a bad
+override is reported like a bad line in the file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from typing import Iterable
+from typing import Mapping
+
+from upspec.errors import Diagnostic
+from upspec.errors import SpecError
+from upspec.errors import available
+from upspec.spec.yaml_source import Document
+from upspec.spec.yaml_source import Mark
+from upspec.spec.yaml_source import parse_yaml
+
+
+def _pairs(overrides: Mapping[str, Any] | Iterable[str]) -> Iterable[tuple[str, Any, str]]:
+    """(dotted path, value, the text to quote in errors)."""
+    if isinstance(overrides, Mapping):
+        for path, value in overrides.items():
+            yield path, value, f"--set {path}={value!r}"
+        return
+    for text in overrides:
+        path, sep, raw = text.partition("=")
+        where = f"--set {text}"
+        if not sep or not path.strip():
+            raise SpecError([Diagnostic(where, 1, 1, "an override must look like PATH=VALUE",
+                                        "for example: --set layers.up.filters=64")])
+        value = parse_yaml(raw, source=where).data if raw.strip() else None
+        yield path.strip(), value, where
+
+
+def _step(container: Any, part: str, walked: str, where: str) -> Any:
+    """The key or index that ``part`` names in ``container``."""
+    if isinstance(container, list):
+        if part.lstrip("-").isdigit() and -len(container) <= int(part) < len(container):
+            return int(part) % len(container)
+        ids = [e.get("id") for e in container if isinstance(e, dict) and e.get("id")]
+        for index, entry in enumerate(container):
+            if isinstance(entry, dict) and entry.get("id") == part:
+                return index
+        raise SpecError([Diagnostic(where, 1, 1, f"{walked} has no entry with id {part!r}",
+                                    available(ids, part) + f", or an index 0..{len(container) - 1}")])
+    if isinstance(container, dict):
+        return part
+    raise SpecError([Diagnostic(where, 1, 1, f"{walked} is a {type(container).__name__}, it has no key {part!r}")])
+
+
+def apply_overrides(doc: Document, overrides: Mapping[str, Any] | Iterable[str]) -> None:
+    """Set each dotted path (``layers.up.filters``) in ``doc.data``, in place."""
+    if not isinstance(doc.data, dict):
+        return
+    for dotted, value, where in _pairs(overrides):
+        parts = dotted.split(".")
+        container: Any = doc.data
+        path: tuple = ()
+        for depth, part in enumerate(parts):
+            key = _step(container, part, ".".join(parts[:depth]) or "the spec", where)
+            path += (key,)
+            if depth == len(parts) - 1:
+                container[key] = value
+            else:
+                if isinstance(container, dict) and not isinstance(container.get(key), (dict, list)):
+                    container[key] = {}
+                container = container[key]
+        column = len("--set ") + len(dotted) + 2
+        for known in [p for p in doc.values if p[: len(path)] == path]:
+            del doc.values[known]
+        doc.values[path] = Mark(1, column, source=where)
+        doc.keys[path] = Mark(1, len("--set ") + 1, source=where)
+
+
+def apply_strategy(doc: Document, strategy: str, accepted: Iterable[str] | None) -> list[str]:
+    """Switch every ``upsample:`` entry to ``strategy``.
+
+    Parameters the new strategy does not take (another strategy's own
+    options) are dropped, so that any spec can be switched; the returned
+    notes say what was dropped. ``accepted`` is None when the strategy is
+    unknown, which validation then reports.
+    """
+    notes = []
+    layers = doc.data.get("layers") if isinstance(doc.data, dict) else None
+    for index, entry in enumerate(layers if isinstance(layers, list) else []):
+        if not isinstance(entry, dict) or "upsample" not in entry:
+            continue
+        entry["upsample"] = strategy
+        doc.values[("layers", index, "upsample")] = Mark(1, len("--strategy ") + 1, source=f"--strategy {strategy}")
+        if accepted is None:
+            continue
+        keep = set(accepted) | {"id", "inputs", "upsample"}
+        for key in [k for k in entry if k not in keep]:
+            del entry[key]
+            notes.append(f"layers[{index}] ({entry.get('id', 'no id')}): dropped {key!r}, which {strategy!r} does not take")
+    return notes

@@ -1,0 +1,216 @@
+"""The checks behind ``upspec.testing.check_strategy``."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+from typing import Callable
+
+from upspec.errors import SpecError
+from upspec.registry.strategy import Strategy
+from upspec.registry.strategy import strategy_parameters
+
+_SIZES = {1: [(7,), (8,)], 2: [(5, 6), (8, 8)], 3: [(3, 4, 5)]}
+
+
+class ConformanceError(AssertionError):
+    def __init__(self, strategy: Strategy, check: str, message: str) -> None:
+        super().__init__(f"strategy {strategy.name!r} failed the {check!r} check: {message}")
+        self.check = check
+
+
+def _factors(strategy: Strategy, rank: int) -> list[tuple[int, ...]]:
+    factors = [(f,) * rank for f in (2, 3, 4)]
+    if strategy.per_axis_factors and rank > 1:
+        factors.append(tuple(itertools.islice(itertools.cycle((2, 3, 1)), rank)))
+    return factors
+
+
+def _model(strategy: Strategy, input_shape: tuple, factor: tuple[int, ...], filters: int, **extra: Any) -> Any:
+    import keras
+
+    x = keras.Input(shape=input_shape, name="x")
+    y = strategy.build(x, factor=factor, filters=filters, kernel_size=3, name="up", **extra)
+    return keras.Model(x, y, name=f"conformance_{strategy.name}")
+
+
+def check_shapes(strategy: Strategy) -> None:
+    """The upsample contract over ranks, factors (per-axis too), odd/even sizes and channels."""
+    import numpy as np
+
+    for rank in strategy.ranks:
+        for spatial, factor, channels in itertools.product(_SIZES[rank], _factors(strategy, rank), (1, 3)):
+            filters = 4
+            model = _model(strategy, (*spatial, channels), factor, filters)
+            expected = (2, *(s * f for s, f in zip(spatial, factor)), filters)
+            out = model(np.random.default_rng(0).random((2, *spatial, channels), dtype="float32"))
+            if tuple(out.shape) != expected:
+                raise ConformanceError(strategy, "shapes",
+                                       f"input {(2, *spatial, channels)} with factor {factor}, filters {filters}: "
+                                       f"expected output {expected}, got {tuple(out.shape)}")
+
+
+def check_config_round_trip(strategy: Strategy) -> None:
+    """Every layer the strategy builds survives ``get_config`` -> ``from_config``."""
+    rank = strategy.ranks[-1] if 2 not in strategy.ranks else 2
+    model = _model(strategy, (*_SIZES[rank][0], 2), (2,) * rank, 3)
+    for layer in model.layers[1:]:
+        config = layer.get_config()
+        again = type(layer).from_config(config).get_config()
+        if again != config:
+            diff = {k: (config.get(k), again.get(k)) for k in set(config) | set(again) if config.get(k) != again.get(k)}
+            raise ConformanceError(strategy, "config round trip", f"layer {layer.name!r} changed: {diff}")
+
+
+_RELOAD = """
+import sys
+import numpy as np
+from upspec.run.models import load_model
+model = load_model(sys.argv[1])
+x = np.load(sys.argv[2])
+np.save(sys.argv[3], np.asarray(model.predict(x, verbose=0)))
+"""
+
+
+def check_save_reload(strategy: Strategy) -> None:
+    """A saved ``.keras`` model reloads in a fresh process and predicts the same."""
+    import numpy as np
+
+    rank = 2 if 2 in strategy.ranks else strategy.ranks[0]
+    model = _model(strategy, (*_SIZES[rank][-1], 2), (2,) * rank, 3)
+    x = np.random.default_rng(1).random((2, *_SIZES[rank][-1], 2), dtype="float32")
+    before = np.asarray(model.predict(x, verbose=0))
+    with tempfile.TemporaryDirectory() as tmp:
+        path, inputs, outputs = (Path(tmp) / n for n in ("m.keras", "x.npy", "y.npy"))
+        model.save(path)
+        np.save(inputs, x)
+        done = subprocess.run([sys.executable, "-c", _RELOAD, str(path), str(inputs), str(outputs)],
+                              capture_output=True, text=True, env=_quiet_env())
+        if done.returncode:
+            raise ConformanceError(strategy, "save and reload", f"reloading in a fresh process failed:\n{done.stderr[-2000:]}")
+        after = np.load(outputs)
+    worst = float(np.max(np.abs(before - after)))
+    if before.shape != after.shape or worst > 1e-6:
+        raise ConformanceError(strategy, "save and reload",
+                               f"predictions differ after reloading: shapes {before.shape} vs {after.shape}, max |diff| {worst}")
+
+
+def _quiet_env() -> dict[str, str]:
+    return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+
+
+def check_gradients(strategy: Strategy) -> None:
+    """Gradients of the output reach the input (the strategy does not cut the graph)."""
+    import numpy as np
+    import tensorflow as tf
+
+    rank = 2 if 2 in strategy.ranks else strategy.ranks[0]
+    model = _model(strategy, (*_SIZES[rank][-1], 2), (2,) * rank, 3)
+    x = tf.constant(np.random.default_rng(2).random((1, *_SIZES[rank][-1], 2), dtype="float32"))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        loss = tf.reduce_sum(tf.square(model(x)))
+    grad = tape.gradient(loss, x)
+    norm = 0.0 if grad is None else float(tf.norm(grad))
+    if not norm > 0:
+        raise ConformanceError(strategy, "gradients", f"d(output)/d(input) is {'None' if grad is None else 'all zero'}")
+
+
+def check_training(strategy: Strategy) -> None:
+    """A few optimiser steps on a fixed batch lower the loss."""
+    import keras
+    import numpy as np
+
+    keras.utils.set_random_seed(0)
+    rank = 2 if 2 in strategy.ranks else strategy.ranks[0]
+    spatial = _SIZES[rank][-1]
+    model = _model(strategy, (*spatial, 1), (2,) * rank, 1)
+    rng = np.random.default_rng(3)
+    x = rng.random((4, *spatial, 1), dtype="float32")
+    y = np.repeat(np.repeat(x, 2, axis=1), 2, axis=2) if rank >= 2 else np.repeat(x, 2, axis=1)
+    if rank == 3:
+        y = np.repeat(y, 2, axis=3)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
+    history = model.fit(x, y, epochs=8, batch_size=4, verbose=0).history["loss"]
+    if not history[-1] < history[0]:
+        raise ConformanceError(strategy, "training", f"the loss did not go down over 8 steps: {history[0]:.6g} -> {history[-1]:.6g}")
+
+
+def check_signature(strategy: Strategy) -> None:
+    """Parameters validate from the ``build`` signature: a wrong value is a spec error at that key."""
+    from upspec.spec.entries import validate_strategy_params
+
+    try:
+        strategy_parameters(strategy)
+    except TypeError as exc:
+        raise ConformanceError(strategy, "signature", str(exc)) from None
+    registry = _registry_with(strategy)
+    try:
+        validate_strategy_params(strategy.name, registry, {"factor": 2, "filters": "many"})
+    except Exception as exc:  # pydantic.ValidationError
+        if "filters" not in str(exc):
+            raise ConformanceError(strategy, "signature", f"a bad 'filters' was reported without naming it: {exc}") from None
+    else:
+        raise ConformanceError(strategy, "signature", "filters='many' was accepted")
+
+
+def check_unsupported_rank(strategy: Strategy) -> None:
+    """A rank the strategy does not declare is a clear spec error, before Keras."""
+    from upspec.graph.graph import build_graph
+    from upspec.spec.load import load_spec
+
+    missing = [r for r in (1, 2, 3) if r not in strategy.ranks]
+    if not missing:
+        return
+    rank = missing[0]
+    registry = _registry_with(strategy)
+    spec = load_spec({"name": "rank-check", "inputs": {"x": [8] * rank + [1]},
+                      "layers": [{"id": "up", "upsample": strategy.name, "factor": 2, "filters": 2}]}, registry=registry)
+    try:
+        build_graph(spec, registry)
+    except SpecError as exc:
+        if "supports" not in str(exc):
+            raise ConformanceError(strategy, "unsupported rank", f"unclear message: {exc}") from None
+        return
+    raise ConformanceError(strategy, "unsupported rank", f"a {rank}-D input was accepted though ranks={strategy.ranks}")
+
+
+def _registry_with(strategy: Strategy) -> Any:
+    """The current registry, with ``strategy`` in it even if no plugin registers it."""
+    import copy
+
+    from upspec.registry.plugins import PluginInfo
+    from upspec.registry.registry import Provided
+    from upspec.registry.registry import get_registry
+
+    registry = copy.copy(get_registry())
+    registry.strategies = {**registry.strategies,
+                           strategy.name: Provided(strategy.name, strategy, PluginInfo("conformance", "-", "-", "-"))}
+    registry._parameters = {}
+    return registry
+
+
+CHECKS: dict[str, Callable[[Strategy], None]] = {
+    "signature": check_signature,
+    "shapes": check_shapes,
+    "config round trip": check_config_round_trip,
+    "gradients": check_gradients,
+    "training": check_training,
+    "unsupported rank": check_unsupported_rank,
+    "save and reload": check_save_reload,
+}
+
+
+def check_strategy(strategy: Strategy, checks: list[str] | None = None) -> list[str]:
+    """Run the conformance checks (all, or the named ones) on ``strategy``; return their names."""
+    if not isinstance(strategy, Strategy):
+        raise TypeError(f"check_strategy() takes an upspec.Strategy instance, not {strategy!r}")
+    names = list(CHECKS) if checks is None else checks
+    for name in names:
+        CHECKS[name](strategy)
+    return names

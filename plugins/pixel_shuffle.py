@@ -1,0 +1,65 @@
+"""Sub-pixel convolution (pixel shuffle) with ICNR initialisation.
+
+A convolution to ``filters * prod(factor)`` channels, then depth-to-space
+(Shi et al., 2016). With ICNR (Aitken et al., 2017), the default, it starts
+free of checkerboard artifacts at the cost of a resize-convolution.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+from typing import Optional
+
+from upspec import Strategy
+from upspec import hookimpl
+
+LAYERS_MODULE = "upspec.plugins.pixel_shuffle_layers"
+
+
+class PixelShuffleStrategy(Strategy):
+    """Convolution to ``filters * prod(factor)`` channels, then ``PixelShuffle``."""
+
+    name = "pixel_shuffle"
+
+    def build(
+        self,
+        x: Any,
+        *,
+        factor: tuple[int, ...],
+        filters: int,
+        kernel_size: Any = 3,
+        activation: Optional[str] = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        icnr: bool = True,
+        name: str,
+    ) -> Any:
+        import keras
+
+        from upspec.plugins.pixel_shuffle_layers import ICNR
+        from upspec.plugins.pixel_shuffle_layers import PixelShuffle
+
+        rank = len(factor)
+        layer_class = {1: keras.layers.Conv1D, 2: keras.layers.Conv2D, 3: keras.layers.Conv3D}[rank]
+        initializer = ICNR(kernel_initializer, factor) if icnr else kernel_initializer
+        x = layer_class(
+            filters * math.prod(factor),
+            kernel_size,
+            padding="same",
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=initializer,
+            name=f"{name}_conv",
+        )(x)
+        return PixelShuffle(factor, name=name)(x)
+
+
+@hookimpl
+def upspec_strategies() -> list[Strategy]:
+    return [PixelShuffleStrategy()]
+
+
+@hookimpl
+def upspec_layers() -> dict[str, str]:
+    return {"PixelShuffle": f"{LAYERS_MODULE}:PixelShuffle"}

@@ -1,0 +1,104 @@
+"""Resize-convolution: a fixed interpolation, then a convolution to ``filters``.
+
+Odena et al. (2016) recommend it over transpose convolution because every
+output position sees the same number of input values, so it cannot produce
+checkerboard artifacts at initialisation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from typing import Optional
+
+from upspec import Strategy
+from upspec import hookimpl
+
+
+def resize(x: Any, factor: tuple[int, ...], interpolation: str, name: str) -> Any:
+    """Resize the spatial axes of ``x`` by ``factor`` with Keras's UpSampling layers.
+
+    1-D inputs with a non-nearest interpolation go through a 2-D resize of a
+    ``(length, 1)`` image, since Keras's ``UpSampling1D`` only repeats.
+    """
+    import keras
+
+    rank = len(factor)
+    if interpolation == "nearest":
+        if rank == 1:
+            return keras.layers.UpSampling1D(size=factor[0], name=f"{name}_resize")(x)
+        if rank == 3:
+            return keras.layers.UpSampling3D(size=tuple(factor), name=f"{name}_resize")(x)
+    if rank == 2 or interpolation == "nearest":
+        return keras.layers.UpSampling2D(size=tuple(factor), interpolation=interpolation, name=f"{name}_resize")(x)
+    channels = x.shape[-1]
+    x = keras.layers.Reshape((-1, 1, channels), name=f"{name}_as_2d")(x)
+    x = keras.layers.UpSampling2D(size=(factor[0], 1), interpolation=interpolation, name=f"{name}_resize")(x)
+    return keras.layers.Reshape((-1, channels), name=f"{name}_as_1d")(x)
+
+
+def convolve(x: Any, *, filters: int, kernel_size: Any, activation: Any, use_bias: bool,
+             kernel_initializer: Any, name: str) -> Any:
+    """The "same"-padded convolution of matching rank that resize strategies end with."""
+    import keras
+
+    rank = len(x.shape) - 2
+    layer_class = {1: keras.layers.Conv1D, 2: keras.layers.Conv2D, 3: keras.layers.Conv3D}[rank]
+    return layer_class(
+        filters,
+        kernel_size,
+        padding="same",
+        activation=activation,
+        use_bias=use_bias,
+        kernel_initializer=kernel_initializer,
+        name=name,
+    )(x)
+
+
+class ResizeConvolution(Strategy):
+    """Resize with ``interpolation``, then a convolution named after the entry."""
+
+    interpolation = "nearest"
+
+    def build(
+        self,
+        x: Any,
+        *,
+        factor: tuple[int, ...],
+        filters: int,
+        kernel_size: Any = 3,
+        activation: Optional[str] = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        name: str,
+    ) -> Any:
+        x = resize(x, factor, self.interpolation, name)
+        return convolve(x, filters=filters, kernel_size=kernel_size, activation=activation,
+                        use_bias=use_bias, kernel_initializer=kernel_initializer, name=name)
+
+
+class Nearest(ResizeConvolution):
+    """Nearest-neighbour resize (``UpSampling*D``), then a convolution."""
+
+    name = "nearest"
+    interpolation = "nearest"
+
+
+class Bilinear(ResizeConvolution):
+    """Bilinear (linear in 1-D) resize, then a convolution."""
+
+    name = "bilinear"
+    interpolation = "bilinear"
+    ranks = (1, 2)
+
+
+class Bicubic(ResizeConvolution):
+    """Bicubic resize, then a convolution."""
+
+    name = "bicubic"
+    interpolation = "bicubic"
+    ranks = (1, 2)
+
+
+@hookimpl
+def upspec_strategies() -> list[Strategy]:
+    return [Nearest(), Bilinear(), Bicubic()]
