@@ -73,7 +73,7 @@ class PluginError(UpspecError):
 def available(choices: Iterable[str], word: str | None = None) -> str:
     """"did you mean 'x'? available: a, b, c", shortened when there are many choices."""
     choices = sorted(set(choices))
-    close = difflib.get_close_matches(str(word), choices, n=3, cutoff=0.6) if word is not None else []
+    close = difflib.get_close_matches(str(word), choices, n=3, cutoff=0.75) if word is not None else []
     mean = "did you mean " + " or ".join(repr(c) for c in close) + "?" if close else ""
     if len(choices) > 30:
         listing = f"{len(choices)} available (see `upspec plugins --json`)"

@@ -313,7 +313,8 @@ def infer_upsample(strategy: str, ranks: tuple[int, ...], params: dict, shape: S
         return Inferred(None)
     rank = len(shape) - 1
     if rank not in ranks:
-        supported = ", ".join(f"{r}-D" for r in ranks)
+        names = [f"{r}-D" for r in ranks]
+        supported = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
         raise ShapeProblem(f"strategy {strategy!r} supports {supported} inputs; it got a {rank}-D input of shape {fmt(shape)}",
                            "upsample", "pick a strategy that supports this rank, e.g. 'nearest' or 'transpose'")
     factor = per_axis(params["factor"], rank, "factor")

@@ -14,6 +14,7 @@ import pluggy
 from upspec.errors import NotFoundError
 from upspec.errors import PluginError
 from upspec.errors import available
+from upspec.registry.layer_signatures import FORBIDDEN_LAYERS
 from upspec.registry.layer_signatures import LayerSignature
 from upspec.registry.layer_signatures import keras_layer_signature
 from upspec.registry.layer_signatures import resolve
@@ -110,6 +111,9 @@ class Registry:
     def layer_signature(self, name: str) -> LayerSignature:
         if name in self.layer_conflicts:
             raise NotFoundError(self.conflict_message(name, self.layer_conflicts))
+        if name not in self.layers and name in FORBIDDEN_LAYERS:
+            raise NotFoundError(f"layer type {name!r} is not allowed in specs",
+                                "specs are data: layers that run code (Lambda) or wrap other layers are excluded")
         if name not in self.layers:
             raise NotFoundError(f"unknown layer type {name!r}", self.missing_hint(self.layers, name))
         target = self.layers[name].value

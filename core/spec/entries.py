@@ -50,7 +50,7 @@ def _check_upsample(entry: Entry, index: int, doc: Document, registry: Registry)
     try:
         parameters = registry.parameters(entry.upsample)  # type: ignore[arg-type]
     except NotFoundError as exc:
-        return [doc.diagnostic(path + ("upsample",), f"{exc.message} in {label}", exc.hint)]
+        return [doc.diagnostic(path + ("upsample",), f"{exc.message} ({label})", exc.hint)]
     strategy = registry.strategy(entry.upsample)  # type: ignore[arg-type]
     try:
         validated = validate_strategy_params(entry.upsample, registry, entry.params)  # type: ignore[arg-type]
@@ -75,7 +75,7 @@ def _check_layer(entry: Entry, index: int, doc: Document, registry: Registry) ->
     try:
         signature = registry.layer_signature(entry.layer)  # type: ignore[arg-type]
     except NotFoundError as exc:
-        return [doc.diagnostic(path + ("layer",), f"{exc.message} in {label}", exc.hint)]
+        return [doc.diagnostic(path + ("layer",), f"{exc.message} ({label})", exc.hint)]
     found = []
     for key in entry.params:
         if key == "name":

@@ -65,7 +65,9 @@ def apply_overrides(doc: Document, overrides: Mapping[str, Any] | Iterable[str])
                 container[key] = value
             else:
                 if isinstance(container, dict) and not isinstance(container.get(key), (dict, list)):
-                    container[key] = {}
+                    # a shorthand such as `optimizer: adam` expands to `{name: adam}`
+                    current = container.get(key)
+                    container[key] = {"name": current} if isinstance(current, str) else {}
                 container = container[key]
         column = len("--set ") + len(dotted) + 2
         for known in [p for p in doc.values if p[: len(path)] == path]:

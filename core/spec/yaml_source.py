@@ -160,6 +160,7 @@ def parse_yaml(text: str, source: str = "<string>") -> Document:
     finally:
         loader.dispose()
     builder = _Builder(source)
+    builder.doc.values[()] = Mark(1, 1)
     if node is not None:
         builder.doc.data = builder.build(node, ())
     if builder.errors:

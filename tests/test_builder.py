@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from conftest import SPECS
+from upspec import SpecError
+from upspec import build_model
+
+BASE = {"name": "b", "inputs": {"x": [8, 8, 1]}, "layers": [{"id": "up", "upsample": "nearest", "factor": 2, "filters": 2}]}
+
+
+def test_optimizer_arguments_and_metrics_are_applied():
+    model = build_model({**BASE, "compile": {"optimizer": {"name": "sgd", "learning_rate": 0.25, "momentum": 0.5},
+                                             "loss": "mae", "metrics": ["mse"]}})
+    assert isinstance(model.optimizer, keras.optimizers.SGD)
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.25)
+    assert float(model.optimizer.momentum) == pytest.approx(0.5)
+    assert model.loss == "mae"
+
+
+def test_unknown_optimizer_and_metric_are_spec_errors_at_their_keys():
+    text = ("name: b\ninputs: {x: [8, 8, 1]}\nlayers:\n  - {upsample: nearest, factor: 2, filters: 2}\n"
+            "compile:\n  optimizer: adamm\n  metrics: [psnrr]\n")
+    with pytest.raises(SpecError) as caught:
+        build_model(text)
+    first, second = caught.value.diagnostics
+    assert (first.line, first.column) == (6, 14) and "invalid optimizer 'adamm'" in first.message
+    assert "adam" in first.hint
+    assert (second.line, second.column) == (7, 13) and second.message == "unknown metric 'psnrr'"
+
+
+def test_keras_rejection_points_at_the_entry():
+    text = "name: b\ninputs: {x: [8, 8, 1]}\nlayers:\n  - {id: c, layer: Conv2D, filters: 2, kernel_size: 3, padding: sideways}\n"
+    with pytest.raises(SpecError) as caught:
+        build_model(text)
+    (d,) = caught.value.diagnostics
+    assert (d.line, d.column) == (4, 5)
+    assert d.message.startswith("Keras rejected entry 'c':")
+    assert "sideways" in d.message
+
+
+def test_overrides_through_the_api():
+    model = build_model(SPECS / "seed_transpose.yaml", overrides={"layers.up.filters": 8})
+    assert model.get_layer("up").filters == 8
+
+
+def test_multi_output_model():
+    model = build_model({"name": "two", "inputs": {"x": [8, 8, 1]}, "outputs": ["up", "side"], "layers": [
+        {"id": "up", "upsample": "transpose", "factor": 2, "filters": 2},
+        {"id": "side", "layer": "Conv2D", "filters": 3, "kernel_size": 1, "inputs": "x"}]})
+    outputs = model(np.zeros((1, 8, 8, 1), "float32"))
+    assert [tuple(o.shape) for o in outputs] == [(1, 16, 16, 2), (1, 8, 8, 3)]
+
+
+def test_one_and_three_dimensional_models_run():
+    for name, shape in (("signal_1d.yaml", (2, 64, 2)), ("volume_3d.yaml", (1, 16, 16, 16, 1))):
+        model = build_model(SPECS / name)
+        out = model(np.zeros(shape, "float32"))
+        assert tuple(out.shape[1:]) == model.output_shape[1:]
+
+
+def test_model_built_hook_sees_every_model(fresh_registry, write_plugin):
+    seen = write_plugin("seen_plugin", "import upspec\nSEEN = []\n@upspec.hookimpl\n"
+                        "def upspec_model_built(model, spec):\n    SEEN.append((model.name, spec.name))\n")
+    fresh_registry.use_local_plugins([str(seen)])
+    build_model(BASE)
+    import sys
+
+    assert sys.modules["upspec_local_plugin_seen_plugin"].SEEN == [("b", "b")]
+
+
+def test_model_built_hook_that_raises_fails_the_build_naming_the_plugin(fresh_registry, write_plugin):
+    from upspec import PluginError
+
+    bad = write_plugin("angry_plugin", "import upspec\n@upspec.hookimpl\ndef upspec_model_built(model):\n    raise RuntimeError('no')\n")
+    fresh_registry.use_local_plugins([str(bad)])
+    with pytest.raises(PluginError, match='plugin "angry_plugin" .*upspec_model_built\\(\\) raised RuntimeError: no'):
+        build_model(BASE)
