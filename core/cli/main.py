@@ -92,16 +92,17 @@ def _local_plugins(argv: list[str]) -> list[str]:
 def make_cli(argv: list[str] | None = None) -> click.Group:
     from upspec.cli import inspect_commands
     from upspec.cli import plugin_commands
+    from upspec.cli import run_commands
     from upspec.registry.registry import get_registry
     from upspec.registry.registry import use_local_plugins
 
     use_local_plugins(_local_plugins(sys.argv[1:] if argv is None else argv))
-    for module in (inspect_commands, plugin_commands):
+    for module in (inspect_commands, plugin_commands, run_commands):
         module.register(cli)
     get_registry().call("upspec_commands", cli=cli)
     return cli
 
 
 def main(argv: list[str] | None = None) -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter
     make_cli(argv).main(args=argv, prog_name="upspec")

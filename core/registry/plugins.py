@@ -28,6 +28,8 @@ BUILTIN_PLUGINS = (
     "upspec.plugins.transpose",
     "upspec.plugins.resize",
     "upspec.plugins.pixel_shuffle",
+    "upspec.plugins.datasets",
+    "upspec.plugins.image_metrics",
 )
 ENTRY_POINT_GROUP = "upspec"
 DISABLE_ENV = "UPSPEC_DISABLE_PLUGINS"

@@ -1,0 +1,178 @@
+"""Data for the runner: sources (through the ``upspec_datasets`` hook) and tasks.
+
+A *source* yields images, float32 in [0, 1], shaped ``(H, W, C)``, split by
+image into train / validation / test. A *task* turns those images into
+``(x, y)`` pairs whose shapes come from the model's input and output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from typing import Sequence
+
+import numpy as np
+
+from upspec.errors import NotFoundError
+from upspec.errors import UpspecError
+from upspec.errors import available
+
+SPLITS = ("train", "validation", "test")
+TASKS = ("super_resolution", "denoise", "autoencode", "segmentation")
+
+
+class DataError(UpspecError):
+    """The data cannot be loaded or cannot fit the model."""
+
+
+@dataclass
+class Images:
+    """Images of one split; ``masks`` (``(H, W)`` int class maps) for segmentation sources."""
+
+    images: list[np.ndarray]
+    masks: list[np.ndarray] | None = None
+
+
+class DataSource:
+    """Base class of data sources. Subclasses set ``name`` and implement ``load``."""
+
+    name: str = ""
+    #: whether the source provides per-pixel class masks (for ``segmentation``)
+    has_masks: bool = False
+
+    def load(self, split: str, *, size: tuple[int, int], seed: int, **options: Any) -> Images:
+        """Images of ``split``; ``size`` is the patch size the task needs (a hint for generated data)."""
+        raise NotImplementedError
+
+
+def to_channels(image: np.ndarray, channels: int) -> np.ndarray:
+    """Grey or RGB to match the model: luminance for 1 channel, repeated grey for 3."""
+    image = np.asarray(image, dtype="float32")
+    if image.ndim == 2:
+        image = image[..., None]
+    if image.shape[-1] == 4:
+        image = image[..., :3]
+    have = image.shape[-1]
+    if have == channels:
+        return image
+    if channels == 1 and have == 3:
+        return (image @ np.array([0.299, 0.587, 0.114], "float32"))[..., None]
+    if have == 1:
+        return np.repeat(image, channels, axis=-1)
+    raise DataError(f"cannot turn {have}-channel images into {channels}-channel ones")
+
+
+def sources(registry: Any) -> dict[str, DataSource]:
+    found: dict[str, DataSource] = {}
+    for _info, provided in registry.call("upspec_datasets"):
+        for source in provided or ():
+            found[source.name] = source
+    return found
+
+
+def get_source(name: str, registry: Any) -> DataSource:
+    known = sources(registry)
+    if name not in known:
+        raise NotFoundError(f"unknown data source {name!r}", available(known, name))
+    return known[name]
+
+
+# -- tasks ---------------------------------------------------------------------
+
+def _crop(image: np.ndarray, size: tuple[int, int], rng: np.random.Generator | None) -> tuple[np.ndarray, slice, slice]:
+    h, w = image.shape[:2]
+    if h < size[0] or w < size[1]:
+        import tensorflow as tf
+
+        scale = max(size[0] / h, size[1] / w)
+        new = (max(size[0], int(np.ceil(h * scale))), max(size[1], int(np.ceil(w * scale))))
+        image = tf.image.resize(image, new, method="bilinear").numpy()
+        h, w = new
+    if rng is None:  # fixed: the centre
+        top, left = (h - size[0]) // 2, (w - size[1]) // 2
+    else:
+        top, left = int(rng.integers(0, h - size[0] + 1)), int(rng.integers(0, w - size[1] + 1))
+    return image, slice(top, top + size[0]), slice(left, left + size[1])
+
+
+def patches(data: Images, size: tuple[int, int], count: int, seed: int | None,
+            channels: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """``count`` crops of ``size``: random (seeded) for training, or a fixed grid-free set (seed None: centre
+    crops of each image, then seeded random crops to reach ``count``)."""
+    rng = np.random.default_rng(seed if seed is not None else 12345)
+    out, masks = [], []
+    for i in range(count):
+        index = i % len(data.images) if seed is None else int(rng.integers(len(data.images)))
+        fixed = seed is None and i < len(data.images)
+        image, rows, cols = _crop(data.images[index], size, None if fixed else rng)
+        out.append(to_channels(image[rows, cols], channels))
+        if data.masks is not None:
+            masks.append(data.masks[index][rows, cols])
+    return np.stack(out).astype("float32"), (np.stack(masks) if data.masks is not None else None)
+
+
+def downsample(y: np.ndarray, factor: Sequence[int]) -> np.ndarray:
+    """Antialiased downsampling by an integer factor per axis: the mean of each block."""
+    n, h, w, c = y.shape
+    fh, fw = factor
+    return y.reshape(n, h // fh, fh, w // fw, fw, c).mean(axis=(2, 4)).astype("float32")
+
+
+def upsample_bicubic(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The classical baseline for super-resolution."""
+    import tensorflow as tf
+
+    return np.clip(tf.image.resize(x, size, method="bicubic").numpy(), 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class TaskShapes:
+    task: str
+    x: tuple[int, ...]  # without batch
+    y: tuple[int, ...]
+
+    @property
+    def factor(self) -> tuple[int, int]:
+        return (self.y[0] // self.x[0], self.y[1] // self.x[1])
+
+
+def task_shapes(task: str, x_shape: tuple, y_shape: tuple, num_classes: int | None = None) -> TaskShapes:
+    """Check that ``task`` can feed a model with these input / output shapes."""
+    if task not in TASKS:
+        raise NotFoundError(f"unknown task {task!r}", available(TASKS, task))
+    if len(x_shape) != 3 or len(y_shape) != 3 or None in x_shape or None in y_shape:
+        raise DataError(f"the runner's tasks need 2-D images of known size; the model maps {x_shape} -> {y_shape}")
+    if task == "segmentation":
+        if y_shape[:2] != x_shape[:2]:
+            raise DataError(f"segmentation needs an output of the input's size; the model maps {x_shape} -> {y_shape}")
+        return TaskShapes(task, tuple(x_shape), tuple(y_shape))
+    if y_shape[-1] != x_shape[-1]:
+        raise DataError(
+            f"task {task!r} compares the output with images of the input's {x_shape[-1]} channel(s), but the model "
+            f"outputs {y_shape[-1]} channels (input {tuple(x_shape)}, output {tuple(y_shape)})",
+        )
+    if task == "super_resolution":
+        if any(o % i for o, i in zip(y_shape[:2], x_shape[:2])) or y_shape[:2] == x_shape[:2]:
+            raise DataError(f"super_resolution needs an output larger than the input by an integer factor; "
+                            f"the model maps {tuple(x_shape)} -> {tuple(y_shape)}")
+    elif y_shape[:2] != x_shape[:2]:
+        raise DataError(f"task {task!r} needs an output of the input's size; the model maps {tuple(x_shape)} -> {tuple(y_shape)}")
+    return TaskShapes(task, tuple(x_shape), tuple(y_shape))
+
+
+def make_pairs(shapes: TaskShapes, data: Images, count: int, seed: int | None,
+               noise: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    size = shapes.y[:2]
+    y_images, masks = patches(data, size, count, seed, shapes.x[-1])
+    if shapes.task == "super_resolution":
+        return downsample(y_images, shapes.factor), y_images
+    if shapes.task == "denoise":
+        rng = np.random.default_rng((seed or 0) + 1)
+        return np.clip(y_images + rng.normal(0, noise, y_images.shape), 0, 1).astype("float32"), y_images
+    if shapes.task == "autoencode":
+        return y_images, y_images
+    if masks is None:
+        raise DataError("task 'segmentation' needs a source with masks, such as 'shapes'")
+    classes = shapes.y[-1]
+    target = (masks > 0).astype("float32")[..., None] if classes == 1 else np.eye(classes, dtype="float32")[np.clip(masks, 0, classes - 1)]
+    return y_images, target

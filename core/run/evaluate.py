@@ -1,0 +1,50 @@
+"""Test-set numbers: per-image PSNR / SSIM averaged, the bicubic baseline, mean IoU."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from upspec.run.data import TaskShapes
+from upspec.run.data import upsample_bicubic
+
+
+def image_scores(target: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
+    """Mean over images of per-image PSNR and SSIM (``tf.image``), values in [0, 1]."""
+    import tensorflow as tf
+
+    prediction = np.clip(prediction, 0.0, 1.0).astype("float32")
+    target = target.astype("float32")
+    size = min(11, target.shape[1], target.shape[2])
+    return {
+        "psnr": float(np.mean(tf.image.psnr(target, prediction, max_val=1.0).numpy())),
+        "ssim": float(np.mean(tf.image.ssim(target, prediction, max_val=1.0, filter_size=size).numpy())),
+    }
+
+
+def mean_iou(target: np.ndarray, prediction: np.ndarray) -> float:
+    """Mean over classes present of intersection over union (threshold 0.5 for one channel)."""
+    if target.shape[-1] == 1:
+        truth, guess = target[..., 0] > 0.5, prediction[..., 0] > 0.5
+        ious = [np.sum(truth & guess) / max(1, np.sum(truth | guess))]
+    else:
+        truth, guess = target.argmax(-1), prediction.argmax(-1)
+        ious = [np.sum((truth == c) & (guess == c)) / np.sum((truth == c) | (guess == c))
+                for c in range(target.shape[-1]) if np.any((truth == c) | (guess == c))]
+    return float(np.mean(ious))
+
+
+def evaluate(model: Any, shapes: TaskShapes, test: tuple[np.ndarray, np.ndarray]) -> dict[str, Any]:
+    x, y = test
+    prediction = np.asarray(model.predict(x, verbose=0))
+    result: dict[str, Any] = {"task": shapes.task, "test_images": int(len(x))}
+    if shapes.task == "segmentation":
+        result["model"] = {"mean_iou": mean_iou(y, prediction)}
+        return result
+    result["model"] = image_scores(y, prediction)
+    if shapes.task == "super_resolution":
+        result["bicubic"] = image_scores(y, upsample_bicubic(x, shapes.y[:2]))
+    elif shapes.task == "denoise":
+        result["noisy_input"] = image_scores(y, x)
+    return result

@@ -1,0 +1,100 @@
+"""Pictures and the report of a run: learning curves, a sample grid, report.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from upspec.files import atomic_path
+from upspec.files import write_text
+from upspec.run.data import TaskShapes
+from upspec.run.data import upsample_bicubic
+
+
+def _figure() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def learning_curves(rows: list[dict[str, Any]], path: Path) -> Path:
+    plt = _figure()
+    keys = [k for k in (rows[0] if rows else {}) if k not in ("epoch", "learning_rate") and not k.startswith("val_")]
+    fig, axes = plt.subplots(1, max(1, len(keys)), figsize=(4 * max(1, len(keys)), 3), squeeze=False)
+    epochs = [int(float(r["epoch"])) for r in rows]
+    for ax, key in zip(axes[0], keys):
+        ax.plot(epochs, [float(r[key]) for r in rows], "o-", label="train")
+        if rows and f"val_{key}" in rows[0]:
+            ax.plot(epochs, [float(r[f"val_{key}"]) for r in rows], "o-", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_title(key)
+        ax.legend()
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=80)
+    plt.close(fig)
+    return path
+
+
+def sample_grid(model: Any, shapes: TaskShapes, test: tuple[np.ndarray, np.ndarray], path: Path, count: int = 4) -> Path:
+    """Rows of test samples: input (nearest-upscaled) / bicubic / model / target."""
+    plt = _figure()
+    x, y = test[0][:count], test[1][:count]
+    prediction = np.clip(np.asarray(model.predict(x, verbose=0)), 0, 1)
+    columns = [("input", np.repeat(np.repeat(x, shapes.factor[0], 1), shapes.factor[1], 2) if shapes.task == "super_resolution" else x)]
+    if shapes.task == "super_resolution":
+        columns.append(("bicubic", upsample_bicubic(x, shapes.y[:2])))
+    columns += [("model", prediction), ("target", y)]
+    fig, axes = plt.subplots(len(x), len(columns), figsize=(2.2 * len(columns), 2.2 * len(x)), squeeze=False)
+    for row in range(len(x)):
+        for col, (title, images) in enumerate(columns):
+            image = images[row]
+            image = image[..., 0] if image.shape[-1] == 1 else image[..., :3]
+            axes[row][col].imshow(np.clip(image, 0, 1), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+            axes[row][col].set_xticks([])
+            axes[row][col].set_yticks([])
+            if row == 0:
+                axes[row][col].set_title(title)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=80)
+    plt.close(fig)
+    return path
+
+
+def _table(metrics: dict[str, Any]) -> str:
+    rows = [(name, scores) for name, scores in metrics.items() if isinstance(scores, dict)]
+    keys = list(dict.fromkeys(k for _, scores in rows for k in scores))
+    lines = ["| | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
+    for name, scores in rows:
+        lines.append(f"| {name} | " + " | ".join(f"{scores[k]:.4f}" if k in scores else "" for k in keys) + " |")
+    return "\n".join(lines)
+
+
+def write_report(run_dir: Path, spec_name: str, metrics: dict[str, Any], settings: dict[str, Any]) -> Path:
+    text = f"""# Run of `{spec_name}`
+
+Task: {metrics['task']} on {settings['source']} ({metrics['test_images']} test patches).
+Training: {settings['epochs']} epochs x {settings['steps_per_epoch']} steps, batch {settings['batch_size']}, seed {settings['seed']}.
+
+## Test set
+
+{_table(metrics)}
+
+PSNR (dB) and SSIM are computed per image and averaged.
+
+## Files
+
+- [resolved spec](spec.yaml), [model](model.keras), [history](history.csv), [metrics](metrics.json)
+- TensorBoard logs: `tensorboard --logdir {run_dir / 'tensorboard'}`
+
+![learning curves](learning_curves.png)
+
+![test samples](samples.png)
+"""
+    return write_text(run_dir / "report.md", text)

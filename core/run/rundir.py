@@ -1,0 +1,50 @@
+"""Run folders: one per run, never reused, every file written atomically."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from upspec.errors import UpspecError
+from upspec.files import write_text
+from upspec.spec.model import Spec
+
+
+def new_run_dir(spec: Spec, root: str | Path = "runs", out: str | Path | None = None) -> Path:
+    """``runs/<spec name>/<timestamp>/`` (suffixed if taken), or ``out`` if it is new or empty."""
+    if out is not None:
+        path = Path(out)
+        if path.exists() and any(path.iterdir()):
+            raise UpspecError(f"{path} already holds files; refusing to mix runs (pick a new --out)")
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path(root) / spec.name
+    base.mkdir(parents=True, exist_ok=True)
+    for n in range(1000):
+        path = base / (stamp if n == 0 else f"{stamp}-{n}")
+        try:
+            path.mkdir()  # atomic: two runs started in the same second get different folders
+            return path
+        except FileExistsError:
+            continue
+    raise UpspecError(f"cannot find a free run folder under {base}")
+
+
+def resolved_spec_data(spec: Spec) -> dict[str, Any]:
+    data = spec.document.data if spec.document is not None else spec.model_dump(exclude_none=True)
+    return data
+
+
+def write_spec(run_dir: Path, spec: Spec) -> Path:
+    text = f"# resolved spec of this run (after --strategy / --set); source: {spec.source}\n"
+    text += yaml.safe_dump(resolved_spec_data(spec), sort_keys=False)
+    return write_text(run_dir / "spec.yaml", text)
+
+
+def write_json(path: Path, data: Any) -> Path:
+    return write_text(path, json.dumps(data, indent=2, default=float) + "\n")

@@ -1,0 +1,87 @@
+"""The main job: build, train, evaluate and report, in a run folder of its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from typing import Callable
+
+from upspec.build.builder import build_model
+from upspec.registry.registry import get_registry
+from upspec.run.evaluate import evaluate
+from upspec.run.models import load_model
+from upspec.run.models import save_model
+from upspec.run.report import learning_curves
+from upspec.run.report import sample_grid
+from upspec.run.report import write_report
+from upspec.run.rundir import new_run_dir
+from upspec.run.rundir import write_json
+from upspec.run.rundir import write_spec
+from upspec.run.settings import data_settings
+from upspec.run.settings import train_settings
+from upspec.run.train import CHECKPOINT
+from upspec.run.train import fit
+from upspec.run.train import prepare_data
+from upspec.run.train import resume_state
+from upspec.spec.load import load_spec
+from upspec.spec.model import Spec
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    metrics: dict[str, Any]
+
+
+def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, settings: dict[str, Any]) -> RunResult:
+    save_model(model, run_dir / "model.keras")
+    metrics = evaluate(model, dataset.shapes, dataset.test)
+    write_json(run_dir / "metrics.json", metrics)
+    if rows:
+        learning_curves(rows, run_dir / "learning_curves.png")
+    sample_grid(model, dataset.shapes, dataset.test, run_dir / "samples.png")
+    write_report(run_dir, spec.name, metrics, settings)
+    return RunResult(run_dir, metrics)
+
+
+def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out: str | None = None,
+        root: str = "runs", train_overrides: dict[str, Any] | None = None, verbose: int = 1,
+        announce: Callable[[str], None] = lambda line: None) -> RunResult:
+    """Train, evaluate and report ``source`` (anything ``load_spec`` takes) in a new run folder."""
+    registry = get_registry()
+    spec = load_spec(source, strategy=strategy, overrides=overrides, registry=registry)
+    train = train_settings(spec, **(train_overrides or {}))
+    data = data_settings(spec)
+    model = build_model(spec, registry=registry)
+    dataset = prepare_data(spec, model, data, train, registry)
+    run_dir = new_run_dir(spec, root=root, out=out)
+    announce(f"run folder: {run_dir}")
+    spec.train.update(train.model_dump(exclude_none=True))
+    write_spec(run_dir, spec)
+    rows = fit(model, dataset, run_dir, train, spec, registry, verbose=verbose)
+    return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), "source": data.source})
+
+
+def resume(run_dir: str | Path, *, verbose: int = 1) -> RunResult:
+    """Continue an interrupted run from its last checkpoint (optimizer state and epoch count included)."""
+    from upspec.errors import UpspecError
+
+    run_dir = Path(run_dir)
+    if not (run_dir / "spec.yaml").exists():
+        raise UpspecError(f"{run_dir} is not a run folder (no spec.yaml)")
+    registry = get_registry()
+    spec = load_spec(run_dir / "spec.yaml", registry=registry)
+    train = train_settings(spec)
+    data = data_settings(spec)
+    done = resume_state(run_dir)
+    model = load_model(run_dir / CHECKPOINT) if done else build_model(spec, registry=registry)
+    dataset = prepare_data(spec, model, data, train, registry)
+    rows = fit(model, dataset, run_dir, train, spec, registry, initial_epoch=done, verbose=verbose) if done < train.epochs else []
+    if not rows:
+        from upspec.run.train import _history_rows
+
+        rows = _history_rows(run_dir / "history.csv")
+    if (run_dir / "model.keras").exists():
+        raise UpspecError(f"{run_dir} is already finished (model.keras exists)")
+    return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), "source": data.source})

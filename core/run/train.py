@@ -1,0 +1,180 @@
+"""Training with a checkpoint every epoch, resumable after any interruption."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from upspec.errors import UpspecError
+from upspec.files import write_text
+from upspec.registry.registry import Registry
+from upspec.run.data import DataError
+from upspec.run.data import TaskShapes
+from upspec.run.data import get_source
+from upspec.run.data import make_pairs
+from upspec.run.data import task_shapes
+from upspec.run.models import save_model
+from upspec.run.settings import DataSettings
+from upspec.run.settings import TrainSettings
+from upspec.spec.model import Spec
+
+CHECKPOINT = Path("checkpoints") / "last.keras"
+STATE = Path("checkpoints") / "state.json"
+
+
+class TrainingDiverged(UpspecError):
+    pass
+
+
+@dataclass
+class Dataset:
+    shapes: TaskShapes
+    train: tuple[np.ndarray, np.ndarray]
+    validation: tuple[np.ndarray, np.ndarray]
+    test: tuple[np.ndarray, np.ndarray]
+
+
+def _data_error(spec: Spec, message: str) -> Exception:
+    from upspec.errors import SpecError
+
+    doc = spec.document
+    path = ("data",) if "data" in (doc.data if doc is not None else {}) else ("layers",)
+    if doc is None:
+        from upspec.errors import Diagnostic
+
+        return SpecError([Diagnostic(spec.source, 0, 0, message)])
+    return SpecError([doc.diagnostic(path, message, "see docs/runner.md for data sources and tasks")])
+
+
+def prepare_data(spec: Spec, model: Any, data: DataSettings, train: TrainSettings, registry: Registry) -> Dataset:
+    """Load the source, check it fits the model, and cut (x, y) pairs for each split."""
+    x_shape, y_shape = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
+    try:
+        shapes = task_shapes(data.task, x_shape, y_shape)
+        source = get_source(data.source, registry)
+        if data.task == "segmentation" and not source.has_masks:
+            raise DataError(f"task 'segmentation' needs a source with masks (such as 'shapes'); {data.source!r} has none")
+        size = shapes.y[:2]
+        pool = train.steps_per_epoch * train.batch_size
+        split_data = {s: source.load(s, size=size, seed=train.seed, **data.options) for s in ("train", "validation", "test")}
+    except DataError as exc:
+        raise _data_error(spec, f"the data cannot feed this model: {exc}") from None
+    except Exception as exc:
+        from upspec.errors import NotFoundError
+
+        if isinstance(exc, NotFoundError):
+            raise _data_error(spec, f"{exc.message} ({exc.hint})") from None
+        raise
+    return Dataset(
+        shapes,
+        make_pairs(shapes, split_data["train"], pool, train.seed, data.noise),
+        make_pairs(shapes, split_data["validation"], data.validation_patches, None, data.noise),
+        make_pairs(shapes, split_data["test"], data.test_patches, None, data.noise),
+    )
+
+
+def _history_rows(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    return list(csv.DictReader(path.read_text().splitlines()))
+
+
+def _write_history(path: Path, rows: list[dict[str, Any]]) -> None:
+    keys = list(dict.fromkeys(k for row in rows for k in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=keys)
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text(path, buffer.getvalue())
+
+
+def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry: Registry) -> list[Any]:
+    import keras
+
+    class EpochCheckpoint(keras.callbacks.Callback):
+        """Saves the model (with optimizer state) and the history after every epoch with a finite loss."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.rows = _history_rows(run_dir / "history.csv")
+            self.diverged_at: int | None = None
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            loss = (logs or {}).get("loss")
+            if loss is not None and not math.isfinite(float(loss)):
+                self.diverged_at = batch
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            logs = logs or {}
+            if self.diverged_at is not None or not all(math.isfinite(float(v)) for v in logs.values()):
+                return
+            save_model(self.model, run_dir / CHECKPOINT, overwrite=True)
+            lr = self.model.optimizer.learning_rate
+            self.rows.append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}, "learning_rate": float(lr)})
+            _write_history(run_dir / "history.csv", self.rows)
+            write_text(run_dir / STATE, json.dumps({"epoch": epoch + 1}) + "\n")
+
+    callbacks: list[Any] = [EpochCheckpoint(),
+                            keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), write_graph=False,
+                                                        update_freq="epoch", profile_batch=0)]
+    if settings.early_stopping:
+        callbacks.append(keras.callbacks.EarlyStopping(monitor=settings.early_stopping.monitor,
+                                                       patience=settings.early_stopping.patience))
+    if settings.schedule == "plateau":
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=1, min_lr=1e-6))
+    elif settings.schedule == "cosine":
+        callbacks.append(_cosine(settings))
+    for _info, extra in registry.call("upspec_callbacks", strict=True, spec=spec, run_dir=str(run_dir)):
+        callbacks.extend(extra or ())
+    return callbacks
+
+
+def _cosine(settings: TrainSettings) -> Any:
+    import keras
+
+    class Cosine(keras.callbacks.Callback):
+        def on_train_begin(self, logs: dict | None = None) -> None:
+            self.base = float(self.model.optimizer.learning_rate)
+
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            self.model.optimizer.learning_rate = self.base * 0.5 * (1 + math.cos(math.pi * epoch / settings.epochs))
+
+    return Cosine()
+
+
+def fit(model: Any, dataset: Dataset, run_dir: Path, settings: TrainSettings, spec: Spec, registry: Registry,
+        initial_epoch: int = 0, verbose: int = 1) -> list[dict[str, str]]:
+    """Train from ``initial_epoch`` to ``settings.epochs``; raises ``TrainingDiverged`` on a NaN loss."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(settings.seed + initial_epoch)
+    if settings.learning_rate is not None and initial_epoch == 0:
+        model.optimizer.learning_rate = settings.learning_rate
+    x, y = dataset.train
+    train = (tf.data.Dataset.from_tensor_slices((x, y))
+             .shuffle(len(x), seed=settings.seed, reshuffle_each_iteration=True)
+             .batch(settings.batch_size, drop_remainder=True).repeat().prefetch(tf.data.AUTOTUNE))
+    callbacks = make_callbacks(run_dir, settings, spec, registry)
+    model.fit(train, epochs=settings.epochs, initial_epoch=initial_epoch, steps_per_epoch=settings.steps_per_epoch,
+              validation_data=dataset.validation, callbacks=callbacks, verbose=verbose)
+    checkpoint = callbacks[0]
+    if checkpoint.diverged_at is not None:
+        kept = f"; the last good checkpoint is {run_dir / CHECKPOINT}" if (run_dir / CHECKPOINT).exists() else ""
+        raise TrainingDiverged(f"the loss became NaN or infinite at step {checkpoint.diverged_at} of an epoch{kept}; "
+                               "lower the learning rate (--set train.learning_rate=...)")
+    return checkpoint.rows
+
+
+def resume_state(run_dir: Path) -> int:
+    """The number of epochs finished in ``run_dir`` (0 if none)."""
+    state = run_dir / STATE
+    return json.loads(state.read_text())["epoch"] if state.exists() else 0

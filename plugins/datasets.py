@@ -1,0 +1,155 @@
+"""Built-in data sources: real photos, generated shapes and digits, user arrays and folders.
+
+Nothing here downloads: the photos ship inside scikit-image's and
+scikit-learn's wheels, the rest is generated or the user's own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from upspec import hookimpl
+from upspec.run.data import DataError
+from upspec.run.data import DataSource
+from upspec.run.data import Images
+
+# split by image, so that no photo feeds two splits
+PHOTO_SPLITS = {
+    "train": ("astronaut", "brick", "cell", "clock", "coffee", "grass", "gravel", "hubble_deep_field",
+              "immunohistochemistry", "page", "retina", "text", "sklearn:china.jpg"),
+    "validation": ("moon", "rocket"),
+    "test": ("camera", "chelsea", "coins", "sklearn:flower.jpg"),
+}
+
+
+def _photo(name: str) -> np.ndarray:
+    if name.startswith("sklearn:"):
+        from sklearn.datasets import load_sample_image
+
+        image = load_sample_image(name.partition(":")[2])
+    else:
+        import skimage.data
+
+        image = getattr(skimage.data, name)()
+    return np.asarray(image, dtype="float32") / 255.0
+
+
+class Photos(DataSource):
+    """Real photographs from scikit-image's and scikit-learn's wheels, split by image."""
+
+    name = "photos"
+
+    def load(self, split: str, *, size: tuple[int, int], seed: int, **options: Any) -> Images:
+        return Images([_photo(n) for n in PHOTO_SPLITS[split]])
+
+
+class Shapes(DataSource):
+    """Generated discs, rectangles, triangles and lines on textured noise, with class masks.
+
+    Classes: 0 background, 1 disc, 2 rectangle, 3 triangle, 4 line.
+    """
+
+    name = "shapes"
+    has_masks = True
+    SPLIT_OFFSET = {"train": 0, "validation": 1_000_003, "test": 2_000_003}
+
+    def load(self, split: str, *, size: tuple[int, int], seed: int, count: int = 64, **options: Any) -> Images:
+        rng = np.random.default_rng(seed + self.SPLIT_OFFSET[split])
+        h, w = size
+        images, masks = [], []
+        rows, cols = np.mgrid[0:h, 0:w]
+        for _ in range(count):
+            image = rng.uniform(0.0, 0.3) + 0.1 * rng.random((h, w)) + 0.05 * np.sin(cols / rng.uniform(2, 8))
+            mask = np.zeros((h, w), "int32")
+            image = np.repeat(image[..., None], 3, axis=-1)
+            for _ in range(rng.integers(1, 5)):
+                kind = int(rng.integers(1, 5))
+                cy, cx = rng.uniform(0, h), rng.uniform(0, w)
+                r = rng.uniform(0.1, 0.3) * min(h, w)
+                if kind == 1:
+                    inside = (rows - cy) ** 2 + (cols - cx) ** 2 < r ** 2
+                elif kind == 2:
+                    inside = (abs(rows - cy) < r) & (abs(cols - cx) < r * rng.uniform(0.5, 1.5))
+                elif kind == 3:
+                    inside = (rows > cy - r) & (rows < cy + r) & (abs(cols - cx) < (rows - cy + r) / 2)
+                else:
+                    angle = rng.uniform(0, np.pi)
+                    inside = abs((rows - cy) * np.cos(angle) - (cols - cx) * np.sin(angle)) < max(1.0, r / 8)
+                mask[inside] = kind
+                image[inside] = rng.uniform(0.4, 1.0, 3)
+            images.append(np.clip(image + rng.normal(0, 0.02, image.shape), 0, 1).astype("float32"))
+            masks.append(mask)
+        return Images(images, masks)
+
+
+class Digits(DataSource):
+    """MNIST-like 28x28 digits: scikit-learn's 8x8 digits, resized, with random affine jitter."""
+
+    name = "digits"
+
+    def load(self, split: str, *, size: tuple[int, int], seed: int, **options: Any) -> Images:
+        import tensorflow as tf
+        from sklearn.datasets import load_digits
+
+        digits = load_digits().images.astype("float32") / 16.0
+        order = np.random.default_rng(0).permutation(len(digits))
+        part = {"train": order[:1400], "validation": order[1400:1600], "test": order[1600:]}[split]
+        big = tf.image.resize(digits[part][..., None], (20, 20), method="bicubic").numpy().clip(0, 1)
+        rng = np.random.default_rng(seed + {"train": 0, "validation": 1, "test": 2}[split])
+        canvas = np.zeros((len(part), 28, 28, 1), "float32")
+        for i, digit in enumerate(big):
+            dy, dx = rng.integers(2, 7, size=2)
+            canvas[i, dy:dy + 20, dx:dx + 20] = digit
+        return Images(list(canvas))
+
+
+class Arrays(DataSource):
+    """A user's ``.npz`` with an array ``x`` (images, N x H x W [x C], floats in [0, 1] or uint8)."""
+
+    name = "npz"
+
+    def load(self, split: str, *, size: tuple[int, int], seed: int, path: str = "", **options: Any) -> Images:
+        if not path:
+            raise DataError("data source 'npz' needs 'path:' (an .npz file with an array 'x')")
+        try:
+            arrays = np.load(path)
+        except OSError as exc:
+            raise DataError(f"cannot read {path}: {exc}") from None
+        if "x" not in arrays:
+            raise DataError(f"{path} has no array 'x' (it has: {', '.join(arrays.files)})")
+        x = arrays["x"]
+        x = x.astype("float32") / 255.0 if x.dtype == np.uint8 else x.astype("float32")
+        return Images(list(_split(x, split)))
+
+
+class Folder(DataSource):
+    """A user's folder of image files (PNG, JPEG, ...), split by file."""
+
+    name = "images"
+
+    def load(self, split: str, *, size: tuple[int, int], seed: int, path: str = "", **options: Any) -> Images:
+        from PIL import Image
+
+        files = sorted(p for p in Path(path).glob("*") if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"})
+        if len(files) < 3:
+            raise DataError(f"data source 'images' needs a folder with at least 3 image files; {path or '(no path)'} has {len(files)}")
+        chosen = _split(files, split)
+        return Images([np.asarray(Image.open(f).convert("RGB"), "float32") / 255.0 for f in chosen])
+
+
+def _split(items: Any, split: str) -> Any:
+    """Deterministic 80 / 10 / 10 split by item, each split non-empty."""
+    n = len(items)
+    test = max(1, n // 10)
+    validation = max(1, n // 10)
+    bounds = {"train": (0, n - test - validation), "validation": (n - test - validation, n - test), "test": (n - test, n)}
+    start, stop = bounds[split]
+    return items[start:stop]
+
+
+@hookimpl
+def upspec_datasets() -> list[DataSource]:
+    return [Photos(), Shapes(), Digits(), Arrays(), Folder()]

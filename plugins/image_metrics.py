@@ -1,0 +1,15 @@
+"""Per-image PSNR and SSIM, usable by name in ``compile.metrics``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from upspec import hookimpl
+
+
+@hookimpl
+def upspec_metrics() -> dict[str, Any]:
+    from upspec.plugins.image_metric_functions import psnr
+    from upspec.plugins.image_metric_functions import ssim
+
+    return {"psnr": psnr, "ssim": ssim}

@@ -1,0 +1,81 @@
+"""The runner end to end on real photos, with small settings."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from conftest import SPECS
+from conftest import run_upspec
+
+FAST = ["--set", "train.epochs=2", "--set", "train.steps_per_epoch=3", "--set", "train.batch_size=4",
+        "--set", "data.test_patches=4", "--set", "data.validation_patches=4"]
+
+
+@pytest.mark.slow
+def test_run_writes_a_complete_run_folder_and_never_reuses_it(tmp_path):
+    done = run_upspec("run", str(SPECS / "seed_transpose.yaml"), "--quiet", *FAST, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "bicubic" in done.stdout and "PSNR" in done.stdout
+    (run_dir,) = (tmp_path / "runs" / "seed-transpose").iterdir()
+    for name in ("spec.yaml", "model.keras", "history.csv", "metrics.json", "learning_curves.png", "samples.png",
+                 "report.md", "checkpoints/last.keras"):
+        assert (run_dir / name).stat().st_size > 0, name
+    assert any((run_dir / "tensorboard").rglob("*tfevents*"))
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["task"] == "super_resolution" and metrics["test_images"] == 4
+    assert 5 < metrics["bicubic"]["psnr"] < 60 and 0 < metrics["model"]["ssim"] <= 1
+    rows = list(csv.DictReader((run_dir / "history.csv").read_text().splitlines()))
+    assert [r["epoch"] for r in rows] == ["1", "2"]
+    assert "epochs: 2" in (run_dir / "spec.yaml").read_text()
+    assert not [p for p in run_dir.rglob(".*tmp*")]
+
+    again = run_upspec("run", str(SPECS / "seed_transpose.yaml"), "--quiet", *FAST, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert len(list((tmp_path / "runs" / "seed-transpose").iterdir())) == 2
+    assert (run_dir / "metrics.json").read_text() == json.dumps(metrics, indent=2) + "\n"
+
+    evaluated = run_upspec("evaluate", str(run_dir), "--json", cwd=tmp_path)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert json.loads(evaluated.stdout)["model"] == pytest.approx(metrics["model"], rel=1e-5)
+
+
+def test_data_that_cannot_fit_the_model_is_a_spec_error(tmp_path):
+    done = run_upspec("run", str(SPECS / "seed_upsample_conv.yaml"), "--quiet", *FAST, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "the model outputs 64 channels (input (28, 28, 1), output (56, 56, 64))" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("*.keras"))
+
+
+def test_unknown_data_source_lists_the_sources(tmp_path):
+    done = run_upspec("run", str(SPECS / "seed_transpose.yaml"), "--set", "data.source=photo", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "unknown data source 'photo'" in done.stderr and "did you mean 'photos'?" in done.stderr
+
+
+@pytest.mark.slow
+def test_interrupted_training_resumes_from_the_last_checkpoint(tmp_path, write_plugin):
+    stopper = write_plugin("stopper", (
+        "import os, keras, upspec\n"
+        "class Stop(keras.callbacks.Callback):\n"
+        "    def on_epoch_end(self, epoch, logs=None):\n"
+        "        if epoch == 0 and os.environ.get('STOP_AFTER_FIRST'):\n"
+        "            os._exit(9)  # like kill -9: no cleanup at all\n"
+        "@upspec.hookimpl\n"
+        "def upspec_callbacks(spec, run_dir):\n"
+        "    return [Stop()]\n"))
+    out = tmp_path / "run"
+    first = run_upspec("--plugin", str(stopper), "train", str(SPECS / "seed_transpose.yaml"), "--quiet", "--out", str(out),
+                       *FAST, cwd=tmp_path, env={"STOP_AFTER_FIRST": "1"})
+    assert first.returncode == 9
+    assert json.loads((out / "checkpoints" / "state.json").read_text()) == {"epoch": 1}
+    assert not (out / "model.keras").exists()
+    resumed = run_upspec("--plugin", str(stopper), "train", "--resume", str(out), "--quiet", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    rows = list(csv.DictReader((out / "history.csv").read_text().splitlines()))
+    assert [r["epoch"] for r in rows] == ["1", "2"]
+    assert json.loads((out / "checkpoints" / "state.json").read_text()) == {"epoch": 2}
+    assert (out / "model.keras").exists()
