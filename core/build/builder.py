@@ -1,0 +1,124 @@
+"""From a checked graph to a compiled Keras functional model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from upspec.errors import Diagnostic
+from upspec.errors import PluginError
+from upspec.errors import SpecError
+from upspec.graph.graph import Graph
+from upspec.graph.graph import Node
+from upspec.graph.graph import build_graph
+from upspec.registry.registry import Registry
+from upspec.registry.registry import get_registry
+
+
+def layers_between(inputs: list[Any], output: Any) -> list[Any]:
+    """The Keras layers that lie between ``inputs`` and ``output``, in call order."""
+    stop = {id(t) for t in inputs}
+    found: list[Any] = []
+    stack = [output]
+    while stack:
+        tensor = stack.pop()
+        if id(tensor) in stop or not hasattr(tensor, "_keras_history"):
+            continue
+        operation, node_index, _ = tensor._keras_history
+        if any(operation is f for f in found):
+            continue
+        found.append(operation)
+        stack.extend(operation._inbound_nodes[node_index].input_tensors)
+    return found[::-1]
+
+
+def _build_node(node: Node, tensors: dict[str, Any], graph: Graph, registry: Registry) -> Any:
+    entry = node.entry
+    assert entry is not None
+    inputs = [tensors[name] for name in node.inputs]
+    if entry.kind == "upsample":
+        strategy = registry.strategy(entry.upsample)  # type: ignore[arg-type]
+        params = dict(entry.params)
+        rank = len(inputs[0].shape) - 2
+        factor = params.pop("factor")
+        params["factor"] = tuple(factor) if isinstance(factor, list) else (factor,) * rank
+        return strategy.build(inputs[0], name=node.id, **params)
+    layer_class = registry.layer_class(entry.layer)  # type: ignore[arg-type]
+    layer = layer_class(**entry.params, name=node.id)
+    return layer(inputs if len(inputs) > 1 else inputs[0])
+
+
+def _keras_error(graph: Graph, node: Node, exc: Exception) -> SpecError:
+    """A Keras complaint about one entry, pointed at that entry in the file."""
+    label = f"entry {node.id!r}" if node.entry and node.entry.id else f"layers[{node.index}] ({node.type_name})"
+    message = f"Keras rejected {label}: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}"
+    doc = graph.spec.document
+    if doc is None:
+        return SpecError([Diagnostic(graph.spec.source, 0, 0, message)])
+    return SpecError([doc.diagnostic(node.path, message)])
+
+
+def assemble(graph: Graph, registry: Registry) -> tuple[Any, dict[str, list[str]]]:
+    """The uncompiled functional model, and the Keras layer names of each entry."""
+    import keras
+
+    tensors: dict[str, Any] = {}
+    layer_names: dict[str, list[str]] = {}
+    for node in graph.inputs:
+        tensors[node.id] = keras.Input(shape=node.shape, name=node.id)
+    for node in graph.entries:
+        try:
+            tensors[node.id] = _build_node(node, tensors, graph, registry)
+        except SpecError:
+            raise
+        except (ValueError, TypeError) as exc:
+            raise _keras_error(graph, node, exc) from exc
+        if node.kind == "upsample":
+            _check_contract(node, tensors[node.id], registry)
+        layer_names[node.id] = [layer.name for layer in layers_between([tensors[i] for i in node.inputs], tensors[node.id])]
+    model = keras.Model(
+        inputs=[tensors[n.id] for n in graph.inputs] if len(graph.inputs) > 1 else tensors[graph.inputs[0].id],
+        outputs=[tensors[o] for o in graph.outputs] if len(graph.outputs) > 1 else tensors[graph.outputs[0]],
+        name=graph.spec.name,
+    )
+    return model, layer_names
+
+
+def _check_contract(node: Node, tensor: Any, registry: Registry) -> None:
+    """A strategy must return exactly the contract's shape; a plugin bug is named here."""
+    got = tuple(tensor.shape[1:])
+    if node.shape is not None and got != tuple(node.shape):
+        provided = registry.strategies.get(node.type_name)
+        plugin = provided.plugin if provided else None
+        raise PluginError(
+            plugin.name if plugin else node.type_name,
+            plugin.distribution if plugin else "?",
+            f"strategy {node.type_name!r} broke the upsample contract in entry {node.id!r}: "
+            f"expected output shape {tuple(node.shape)}, got {got}",
+        )
+
+
+def build_model(spec: Any, *, strategy: str | None = None, overrides: Any = None,
+                registry: Registry | None = None, compile: bool = True) -> Any:
+    """Build a compiled Keras functional model from a spec.
+
+    ``spec`` is anything :func:`upspec.load_spec` accepts. ``strategy``
+    switches every ``upsample:`` entry to that strategy; ``overrides`` sets
+    dotted paths (``{"layers.up.filters": 64}`` or ``["layers.up.filters=64"]``).
+    The model is named after the spec and each layer after its entry's id.
+
+    Raises :class:`upspec.SpecError` for any problem in the spec.
+    """
+    from upspec.spec.load import load_spec
+    from upspec.spec.model import Spec
+
+    registry = registry or get_registry()
+    if not isinstance(spec, Spec) or strategy is not None or overrides:
+        spec = load_spec(spec, strategy=strategy, overrides=overrides, registry=registry)
+    graph = build_graph(spec, registry)
+    model, _ = assemble(graph, registry)
+    if compile:
+        from upspec.build.compile import compile_model
+
+        compile_model(model, spec, registry)
+    registry.call("upspec_model_built", strict=True, model=model, spec=spec)
+    return model

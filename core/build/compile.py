@@ -1,0 +1,66 @@
+"""``compile:``: optimizer, loss and metrics by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from upspec.errors import SpecError
+from upspec.registry.registry import Registry
+from upspec.spec.model import Spec
+
+
+def _plugin_metrics(registry: Registry) -> dict[str, Any]:
+    metrics: dict[str, Any] = {}
+    for _info, provided in registry.call("upspec_metrics"):
+        metrics.update(provided or {})
+    return metrics
+
+
+def compile_model(model: Any, spec: Spec, registry: Registry) -> None:
+    import keras
+
+    section = spec.compile
+    doc = spec.document
+    errors = []
+
+    def fail(path: tuple, message: str, hint: str = "") -> None:
+        if doc is None:
+            from upspec.errors import Diagnostic
+
+            errors.append(Diagnostic(spec.source, 0, 0, message, hint))
+        else:
+            errors.append(doc.diagnostic(path, message, hint))
+
+    optimizer = None
+    try:
+        optimizer_class = type(keras.optimizers.get(section.optimizer.name))
+        optimizer = optimizer_class(**section.optimizer.arguments)
+    except (ValueError, TypeError) as exc:
+        names = sorted(n.lower() for n in dir(keras.optimizers) if isinstance(getattr(keras.optimizers, n), type)
+                       and issubclass(getattr(keras.optimizers, n), keras.optimizers.Optimizer) and n != "Optimizer")
+        fail(("compile", "optimizer"), f"invalid optimizer {section.optimizer.name!r}: {exc}", "available: " + ", ".join(names))
+
+    custom = _plugin_metrics(registry)
+    losses = section.loss if isinstance(section.loss, dict) else {None: section.loss}
+    for output, name in losses.items():
+        try:
+            keras.losses.get(custom.get(name, name))
+        except (ValueError, TypeError):
+            path = ("compile", "loss") + ((output,) if output else ())
+            fail(path, f"unknown loss {name!r}", "use a Keras loss name such as mean_squared_error, mean_absolute_error, binary_crossentropy")
+    metrics = []
+    for position, name in enumerate(section.metrics):
+        if name in custom:
+            metrics.append(custom[name])
+            continue
+        try:
+            keras.metrics.get(name)
+        except (ValueError, TypeError):
+            fail(("compile", "metrics", position), f"unknown metric {name!r}",
+                 "use a Keras metric name, or one a plugin provides: " + ", ".join(sorted(custom)))
+            continue
+        metrics.append(name)
+    if errors:
+        raise SpecError(errors)
+    loss = section.loss if not isinstance(section.loss, dict) else dict(section.loss)
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
