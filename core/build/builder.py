@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from upspec.errors import Diagnostic
 from upspec.errors import PluginError
 from upspec.errors import SpecError
 from upspec.graph.graph import Graph
@@ -51,10 +50,7 @@ def _keras_error(graph: Graph, node: Node, exc: Exception) -> SpecError:
     """A Keras complaint about one entry, pointed at that entry in the file."""
     label = f"entry {node.id!r}" if node.entry and node.entry.id else f"layers[{node.index}] ({node.type_name})"
     message = f"Keras rejected {label}: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}"
-    doc = graph.spec.document
-    if doc is None:
-        return SpecError([Diagnostic(graph.spec.source, 0, 0, message)])
-    return SpecError([doc.diagnostic(node.path, message)])
+    return SpecError([graph.spec.diagnostic(node.path, message)])
 
 
 def assemble(graph: Graph, registry: Registry) -> tuple[Any, dict[str, list[str]]]:

@@ -20,16 +20,10 @@ def compile_model(model: Any, spec: Spec, registry: Registry) -> None:
     import keras
 
     section = spec.compile
-    doc = spec.document
     errors = []
 
     def fail(path: tuple, message: str, hint: str = "") -> None:
-        if doc is None:
-            from upspec.errors import Diagnostic
-
-            errors.append(Diagnostic(spec.source, 0, 0, message, hint))
-        else:
-            errors.append(doc.diagnostic(path, message, hint))
+        errors.append(spec.diagnostic(path, message, hint))
 
     optimizer = None
     try:

@@ -73,7 +73,6 @@ def _snake(name: str) -> str:
 class _GraphBuilder:
     def __init__(self, spec: Spec, registry: Registry) -> None:
         self.spec = spec
-        self.doc = spec.document
         self.registry = registry
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
@@ -82,9 +81,7 @@ class _GraphBuilder:
         self.errors.append(self._diagnostic(path, message, hint, key))
 
     def _diagnostic(self, path: tuple, message: str, hint: str = "", key: bool = False) -> Diagnostic:
-        if self.doc is None:
-            return Diagnostic(self.spec.source, 0, 0, message, hint)
-        return self.doc.diagnostic(path, message, hint, key=key)
+        return self.spec.diagnostic(path, message, hint, key=key)
 
     # -- wiring --------------------------------------------------------------
 

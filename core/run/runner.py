@@ -8,6 +8,7 @@ from typing import Any
 from typing import Callable
 
 from upspec.build.builder import build_model
+from upspec.errors import UpspecError
 from upspec.registry.registry import get_registry
 from upspec.run.evaluate import evaluate
 from upspec.run.models import load_model
@@ -22,6 +23,7 @@ from upspec.run.settings import data_settings
 from upspec.run.settings import train_settings
 from upspec.run.train import CHECKPOINT
 from upspec.run.train import fit
+from upspec.run.train import history_rows
 from upspec.run.train import prepare_data
 from upspec.run.train import resume_state
 from upspec.spec.load import load_spec
@@ -65,11 +67,11 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
 
 def resume(run_dir: str | Path, *, verbose: int = 1) -> RunResult:
     """Continue an interrupted run from its last checkpoint (optimizer state and epoch count included)."""
-    from upspec.errors import UpspecError
-
     run_dir = Path(run_dir)
     if not (run_dir / "spec.yaml").exists():
         raise UpspecError(f"{run_dir} is not a run folder (no spec.yaml)")
+    if (run_dir / "model.keras").exists():
+        raise UpspecError(f"{run_dir} is already finished (model.keras exists)")
     registry = get_registry()
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
     train = train_settings(spec)
@@ -77,11 +79,8 @@ def resume(run_dir: str | Path, *, verbose: int = 1) -> RunResult:
     done = resume_state(run_dir)
     model = load_model(run_dir / CHECKPOINT) if done else build_model(spec, registry=registry)
     dataset = prepare_data(spec, model, data, train, registry)
-    rows = fit(model, dataset, run_dir, train, spec, registry, initial_epoch=done, verbose=verbose) if done < train.epochs else []
-    if not rows:
-        from upspec.run.train import _history_rows
-
-        rows = _history_rows(run_dir / "history.csv")
-    if (run_dir / "model.keras").exists():
-        raise UpspecError(f"{run_dir} is already finished (model.keras exists)")
+    if done < train.epochs:
+        rows = fit(model, dataset, run_dir, train, spec, registry, initial_epoch=done, verbose=verbose)
+    else:  # interrupted after the last epoch, before the report
+        rows = history_rows(run_dir / "history.csv")
     return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), "source": data.source})

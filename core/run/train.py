@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from upspec.errors import NotFoundError
+from upspec.errors import SpecError
 from upspec.errors import UpspecError
 from upspec.files import write_text
 from upspec.registry.registry import Registry
@@ -41,16 +43,10 @@ class Dataset:
     test: tuple[np.ndarray, np.ndarray]
 
 
-def _data_error(spec: Spec, message: str) -> Exception:
-    from upspec.errors import SpecError
-
+def _data_error(spec: Spec, message: str) -> SpecError:
     doc = spec.document
-    path = ("data",) if "data" in (doc.data if doc is not None else {}) else ("layers",)
-    if doc is None:
-        from upspec.errors import Diagnostic
-
-        return SpecError([Diagnostic(spec.source, 0, 0, message)])
-    return SpecError([doc.diagnostic(path, message, "see docs/runner.md for data sources and tasks")])
+    path = ("data",) if doc is not None and "data" in doc.data else ("layers",)
+    return SpecError([spec.diagnostic(path, message, "see docs/runner.md for data sources and tasks")])
 
 
 def prepare_data(spec: Spec, model: Any, data: DataSettings, train: TrainSettings, registry: Registry) -> Dataset:
@@ -66,12 +62,8 @@ def prepare_data(spec: Spec, model: Any, data: DataSettings, train: TrainSetting
         split_data = {s: source.load(s, size=size, seed=train.seed, **data.options) for s in ("train", "validation", "test")}
     except DataError as exc:
         raise _data_error(spec, f"the data cannot feed this model: {exc}") from None
-    except Exception as exc:
-        from upspec.errors import NotFoundError
-
-        if isinstance(exc, NotFoundError):
-            raise _data_error(spec, f"{exc.message} ({exc.hint})") from None
-        raise
+    except NotFoundError as exc:
+        raise _data_error(spec, f"{exc.message} ({exc.hint})") from None
     return Dataset(
         shapes,
         make_pairs(shapes, split_data["train"], pool, train.seed, data.noise),
@@ -80,7 +72,7 @@ def prepare_data(spec: Spec, model: Any, data: DataSettings, train: TrainSetting
     )
 
 
-def _history_rows(path: Path) -> list[dict[str, str]]:
+def history_rows(path: Path) -> list[dict[str, str]]:
     if not path.exists():
         return []
     return list(csv.DictReader(path.read_text().splitlines()))
@@ -103,7 +95,7 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
 
         def __init__(self) -> None:
             super().__init__()
-            self.rows = _history_rows(run_dir / "history.csv")
+            self.rows = history_rows(run_dir / "history.csv")
             self.diverged_at: int | None = None
 
         def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:

@@ -118,6 +118,14 @@ class Spec(_Section):
     def source(self) -> str:
         return self._document.source if self._document is not None else "<spec>"
 
+    def diagnostic(self, path: tuple, message: str, hint: str = "", *, key: bool = False) -> Any:
+        """A diagnostic at ``path`` in the source; without a document (a ``Spec`` built in code), at no position."""
+        if self._document is None:
+            from upspec.errors import Diagnostic
+
+            return Diagnostic(self.source, 0, 0, message, hint)
+        return self._document.diagnostic(path, message, hint, key=key)
+
     @field_validator("outputs", mode="before")
     @classmethod
     def _one_output(cls, value: Any) -> Any:
