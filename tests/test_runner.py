@@ -79,3 +79,68 @@ def test_interrupted_training_resumes_from_the_last_checkpoint(tmp_path, write_p
     assert [r["epoch"] for r in rows] == ["1", "2"]
     assert json.loads((out / "checkpoints" / "state.json").read_text()) == {"epoch": 2}
     assert (out / "model.keras").exists()
+
+
+@pytest.mark.slow
+def test_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path, write_plugin):
+    poison = write_plugin("poison", (
+        "import numpy as np, keras, upspec\n"
+        "class Poison(keras.callbacks.Callback):\n"
+        "    def on_epoch_begin(self, epoch, logs=None):\n"
+        "        if epoch == 1:\n"
+        "            kernel = self.model.get_layer('out').kernel\n"
+        "            kernel.assign(np.full(kernel.shape, np.nan, 'float32'))\n"
+        "@upspec.hookimpl\n"
+        "def upspec_callbacks(spec, run_dir):\n"
+        "    return [Poison()]\n"))
+    out = tmp_path / "run"
+    done = run_upspec("--plugin", str(poison), "train", str(SPECS / "seed_transpose.yaml"), "--quiet", "--out", str(out),
+                      *FAST, "--set", "train.epochs=3", cwd=tmp_path)
+    assert done.returncode == 1
+    assert ("the loss became NaN or infinite at step 1 of epoch 2; training stopped; the last good checkpoint is "
+            f"{out / 'checkpoints' / 'last.keras'}") in done.stderr
+    assert "Traceback" not in done.stderr
+    assert json.loads((out / "checkpoints" / "state.json").read_text()) == {"epoch": 1}
+    assert [r["epoch"] for r in csv.DictReader((out / "history.csv").read_text().splitlines())] == ["1"]
+    assert not (out / "model.keras").exists()
+
+    import numpy as np
+
+    from upspec.run.models import load_model
+
+    kept = load_model(out / "checkpoints" / "last.keras")
+    assert all(np.isfinite(w).all() for w in kept.get_weights())
+
+
+@pytest.mark.slow
+def test_predict_in_a_fresh_process_matches_the_saved_model(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from upspec.run.models import load_model
+
+    built = run_upspec("build", str(SPECS / "seed_transpose.yaml"), "--strategy", "pixel_shuffle",
+                       "-o", str(tmp_path / "model.keras"), cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    rng = np.random.default_rng(0)
+    x = rng.random((3, 28, 28, 1), dtype="float32")
+    np.savez(tmp_path / "inputs.npz", x=x)
+    for i in range(2):
+        Image.fromarray((rng.random((28, 28, 3)) * 255).astype("uint8")).save(tmp_path / f"photo{i}.png")
+
+    as_npz = run_upspec("predict", str(tmp_path / "model.keras"), str(tmp_path / "inputs.npz"),
+                        "-o", str(tmp_path / "out.npz"), cwd=tmp_path)
+    assert as_npz.returncode == 0, as_npz.stderr
+    expected = load_model(tmp_path / "model.keras").predict(x, verbose=0)
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npz")["y"], expected)
+
+    as_images = run_upspec("predict", str(tmp_path / "model.keras"), str(tmp_path / "photo0.png"),
+                           str(tmp_path / "photo1.png"), "-o", str(tmp_path / "images"), cwd=tmp_path)
+    assert as_images.returncode == 0, as_images.stderr
+    written = sorted(p.name for p in (tmp_path / "images").iterdir())
+    assert written == ["photo0.png", "photo1.png"]
+    assert np.asarray(Image.open(tmp_path / "images" / "photo0.png")).shape == (56, 56)
+
+    again = run_upspec("predict", str(tmp_path / "model.keras"), str(tmp_path / "inputs.npz"),
+                       "-o", str(tmp_path / "out.npz"), cwd=tmp_path)
+    assert again.returncode == 1 and "refusing to overwrite" in again.stderr

@@ -16,6 +16,7 @@ import click
 
 from upspec.errors import NotFoundError
 from upspec.errors import SpecError
+from upspec.errors import UpspecError
 from upspec.version import __version__
 
 EXIT_FAILURE = 1
@@ -45,6 +46,10 @@ class UpspecGroup(click.Group):
             click.echo(f"upspec: error: {error}", err=True)
             self._traceback(ctx)
             ctx.exit(EXIT_BAD_SPEC)
+        except UpspecError as error:  # an expected failure with its own message
+            click.echo(f"upspec: error: {error}", err=True)
+            self._traceback(ctx)
+            ctx.exit(EXIT_FAILURE)
         except KeyboardInterrupt:
             click.echo("upspec: interrupted", err=True)
             ctx.exit(130)

@@ -112,6 +112,10 @@ def predict(model_path: str, inputs: tuple[str, ...], output: str) -> None:
 
         x = np.stack([to_channels(np.asarray(Image.open(p).convert("RGB"), "float32") / 255.0, channels) for p in inputs])
         names = [Path(p).stem for p in inputs]
+    want = tuple(model.input_shape[1:])
+    if len(x.shape[1:]) != len(want) or any(w is not None and w != h for w, h in zip(want, x.shape[1:])):
+        raise click.BadParameter(f"the inputs are {x.shape[1:]} but the model takes {want} "
+                                 "(crop or resize the images to the model's input first)", param_hint="INPUTS")
     y = np.asarray(model.predict(x, verbose=0))
     if output.endswith(".npz"):
         with atomic_path(output, overwrite=False) as tmp:
@@ -131,6 +135,47 @@ def predict(model_path: str, inputs: tuple[str, ...], output: str) -> None:
     click.echo(f"wrote {len(y)} images to {folder}")
 
 
+def _model_and_strategies(source: str) -> tuple[Path, dict[str, str]]:
+    """A run folder (its model.keras and spec.yaml) or a .keras file (with a spec.yaml beside it, if any)."""
+    path = Path(source)
+    model_path = path / "model.keras" if path.is_dir() else path
+    if not model_path.is_file():
+        raise click.BadParameter(f"{path} holds no model.keras (is it a finished run folder?)", param_hint="MODEL")
+    spec_path = model_path.parent / "spec.yaml"
+    strategies: dict[str, str] = {}
+    if spec_path.is_file():
+        from upspec.spec.load import load_spec
+
+        try:
+            spec = load_spec(spec_path)
+            strategies = {e.id: e.upsample for e in spec.layers if e.upsample and e.id}
+        except Exception:  # noqa: BLE001 - the names only improve an error message
+            strategies = {}
+    return model_path, strategies
+
+
+@click.command()
+@click.argument("model", type=click.Path(exists=True))
+@click.option("-o", "--out", type=click.Path(file_okay=False),
+              help="Folder for saved_model/ and model.tflite (default: RUN_DIR/export or beside the .keras file).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["saved_model", "tflite"]),
+              help="What to write (repeatable; default both).")
+@click.option("--select-tf-ops", is_flag=True, help="Let TFLite fall back to TensorFlow ops (needs the Flex delegate).")
+@click.option("--force", is_flag=True, help="Replace an earlier export.")
+def export(model: str, out: str | None, formats: tuple[str, ...], select_tf_ops: bool, force: bool) -> None:
+    """Export a saved model (a .keras file or a run folder) to a TensorFlow SavedModel and TFLite."""
+    from upspec.run.export import FORMATS
+    from upspec.run.export import export as export_model
+    from upspec.run.models import load_model
+
+    model_path, strategies = _model_and_strategies(model)
+    target = Path(out) if out else model_path.parent / "export"
+    written = export_model(load_model(model_path), target, formats=formats or FORMATS, overwrite=force,
+                           select_tf_ops=select_tf_ops, strategies=strategies)
+    for fmt, path in written.items():
+        click.echo(f"wrote {path} ({fmt})")
+
+
 def register(cli: click.Group) -> None:
-    for command in (run, train, evaluate, predict):
+    for command in (run, train, evaluate, predict, export):
         cli.add_command(command)

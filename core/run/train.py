@@ -96,12 +96,16 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
         def __init__(self) -> None:
             super().__init__()
             self.rows = history_rows(run_dir / "history.csv")
-            self.diverged_at: int | None = None
+            self.diverged_at: tuple[int, int] | None = None  # (epoch, step), both from 1
+            self.epoch = 0
+
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            self.epoch = epoch
 
         def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
             loss = (logs or {}).get("loss")
             if loss is not None and not math.isfinite(float(loss)):
-                self.diverged_at = batch
+                self.diverged_at = (self.epoch + 1, batch + 1)
                 self.model.stop_training = True
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
@@ -161,7 +165,8 @@ def fit(model: Any, dataset: Dataset, run_dir: Path, settings: TrainSettings, sp
     checkpoint = callbacks[0]
     if checkpoint.diverged_at is not None:
         kept = f"; the last good checkpoint is {run_dir / CHECKPOINT}" if (run_dir / CHECKPOINT).exists() else ""
-        raise TrainingDiverged(f"the loss became NaN or infinite at step {checkpoint.diverged_at} of an epoch{kept}; "
+        epoch, step = checkpoint.diverged_at
+        raise TrainingDiverged(f"the loss became NaN or infinite at step {step} of epoch {epoch}; training stopped{kept}; "
                                "lower the learning rate (--set train.learning_rate=...)")
     return checkpoint.rows
 
