@@ -144,3 +144,31 @@ def test_predict_in_a_fresh_process_matches_the_saved_model(tmp_path):
     again = run_upspec("predict", str(tmp_path / "model.keras"), str(tmp_path / "inputs.npz"),
                        "-o", str(tmp_path / "out.npz"), cwd=tmp_path)
     assert again.returncode == 1 and "refusing to overwrite" in again.stderr
+
+
+@pytest.mark.slow
+def test_a_plugins_data_source_and_metric_are_used_by_name(tmp_path, write_plugin):
+    plugin = write_plugin("noise_plugin", (
+        "import numpy as np, upspec\n"
+        "from upspec.run.data import DataSource, Images\n"
+        "class Noise(DataSource):\n"
+        "    name = 'noise'\n"
+        "    def load(self, split, *, size, seed, count=32, **options):\n"
+        "        rng = np.random.default_rng(seed + ('train', 'validation', 'test').index(split))\n"
+        "        return Images([rng.random((*size, 1), dtype='float32') for _ in range(count)])\n"
+        "@upspec.hookimpl\n"
+        "def upspec_datasets():\n"
+        "    return [Noise()]\n"
+        "@upspec.hookimpl\n"
+        "def upspec_metrics():\n"
+        "    import keras\n"
+        "    return {'max_error': lambda t, p: keras.ops.max(keras.ops.abs(t - p))}\n"))
+    out = tmp_path / "run"
+    done = run_upspec("--plugin", str(plugin), "run", str(SPECS / "seed_transpose.yaml"), "--quiet", "--out", str(out),
+                      *FAST, "--set", "data.source=noise", "--set", "compile.metrics=[max_error]", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader((out / "history.csv").read_text().splitlines()))
+    assert 0 < float(rows[-1]["max_error"]) <= 1 and "val_max_error" in rows[-1]
+    assert "source: noise" in (out / "spec.yaml").read_text()
+    listed = run_upspec("--plugin", str(plugin), "plugins", cwd=tmp_path)
+    assert "hooks: upspec_datasets, upspec_metrics" in listed.stdout

@@ -9,6 +9,19 @@ from upspec.registry.registry import Registry
 from upspec.spec.model import Spec
 
 
+def _named_metric(metric: Any, name: str) -> Any:
+    """A plugin's metric under the name the spec used (a bare function would log as its ``__name__``)."""
+    import inspect
+
+    import keras
+
+    if inspect.isclass(metric) and issubclass(metric, keras.metrics.Metric):
+        return metric(name=name)
+    if isinstance(metric, keras.metrics.Metric):
+        return metric
+    return keras.metrics.MeanMetricWrapper(metric, name=name)
+
+
 def _plugin_metrics(registry: Registry) -> dict[str, Any]:
     metrics: dict[str, Any] = {}
     for _info, provided in registry.call("upspec_metrics"):
@@ -45,7 +58,7 @@ def compile_model(model: Any, spec: Spec, registry: Registry) -> None:
     metrics = []
     for position, name in enumerate(section.metrics):
         if name in custom:
-            metrics.append(custom[name])
+            metrics.append(_named_metric(custom[name], name))
             continue
         try:
             keras.metrics.get(name)

@@ -84,6 +84,23 @@ def schema(output: str | None) -> None:
         click.echo(text)
 
 
+@click.command("new-plugin")
+@click.argument("name")
+@click.option("--dir", "parent", default=".", type=click.Path(file_okay=False),
+              help="Where to create upspec-NAME/ (default: here).")
+def new_plugin(name: str, parent: str) -> None:
+    """Write a ready plugin package upspec-NAME/: setup.cfg with the entry point, a strategy, tests, a README."""
+    from upspec.scaffold.new_plugin import ScaffoldError
+    from upspec.scaffold.new_plugin import new_plugin as scaffold
+
+    try:
+        target = scaffold(name, parent)
+    except ScaffoldError as error:
+        raise click.BadParameter(str(error), param_hint="NAME") from None
+    click.echo(f"wrote {target}/")
+    click.echo(f"next: pip install -e '{target}[test]' && python -m pytest {target}/tests")
+
+
 def register(cli: click.Group) -> None:
-    for command in (plugins, schema):
+    for command in (plugins, schema, new_plugin):
         cli.add_command(command)

@@ -105,7 +105,7 @@ def strategy_parameters(strategy: Strategy) -> dict[str, Parameter]:
     build = strategy.build
     signature = inspect.signature(build)
     try:
-        hints = typing.get_type_hints(build)
+        hints = typing.get_type_hints(build, include_extras=True)
     except Exception:  # unresolvable forward references: fall back per parameter
         hints = {}
     params = list(signature.parameters.values())

@@ -2,7 +2,11 @@
 
 ``check_strategy(strategy)`` runs all checks and raises
 :class:`ConformanceError` naming the failed check with the shapes or values
-involved. Plugin authors call it from their own tests.
+involved. Plugin authors call it from their own tests, or write
+``test_conformance = conformance_tests("my_strategy")`` to get one pytest
+test per check. The pytest plugin (``upspec.testing.pytest_plugin``,
+registered through the ``pytest11`` entry point) adds the fixtures
+``upspec_conformance`` and ``upspec_strategy_name``.
 """
 
 from __future__ import annotations
@@ -10,5 +14,7 @@ from __future__ import annotations
 from upspec.testing.conformance import CHECKS
 from upspec.testing.conformance import ConformanceError
 from upspec.testing.conformance import check_strategy
+from upspec.testing.conformance import resolve_strategy
+from upspec.testing.generated import conformance_tests
 
-__all__ = ["CHECKS", "ConformanceError", "check_strategy"]
+__all__ = ["CHECKS", "ConformanceError", "check_strategy", "conformance_tests", "resolve_strategy"]

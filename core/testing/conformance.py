@@ -206,11 +206,25 @@ CHECKS: dict[str, Callable[[Strategy], None]] = {
 }
 
 
-def check_strategy(strategy: Strategy, checks: list[str] | None = None) -> list[str]:
-    """Run the conformance checks (all, or the named ones) on ``strategy``; return their names."""
-    if not isinstance(strategy, Strategy):
-        raise TypeError(f"check_strategy() takes an upspec.Strategy instance, not {strategy!r}")
+def resolve_strategy(strategy: Strategy | str) -> Strategy:
+    """A strategy instance, or the one registered under that name (by any installed plugin)."""
+    if isinstance(strategy, Strategy):
+        return strategy
+    if isinstance(strategy, str):
+        from upspec.registry.registry import get_registry
+
+        return get_registry().strategy(strategy)
+    raise TypeError(f"expected an upspec.Strategy instance or a registered strategy name, not {strategy!r}")
+
+
+def check_strategy(strategy: Strategy | str, checks: list[str] | None = None) -> list[str]:
+    """Run the conformance checks (all, or the named ones) on ``strategy`` (an instance or a registered
+    name); return their names. The first failure raises :class:`ConformanceError`."""
+    strategy = resolve_strategy(strategy)
     names = list(CHECKS) if checks is None else checks
+    unknown = [n for n in names if n not in CHECKS]
+    if unknown:
+        raise ValueError(f"unknown conformance check(s) {unknown}; the checks are {list(CHECKS)}")
     for name in names:
         CHECKS[name](strategy)
     return names

@@ -1,0 +1,52 @@
+"""Write a new plugin package from the templates in ``templates.py``."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from upspec.errors import UpspecError
+from upspec.scaffold.templates import FILES
+from upspec.version import __version__
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class ScaffoldError(UpspecError):
+    pass
+
+
+def plugin_names(name: str) -> dict[str, str]:
+    if not NAME_RE.match(name):
+        raise ScaffoldError(f"plugin name {name!r} must be lower case letters, digits and underscores, "
+                            "starting with a letter (it becomes the strategy name and part of the module name)")
+    return {
+        "name": name,
+        "module": f"upspec_{name}",
+        "distribution": f"upspec-{name.replace('_', '-')}",
+        "class_name": "".join(part.capitalize() for part in name.split("_")) + "Upsample",
+        "upspec_version": __version__,
+    }
+
+
+def new_plugin(name: str, parent: str | os.PathLike = ".") -> Path:
+    """Create ``<parent>/upspec-<name>/``; refuses an existing path. Written in a temporary folder and renamed,
+    so an interrupted scaffold leaves nothing behind."""
+    names = plugin_names(name)
+    target = Path(parent) / names["distribution"]
+    if target.exists():
+        raise ScaffoldError(f"{target} already exists; refusing to overwrite it (choose another NAME or folder)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        for relative, template in FILES.items():
+            path = tmp / relative.format(**names)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(template.format(**names).lstrip("\n"), encoding="utf-8")
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
