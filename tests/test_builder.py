@@ -78,3 +78,50 @@ def test_model_built_hook_that_raises_fails_the_build_naming_the_plugin(fresh_re
     fresh_registry.use_local_plugins([str(bad)])
     with pytest.raises(PluginError, match='plugin "angry_plugin" .*upspec_model_built\\(\\) raised RuntimeError: no'):
         build_model(BASE)
+
+
+SHRINKING = '''
+import upspec
+
+
+class Shrink(upspec.Strategy):
+    name = "shrink"
+
+    def build(self, x, *, factor, filters, kernel_size=3, activation=None, use_bias=True,
+              kernel_initializer="glorot_uniform", name):
+        import keras
+        return keras.layers.Conv2D(filters + 1, 1, name=name)(x)   # forgets to upsample, one channel too many
+
+
+@upspec.hookimpl
+def upspec_strategies():
+    return [Shrink()]
+'''
+
+
+def test_a_strategy_that_breaks_the_shape_contract_is_named_and_others_keep_working(tmp_path, write_plugin):
+    from conftest import SPECS
+    from conftest import run_upspec
+
+    plugin = write_plugin("shrink_plugin", SHRINKING)
+    done = run_upspec("--plugin", str(plugin), "build", str(SPECS / "seed_transpose.yaml"), "--strategy", "shrink",
+                      cwd=tmp_path)
+    assert done.returncode == 1
+    assert ('plugin "shrink_plugin" (distribution <local file>): strategy \'shrink\' broke the upsample contract in '
+            "entry 'up': expected output shape (56, 56, 32), got (28, 28, 33)") in done.stderr
+    others = run_upspec("--plugin", str(plugin), "build", str(SPECS / "seed_transpose.yaml"), "--strategy", "nearest",
+                        cwd=tmp_path)
+    assert others.returncode == 0, others.stderr
+
+
+def test_trace_logs_every_hook_call(tmp_path):
+    from conftest import SPECS
+    from conftest import run_upspec
+
+    done = run_upspec("validate", str(SPECS / "seed_transpose.yaml"), cwd=tmp_path, env={"UPSPEC_TRACE_PLUGINS": "1"})
+    assert done.returncode == 0, done.stderr
+    assert 'upspec: trace: upspec_strategies() -> plugin "transpose" (distribution upspec 0.1.0)' in done.stderr
+    assert "upspec: trace: upspec_layers() <- carafe: {'CarafeReassembly': 'upspec_carafe.layers:CarafeReassembly'}" \
+        in done.stderr
+    quiet = run_upspec("validate", str(SPECS / "seed_transpose.yaml"), cwd=tmp_path)
+    assert "trace" not in quiet.stderr

@@ -8,7 +8,7 @@ import pytest
 from upspec.registry.registry import get_registry
 from upspec.testing import check_strategy
 
-BUILTIN = ["transpose", "nearest", "bilinear", "bicubic", "pixel_shuffle"]
+BUILTIN = ["transpose", "nearest", "bilinear", "bicubic", "pixel_shuffle", "bilinear_additive", "transpose_zoh", "lanczos"]
 
 
 @pytest.mark.slow

@@ -95,6 +95,7 @@ def _local_plugins(argv: list[str]) -> list[str]:
 
 
 def make_cli(argv: list[str] | None = None) -> click.Group:
+    from upspec.cli import analysis_commands
     from upspec.cli import inspect_commands
     from upspec.cli import plugin_commands
     from upspec.cli import run_commands
@@ -102,7 +103,7 @@ def make_cli(argv: list[str] | None = None) -> click.Group:
     from upspec.registry.registry import use_local_plugins
 
     use_local_plugins(_local_plugins(sys.argv[1:] if argv is None else argv))
-    for module in (inspect_commands, plugin_commands, run_commands):
+    for module in (inspect_commands, plugin_commands, run_commands, analysis_commands):
         module.register(cli)
     get_registry().call("upspec_commands", cli=cli)
     return cli

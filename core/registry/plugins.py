@@ -28,6 +28,7 @@ BUILTIN_PLUGINS = (
     "upspec.plugins.transpose",
     "upspec.plugins.resize",
     "upspec.plugins.pixel_shuffle",
+    "upspec.plugins.literature",
     "upspec.plugins.datasets",
     "upspec.plugins.image_metrics",
 )

@@ -14,8 +14,8 @@ from upspec.files import write_text
 from upspec.spec.model import Spec
 
 
-def new_run_dir(spec: Spec, root: str | Path = "runs", out: str | Path | None = None) -> Path:
-    """``runs/<spec name>/<timestamp>/`` (suffixed if taken), or ``out`` if it is new or empty."""
+def new_run_dir(spec: Spec, root: str | Path = "runs", out: str | Path | None = None, prefix: str = "") -> Path:
+    """``runs/<spec name>/<prefix><timestamp>/`` (suffixed if taken), or ``out`` if it is new or empty."""
     if out is not None:
         path = Path(out)
         if path.exists() and any(path.iterdir()):
@@ -26,7 +26,7 @@ def new_run_dir(spec: Spec, root: str | Path = "runs", out: str | Path | None = 
     base = Path(root) / spec.name
     base.mkdir(parents=True, exist_ok=True)
     for n in range(1000):
-        path = base / (stamp if n == 0 else f"{stamp}-{n}")
+        path = base / (prefix + (stamp if n == 0 else f"{stamp}-{n}"))
         try:
             path.mkdir()  # atomic: two runs started in the same second get different folders
             return path

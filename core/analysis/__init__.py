@@ -1,0 +1,1 @@
+"""Measurements of built models: checkerboard artifacts (``checkerboard``) and cost (``cost``)."""

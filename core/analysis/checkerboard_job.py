@@ -1,0 +1,107 @@
+"""``upspec checkerboard``: measure a spec (at initialisation) or a trained run (also after training)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from upspec.analysis.checkerboard import aliasing_energy
+from upspec.analysis.measure import SEEDS
+from upspec.analysis.measure import constant_inputs
+from upspec.analysis.measure import measure
+from upspec.analysis.measure import upsample_entries
+from upspec.analysis.pictures import constant_response
+from upspec.registry.registry import get_registry
+from upspec.run.rundir import new_run_dir
+from upspec.run.rundir import write_json
+from upspec.spec.load import load_spec
+
+
+@dataclass
+class CheckerboardResult:
+    out: Path
+    report: dict[str, Any]
+
+
+def _source(path: str | Path) -> tuple[Path, Path | None]:
+    """(spec path, trained model path or None) for a spec file, a run folder or a .keras file."""
+    path = Path(path)
+    if path.is_dir():
+        return path / "spec.yaml", (path / "model.keras") if (path / "model.keras").exists() else None
+    if path.suffix == ".keras":
+        return path.parent / "spec.yaml", path
+    return path, None
+
+
+def aliasing(spec: Any, model: Any, registry: Any, factor: tuple[int, ...]) -> dict[str, float] | None:
+    """Aliasing energy of the model's test predictions and of the targets, when the spec's data fits."""
+    from upspec.errors import SpecError
+    from upspec.run.settings import data_settings
+    from upspec.run.settings import train_settings
+    from upspec.run.train import prepare_data
+
+    try:
+        dataset = prepare_data(spec, model, data_settings(spec), train_settings(spec, steps_per_epoch=1), registry)
+    except SpecError:
+        return None
+    x, y = dataset.test
+    predictions = np.asarray(model.predict(x, verbose=0))
+    return {"predictions": aliasing_energy(predictions, factor), "targets": aliasing_energy(y, factor)}
+
+
+def run_checkerboard(source: str | Path, *, seeds: tuple[int, ...] = SEEDS, out: str | None = None,
+                     strategy: str | None = None, overrides: Any = None, root: str = "runs") -> CheckerboardResult:
+    import keras
+
+    from upspec.build.builder import build_model
+    from upspec.run.models import load_model
+
+    registry = get_registry()
+    spec_path, model_path = _source(source)
+    spec = load_spec(spec_path, strategy=strategy, overrides=overrides, registry=registry)
+    trained = load_model(model_path) if model_path is not None and strategy is None and not overrides else None
+    reports = measure(spec, model=trained, seeds=seeds, registry=registry)
+    folder = new_run_dir(spec, root=root, out=out, prefix="checkerboard-")
+    entries = upsample_entries(spec, registry)
+
+    keras.utils.set_random_seed(seeds[0])
+    model = trained if trained is not None else build_model(spec, registry=registry)
+    probe = keras.Model(model.inputs, [model.get_layer(node.id).output for node, _, _ in entries])
+    outputs = probe(constant_inputs(model))
+    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    for report, output in zip(reports, outputs):
+        when = "trained" if trained is not None else f"initialisation, seed {seeds[0]}"
+        constant_response(np.asarray(output), f"{report.id} ({report.strategy}), {when}",
+                          folder / f"{report.id}_constant_input.png", report.factor)
+
+    scale = tuple(o // i for o, i in zip(model.output_shape[1:-1], model.input_shape[1:-1])) \
+        if len(model.inputs) == 1 and None not in model.output_shape[1:-1] else ()
+    factor = scale if scale and max(scale) > 1 else (reports[0].factor if reports else ())
+    report = {
+        "spec": spec.name, "source": str(source), "seeds": list(seeds), "trained": trained is not None,
+        "entries": [r.summary() for r in reports],
+        "aliasing_energy": aliasing(spec, model, registry, factor) if factor else None,
+        "aliasing_factor": list(factor),
+    }
+    write_json(folder / "checkerboard.json", report)
+    return CheckerboardResult(folder, report)
+
+
+def format_report(report: dict[str, Any]) -> str:
+    lines = [f"{'entry':<10} {'strategy':<18} {'factor':<7} {'CB at init: median [min, max]':<31} "
+             f"{'CB trained':<11} overlap"]
+    for e in report["entries"]:
+        trained = "-" if e["cb_trained"] is None else f"{e['cb_trained']:.4f}"
+        lines.append(f"{e['entry']:<10} {e['strategy']:<18} {'x'.join(map(str, e['factor'])):<7} "
+                     f"{e['cb_init_median']:.2e} [{e['cb_init_min']:.2e}, {e['cb_init_max']:.2e}]{'':<3} "
+                     f"{trained:<11} {e['overlap_ratio']:.2f}")
+    alias = report.get("aliasing_energy")
+    if alias:
+        lines.append(f"aliasing energy at the period-{'x'.join(map(str, report['aliasing_factor']))} frequencies: "
+                     f"predictions {alias['predictions']:.4f}, targets {alias['targets']:.4f}")
+    lines.append(f"CB over seeds {report['seeds']}; 0 means no periodic pattern on a constant input "
+                 "(phase variance / RMS); overlap: largest / smallest output with all-ones weights")
+    return "\n".join(lines)
