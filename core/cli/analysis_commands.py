@@ -29,6 +29,36 @@ def checkerboard(source: str, strategy: str | None, overrides: tuple[str, ...], 
         click.echo(f"pictures and checkerboard.json: {result.out}")
 
 
+@click.command()
+@click.argument("spec", required=False, type=click.Path(dir_okay=False, exists=True))
+@spec_overrides
+@click.option("--strategies", default="all", show_default=True,
+              help="Comma-separated strategy names, or 'all' (every registered one, plugins included).")
+@click.option("--epochs", type=int, help="Override train.epochs for every strategy.")
+@click.option("--steps", "steps_per_epoch", type=int, help="Override train.steps_per_epoch.")
+@click.option("--batch-size", type=int, help="Override train.batch_size.")
+@click.option("--out", type=click.Path(file_okay=False), help="Sweep folder (default: runs/<spec name>/sweep-<timestamp>/).")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False, exists=True),
+              help="Continue an interrupted sweep; finished strategies are kept, not retrained.")
+@click.option("--progress/--no-progress", default=False, help="Keras progress bars while training.")
+def sweep(spec: str | None, strategy: str | None, overrides: tuple[str, ...], strategies: str, epochs: int | None,
+          steps_per_epoch: int | None, batch_size: int | None, out: str | None, resume_dir: str | None,
+          progress: bool) -> None:
+    """Train the same graph once per strategy on the same data and seed, and compare them."""
+    from upspec.compare.comparison import markdown_table
+    from upspec.compare.sweep import run_sweep
+
+    if strategy:
+        raise click.UsageError("sweep switches strategies itself; use --strategies a,b")
+    if not spec and not resume_dir:
+        raise click.UsageError("give a SPEC, or --resume SWEEP_DIR")
+    result = run_sweep(spec, strategies=strategies, overrides=list(overrides), out=out, resume=resume_dir,
+                       train_overrides={"epochs": epochs, "steps_per_epoch": steps_per_epoch, "batch_size": batch_size},
+                       verbose=1 if progress else 0, announce=click.echo)
+    click.echo(markdown_table(result.rows))
+    click.echo(f"comparison: {result.folder / 'comparison.md'}")
+
+
 def register(cli: click.Group) -> None:
-    for command in (checkerboard,):
+    for command in (checkerboard, sweep):
         cli.add_command(command)

@@ -7,9 +7,11 @@ adds one).
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import traceback
+import warnings
 from typing import Any
 
 import click
@@ -111,4 +113,7 @@ def make_cli(argv: list[str] | None = None) -> click.Group:
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter
+    if not os.environ.get("UPSPEC_VERBOSE_TF"):  # TensorFlow's Python warnings (retracing, deprecations)
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore", module=r"(tensorflow|keras)\b")
     make_cli(argv).main(args=argv, prog_name="upspec")

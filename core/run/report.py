@@ -41,17 +41,20 @@ def learning_curves(rows: list[dict[str, Any]], path: Path) -> Path:
     return path
 
 
-def sample_grid(model: Any, shapes: TaskShapes, test: tuple[np.ndarray, np.ndarray], path: Path, count: int = 4) -> Path:
-    """Rows of test samples: input (nearest-upscaled) / bicubic / model / target."""
+def input_columns(shapes: TaskShapes, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """The input (nearest-upscaled for super-resolution) and, for super-resolution, bicubic."""
+    if shapes.task != "super_resolution":
+        return [("input", x)]
+    return [("input", np.repeat(np.repeat(x, shapes.factor[0], 1), shapes.factor[1], 2)),
+            ("bicubic", upsample_bicubic(x, shapes.y[:2]))]
+
+
+def image_grid(columns: list[tuple[str, np.ndarray]], path: Path) -> Path:
+    """One row per image, one titled column per ``(title, images)``; grey or the first three channels."""
     plt = _figure()
-    x, y = test[0][:count], test[1][:count]
-    prediction = np.clip(np.asarray(model.predict(x, verbose=0)), 0, 1)
-    columns = [("input", np.repeat(np.repeat(x, shapes.factor[0], 1), shapes.factor[1], 2) if shapes.task == "super_resolution" else x)]
-    if shapes.task == "super_resolution":
-        columns.append(("bicubic", upsample_bicubic(x, shapes.y[:2])))
-    columns += [("model", prediction), ("target", y)]
-    fig, axes = plt.subplots(len(x), len(columns), figsize=(2.2 * len(columns), 2.2 * len(x)), squeeze=False)
-    for row in range(len(x)):
+    rows = len(columns[0][1])
+    fig, axes = plt.subplots(rows, len(columns), figsize=(2.2 * len(columns), 2.2 * rows), squeeze=False)
+    for row in range(rows):
         for col, (title, images) in enumerate(columns):
             image = images[row]
             image = image[..., 0] if image.shape[-1] == 1 else image[..., :3]
@@ -65,6 +68,13 @@ def sample_grid(model: Any, shapes: TaskShapes, test: tuple[np.ndarray, np.ndarr
         fig.savefig(tmp, dpi=80)
     plt.close(fig)
     return path
+
+
+def sample_grid(model: Any, shapes: TaskShapes, test: tuple[np.ndarray, np.ndarray], path: Path, count: int = 4) -> Path:
+    """Rows of test samples: input (nearest-upscaled) / bicubic / model / target."""
+    x, y = test[0][:count], test[1][:count]
+    prediction = np.clip(np.asarray(model.predict(x, verbose=0)), 0, 1)
+    return image_grid([*input_columns(shapes, x), ("model", prediction), ("target", y)], path)
 
 
 def _table(metrics: dict[str, Any]) -> str:

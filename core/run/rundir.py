@@ -36,7 +36,11 @@ def new_run_dir(spec: Spec, root: str | Path = "runs", out: str | Path | None = 
 
 
 def resolved_spec_data(spec: Spec) -> dict[str, Any]:
-    data = spec.document.data if spec.document is not None else spec.model_dump(exclude_none=True)
+    """The spec as written after overrides, with the ``train:`` settings the run used (command-line flags
+    included), so that ``--resume`` continues with the same ones."""
+    data = dict(spec.document.data) if spec.document is not None else spec.model_dump(exclude_none=True)
+    if spec.train:
+        data["train"] = dict(spec.train)
     return data
 
 

@@ -161,7 +161,7 @@ def fit(model: Any, dataset: Dataset, run_dir: Path, settings: TrainSettings, sp
              .batch(settings.batch_size, drop_remainder=True).repeat().prefetch(tf.data.AUTOTUNE))
     callbacks = make_callbacks(run_dir, settings, spec, registry)
     model.fit(train, epochs=settings.epochs, initial_epoch=initial_epoch, steps_per_epoch=settings.steps_per_epoch,
-              validation_data=dataset.validation, callbacks=callbacks, verbose=verbose)
+              validation_data=dataset.validation, callbacks=callbacks, verbose=verbose, shuffle=False)
     checkpoint = callbacks[0]
     if checkpoint.diverged_at is not None:
         kept = f"; the last good checkpoint is {run_dir / CHECKPOINT}" if (run_dir / CHECKPOINT).exists() else ""

@@ -1,0 +1,43 @@
+"""What a model costs: multiply-accumulates per forward pass, training step and inference time."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+
+def multiply_accumulates(model: Any) -> int:
+    """Multiply-accumulates of one forward pass on one example: TensorFlow's profiler counts the float
+    operations of the frozen graph (every op, custom layers included); a MAC is two of them."""
+    import tensorflow as tf
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+    specs = [tf.TensorSpec((1, *t.shape[1:]), tf.float32) for t in model.inputs]
+    function = tf.function(lambda *x: model(list(x) if len(x) > 1 else x[0], training=False))
+    frozen = convert_variables_to_constants_v2(function.get_concrete_function(*specs))
+    options = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
+    options["output"] = "none"
+    profile = tf.compat.v1.profiler.profile(graph=frozen.graph, options=options)
+    return int(profile.total_float_ops // 2)
+
+
+def _median_seconds(step: Any, repeats: int) -> float:
+    step()  # warm-up: tracing
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def train_step_ms(model: Any, x: np.ndarray, y: np.ndarray, repeats: int = 5) -> float:
+    """Median wall time of one optimiser step on the batch ``(x, y)``, in milliseconds (changes the weights)."""
+    return 1000 * _median_seconds(lambda: model.train_on_batch(x, y), repeats)
+
+
+def inference_ms(model: Any, x: np.ndarray, repeats: int = 3) -> float:
+    """Median wall time of a forward pass per example, in milliseconds."""
+    return 1000 * _median_seconds(lambda: model.predict_on_batch(x), repeats) / len(x)

@@ -1,0 +1,1 @@
+"""``upspec sweep``: the same graph once per strategy, trained and measured side by side."""

@@ -1,0 +1,126 @@
+"""The sweep's outputs: the comparison table (Markdown, CSV, JSON), a sample grid and overlaid curves."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from upspec.files import atomic_path
+from upspec.files import write_text
+
+COLUMNS = [("strategy", "strategy", "{}"), ("parameters", "parameters", "{:,}"), ("macs", "MACs / forward", "{:,}"),
+           ("train_step_ms", "train step (ms)", "{:.1f}"), ("inference_ms", "inference (ms / image)", "{:.2f}"),
+           ("cb_init", "CB at init", "{:.3g}"), ("cb_trained", "CB trained", "{:.3g}")]
+
+
+def flat_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with the test metrics flattened: ``psnr``, ``ssim``, ``mean_iou`` and the baselines beside."""
+    flat = {key: row.get(key) for key, _, _ in COLUMNS}
+    metrics = row["metrics"]
+    for group, scores in metrics.items():
+        if isinstance(scores, dict):
+            for name, value in scores.items():
+                flat[name if group == "model" else f"{group}_{name}"] = value
+    return flat
+
+
+def _cell(value: Any, pattern: str) -> str:
+    if value is None:
+        return "-"
+    return pattern.format(value) if not isinstance(value, str) else value
+
+
+def markdown_table(rows: list[dict[str, Any]]) -> str:
+    flats = [flat_row(r) for r in rows]
+    metric_keys = [k for k in dict.fromkeys(k for f in flats for k in f) if k not in dict((c[0], 0) for c in COLUMNS)]
+    header = [title for _, title, _ in COLUMNS[:1]] + metric_keys + [title for _, title, _ in COLUMNS[1:]]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for flat in flats:
+        cells = [flat["strategy"]] + [_cell(flat.get(k), "{:.4f}") for k in metric_keys]
+        cells += [_cell(flat.get(key), pattern) for key, _, pattern in COLUMNS[1:]]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    flats = [flat_row(r) for r in rows]
+    keys = list(dict.fromkeys(k for f in flats for k in f))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=keys, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(flats)
+    return buffer.getvalue()
+
+
+def _history(run_dir: Path) -> list[dict[str, str]]:
+    path = run_dir / "history.csv"
+    return list(csv.DictReader(path.read_text().splitlines())) if path.exists() else []
+
+
+def overlaid_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
+    from upspec.run.report import _figure
+
+    plt = _figure()
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+    for row in rows:
+        history = _history(folder / row["strategy"])
+        epochs = [int(float(h["epoch"])) for h in history]
+        for ax, key in zip(axes, ("loss", "val_loss")):
+            if history and key in history[0]:
+                ax.plot(epochs, [float(h[key]) for h in history], "o-", label=row["strategy"])
+    for ax, title in zip(axes, ("training loss", "validation loss")):
+        ax.set_xlabel("epoch")
+        ax.set_yscale("log")
+        ax.set_title(title)
+    axes[1].legend(fontsize="small")
+    fig.tight_layout()
+    path = folder / "learning_curves.png"
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=80)
+    plt.close(fig)
+    return path
+
+
+def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Any, count: int = 4) -> Path | None:
+    """The same test images through every strategy's trained model."""
+    from upspec.run.models import load_model
+    from upspec.run.report import image_grid
+    from upspec.run.report import input_columns
+    from upspec.run.settings import data_settings
+    from upspec.run.settings import train_settings
+    from upspec.run.train import prepare_data
+    from upspec.spec.load import load_spec
+
+    if not rows:
+        return None
+    first = folder / rows[0]["strategy"]
+    spec = load_spec(first / "spec.yaml", registry=registry)
+    model = load_model(first / "model.keras", registry)
+    dataset = prepare_data(spec, model, data_settings(spec), train_settings(spec, steps_per_epoch=1), registry)
+    x, y = dataset.test[0][:count], dataset.test[1][:count]
+    columns = input_columns(dataset.shapes, x)
+    for row in rows:
+        trained = load_model(folder / row["strategy"] / "model.keras", registry)
+        columns.append((row["strategy"], np.clip(np.asarray(trained.predict(x, verbose=0)), 0, 1)))
+    columns.append(("target", y))
+    return image_grid(columns, folder / "samples.png")
+
+
+def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str, str], registry: Any) -> None:
+    table = markdown_table(rows)
+    notes = "".join(f"\n- skipped `{name}`: {reason}" for name, reason in skipped.items())
+    text = (f"# Sweep: {len(rows)} strategies\n\n{table}\n\n"
+            "Test metrics are per-image means on the same test patches; MACs count one forward pass on one "
+            "example; times are medians on this machine; CB is the checkerboard phase variance on a constant "
+            "input (median over entries, and over seeds at init; 0 = none).\n"
+            f"{notes}\n\n![samples](samples.png)\n\n![learning curves](learning_curves.png)\n")
+    write_text(folder / "comparison.md", text)
+    write_text(folder / "comparison.csv", _csv(rows))
+    write_text(folder / "comparison.json", json.dumps({"rows": rows, "skipped": skipped}, indent=2, default=float) + "\n")
+    strategy_grid(folder, rows, registry)
+    overlaid_curves(folder, rows)
