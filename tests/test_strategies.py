@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import SPECS
+
 from upspec.registry.registry import get_registry
 from upspec.testing import check_strategy
 
@@ -70,3 +72,13 @@ def test_pixel_shuffle_without_icnr_is_not_structured():
     kernel = model.get_layer("up_conv").get_weights()[0]
     blocks = np.split(kernel, 4, axis=-1)
     assert not np.allclose(blocks[0], blocks[1])
+
+
+def test_every_registered_strategy_builds_the_seed(upspec_strategy_name):
+    """Parametrised by upspec's pytest plugin over every registered strategy, plugins included."""
+    import upspec
+
+    model = upspec.build_model(upspec.load_spec(SPECS / "seed_transpose.yaml", strategy=upspec_strategy_name))
+    assert model.output_shape == (None, 56, 56, 1)
+    assert model.get_layer("up").name == "up"
+
