@@ -44,3 +44,34 @@ def write_plugin(tmp_path):
         return path
 
     return write
+
+
+CALLBACK_PLUGIN = """
+import os
+import numpy as np
+import keras
+import upspec
+
+
+class TestCallback(keras.callbacks.Callback):
+    def __init__(self, spec):
+        super().__init__()
+        self.strategy = spec.layers[0].upsample
+
+{methods}
+
+@upspec.hookimpl
+def upspec_callbacks(spec, run_dir):
+    return [TestCallback(spec)]
+"""
+
+
+@pytest.fixture
+def callback_plugin(write_plugin):
+    """A local plugin whose ``upspec_callbacks`` returns one callback with the given methods
+    (source indented by four spaces; ``self.strategy`` is the first entry's strategy)."""
+
+    def write(name: str, methods: str) -> Path:
+        return write_plugin(name, CALLBACK_PLUGIN.format(methods=methods))
+
+    return write

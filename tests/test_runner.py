@@ -57,16 +57,11 @@ def test_unknown_data_source_lists_the_sources(tmp_path):
 
 
 @pytest.mark.slow
-def test_interrupted_training_resumes_from_the_last_checkpoint(tmp_path, write_plugin):
-    stopper = write_plugin("stopper", (
-        "import os, keras, upspec\n"
-        "class Stop(keras.callbacks.Callback):\n"
+def test_interrupted_training_resumes_from_the_last_checkpoint(tmp_path, callback_plugin):
+    stopper = callback_plugin("stopper", (
         "    def on_epoch_end(self, epoch, logs=None):\n"
         "        if epoch == 0 and os.environ.get('STOP_AFTER_FIRST'):\n"
-        "            os._exit(9)  # like kill -9: no cleanup at all\n"
-        "@upspec.hookimpl\n"
-        "def upspec_callbacks(spec, run_dir):\n"
-        "    return [Stop()]\n"))
+        "            os._exit(9)  # like kill -9: no cleanup at all\n"))
     out = tmp_path / "run"
     first = run_upspec("--plugin", str(stopper), "train", str(SPECS / "seed_transpose.yaml"), "--quiet", "--out", str(out),
                        *FAST, cwd=tmp_path, env={"STOP_AFTER_FIRST": "1"})
@@ -82,17 +77,12 @@ def test_interrupted_training_resumes_from_the_last_checkpoint(tmp_path, write_p
 
 
 @pytest.mark.slow
-def test_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path, write_plugin):
-    poison = write_plugin("poison", (
-        "import numpy as np, keras, upspec\n"
-        "class Poison(keras.callbacks.Callback):\n"
+def test_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path, callback_plugin):
+    poison = callback_plugin("poison", (
         "    def on_epoch_begin(self, epoch, logs=None):\n"
         "        if epoch == 1:\n"
         "            kernel = self.model.get_layer('out').kernel\n"
-        "            kernel.assign(np.full(kernel.shape, np.nan, 'float32'))\n"
-        "@upspec.hookimpl\n"
-        "def upspec_callbacks(spec, run_dir):\n"
-        "    return [Poison()]\n"))
+        "            kernel.assign(np.full(kernel.shape, np.nan, 'float32'))\n"))
     out = tmp_path / "run"
     done = run_upspec("--plugin", str(poison), "train", str(SPECS / "seed_transpose.yaml"), "--quiet", "--out", str(out),
                       *FAST, "--set", "train.epochs=3", cwd=tmp_path)

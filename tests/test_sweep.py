@@ -42,19 +42,11 @@ def test_sweep_compares_builtin_and_plugin_strategies(tmp_path):
 
 
 @pytest.mark.slow
-def test_an_interrupted_sweep_resumes_without_retraining_finished_strategies(tmp_path, write_plugin):
-    killer = write_plugin("killer", (
-        "import os, keras, upspec\n"
-        "class Kill(keras.callbacks.Callback):\n"
-        "    def __init__(self, strategy):\n"
-        "        super().__init__()\n"
-        "        self.strategy = strategy\n"
+def test_an_interrupted_sweep_resumes_without_retraining_finished_strategies(tmp_path, callback_plugin):
+    killer = callback_plugin("killer", (
         "    def on_epoch_end(self, epoch, logs=None):\n"
         "        if self.strategy == 'transpose' and epoch == 0 and os.environ.get('KILL_SWEEP'):\n"
-        "            os._exit(9)\n"
-        "@upspec.hookimpl\n"
-        "def upspec_callbacks(spec, run_dir):\n"
-        "    return [Kill(spec.layers[0].upsample)]\n"))
+        "            os._exit(9)\n"))
     out = tmp_path / "sweep"
     first = run_upspec("--plugin", str(killer), "sweep", str(SPECS / "seed_transpose.yaml"), "--strategies",
                        "nearest,transpose", "--out", str(out), *TINY, cwd=tmp_path, env={"KILL_SWEEP": "1"})

@@ -99,7 +99,10 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
     else:
         overrides = list(overrides or [])
         names, skipped = choose_strategies(source, strategies, overrides, registry)
+        if not names:
+            raise UpspecError(f"no strategy can build this graph: {skipped}")
         spec = load_spec(source, overrides=overrides, registry=registry)
+        _check_data(load_spec(source, strategy=names[0], overrides=overrides, registry=registry), registry)
         folder = new_run_dir(spec, root=root, out=out, prefix="sweep-")
         state = {"spec": str(Path(source).resolve()) if isinstance(source, (str, Path)) else source,
                  "overrides": overrides, "train": {k: v for k, v in (train_overrides or {}).items() if v is not None},
@@ -138,6 +141,17 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
         announce(f"{prefix}: done in {row['seconds']:.0f} s: {_headline(metrics)}")
     write_comparison(folder, rows, skipped, registry)
     return SweepResult(folder, rows, skipped)
+
+
+def _check_data(spec: Any, registry: Any) -> None:
+    """Fail before creating the sweep folder when the spec's data cannot feed the model."""
+    from upspec.build.builder import build_model
+    from upspec.run.settings import data_settings
+    from upspec.run.settings import train_settings
+    from upspec.run.train import prepare_data
+
+    model = build_model(spec, registry=registry, compile=False)
+    prepare_data(spec, model, data_settings(spec), train_settings(spec, steps_per_epoch=1), registry)
 
 
 def _train_batch(spec: Any, run_dir: Path, registry: Any) -> tuple[Any, Any]:
