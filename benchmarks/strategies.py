@@ -1,6 +1,7 @@
 """Regenerate docs/strategies.md: `upspec sweep` over every installed strategy on three tasks.
 
     python benchmarks/strategies.py            # about 15 minutes on two CPU cores
+    python benchmarks/strategies.py --fresh    # ignore earlier sweeps under runs/strategies/
 
 Super-resolution on `photos` (specs/seed_transpose.yaml), segmentation on `shapes` (specs/unet.yaml),
 denoising on `digits` (specs/digits_denoise.yaml), each with its spec's own training settings, the same
@@ -41,10 +42,18 @@ def main() -> None:
     from upspec.compare.comparison import markdown_table
     from upspec.compare.sweep import run_sweep
 
+    from upspec.spec.load import load_spec
+
+    fresh = "--fresh" in sys.argv[1:]
     sections = []
     for title, spec, metric in TASKS:
-        result = run_sweep(ROOT / spec, strategies="all", root=str(ROOT / "runs" / "strategies"),
-                           announce=lambda line: print(line, flush=True))
+        root = ROOT / "runs" / "strategies"
+        earlier = sorted((root / load_spec(ROOT / spec).name).glob("sweep-*/sweep.json"))
+        if earlier and not fresh:  # an interrupted (or finished) sweep: keep what it has, finish the rest
+            result = run_sweep(None, resume=str(earlier[-1].parent), announce=lambda line: print(line, flush=True))
+        else:
+            result = run_sweep(ROOT / spec, strategies="all", root=str(root),
+                               announce=lambda line: print(line, flush=True))
         sections.append(f"## {title}\n\n`upspec sweep {spec}`\n\n{markdown_table(result.rows)}\n\n"
                         f"{findings(result.rows, metric)}\n")
     stamp = datetime.date.today().isoformat()

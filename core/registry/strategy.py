@@ -88,6 +88,8 @@ def type_text(annotation: Any) -> str:
     if origin is typing.Annotated:
         positive = any(getattr(m, "gt", None) == 0 for m in args[1:])
         return ("positive " if positive else "") + type_text(args[0])
+    if origin is typing.Literal:
+        return " | ".join(repr(a) for a in args)
     if origin is Union or type(annotation).__name__ == "UnionType":
         return " | ".join("null" if a is type(None) else type_text(a) for a in args)
     if origin is not None:
