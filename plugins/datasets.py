@@ -106,6 +106,36 @@ class Digits(DataSource):
         return Images(list(canvas))
 
 
+class Mnist(DataSource):
+    """The real MNIST through ``keras.datasets.mnist``: it downloads on first use, so offline (and with no
+    cached copy) it fails at once with a message naming the offline alternatives."""
+
+    name = "mnist"
+    HOST = ("storage.googleapis.com", 443)
+
+    def load(self, split: str, *, size: tuple[int, int], seed: int, **options: Any) -> Images:
+        import os
+        import socket
+
+        cached = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets" / "mnist.npz"
+        offline_hint = ("use source 'digits' (MNIST-like 28x28 digits made here, no download) or 'npz' with "
+                        "your own copy (options: {path: mnist.npz})")
+        if not cached.exists():
+            try:
+                socket.create_connection(self.HOST, timeout=5).close()
+            except OSError as exc:
+                raise DataError(f"source 'mnist' downloads MNIST from {self.HOST[0]} and cannot reach it "
+                                f"({exc}); {offline_hint}") from None
+        import keras
+
+        try:
+            (x_train, _), (x_test, _) = keras.datasets.mnist.load_data()
+        except Exception as exc:  # noqa: BLE001 - any download failure gets the same advice
+            raise DataError(f"source 'mnist' could not download MNIST ({exc}); {offline_hint}") from None
+        images = {"train": x_train[:-5000], "validation": x_train[-5000:], "test": x_test}[split]
+        return Images(list(images[..., None].astype("float32") / 255.0))
+
+
 class Arrays(DataSource):
     """A user's ``.npz`` with an array ``x`` (images, N x H x W [x C], floats in [0, 1] or uint8)."""
 
@@ -152,4 +182,4 @@ def _split(items: Any, split: str) -> Any:
 
 @hookimpl
 def upspec_datasets() -> list[DataSource]:
-    return [Photos(), Shapes(), Digits(), Arrays(), Folder()]
+    return [Photos(), Shapes(), Digits(), Mnist(), Arrays(), Folder()]

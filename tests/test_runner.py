@@ -162,3 +162,22 @@ def test_a_plugins_data_source_and_metric_are_used_by_name(tmp_path, write_plugi
     assert "source: noise" in (out / "spec.yaml").read_text()
     listed = run_upspec("--plugin", str(plugin), "plugins", cwd=tmp_path)
     assert "hooks: upspec_datasets, upspec_metrics" in listed.stdout
+
+
+def test_a_source_that_downloads_fails_offline_with_the_alternatives(tmp_path, monkeypatch):
+    import socket
+
+    from upspec.plugins.datasets import Mnist
+    from upspec.run.data import DataError
+
+    def offline(*args, **kwargs):
+        raise OSError("Network is unreachable")
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # no cached copy
+    monkeypatch.setattr(socket, "create_connection", offline)
+    with pytest.raises(DataError) as caught:
+        Mnist().load("train", size=(28, 28), seed=0)
+    assert str(caught.value) == (
+        "source 'mnist' downloads MNIST from storage.googleapis.com and cannot reach it (Network is unreachable); "
+        "use source 'digits' (MNIST-like 28x28 digits made here, no download) or 'npz' with your own copy "
+        "(options: {path: mnist.npz})")

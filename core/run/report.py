@@ -46,7 +46,7 @@ def input_columns(shapes: TaskShapes, x: np.ndarray) -> list[tuple[str, np.ndarr
     if shapes.task != "super_resolution":
         return [("input", x)]
     return [("input", np.repeat(np.repeat(x, shapes.factor[0], 1), shapes.factor[1], 2)),
-            ("bicubic", upsample_bicubic(x, shapes.y[:2]))]
+            ("bicubic baseline", upsample_bicubic(x, shapes.y[:2]))]
 
 
 def image_grid(columns: list[tuple[str, np.ndarray]], path: Path) -> Path:
