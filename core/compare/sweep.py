@@ -125,6 +125,8 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
             metrics = json.loads((run_dir / "metrics.json").read_text())
             announce(f"{prefix}: trained earlier, measuring")
         elif (run_dir / RUN_STATE).exists():
+            if (run_dir / "model.keras").exists():  # stopped while writing its report: finish it again
+                (run_dir / "model.keras").unlink()
             announce(f"{prefix}: resuming from its last checkpoint")
             metrics = resume_run(run_dir, verbose=verbose).metrics
         else:
