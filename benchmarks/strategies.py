@@ -27,7 +27,7 @@ def findings(rows: list[dict], metric: str) -> str:
     ranked = sorted(rows, key=lambda r: r["metrics"]["model"][metric], reverse=True)
     best, worst = ranked[0], ranked[-1]
     artifact_free = sorted(r["strategy"] for r in rows if (r["cb_init"] or 0) < 1e-5)
-    periodic = sorted(r["strategy"] for r in rows if (r["cb_init"] or 0) >= 1e-5)
+    periodic = sorted(f"{r['strategy']} ({r['cb_init']:.2g})" for r in rows if (r["cb_init"] or 0) >= 1e-5)
     lines = [f"best {metric}: `{best['strategy']}` ({best['metrics']['model'][metric]:.4f}); "
              f"worst: `{worst['strategy']}` ({worst['metrics']['model'][metric]:.4f})",
              f"artifact-free at initialisation (CB < 1e-5): {', '.join(f'`{n}`' for n in artifact_free) or 'none'}",

@@ -10,10 +10,11 @@ import numpy as np
 
 from upspec.analysis.checkerboard import aliasing_energy
 from upspec.analysis.measure import SEEDS
-from upspec.analysis.measure import constant_inputs
+from upspec.analysis.measure import constant_response
+from upspec.analysis.measure import entry_model
 from upspec.analysis.measure import measure
 from upspec.analysis.measure import upsample_entries
-from upspec.analysis.pictures import constant_response
+from upspec.analysis.pictures import constant_response_png
 from upspec.registry.registry import get_registry
 from upspec.run.rundir import new_run_dir
 from upspec.run.rundir import write_json
@@ -69,12 +70,11 @@ def run_checkerboard(source: str | Path, *, seeds: tuple[int, ...] = SEEDS, out:
 
     keras.utils.set_random_seed(seeds[0])
     model = trained if trained is not None else build_model(spec, registry=registry)
-    probe = keras.Model(model.inputs, [model.get_layer(node.id).output for node, _, _ in entries])
-    outputs = probe(constant_inputs(model))
-    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    outputs = [constant_response(entry_model(node, factor, source, registry, trained))
+               for node, factor, source in entries]
     for report, output in zip(reports, outputs):
         when = "trained" if trained is not None else f"initialisation, seed {seeds[0]}"
-        constant_response(np.asarray(output), f"{report.id} ({report.strategy}), {when}",
+        constant_response_png(output, f"{report.id} ({report.strategy}), {when}",
                           folder / f"{report.id}_constant_input.png", report.factor)
 
     scale = tuple(o // i for o, i in zip(model.output_shape[1:-1], model.input_shape[1:-1])) \

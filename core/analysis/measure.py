@@ -54,34 +54,45 @@ def upsample_entries(spec: Spec, registry: Registry | None = None) -> list[tuple
     return found
 
 
-def constant_inputs(model: Any, value: float = CONSTANT) -> list[np.ndarray]:
-    return [np.full((1, *(d or 32 for d in tensor.shape[1:])), value, "float32") for tensor in model.inputs]
-
-
-def entry_cb(model: Any, entries: list[tuple[Any, tuple[int, ...], tuple]], value: float = CONSTANT) -> list[float]:
-    """CB at each entry's output when the whole model is fed a constant."""
+def entry_model(node: Any, factor: tuple[int, ...], source: tuple, registry: Registry, trained: Any = None) -> Any:
+    """The entry on its own: its strategy built on an input of the entry's input shape, with the trained
+    model's weights copied in by layer name when ``trained`` is given (fresh initialisation otherwise).
+    Measuring the entry alone keeps the border effects of the layers before it out of the numbers."""
     import keras
 
-    probe = keras.Model(model.inputs, [model.get_layer(node.id).output for node, _, _ in entries])
-    outputs = probe(constant_inputs(model, value))
-    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-    return [phase_variance(np.asarray(out), factor) for out, (_, factor, _) in zip(outputs, entries)]
+    params = {**node.entry.params, "factor": factor}
+    x = keras.Input(tuple(d or 32 for d in source))
+    model = keras.Model(x, registry.strategy(node.entry.upsample).build(x, name=node.id, **params))
+    if trained is not None:
+        for layer in model.layers[1:]:
+            layer.set_weights(trained.get_layer(layer.name).get_weights())
+    return model
+
+
+def constant_response(model: Any, value: float = CONSTANT) -> np.ndarray:
+    """The output for a constant input, batch of one."""
+    return np.asarray(model(np.full((1, *model.input_shape[1:]), value, "float32")))
+
+
+def entry_cb(model: Any, entries: list[tuple[Any, tuple[int, ...], tuple]], registry: Registry | None = None,
+             value: float = CONSTANT) -> list[float]:
+    """CB of each entry of a trained ``model``, fed a constant on its own."""
+    registry = registry or get_registry()
+    return [phase_variance(constant_response(entry_model(node, factor, source, registry, model), value), factor)
+            for node, factor, source in entries]
 
 
 def cb_at_init(spec: Spec, seeds: tuple[int, ...] = SEEDS, registry: Registry | None = None) -> dict[str, list[float]]:
-    """CB per entry for freshly initialised models, one value per seed."""
+    """CB per entry for fresh initialisations, one value per seed."""
     import keras
 
-    from upspec.build.builder import build_model
-
     registry = registry or get_registry()
-    entries = upsample_entries(spec, registry)
-    values: dict[str, list[float]] = {node.id: [] for node, _, _ in entries}
-    for seed in seeds:
-        keras.utils.set_random_seed(seed)
-        model = build_model(spec, registry=registry, compile=False)
-        for (node, _, _), cb in zip(entries, entry_cb(model, entries)):
-            values[node.id].append(cb)
+    values: dict[str, list[float]] = {}
+    for node, factor, source in upsample_entries(spec, registry):
+        for seed in seeds:
+            keras.utils.set_random_seed(seed)
+            response = constant_response(entry_model(node, factor, source, registry))
+            values.setdefault(node.id, []).append(phase_variance(response, factor))
     return values
 
 
@@ -104,7 +115,7 @@ def measure(spec: Spec, *, model: Any = None, seeds: tuple[int, ...] = SEEDS,
     registry = registry or get_registry()
     entries = upsample_entries(spec, registry)
     init = cb_at_init(spec, seeds, registry)
-    trained = entry_cb(model, entries) if model is not None else [None] * len(entries)
+    trained = entry_cb(model, entries, registry) if model is not None else [None] * len(entries)
     reports = []
     for (node, factor, _), cb in zip(entries, trained):
         strategy = registry.strategy(node.entry.upsample)

@@ -11,7 +11,7 @@ from upspec.analysis.checkerboard import spectrum
 from upspec.files import atomic_path
 
 
-def constant_response(output: np.ndarray, title: str, path: Path, factor: tuple[int, ...] = ()) -> Path:
+def constant_response_png(output: np.ndarray, title: str, path: Path, factor: tuple[int, ...] = ()) -> Path:
     """``output``: ``(1, H, W, C)`` (or 1-D / 3-D, shown as a 2-D slice): the channel mean and its spectrum."""
     import matplotlib
 

@@ -75,7 +75,7 @@ def _measure(folder: Path, spec: Any, registry: Any, dataset_x: Any, dataset_y: 
         "train_step_ms": train_step_ms(fresh, dataset_x[:batch], dataset_y[:batch]),
         "inference_ms": inference_ms(trained, dataset_x[:batch]),
         "cb_init": float(np.median([np.median(v) for v in init.values()])) if init else None,
-        "cb_trained": float(np.median(entry_cb(trained, entries))) if entries else None,
+        "cb_trained": float(np.median(entry_cb(trained, entries, registry))) if entries else None,
     }
 
 
