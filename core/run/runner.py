@@ -26,6 +26,7 @@ from upspec.run.train import fit
 from upspec.run.train import history_rows
 from upspec.run.train import prepare_data
 from upspec.run.train import resume_state
+from upspec.run.train import seed_everything
 from upspec.spec.load import load_spec
 from upspec.spec.model import Spec
 
@@ -55,6 +56,7 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
     spec = load_spec(source, strategy=strategy, overrides=overrides, registry=registry)
     train = train_settings(spec, **(train_overrides or {}))
     data = data_settings(spec)
+    seed_everything(train.seed)  # the initial weights too: the same seed gives the same run
     model = build_model(spec, registry=registry)
     dataset = prepare_data(spec, model, data, train, registry)
     run_dir = new_run_dir(spec, root=root, out=out)
@@ -77,6 +79,7 @@ def resume(run_dir: str | Path, *, verbose: int = 1) -> RunResult:
     train = train_settings(spec)
     data = data_settings(spec)
     done = resume_state(run_dir)
+    seed_everything(train.seed)
     model = load_model(run_dir / CHECKPOINT) if done else build_model(spec, registry=registry)
     dataset = prepare_data(spec, model, data, train, registry)
     if done < train.epochs:

@@ -146,13 +146,21 @@ def _cosine(settings: TrainSettings) -> Any:
     return Cosine()
 
 
-def fit(model: Any, dataset: Dataset, run_dir: Path, settings: TrainSettings, spec: Spec, registry: Registry,
-        initial_epoch: int = 0, verbose: int = 1) -> list[dict[str, str]]:
-    """Train from ``initial_epoch`` to ``settings.epochs``; raises ``TrainingDiverged`` on a NaN loss."""
+def seed_everything(seed: int) -> None:
+    """Python, NumPy and TensorFlow seeds, and deterministic TensorFlow kernels: one seed, one run."""
     import keras
     import tensorflow as tf
 
-    keras.utils.set_random_seed(settings.seed + initial_epoch)
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def fit(model: Any, dataset: Dataset, run_dir: Path, settings: TrainSettings, spec: Spec, registry: Registry,
+        initial_epoch: int = 0, verbose: int = 1) -> list[dict[str, str]]:
+    """Train from ``initial_epoch`` to ``settings.epochs``; raises ``TrainingDiverged`` on a NaN loss."""
+    import tensorflow as tf
+
+    seed_everything(settings.seed + initial_epoch)
     if settings.learning_rate is not None and initial_epoch == 0:
         model.optimizer.learning_rate = settings.learning_rate
     x, y = dataset.train
