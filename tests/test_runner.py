@@ -181,3 +181,23 @@ def test_a_source_that_downloads_fails_offline_with_the_alternatives(tmp_path, m
         "source 'mnist' downloads MNIST from storage.googleapis.com and cannot reach it (Network is unreachable); "
         "use source 'digits' (MNIST-like 28x28 digits made here, no download) or 'npz' with your own copy "
         "(options: {path: mnist.npz})")
+
+
+def test_a_collapsed_model_is_reported_not_silently_scored():
+    import numpy as np
+
+    from upspec.run.data import TaskShapes
+    from upspec.run.evaluate import evaluate
+
+    class Black:
+        def predict(self, x, verbose=0):
+            return np.zeros((len(x), 8, 8, 1), "float32")
+
+    x = np.random.default_rng(0).random((3, 8, 8, 1), dtype="float32")
+    metrics = evaluate(Black(), TaskShapes("denoise", (8, 8, 1), (8, 8, 1)), (x, x))
+    assert metrics["warnings"] == [
+        "the model predicts almost the same value everywhere (mean 0.0000, standard deviation 0.0e+00): training "
+        "collapsed, often dead ReLUs under a saturating output; try a lower learning rate, another loss "
+        "(binary_crossentropy for a sigmoid output) or more steps"]
+    assert "warnings" not in evaluate(type("Echo", (), {"predict": lambda self, x, verbose=0: x})(),
+                                      TaskShapes("denoise", (8, 8, 1), (8, 8, 1)), (x, x))

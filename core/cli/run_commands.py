@@ -17,6 +17,8 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
     for name, scores in rows:
         click.echo(f"  {name:<12} " + "  ".join(f"{k.upper()} {v:.4f}" if k != "psnr" else f"PSNR {v:.2f} dB"
                                                 for k, v in scores.items()))
+    for warning in metrics.get("warnings", []):
+        click.echo(f"upspec: warning: {warning}", err=True)
 
 
 @click.command()

@@ -35,10 +35,23 @@ def mean_iou(target: np.ndarray, prediction: np.ndarray) -> float:
     return float(np.mean(ious))
 
 
+def collapse_warning(prediction: np.ndarray) -> str | None:
+    """A message when the model predicts (almost) one value everywhere: training collapsed."""
+    spread = float(np.std(prediction))
+    if spread >= 1e-4:
+        return None
+    return (f"the model predicts almost the same value everywhere (mean {float(np.mean(prediction)):.4f}, "
+            f"standard deviation {spread:.1e}): training collapsed, often dead ReLUs under a saturating output; "
+            "try a lower learning rate, another loss (binary_crossentropy for a sigmoid output) or more steps")
+
+
 def evaluate(model: Any, shapes: TaskShapes, test: tuple[np.ndarray, np.ndarray]) -> dict[str, Any]:
     x, y = test
     prediction = np.asarray(model.predict(x, verbose=0))
     result: dict[str, Any] = {"task": shapes.task, "test_images": int(len(x))}
+    warning = collapse_warning(prediction)
+    if warning:
+        result["warnings"] = [warning]
     if shapes.task == "segmentation":
         result["model"] = {"mean_iou": mean_iou(y, prediction)}
         return result

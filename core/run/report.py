@@ -97,7 +97,7 @@ Training: {settings['epochs']} epochs x {settings['steps_per_epoch']} steps, bat
 {_table(metrics)}
 
 PSNR (dB) and SSIM are computed per image and averaged.
-
+{"".join(f"{chr(10)}**Warning:** {w}{chr(10)}" for w in metrics.get("warnings", []))}
 ## Files
 
 - [resolved spec](spec.yaml), [model](model.keras), [history](history.csv), [metrics](metrics.json)
