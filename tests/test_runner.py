@@ -135,6 +135,13 @@ def test_predict_in_a_fresh_process_matches_the_saved_model(tmp_path):
                        "-o", str(tmp_path / "out.npz"), cwd=tmp_path)
     assert again.returncode == 1 and "refusing to overwrite" in again.stderr
 
+    Image.fromarray((rng.random((40, 30)) * 255).astype("uint8")).save(tmp_path / "big.png")
+    wrong = run_upspec("predict", str(tmp_path / "model.keras"), str(tmp_path / "photo0.png"), str(tmp_path / "big.png"),
+                       "-o", str(tmp_path / "more"), cwd=tmp_path)
+    assert wrong.returncode == 2
+    assert f"{tmp_path / 'big.png'}: the input is (40, 30, 1) but the model takes (28, 28, 1)" in wrong.stderr
+    assert not (tmp_path / "more").exists()
+
 
 @pytest.mark.slow
 def test_a_plugins_data_source_and_metric_are_used_by_name(tmp_path, write_plugin):

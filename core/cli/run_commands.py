@@ -92,6 +92,13 @@ def evaluate(run_dir: str, as_json: bool) -> None:
         _print_metrics(metrics)
 
 
+def _check_input(shape: tuple, model: Any, path: str) -> None:
+    want = tuple(model.input_shape[1:])
+    if len(shape) != len(want) or any(w is not None and w != h for w, h in zip(want, shape)):
+        raise click.BadParameter(f"{path}: the input is {tuple(shape)} but the model takes {want} "
+                                 "(crop or resize it to the model's input first)", param_hint="INPUTS")
+
+
 @click.command()
 @click.argument("model_path", type=click.Path(dir_okay=False, exists=True))
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
@@ -112,12 +119,12 @@ def predict(model_path: str, inputs: tuple[str, ...], output: str) -> None:
     else:
         from PIL import Image
 
-        x = np.stack([to_channels(np.asarray(Image.open(p).convert("RGB"), "float32") / 255.0, channels) for p in inputs])
+        images = [to_channels(np.asarray(Image.open(p).convert("RGB"), "float32") / 255.0, channels) for p in inputs]
+        for path, image in zip(inputs, images):
+            _check_input(image.shape, model, path)
+        x = np.stack(images)
         names = [Path(p).stem for p in inputs]
-    want = tuple(model.input_shape[1:])
-    if len(x.shape[1:]) != len(want) or any(w is not None and w != h for w, h in zip(want, x.shape[1:])):
-        raise click.BadParameter(f"the inputs are {x.shape[1:]} but the model takes {want} "
-                                 "(crop or resize the images to the model's input first)", param_hint="INPUTS")
+    _check_input(x.shape[1:], model, inputs[0])
     y = np.asarray(model.predict(x, verbose=0))
     if output.endswith(".npz"):
         with atomic_path(output, overwrite=False) as tmp:
