@@ -12,11 +12,13 @@ from upspec.analysis.checkerboard import aliasing_energy
 from upspec.analysis.measure import SEEDS
 from upspec.analysis.measure import constant_response
 from upspec.analysis.measure import entry_model
+from upspec.analysis.measure import initial_response
 from upspec.analysis.measure import measure
 from upspec.analysis.measure import upsample_entries
 from upspec.analysis.pictures import constant_response_png
 from upspec.registry.registry import get_registry
 from upspec.run.rundir import new_run_dir
+from upspec.run.rundir import run_files
 from upspec.run.rundir import write_json
 from upspec.spec.load import load_spec
 
@@ -27,25 +29,13 @@ class CheckerboardResult:
     report: dict[str, Any]
 
 
-def _source(path: str | Path) -> tuple[Path, Path | None]:
-    """(spec path, trained model path or None) for a spec file, a run folder or a .keras file."""
-    path = Path(path)
-    if path.is_dir():
-        return path / "spec.yaml", (path / "model.keras") if (path / "model.keras").exists() else None
-    if path.suffix == ".keras":
-        return path.parent / "spec.yaml", path
-    return path, None
-
-
 def aliasing(spec: Any, model: Any, registry: Any, factor: tuple[int, ...]) -> dict[str, float] | None:
     """Aliasing energy of the model's test predictions and of the targets, when the spec's data fits."""
     from upspec.errors import SpecError
-    from upspec.run.settings import data_settings
-    from upspec.run.settings import train_settings
-    from upspec.run.train import prepare_data
+    from upspec.run.train import evaluation_data
 
     try:
-        dataset = prepare_data(spec, model, data_settings(spec), train_settings(spec, steps_per_epoch=1), registry)
+        dataset = evaluation_data(spec, model, registry)
     except SpecError:
         return None
     x, y = dataset.test
@@ -61,17 +51,18 @@ def run_checkerboard(source: str | Path, *, seeds: tuple[int, ...] = SEEDS, out:
     from upspec.run.models import load_model
 
     registry = get_registry()
-    spec_path, model_path = _source(source)
+    model_path, spec_path = run_files(source)
     spec = load_spec(spec_path, strategy=strategy, overrides=overrides, registry=registry)
     trained = load_model(model_path) if model_path is not None and strategy is None and not overrides else None
     reports = measure(spec, model=trained, seeds=seeds, registry=registry)
     folder = new_run_dir(spec, root=root, out=out, prefix="checkerboard-")
     entries = upsample_entries(spec, registry)
 
+    # the pictures: the trained entry, or the entry as initialised with the first seed (as measured)
+    outputs = [constant_response(entry_model(node, factor, shape, registry, trained)) if trained is not None
+               else initial_response(node, factor, shape, registry, seeds[0]) for node, factor, shape in entries]
     keras.utils.set_random_seed(seeds[0])
     model = trained if trained is not None else build_model(spec, registry=registry)
-    outputs = [constant_response(entry_model(node, factor, source, registry, trained))
-               for node, factor, source in entries]
     for report, output in zip(reports, outputs):
         when = "trained" if trained is not None else f"initialisation, seed {seeds[0]}"
         constant_response_png(output, f"{report.id} ({report.strategy}), {when}",

@@ -82,18 +82,19 @@ def entry_cb(model: Any, entries: list[tuple[Any, tuple[int, ...], tuple]], regi
             for node, factor, source in entries]
 
 
-def cb_at_init(spec: Spec, seeds: tuple[int, ...] = SEEDS, registry: Registry | None = None) -> dict[str, list[float]]:
-    """CB per entry for fresh initialisations, one value per seed."""
+def initial_response(node: Any, factor: tuple[int, ...], source: tuple, registry: Registry, seed: int) -> np.ndarray:
+    """The entry's output for a constant input, freshly initialised with ``seed``."""
     import keras
 
+    keras.utils.set_random_seed(seed)
+    return constant_response(entry_model(node, factor, source, registry))
+
+
+def cb_at_init(spec: Spec, seeds: tuple[int, ...] = SEEDS, registry: Registry | None = None) -> dict[str, list[float]]:
+    """CB per entry for fresh initialisations, one value per seed."""
     registry = registry or get_registry()
-    values: dict[str, list[float]] = {}
-    for node, factor, source in upsample_entries(spec, registry):
-        for seed in seeds:
-            keras.utils.set_random_seed(seed)
-            response = constant_response(entry_model(node, factor, source, registry))
-            values.setdefault(node.id, []).append(phase_variance(response, factor))
-    return values
+    return {node.id: [phase_variance(initial_response(node, factor, source, registry, seed), factor) for seed in seeds]
+            for node, factor, source in upsample_entries(spec, registry)}
 
 
 def entry_overlap(strategy: Any, params: dict[str, Any], factor: tuple[int, ...], size: int = 16) -> float:

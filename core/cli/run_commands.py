@@ -76,15 +76,13 @@ def evaluate(run_dir: str, as_json: bool) -> None:
     from upspec.registry.registry import get_registry
     from upspec.run.evaluate import evaluate as evaluate_model
     from upspec.run.models import load_model
-    from upspec.run.settings import data_settings
-    from upspec.run.settings import train_settings
-    from upspec.run.train import prepare_data
+    from upspec.run.train import evaluation_data
     from upspec.spec.load import load_spec
 
     registry = get_registry()
     spec = load_spec(Path(run_dir) / "spec.yaml", registry=registry)
     model = load_model(Path(run_dir) / "model.keras")
-    dataset = prepare_data(spec, model, data_settings(spec), train_settings(spec), registry)
+    dataset = evaluation_data(spec, model, registry)
     metrics = evaluate_model(model, dataset.shapes, dataset.test)
     if as_json:
         click.echo(json.dumps(metrics, indent=2))
@@ -146,11 +144,11 @@ def predict(model_path: str, inputs: tuple[str, ...], output: str) -> None:
 
 def _model_and_strategies(source: str) -> tuple[Path, dict[str, str]]:
     """A run folder (its model.keras and spec.yaml) or a .keras file (with a spec.yaml beside it, if any)."""
-    path = Path(source)
-    model_path = path / "model.keras" if path.is_dir() else path
-    if not model_path.is_file():
-        raise click.BadParameter(f"{path} holds no model.keras (is it a finished run folder?)", param_hint="MODEL")
-    spec_path = model_path.parent / "spec.yaml"
+    from upspec.run.rundir import run_files
+
+    model_path, spec_path = run_files(source)
+    if model_path is None or not model_path.is_file():
+        raise click.BadParameter(f"{source} holds no model.keras (is it a finished run folder?)", param_hint="MODEL")
     strategies: dict[str, str] = {}
     if spec_path.is_file():
         from upspec.spec.load import load_spec

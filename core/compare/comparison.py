@@ -37,7 +37,7 @@ def _cell(value: Any, pattern: str) -> str:
 
 def markdown_table(rows: list[dict[str, Any]]) -> str:
     flats = [flat_row(r) for r in rows]
-    metric_keys = [k for k in dict.fromkeys(k for f in flats for k in f) if k not in dict((c[0], 0) for c in COLUMNS)]
+    metric_keys = [k for k in dict.fromkeys(k for f in flats for k in f) if k not in {key for key, _, _ in COLUMNS}]
     header = [title for _, title, _ in COLUMNS[:1]] + metric_keys + [title for _, title, _ in COLUMNS[1:]]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for flat in flats:
@@ -57,18 +57,14 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def _history(run_dir: Path) -> list[dict[str, str]]:
-    path = run_dir / "history.csv"
-    return list(csv.DictReader(path.read_text().splitlines())) if path.exists() else []
-
-
 def overlaid_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
     from upspec.run.report import _figure
+    from upspec.run.train import history_rows
 
     plt = _figure()
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
     for row in rows:
-        history = _history(folder / row["strategy"])
+        history = history_rows(folder / row["strategy"] / "history.csv")
         epochs = [int(float(h["epoch"])) for h in history]
         for ax, key in zip(axes, ("loss", "val_loss")):
             if history and key in history[0]:
@@ -86,22 +82,22 @@ def overlaid_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
-def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Any, count: int = 4) -> Path | None:
-    """The same test images through every strategy's trained model."""
+def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Any, dataset: Any = None,
+                  count: int = 4) -> Path | None:
+    """The same test images through every strategy's trained model (``dataset``: the sweep's evaluation data,
+    cut again from the first strategy's run when not given)."""
     from upspec.run.models import load_model
     from upspec.run.report import image_grid
     from upspec.run.report import input_columns
-    from upspec.run.settings import data_settings
-    from upspec.run.settings import train_settings
-    from upspec.run.train import prepare_data
+    from upspec.run.train import evaluation_data
     from upspec.spec.load import load_spec
 
     if not rows:
         return None
-    first = folder / rows[0]["strategy"]
-    spec = load_spec(first / "spec.yaml", registry=registry)
-    model = load_model(first / "model.keras", registry)
-    dataset = prepare_data(spec, model, data_settings(spec), train_settings(spec, steps_per_epoch=1), registry)
+    if dataset is None:
+        first = folder / rows[0]["strategy"]
+        dataset = evaluation_data(load_spec(first / "spec.yaml", registry=registry),
+                                  load_model(first / "model.keras", registry), registry)
     x, y = dataset.test[0][:count], dataset.test[1][:count]
     columns = input_columns(dataset.shapes, x)
     for row in rows:
@@ -111,7 +107,8 @@ def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Any, count
     return image_grid(columns, folder / "samples.png")
 
 
-def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str, str], registry: Any) -> None:
+def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str, str], registry: Any,
+                     dataset: Any = None) -> None:
     table = markdown_table(rows)
     notes = "".join(f"\n- skipped `{name}`: {reason}" for name, reason in skipped.items())
     text = (f"# Sweep: {len(rows)} strategies\n\n{table}\n\n"
@@ -122,5 +119,5 @@ def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str
     write_text(folder / "comparison.md", text)
     write_text(folder / "comparison.csv", _csv(rows))
     write_text(folder / "comparison.json", json.dumps({"rows": rows, "skipped": skipped}, indent=2, default=float) + "\n")
-    strategy_grid(folder, rows, registry)
+    strategy_grid(folder, rows, registry, dataset)
     overlaid_curves(folder, rows)

@@ -38,10 +38,10 @@ def choose_strategies(source: Any, wanted: str, overrides: list[str], registry: 
     if not names:
         raise UpspecError("--strategies is empty; give names separated by commas, or 'all'")
     chosen, skipped = [], {}
+    from upspec.graph.graph import build_graph
+
     for name in names:
         try:
-            from upspec.graph.graph import build_graph
-
             build_graph(load_spec(source, strategy=name, overrides=overrides, registry=registry), registry)
             chosen.append(name)
         except SpecError as error:
@@ -51,8 +51,8 @@ def choose_strategies(source: Any, wanted: str, overrides: list[str], registry: 
     return chosen, skipped
 
 
-def _measure(folder: Path, spec: Any, registry: Any, dataset_x: Any, dataset_y: Any) -> dict[str, Any]:
-    """The costs and CB of one finished strategy run."""
+def _measure(trained: Any, spec: Any, registry: Any, dataset_x: Any, dataset_y: Any) -> dict[str, Any]:
+    """The costs and CB of one finished strategy run (``trained``: its saved model)."""
     import numpy as np
 
     from upspec.analysis.cost import inference_ms
@@ -62,9 +62,7 @@ def _measure(folder: Path, spec: Any, registry: Any, dataset_x: Any, dataset_y: 
     from upspec.analysis.measure import entry_cb
     from upspec.analysis.measure import upsample_entries
     from upspec.build.builder import build_model
-    from upspec.run.models import load_model
 
-    trained = load_model(folder / "model.keras", registry)
     entries = upsample_entries(spec, registry)
     init = cb_at_init(spec, CB_SEEDS, registry)
     fresh = build_model(spec, registry=registry)
@@ -86,7 +84,9 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
     from upspec.run.rundir import new_run_dir
     from upspec.run.runner import resume as resume_run
     from upspec.run.runner import run
+    from upspec.run.models import load_model
     from upspec.run.train import STATE as RUN_STATE
+    from upspec.run.train import evaluation_data
 
     registry = get_registry()
     if resume:
@@ -113,6 +113,7 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
         announce(f"skipped {name}: {reason}")
 
     rows = []
+    data = None  # the test patches are the same for every strategy (same shapes, same seed): cut them once
     for index, name in enumerate(names, 1):
         run_dir = folder / name
         prefix = f"[{index}/{len(names)}] {name}"
@@ -136,36 +137,23 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
             metrics = run(source, strategy=name, overrides=overrides, out=str(run_dir),
                           train_overrides=state["train"], verbose=verbose).metrics
         spec = load_spec(run_dir / "spec.yaml", registry=registry)
-        row = {"strategy": name, **_measure(run_dir, spec, registry, *_train_batch(spec, run_dir, registry)),
+        trained = load_model(run_dir / "model.keras", registry)
+        data = data or evaluation_data(spec, trained, registry)
+        row = {"strategy": name, **_measure(trained, spec, registry, *data.test),
                "metrics": metrics, "seconds": round(time.perf_counter() - started, 1)}
         write_text(run_dir / ROW, json.dumps(row, indent=2, default=float) + "\n")
         rows.append(row)
         announce(f"{prefix}: done in {row['seconds']:.0f} s: {_headline(metrics)}")
-    write_comparison(folder, rows, skipped, registry)
+    write_comparison(folder, rows, skipped, registry, data)
     return SweepResult(folder, rows, skipped)
 
 
 def _check_data(spec: Any, registry: Any) -> None:
     """Fail before creating the sweep folder when the spec's data cannot feed the model."""
     from upspec.build.builder import build_model
-    from upspec.run.settings import data_settings
-    from upspec.run.settings import train_settings
-    from upspec.run.train import prepare_data
+    from upspec.run.train import evaluation_data
 
-    model = build_model(spec, registry=registry, compile=False)
-    prepare_data(spec, model, data_settings(spec), train_settings(spec, steps_per_epoch=1), registry)
-
-
-def _train_batch(spec: Any, run_dir: Path, registry: Any) -> tuple[Any, Any]:
-    """A batch of the test inputs and targets, for the timings."""
-    from upspec.run.models import load_model
-    from upspec.run.settings import data_settings
-    from upspec.run.settings import train_settings
-    from upspec.run.train import prepare_data
-
-    model = load_model(run_dir / "model.keras", registry)
-    dataset = prepare_data(spec, model, data_settings(spec), train_settings(spec, steps_per_epoch=1), registry)
-    return dataset.test
+    evaluation_data(spec, build_model(spec, registry=registry, compile=False), registry)
 
 
 def _headline(metrics: dict[str, Any]) -> str:

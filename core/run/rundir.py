@@ -35,6 +35,23 @@ def new_run_dir(spec: Spec, root: str | Path = "runs", out: str | Path | None = 
     raise UpspecError(f"cannot find a free run folder under {base}")
 
 
+MODEL_SUFFIXES = (".keras", ".h5")
+
+
+def run_files(path: str | Path) -> tuple[Path | None, Path]:
+    """``(model, spec)`` for a run folder, a saved model (the ``spec.yaml`` beside it) or a spec file.
+
+    ``model`` is None when there is none (a spec file, an unfinished run); ``spec`` may not exist.
+    """
+    path = Path(path)
+    if path.is_dir():
+        model = path / "model.keras"
+        return (model if model.is_file() else None), path / "spec.yaml"
+    if path.suffix in MODEL_SUFFIXES:
+        return path, path.parent / "spec.yaml"
+    return None, path
+
+
 def resolved_spec_data(spec: Spec) -> dict[str, Any]:
     """The spec as written after overrides, with the ``train:`` settings the run used (command-line flags
     included), so that ``--resume`` continues with the same ones."""

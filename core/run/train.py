@@ -25,6 +25,8 @@ from upspec.run.data import task_shapes
 from upspec.run.models import save_model
 from upspec.run.settings import DataSettings
 from upspec.run.settings import TrainSettings
+from upspec.run.settings import data_settings
+from upspec.run.settings import train_settings
 from upspec.spec.model import Spec
 
 CHECKPOINT = Path("checkpoints") / "last.keras"
@@ -70,6 +72,12 @@ def prepare_data(spec: Spec, model: Any, data: DataSettings, train: TrainSetting
         make_pairs(shapes, split_data["validation"], data.validation_patches, None, data.noise),
         make_pairs(shapes, split_data["test"], data.test_patches, None, data.noise),
     )
+
+
+def evaluation_data(spec: Spec, model: Any, registry: Registry) -> Dataset:
+    """The spec's data cut for ``model`` with a minimal training pool: for evaluating, measuring or checking
+    that the data fits (the validation and test patches do not depend on the training settings)."""
+    return prepare_data(spec, model, data_settings(spec), train_settings(spec, steps_per_epoch=1), registry)
 
 
 def history_rows(path: Path) -> list[dict[str, str]]:
