@@ -65,7 +65,8 @@ def sweep(spec: str | None, strategy: str | None, overrides: tuple[str, ...], st
         raise click.UsageError("sweep switches strategies itself; use --strategies a,b")
     if not spec and not resume_dir:
         raise click.UsageError("give a SPEC, or --resume SWEEP_DIR")
-    runner = make_executor(executor, address=address, cpus_per_trial=cpus_per_trial, gpus_per_trial=gpus_per_trial)
+    runner = make_executor(executor, address=address, cpus_per_trial=cpus_per_trial, gpus_per_trial=gpus_per_trial,
+                           announce=click.echo)
     result = run_sweep(spec, strategies=strategies, overrides=list(overrides), out=out, resume=resume_dir,
                        train_overrides={"epochs": epochs, "steps_per_epoch": steps_per_epoch, "batch_size": batch_size},
                        seeds=seeds, seed_list=seed_list, executor=runner, verbose=1 if progress else 0,

@@ -7,6 +7,7 @@ rows come back to the driver, which writes the comparison.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 from typing import Callable
@@ -44,12 +45,25 @@ class RayExecutor:
     address: str | None = None
     cpus: float = 1
     gpus: float = 0
+    announce: Callable[[str], None] = lambda line: None
 
     def run(self, jobs: Iterable[SweepJob], started: Started = lambda job: None) -> Iterator[Outcome]:
         ray = import_ray()
-        if not ray.is_initialized():
+        owned = not ray.is_initialized()  # started here, so shut down here; a cluster joined by the caller stays
+        if owned:
             ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
-                     runtime_env={"env_vars": {"TF_CPP_MIN_LOG_LEVEL": "3"}})
+                     logging_level=logging.ERROR, runtime_env={"env_vars": {"TF_CPP_MIN_LOG_LEVEL": "3"}})
+        resources = ray.cluster_resources()
+        self.announce(f"ray: {'joined ' + self.address if self.address else 'a local cluster'} with "
+                      f"{resources.get('CPU', 0):g} CPUs and {resources.get('GPU', 0):g} GPUs; each job reserves "
+                      f"{self.cpus:g} CPU(s) and {self.gpus:g} GPU(s)")
+        try:
+            yield from self._gather(ray, jobs, started)
+        finally:
+            if owned:
+                ray.shutdown()
+
+    def _gather(self, ray: Any, jobs: Iterable[SweepJob], started: Started) -> Iterator[Outcome]:
         task = ray.remote(num_cpus=self.cpus, num_gpus=self.gpus, max_retries=0)(run_job_in_worker)
         pending: dict[Any, SweepJob] = {}
         for job in jobs:
@@ -85,7 +99,8 @@ def import_ray() -> Any:
 
 
 def make_executor(name: str, *, address: str | None = None, cpus_per_trial: float | None = None,
-                  gpus_per_trial: float | None = None) -> LocalExecutor | RayExecutor:
+                  gpus_per_trial: float | None = None,
+                  announce: Callable[[str], None] = lambda line: None) -> LocalExecutor | RayExecutor:
     if name == "local":
         if address or cpus_per_trial is not None or gpus_per_trial is not None:
             raise UpspecError("--address, --cpus-per-trial and --gpus-per-trial are for --executor ray")
@@ -93,7 +108,7 @@ def make_executor(name: str, *, address: str | None = None, cpus_per_trial: floa
     if name == "ray":
         import_ray()
         return RayExecutor(address=address, cpus=1 if cpus_per_trial is None else cpus_per_trial,
-                           gpus=gpus_per_trial or 0)
+                           gpus=gpus_per_trial or 0, announce=announce)
     from upspec.errors import available
 
     raise UpspecError(f"unknown executor {name!r} ({available(EXECUTORS, name)})")
