@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from typing import Callable
 
 from upspec.build.builder import build_model
+from upspec.build.precision import dtype_policy
 from upspec.errors import UpspecError
 from upspec.registry.registry import get_registry
+from upspec.run.distribute import Distribution
+from upspec.run.distribute import distribution
 from upspec.run.evaluate import evaluate
 from upspec.run.models import load_model
 from upspec.run.models import save_model
@@ -35,10 +40,37 @@ from upspec.spec.model import Spec
 class RunResult:
     run_dir: Path
     metrics: dict[str, Any]
+    #: False for a ``multi_worker`` worker other than the chief: it trained, and the chief wrote the run folder
+    chief: bool = True
 
 
-def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, settings: dict[str, Any]) -> RunResult:
+@contextlib.contextmanager
+def model_scope(train: Any, dist: Distribution) -> Any:
+    """Where models are built or loaded: under ``train.precision``'s dtype policy and the strategy's scope."""
+    with dtype_policy(train.precision), dist.scope():
+        yield
+
+
+def _use_settings(model: Any, train: Any) -> Any:
+    if train.jit_compile is not None:
+        model.jit_compile = train.jit_compile
+    return model
+
+
+def _train_as_worker(model: Any, dataset: Any, train: Any, spec: Spec, registry: Any, dist: Distribution,
+                     initial_epoch: int = 0) -> RunResult:
+    """A worker other than the chief trains in step with it; its checkpoints go to a scratch folder."""
+    with tempfile.TemporaryDirectory(prefix=f"upspec-worker-{dist.worker}-") as scratch:
+        fit(model, dataset, Path(scratch), train, spec, registry, initial_epoch=initial_epoch, verbose=0,
+            distribution=dist)
+    return RunResult(Path(scratch), {}, chief=False)
+
+
+def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, settings: dict[str, Any],
+            reload: bool = False) -> RunResult:
     save_model(model, run_dir / "model.keras")
+    if reload:  # evaluate the saved model on one device, outside the multi-worker strategy
+        model = load_model(run_dir / "model.keras")
     metrics = evaluate(model, dataset.shapes, dataset.test)
     write_json(run_dir / "metrics.json", metrics)
     if rows:
@@ -56,15 +88,23 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
     spec = load_spec(source, strategy=strategy, overrides=overrides, registry=registry)
     train = train_settings(spec, **(train_overrides or {}))
     data = data_settings(spec)
+    dist = distribution(train)  # first: UPSPEC_CPU_DEVICES must act before TensorFlow starts its devices
     seed_everything(train.seed)  # the initial weights too: the same seed gives the same run
-    model = build_model(spec, registry=registry)
+    with model_scope(train, dist):
+        model = _use_settings(build_model(spec, registry=registry), train)
     dataset = prepare_data(spec, model, data, train, registry)
+    if dist.strategy is not None:
+        announce(f"distribute: {dist.kind}, worker {dist.worker + 1} of {dist.workers}, {dist.replicas} replicas "
+                 f"in all, global batch {train.batch_size} ({train.batch_size // dist.replicas} per replica)")
+    if not dist.chief:
+        return _train_as_worker(model, dataset, train, spec, registry, dist)
     run_dir = new_run_dir(spec, root=root, out=out)
     announce(f"run folder: {run_dir}")
     spec.train.update(train.model_dump(exclude_none=True))
     write_spec(run_dir, spec)
-    rows = fit(model, dataset, run_dir, train, spec, registry, verbose=verbose)
-    return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), "source": data.source})
+    rows = fit(model, dataset, run_dir, train, spec, registry, verbose=verbose, distribution=dist)
+    return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), "source": data.source},
+                   reload=dist.custom_loop)
 
 
 def resume(run_dir: str | Path, *, verbose: int = 1) -> RunResult:
@@ -79,11 +119,17 @@ def resume(run_dir: str | Path, *, verbose: int = 1) -> RunResult:
     train = train_settings(spec)
     data = data_settings(spec)
     done = resume_state(run_dir)
+    dist = distribution(train)
     seed_everything(train.seed)
-    model = load_model(run_dir / CHECKPOINT) if done else build_model(spec, registry=registry)
+    with model_scope(train, dist):
+        model = _use_settings(load_model(run_dir / CHECKPOINT) if done else build_model(spec, registry=registry), train)
     dataset = prepare_data(spec, model, data, train, registry)
+    if not dist.chief:
+        return _train_as_worker(model, dataset, train, spec, registry, dist, initial_epoch=done)
     if done < train.epochs:
-        rows = fit(model, dataset, run_dir, train, spec, registry, initial_epoch=done, verbose=verbose)
+        rows = fit(model, dataset, run_dir, train, spec, registry, initial_epoch=done, verbose=verbose,
+                   distribution=dist)
     else:  # interrupted after the last epoch, before the report
         rows = history_rows(run_dir / "history.csv")
-    return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), "source": data.source})
+    return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), "source": data.source},
+                   reload=dist.custom_loop)

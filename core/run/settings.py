@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from typing import Literal
 from typing import Optional
 
 from pydantic import BaseModel
@@ -35,6 +36,12 @@ class TrainSettings(_Section):
     #: "constant", "cosine" (to 0 over all steps) or "plateau" (halve on a plateau of val_loss)
     schedule: str = Field("constant", pattern="^(constant|cosine|plateau)$")
     early_stopping: Optional[EarlyStopping] = None
+    #: "none", "mirrored" (every local GPU, or `devices`) or "multi_worker" (the cluster named by TF_CONFIG)
+    distribute: Literal["none", "mirrored", "multi_worker"] = "none"
+    devices: Optional[list[str]] = None  # for mirrored, e.g. ["/gpu:0", "/gpu:1"]
+    #: Keras mixed precision (the output layers stay float32)
+    precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = "float32"
+    jit_compile: Optional[bool] = None  # XLA; None: Keras's choice (off on CPU)
 
 
 class DataSettings(_Section):

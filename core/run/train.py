@@ -122,7 +122,7 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
                 return
             save_model(self.model, run_dir / CHECKPOINT, overwrite=True)
             lr = self.model.optimizer.learning_rate
-            self.rows.append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}, "learning_rate": float(lr)})
+            self.rows.append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}, "learning_rate": as_float(lr)})
             _write_history(run_dir / "history.csv", self.rows)
             write_text(run_dir / STATE, json.dumps({"epoch": epoch + 1}) + "\n")
 
@@ -141,12 +141,19 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
     return callbacks
 
 
+def as_float(variable: Any) -> float:
+    """A scalar variable's value, also a distributed one (``float()`` refuses a MirroredVariable)."""
+    import keras
+
+    return float(keras.ops.convert_to_numpy(variable))
+
+
 def _cosine(settings: TrainSettings) -> Any:
     import keras
 
     class Cosine(keras.callbacks.Callback):
         def on_train_begin(self, logs: dict | None = None) -> None:
-            self.base = float(self.model.optimizer.learning_rate)
+            self.base = as_float(self.model.optimizer.learning_rate)
 
         def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
             self.model.optimizer.learning_rate = self.base * 0.5 * (1 + math.cos(math.pi * epoch / settings.epochs))
@@ -164,8 +171,10 @@ def seed_everything(seed: int) -> None:
 
 
 def fit(model: Any, dataset: Dataset, run_dir: Path, settings: TrainSettings, spec: Spec, registry: Registry,
-        initial_epoch: int = 0, verbose: int = 1) -> list[dict[str, str]]:
-    """Train from ``initial_epoch`` to ``settings.epochs``; raises ``TrainingDiverged`` on a NaN loss."""
+        initial_epoch: int = 0, verbose: int = 1, distribution: Any = None) -> list[dict[str, str]]:
+    """Train from ``initial_epoch`` to ``settings.epochs``; raises ``TrainingDiverged`` on a NaN loss.
+
+    ``distribution`` (``upspec.run.distribute.Distribution``): the strategy the model was built under."""
     import tensorflow as tf
 
     seed_everything(settings.seed + initial_epoch)
@@ -176,8 +185,14 @@ def fit(model: Any, dataset: Dataset, run_dir: Path, settings: TrainSettings, sp
              .shuffle(len(x), seed=settings.seed, reshuffle_each_iteration=True)
              .batch(settings.batch_size, drop_remainder=True).repeat().prefetch(tf.data.AUTOTUNE))
     callbacks = make_callbacks(run_dir, settings, spec, registry)
-    model.fit(train, epochs=settings.epochs, initial_epoch=initial_epoch, steps_per_epoch=settings.steps_per_epoch,
-              validation_data=dataset.validation, callbacks=callbacks, verbose=verbose, shuffle=False)
+    if distribution is not None and distribution.custom_loop:
+        from upspec.run.custom_loop import fit_with_strategy
+
+        fit_with_strategy(model, train, dataset.validation, callbacks, distribution.strategy, epochs=settings.epochs,
+                          steps_per_epoch=settings.steps_per_epoch, initial_epoch=initial_epoch, verbose=verbose)
+    else:
+        model.fit(train, epochs=settings.epochs, initial_epoch=initial_epoch, steps_per_epoch=settings.steps_per_epoch,
+                  validation_data=dataset.validation, callbacks=callbacks, verbose=verbose, shuffle=False)
     checkpoint = callbacks[0]
     if checkpoint.diverged_at is not None:
         kept = f"; the last good checkpoint is {run_dir / CHECKPOINT}" if (run_dir / CHECKPOINT).exists() else ""
