@@ -97,3 +97,43 @@ class ICNR(keras.initializers.Initializer):
     def get_config(self) -> dict:
         return {"initializer": keras.initializers.serialize(self.initializer), "factor": list(self.factor)}
 
+
+
+@keras.saving.register_keras_serializable(package="upspec")
+class HoldBlur(keras.layers.Layer):
+    """Pad ``factor - 1`` samples before each spatial axis, then average ``factor`` samples with stride 1.
+
+    The blur after a pixel shuffle of MONAI's ``SubpixelUpsample(apply_pad_pool=True)`` (``padding="zeros"``,
+    value for value) and Sugawara et al.'s zero-order hold (2018/2019), which averages the ``factor`` phases
+    of every period so that a periodic (checkerboard) pattern cancels. ``padding="replicate"`` repeats the
+    first sample instead of zeros, so a constant stays constant at the border.
+    """
+
+    def __init__(self, factor: Any = 2, padding: str = "replicate", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if padding not in ("replicate", "zeros"):
+            raise ValueError(f"Invalid value for argument `padding`. Expected 'replicate' or 'zeros'. "
+                             f"Received padding={padding!r}")
+        self.factor = _factor_tuple(factor)
+        self.padding = padding
+
+    def call(self, x: Any) -> Any:
+        ops = keras.ops
+        rank = len(self.factor)
+        for axis, f in enumerate(self.factor, start=1):
+            if f == 1:
+                continue
+            if self.padding == "zeros":
+                pads = [(0, 0)] * (rank + 2)
+                pads[axis] = (f - 1, 0)
+                x = ops.pad(x, pads)
+            else:
+                first = ops.take(x, ops.zeros((f - 1,), dtype="int32"), axis=axis)
+                x = ops.concatenate([first, x], axis=axis)
+        return ops.average_pool(x, pool_size=self.factor, strides=1, padding="valid")
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "factor": list(self.factor), "padding": self.padding}
