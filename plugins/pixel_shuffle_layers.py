@@ -20,6 +20,23 @@ def _factor_tuple(factor: Any, rank: int | None = None) -> tuple[int, ...]:
     return tuple(int(f) for f in factor)
 
 
+def depth_to_space(x: Any, factor: tuple[int, ...]) -> Any:
+    """``(b, *spatial, C * prod(factor))`` -> ``(b, *(s * f), C)`` in TensorFlow's channel order."""
+    ops = keras.ops
+    rank = len(factor)
+    shape = ops.shape(x)
+    spatial = [shape[1 + i] for i in range(rank)]
+    channels = x.shape[-1] // math.prod(factor)
+    x = ops.reshape(x, (-1, *spatial, *factor, channels))
+    # interleave each spatial axis with its sub-pixel axis: (b, s1, f1, s2, f2, ..., C)
+    order = [0]
+    for i in range(rank):
+        order += [1 + i, 1 + rank + i]
+    order.append(1 + 2 * rank)
+    x = ops.transpose(x, order)
+    return ops.reshape(x, (-1, *[s * f for s, f in zip(spatial, factor)], channels))
+
+
 @keras.saving.register_keras_serializable(package="upspec")
 class PixelShuffle(keras.layers.Layer):
     """Depth-to-space for 1-D, 2-D and 3-D inputs, per-axis factors allowed.
@@ -50,19 +67,7 @@ class PixelShuffle(keras.layers.Layer):
             )
 
     def call(self, x: Any) -> Any:
-        ops = keras.ops
-        rank = len(self.factor)
-        shape = ops.shape(x)
-        spatial = [shape[1 + i] for i in range(rank)]
-        channels = x.shape[-1] // math.prod(self.factor)
-        x = ops.reshape(x, (-1, *spatial, *self.factor, channels))
-        # interleave each spatial axis with its sub-pixel axis: (b, s1, f1, s2, f2, ..., C)
-        order = [0]
-        for i in range(rank):
-            order += [1 + i, 1 + rank + i]
-        order.append(1 + 2 * rank)
-        x = ops.transpose(x, order)
-        return ops.reshape(x, (-1, *[s * f for s, f in zip(spatial, self.factor)], channels))
+        return depth_to_space(x, self.factor)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         spatial = [None if s is None else s * f for s, f in zip(input_shape[1:-1], self.factor)]

@@ -29,6 +29,7 @@ BUILTIN_PLUGINS = (
     "upspec.plugins.resize",
     "upspec.plugins.pixel_shuffle",
     "upspec.plugins.literature",
+    "upspec.plugins.dysample",
     "upspec.plugins.datasets",
     "upspec.plugins.image_metrics",
 )
