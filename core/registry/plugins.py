@@ -31,6 +31,7 @@ BUILTIN_PLUGINS = (
     "upspec.plugins.literature",
     "upspec.plugins.dysample",
     "upspec.plugins.datasets",
+    "upspec.plugins.signal_datasets",
     "upspec.plugins.image_metrics",
 )
 ENTRY_POINT_GROUP = "upspec"
