@@ -93,7 +93,7 @@ def apply_strategy(doc: Document, strategy: str, accepted: Iterable[str] | None)
         doc.values[("layers", index, "upsample")] = Mark(1, len("--strategy ") + 1, source=f"--strategy {strategy}")
         if accepted is None:
             continue
-        keep = set(accepted) | {"id", "inputs", "upsample"}
+        keep = set(accepted) | {"id", "inputs", "upsample", "allow"}
         for key in [k for k in entry if k not in keep]:
             del entry[key]
             notes.append(f"layers[{index}] ({entry.get('id', 'no id')}): dropped {key!r}, which {strategy!r} does not take")
