@@ -28,6 +28,7 @@ class BilinearAdditive(Strategy):
     """Bilinear resize, channel groups summed, then a convolution (Wojna et al.)."""
 
     name = "bilinear_additive"
+    keras_objects = ("upspec.plugins.literature_layers",)
     ranks = (1, 2)
 
     def build(self, x: Any, *, factor: tuple[int, ...], filters: int, kernel_size: Any = 3,
@@ -65,6 +66,7 @@ class Lanczos(Strategy):
     """Lanczos resize (3 or 5 lobes), then a convolution."""
 
     name = "lanczos"
+    keras_objects = ("upspec.plugins.literature_layers",)
     ranks = (2,)
 
     def build(self, x: Any, *, factor: tuple[int, ...], filters: Optional[int], kernel_size: Any = 3,

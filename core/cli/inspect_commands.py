@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from upspec.cli.main import report_spec_error
+from upspec.cli.options import SpecArgument
 from upspec.cli.options import spec_overrides
 from upspec.errors import SpecError
 from upspec.graph.graph import Graph
@@ -36,7 +37,7 @@ def report_warnings(graph: Graph, strict: bool) -> None:
 
 
 @click.command()
-@click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("specs", nargs=-1, required=True, type=SpecArgument())
 @spec_overrides
 @click.option("--build", "also_build", is_flag=True, help="Also build the Keras model (imports TensorFlow).")
 @strict_option
@@ -120,7 +121,7 @@ def _dot(graph: Graph) -> str:
 
 
 @click.command()
-@click.argument("spec", type=click.Path(dir_okay=False))
+@click.argument("spec", type=SpecArgument())
 @spec_overrides
 @click.option("--format", "output_format", type=click.Choice(["table", "mermaid", "dot", "json"]), default="table",
               show_default=True)
@@ -150,7 +151,7 @@ def show(spec: str, strategy: str | None, overrides: tuple[str, ...], output_for
 
 
 @click.command()
-@click.argument("spec", type=click.Path(dir_okay=False))
+@click.argument("spec", type=SpecArgument())
 @spec_overrides
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Save the compiled model (.keras).")
 @click.option("--force", is_flag=True, help="Replace an existing output file.")

@@ -50,6 +50,9 @@ class Strategy:
     ranks: ClassVar[tuple[int, ...]] = (1, 2, 3)
     #: whether a different factor per axis (e.g. ``factor: [2, 3]``) is supported
     per_axis_factors: ClassVar[bool] = True
+    #: modules whose import registers the custom Keras objects (layers, initialisers) that
+    #: ``build`` puts into a model, so ``keras.saving.load_model`` can read it back after ``import upspec``
+    keras_objects: ClassVar[tuple[str, ...]] = ()
 
     def build(
         self,
