@@ -19,8 +19,7 @@ import math
 from typing import Any
 
 from upspec.errors import Diagnostic
-
-LINTS = ("uneven_overlap",)
+from upspec.spec.model import LINTS
 TRANSPOSE_LAYERS = {f"{prefix}{rank}DTranspose": rank for rank in (1, 2, 3) for prefix in ("Conv", "Convolution")}
 
 

@@ -6,6 +6,7 @@ which parameters they take, is the registry's business (see ``entries.py``).
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 from typing import Literal
 from typing import Optional
@@ -22,6 +23,9 @@ from pydantic import model_validator
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
 ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 ENTRY_KEYS = ("id", "inputs", "layer", "upsample", "allow")
+#: the best-practice warnings of ``upspec.graph.lint`` that an entry's ``allow:`` may silence
+Lint = Literal["uneven_overlap"]
+LINTS: tuple[str, ...] = typing.get_args(Lint)
 
 
 class _Section(BaseModel):
@@ -65,7 +69,7 @@ class Entry(BaseModel):
     layer: Optional[str] = None
     upsample: Optional[str] = None
     #: best-practice warnings this entry silences (``upspec.graph.lint``)
-    allow: Optional[list[Literal["uneven_overlap"]]] = None
+    allow: Optional[list[Lint]] = None
 
     @field_validator("inputs", mode="before")
     @classmethod
