@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from upspec.cli.options import SpecArgument
 from upspec.cli.options import spec_overrides
 
 
@@ -28,7 +29,7 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
 
 
 @click.command()
-@click.argument("spec", type=click.Path(dir_okay=False))
+@click.argument("spec", type=SpecArgument())
 @spec_overrides
 @click.option("--out", type=click.Path(file_okay=False), help="Run folder (default: runs/<spec name>/<timestamp>/).")
 @click.option("--epochs", type=int, help="Override train.epochs.")
@@ -59,7 +60,7 @@ def _print_result(result: Any) -> None:
 
 
 @click.command()
-@click.argument("spec", required=False, type=click.Path(dir_okay=False))
+@click.argument("spec", required=False, type=SpecArgument())
 @spec_overrides
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False, exists=True),
               help="Continue an interrupted run from its last checkpoint.")
