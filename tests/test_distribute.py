@@ -62,6 +62,25 @@ def test_mirrored_on_two_logical_cpus_matches_one_device(tmp_path, one_device):
     assert not (tmp_path / "odd").exists()
 
 
+@pytest.mark.slow
+def test_an_interrupted_mirrored_run_resumes_on_two_devices(tmp_path, callback_plugin, one_device):
+    killer = callback_plugin("killer", (
+        "    def on_epoch_end(self, epoch, logs=None):\n"
+        "        if epoch == 0 and os.environ.get('KILL_RUN'):\n"
+        "            os._exit(9)\n"))
+    out = tmp_path / "run"
+    env = {"UPSPEC_CPU_DEVICES": "2"}
+    first = run_upspec("--plugin", str(killer), "run", SPEC, *TINY, "--distribute", "mirrored", "--out", str(out),
+                       env={**env, "KILL_RUN": "1"})
+    assert first.returncode == 9
+    assert json.loads((out / "checkpoints" / "state.json").read_text()) == {"epoch": 1}
+    resumed = run_upspec("--plugin", str(killer), "train", "--resume", str(out), "--quiet", env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "2 replicas" in resumed.stdout
+    assert [row["epoch"] for row in _history(out)] == ["1", "2"]
+    _assert_close(out, one_device)
+
+
 def _free_ports(count):
     sockets = [socket.socket() for _ in range(count)]
     for s in sockets:

@@ -75,7 +75,7 @@ def train(spec: str | None, strategy: str | None, overrides: tuple[str, ...], re
     from upspec.run.runner import run as run_spec
 
     if resume_dir:
-        result = resume(resume_dir, verbose=0 if quiet else 1)
+        result = resume(resume_dir, verbose=0 if quiet else 1, announce=click.echo)
     elif spec:
         result = run_spec(spec, strategy=strategy, overrides=list(overrides), out=out, verbose=0 if quiet else 1,
                           train_overrides={"epochs": epochs, "distribute": distribute}, announce=click.echo)

@@ -57,6 +57,12 @@ def _use_settings(model: Any, train: Any) -> Any:
     return model
 
 
+def _describe(dist: Distribution, train: Any, announce: Callable[[str], None]) -> None:
+    if dist.strategy is not None:
+        announce(f"distribute: {dist.kind}, worker {dist.worker + 1} of {dist.workers}, {dist.replicas} replicas "
+                 f"in all, global batch {train.batch_size} ({train.batch_size // dist.replicas} per replica)")
+
+
 def _train_as_worker(model: Any, dataset: Any, train: Any, spec: Spec, registry: Any, dist: Distribution,
                      initial_epoch: int = 0) -> RunResult:
     """A worker other than the chief trains in step with it; its checkpoints go to a scratch folder."""
@@ -93,9 +99,7 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
     with model_scope(train, dist):
         model = _use_settings(build_model(spec, registry=registry), train)
     dataset = prepare_data(spec, model, data, train, registry)
-    if dist.strategy is not None:
-        announce(f"distribute: {dist.kind}, worker {dist.worker + 1} of {dist.workers}, {dist.replicas} replicas "
-                 f"in all, global batch {train.batch_size} ({train.batch_size // dist.replicas} per replica)")
+    _describe(dist, train, announce)
     if not dist.chief:
         return _train_as_worker(model, dataset, train, spec, registry, dist)
     run_dir = new_run_dir(spec, root=root, out=out)
@@ -107,7 +111,7 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
                    reload=dist.custom_loop)
 
 
-def resume(run_dir: str | Path, *, verbose: int = 1) -> RunResult:
+def resume(run_dir: str | Path, *, verbose: int = 1, announce: Callable[[str], None] = lambda line: None) -> RunResult:
     """Continue an interrupted run from its last checkpoint (optimizer state and epoch count included)."""
     run_dir = Path(run_dir)
     if not (run_dir / "spec.yaml").exists():
@@ -124,6 +128,7 @@ def resume(run_dir: str | Path, *, verbose: int = 1) -> RunResult:
     with model_scope(train, dist):
         model = _use_settings(load_model(run_dir / CHECKPOINT) if done else build_model(spec, registry=registry), train)
     dataset = prepare_data(spec, model, data, train, registry)
+    _describe(dist, train, announce)
     if not dist.chief:
         return _train_as_worker(model, dataset, train, spec, registry, dist, initial_epoch=done)
     if done < train.epochs:
