@@ -143,7 +143,7 @@ def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Any, datas
 def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str, str], registry: Any,
                      dataset: Any = None) -> None:
     means = strategy_means(rows)
-    seeds = sorted({row.get("seed") for row in rows if row.get("seed") is not None})
+    seeds = sorted({int(row["seed"]) for row in rows if row.get("seed") is not None})
     table = markdown_table(means)
     notes = "".join(f"\n- skipped `{name}`: {reason}" for name, reason in skipped.items())
     text = (f"# Sweep: {len(means)} strategies, seeds {', '.join(map(str, seeds)) or '-'}\n\n{table}\n\n"
