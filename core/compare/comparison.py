@@ -59,7 +59,7 @@ def _csv(rows: list[dict[str, Any]]) -> str:
 
 def overlaid_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
     from upspec.run.report import _figure
-    from upspec.run.train import history_rows
+    from upspec.run.task_data import history_rows
 
     plt = _figure()
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
@@ -89,7 +89,7 @@ def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Any, datas
     from upspec.run.models import load_model
     from upspec.run.report import image_grid
     from upspec.run.report import input_columns
-    from upspec.run.train import evaluation_data
+    from upspec.run.task_data import evaluation_data
     from upspec.spec.load import load_spec
 
     if not rows:

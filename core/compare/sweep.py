@@ -86,7 +86,7 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
     from upspec.run.runner import run
     from upspec.run.models import load_model
     from upspec.run.train import STATE as RUN_STATE
-    from upspec.run.train import evaluation_data
+    from upspec.run.task_data import evaluation_data
 
     registry = get_registry()
     if resume:
@@ -151,7 +151,7 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
 def _check_data(spec: Any, registry: Any) -> None:
     """Fail before creating the sweep folder when the spec's data cannot feed the model."""
     from upspec.build.builder import build_model
-    from upspec.run.train import evaluation_data
+    from upspec.run.task_data import evaluation_data
 
     evaluation_data(spec, build_model(spec, registry=registry, compile=False), registry)
 

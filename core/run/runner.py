@@ -23,8 +23,8 @@ from upspec.run.settings import data_settings
 from upspec.run.settings import train_settings
 from upspec.run.train import CHECKPOINT
 from upspec.run.train import fit
-from upspec.run.train import history_rows
-from upspec.run.train import prepare_data
+from upspec.run.task_data import history_rows
+from upspec.run.task_data import prepare_data
 from upspec.run.train import resume_state
 from upspec.run.train import seed_everything
 from upspec.spec.load import load_spec
@@ -38,13 +38,18 @@ class RunResult:
 
 
 def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, settings: dict[str, Any]) -> RunResult:
+    from upspec.run.predict import Predictor
+
     save_model(model, run_dir / "model.keras")
-    metrics = evaluate(model, dataset.shapes, dataset.test)
+    predictor = Predictor(model)
+    predictions = [predictor.run(image.x) for image in dataset.test_images]
+    metrics = evaluate(model, dataset, predictions)
+    metrics["inference"] = predictor.mode
     write_json(run_dir / "metrics.json", metrics)
     if rows:
         learning_curves(rows, run_dir / "learning_curves.png")
-    sample_grid(model, dataset.shapes, dataset.test, run_dir / "samples.png")
-    write_report(run_dir, spec.name, metrics, settings)
+    sample_grid(dataset, predictions, metrics, run_dir / "samples.png")
+    write_report(run_dir, spec, metrics, settings)
     return RunResult(run_dir, metrics)
 
 
@@ -62,9 +67,11 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
     run_dir = new_run_dir(spec, root=root, out=out)
     announce(f"run folder: {run_dir}")
     spec.train.update(train.model_dump(exclude_none=True))
+    if dataset.shapes.task == "super_resolution":
+        spec.data["degradation"] = data.degradation  # the run's spec names the degradation it trained on
     write_spec(run_dir, spec)
     rows = fit(model, dataset, run_dir, train, spec, registry, verbose=verbose)
-    return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), "source": data.source})
+    return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), **_data_facts(data)})
 
 
 def resume(run_dir: str | Path, *, verbose: int = 1) -> RunResult:
@@ -86,4 +93,8 @@ def resume(run_dir: str | Path, *, verbose: int = 1) -> RunResult:
         rows = fit(model, dataset, run_dir, train, spec, registry, initial_epoch=done, verbose=verbose)
     else:  # interrupted after the last epoch, before the report
         rows = history_rows(run_dir / "history.csv")
-    return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), "source": data.source})
+    return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), **_data_facts(data)})
+
+
+def _data_facts(data: Any) -> dict[str, Any]:
+    return {"source": data.source, "degradation": data.degradation, "blur_sigma": data.blur_sigma}
