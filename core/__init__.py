@@ -38,6 +38,7 @@ def evaluate(run_dir):  # type: ignore[no-untyped-def]
 
     return evaluate_run(run_dir)
 
+
 __all__ = [
     "NotFoundError",
     "PluginError",

@@ -77,7 +77,9 @@ def apply_overrides(doc: Document, overrides: Mapping[str, Any] | Iterable[str])
 
 
 def apply_strategy(doc: Document, strategy: str, accepted: Iterable[str] | None) -> list[str]:
-    """Switch every ``upsample:`` entry to ``strategy``.
+    """Switch every ``upsample:`` entry to ``strategy``, except fixed resizes (``filters: null``: a
+    parameter-free skip such as the bicubic path of a residual super-resolution model, which is part of the
+    architecture rather than a learned upsampler to compare).
 
     Parameters the new strategy does not take (another strategy's own
     options) are dropped, so that any spec can be switched; the returned
@@ -88,6 +90,8 @@ def apply_strategy(doc: Document, strategy: str, accepted: Iterable[str] | None)
     layers = doc.data.get("layers") if isinstance(doc.data, dict) else None
     for index, entry in enumerate(layers if isinstance(layers, list) else []):
         if not isinstance(entry, dict) or "upsample" not in entry:
+            continue
+        if "filters" in entry and entry["filters"] is None:
             continue
         entry["upsample"] = strategy
         doc.values[("layers", index, "upsample")] = Mark(1, len("--strategy ") + 1, source=f"--strategy {strategy}")
