@@ -22,12 +22,26 @@ def _figure() -> Any:
     return plt
 
 
-def learning_curves(rows: list[dict[str, Any]], path: Path) -> Path:
-    """One panel per training metric (validation beside it), x axis in whole epochs."""
+#: tasks whose targets are continuous: an ``accuracy`` metric (exact equality) says nothing there
+REGRESSION_TASKS = ("super_resolution", "denoise", "autoencode")
+
+
+def meaningless_metrics(rows: list[dict[str, Any]], task: str | None) -> list[str]:
+    """Metrics in the history that do not fit the task (``accuracy`` on a regression task)."""
+    if task not in REGRESSION_TASKS or not rows:
+        return []
+    return [k for k in rows[0] if k.endswith("accuracy") and not k.startswith("val_")]
+
+
+def learning_curves(rows: list[dict[str, Any]], path: Path, task: str | None = None) -> Path:
+    """One panel per training metric (validation beside it), x axis in whole epochs; metrics that do not fit
+    the task (accuracy on regression, which a seed spec compiles to stay the seed's program) are left out."""
     plt = _figure()
     from matplotlib.ticker import MaxNLocator
 
-    keys = [k for k in (rows[0] if rows else {}) if k not in ("epoch", "learning_rate") and not k.startswith("val_")]
+    skip = set(meaningless_metrics(rows, task))
+    keys = [k for k in (rows[0] if rows else {})
+            if k not in ("epoch", "learning_rate") and not k.startswith("val_") and k not in skip]
     fig, axes = plt.subplots(1, max(1, len(keys)), figsize=(4 * max(1, len(keys)), 3), squeeze=False)
     epochs = [int(float(r["epoch"])) for r in rows]
     for ax, key in zip(axes[0], keys):
@@ -156,8 +170,17 @@ def _strategies(spec: Any) -> str:
     for entry in entries:
         params = entry.params if isinstance(entry.params, dict) else {}
         filters = params.get("filters", "-")
-        parts.append(f"`{entry.id or '?'}`: **{entry.upsample}** (factor {params.get('factor', '?')}, filters {filters})")
+        fixed = ", fixed resize: no parameters" if "filters" in params and filters is None else ""
+        parts.append(f"`{entry.id or '?'}`: **{entry.upsample}** (factor {params.get('factor', '?')}, "
+                     f"filters {filters}{fixed})")
     return "; ".join(parts)
+
+
+def upsampling_summary(spec: Any) -> str:
+    """``id strategy`` for every upsample entry, fixed resizes marked: one line for the terminal."""
+    parts = [f"{e.id or '?'} {e.upsample}" + (" (fixed resize)" if e.params.get("filters", 0) is None else "")
+             for e in spec.layers if e.upsample]
+    return ", ".join(parts) or "none"
 
 
 def write_report(run_dir: Path, spec: Any, metrics: dict[str, Any], settings: dict[str, Any]) -> Path:
@@ -178,6 +201,9 @@ def write_report(run_dir: Path, spec: Any, metrics: dict[str, Any], settings: di
         lines.append(f"The model {verdict} {baseline}: {gain:+.2f} dB PSNR, {metrics['gain']['ssim']:+.4f} SSIM.")
         lines.append("")
     lines.append(f"Convention: {metrics.get('convention', '')}.")
+    for name in settings.get("meaningless_metrics", []):
+        lines += ["", f"`{name}` (compiled by the spec) measures exact equality, which a regression output never "
+                      "reaches: it is kept in history.csv but left out of the learning curves."]
     images = metrics.get("images", [])
     if images:
         groups = [k for k in images[0] if k != "name"]

@@ -14,6 +14,8 @@ from upspec.run.evaluate import evaluate
 from upspec.run.models import load_model
 from upspec.run.models import save_model
 from upspec.run.report import learning_curves
+from upspec.run.report import meaningless_metrics
+from upspec.run.report import upsampling_summary
 from upspec.run.report import sample_grid
 from upspec.run.report import write_report
 from upspec.run.rundir import new_run_dir
@@ -47,7 +49,8 @@ def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, set
     metrics["inference"] = predictor.mode
     write_json(run_dir / "metrics.json", metrics)
     if rows:
-        learning_curves(rows, run_dir / "learning_curves.png")
+        learning_curves(rows, run_dir / "learning_curves.png", dataset.shapes.task)
+    settings = {**settings, "meaningless_metrics": meaningless_metrics(rows, dataset.shapes.task)}
     sample_grid(dataset, predictions, metrics, run_dir / "samples.png")
     write_report(run_dir, spec, metrics, settings)
     return RunResult(run_dir, metrics)
@@ -66,6 +69,7 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
     dataset = prepare_data(spec, model, data, train, registry)
     run_dir = new_run_dir(spec, root=root, out=out)
     announce(f"run folder: {run_dir}")
+    announce(f"model: {spec.name}, {model.count_params():,} parameters; upsampling: {upsampling_summary(spec)}")
     spec.train.update(train.model_dump(exclude_none=True))
     if dataset.shapes.task == "super_resolution":
         spec.data["degradation"] = data.degradation  # the run's spec names the degradation it trained on
