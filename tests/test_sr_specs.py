@@ -82,11 +82,11 @@ def test_main_job_beats_bicubic_on_a_photo_it_never_saw(tmp_path):
     from click.testing import CliRunner
     from PIL import Image
 
-    from upspec.cli.main import cli
+    from upspec.cli.main import make_cli
     from upspec.plugins.datasets import PHOTO_SPLITS
 
     assert "stereo_motorcycle" not in str(PHOTO_SPLITS)
-    runner = CliRunner()
+    runner, cli = CliRunner(), make_cli([])
     done = runner.invoke(cli, ["run", str(SPECS / "espcn_residual.yaml"), "--quiet", "--out", str(tmp_path / "run")])
     assert done.exit_code == 0, done.output
     gain = next(line for line in done.output.splitlines() if line.strip().startswith("gain"))

@@ -74,3 +74,12 @@ def test_segmentation_rows_rank_by_mean_iou_without_a_baseline():
     assert comparison.strategies[0].difference["mean_iou"].mean == pytest.approx(0.1)
     with pytest.raises(ValueError, match="reference strategy 'z'"):
         compare(rows, reference="z")
+
+
+def test_budget_line_states_epochs_steps_batch_seeds_and_time():
+    from upspec.compare.statistics import budget_line
+
+    line = budget_line({"epochs": 3, "steps_per_epoch": 50, "batch_size": 16}, [0, 1, 2], [60.0, 30.0, 90.0])
+    assert line == ("Budget per run: 3 epochs x 50 steps, batch 16 (2,400 patches seen); seeds 0, 1, 2 "
+                    "(3 per strategy); 3 runs took 3.0 min in all (training, evaluation and measurements, summed "
+                    "over runs).")

@@ -212,3 +212,13 @@ def headline(comparison: Comparison) -> list[str]:
         out.append(f"every model loses to {BASELINES[c.baseline]} on {c.primary} "
                    f"({c.baseline_scores[c.primary]:.4f}): train longer or use a stronger model")
     return out
+
+
+def budget_line(train: dict[str, Any], seeds: Sequence[int], seconds: Sequence[float]) -> str:
+    """The training budget of a sweep in one sentence: epochs, steps, batch, seeds, time."""
+    epochs, steps, batch = (train.get(k) for k in ("epochs", "steps_per_epoch", "batch_size"))
+    seen = f" ({epochs * steps * batch:,} patches seen)" if all(isinstance(v, int) for v in (epochs, steps, batch)) else ""
+    total = sum(seconds)
+    return (f"Budget per run: {epochs} epochs x {steps} steps, batch {batch}{seen}; seeds "
+            f"{', '.join(map(str, seeds)) or '-'} ({len(seeds)} per strategy); {len(seconds)} runs took "
+            f"{total / 60:.1f} min in all (training, evaluation and measurements, summed over runs).")
