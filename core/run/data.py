@@ -89,11 +89,11 @@ def enlarge(image: np.ndarray, size: Sequence[int]) -> np.ndarray:
     h, w = image.shape[:2]
     if h >= size[0] and w >= size[1]:
         return image
-    import tensorflow as tf
+    from upspec.run.resize import resize
 
     scale = max(size[0] / h, size[1] / w)
     new = (max(size[0], int(np.ceil(h * scale))), max(size[1], int(np.ceil(w * scale))))
-    return tf.image.resize(image, new, method="bilinear").numpy()
+    return resize(image, new, "bilinear")
 
 
 def _crop(image: np.ndarray, size: tuple[int, int], rng: np.random.Generator | None) -> tuple[np.ndarray, slice, slice]:

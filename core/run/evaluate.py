@@ -42,11 +42,12 @@ def psnr(target: np.ndarray, prediction: np.ndarray) -> float:
 
 
 def ssim(target: np.ndarray, prediction: np.ndarray) -> float:
-    import tensorflow as tf
+    """SSIM of one image (Wang et al. 2004: Gaussian window 11, sigma 1.5, valid borders), any Keras backend."""
+    import keras
 
-    size = min(11, target.shape[0], target.shape[1])
-    return float(tf.image.ssim(target.astype("float32"), prediction.astype("float32"), max_val=1.0,
-                               filter_size=size, filter_sigma=1.5).numpy())
+    from upspec.plugins.image_metric_functions import ssim as batch_ssim
+
+    return float(keras.ops.convert_to_numpy(batch_ssim(target[None].astype("float32"), prediction[None].astype("float32")))[0])
 
 
 def pair_scores(target: np.ndarray, prediction: np.ndarray, border: Sequence[int] = (0, 0),
@@ -60,9 +61,17 @@ def pair_scores(target: np.ndarray, prediction: np.ndarray, border: Sequence[int
 
 
 def image_scores(target: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
-    """Mean over a batch of per-image PSNR and SSIM (values in [0, 1]; no shave, all channels)."""
-    scores = [pair_scores(t, p) for t, p in zip(target, np.clip(prediction, 0.0, 1.0))]
-    return {key: float(np.mean([s[key] for s in scores])) for key in ("psnr", "ssim")}
+    """Mean over images of per-image PSNR and SSIM (the ``psnr`` / ``ssim`` metrics: ``keras.ops``, equal to
+    ``tf.image``'s), values in [0, 1]."""
+    import keras
+
+    from upspec.plugins.image_metric_functions import psnr
+    from upspec.plugins.image_metric_functions import ssim
+
+    prediction = np.clip(prediction, 0.0, 1.0).astype("float32")
+    target = target.astype("float32")
+    return {name: float(np.mean(keras.ops.convert_to_numpy(fn(target, prediction))))
+            for name, fn in (("psnr", psnr), ("ssim", ssim))}
 
 
 def mean_iou(target: np.ndarray, prediction: np.ndarray) -> float:
@@ -115,6 +124,10 @@ def evaluate(model: Any, data: Any, predictions: list[np.ndarray] | None = None)
     from upspec.run.predict import Predictor
 
     shapes: TaskShapes = data.shapes
+    if len(shapes.x) != 3:  # 1-D signals and 3-D volumes: their own metrics on test patches
+        from upspec.run.rank_metrics import evaluate_rank
+
+        return evaluate_rank(model, shapes, data.test)  # type: ignore[arg-type]
     images = data.test_images
     if predictions is None:
         predictor = Predictor(model)

@@ -121,28 +121,26 @@ def sample_grid(data: Any, predictions: list[np.ndarray], metrics: dict[str, Any
     columns += [(title, []) for title, _, _ in models] + [("target", [])]
     labels = []
     for index, image in enumerate(images):
-        low = centre(image.x, crop // fh) if sr else centre(image.x, crop)
-        top = (image.x.shape[0] - low.shape[0]) // 2 if sr else 0
-        left = (image.x.shape[1] - low.shape[1]) // 2 if sr else 0
-        window = (slice(top * fh, top * fh + low.shape[0] * fh), slice(left * fw, left * fw + low.shape[1] * fw))
-        if not sr:
-            window = None
-        cut = (lambda a: a[window]) if window else (lambda a: centre(a, crop))
-        row_labels = []
-        columns[0][1].append(np.repeat(np.repeat(low, fh, 0), fw, 1) if sr else low)
-        baseline = rows[index].get("noisy_input") if index < len(rows) else None
-        row_labels.append(_label(baseline))
-        position = 1
+        if sr:  # the same window of the low- and high-resolution images
+            low = centre(image.x, crop // max(fh, fw))
+            top, left = (image.x.shape[0] - low.shape[0]) // 2, (image.x.shape[1] - low.shape[1]) // 2
+            window = (slice(top * fh, (top + low.shape[0]) * fh), slice(left * fw, (left + low.shape[1]) * fw))
+            shown = np.repeat(np.repeat(low, fh, 0), fw, 1)
+        else:
+            top, left = max(0, (image.x.shape[0] - crop) // 2), max(0, (image.x.shape[1] - crop) // 2)
+            window = (slice(top, top + crop), slice(left, left + crop))
+            shown = image.x[window]
+        scores = rows[index] if index < len(rows) else {}
+        cells = [(shown, _label(scores.get("noisy_input")))]
         if sr:
-            columns[1][1].append(cut(upsample_bicubic(image.x[None], image.y.shape[:2])[0]))
-            row_labels.append(_label(rows[index].get("bicubic") if index < len(rows) else None))
-            position = 2
-        for offset, (_, preds, scores) in enumerate(models):
-            columns[position + offset][1].append(np.clip(cut(preds[index]), 0, 1))
-            row_labels.append(_label(scores[index] if index < len(scores) else None))
-        columns[-1][1].append(cut(image.y))
-        row_labels.append(image.name)
-        labels.append(row_labels)
+            bicubic = upsample_bicubic(image.x[None], image.y.shape[:2])[0]
+            cells.append((bicubic[window], _label(scores.get("bicubic"))))
+        for _, preds, model_scores in models:
+            cells.append((np.clip(preds[index][window], 0, 1), _label(model_scores[index] if index < len(model_scores) else None)))
+        cells.append((image.y[window], image.name))
+        for (column, (picture, _)) in zip(columns, cells):
+            column[1].append(picture)
+        labels.append([label for _, label in cells])
     return image_grid([(title, _same_size(items)) for title, items in columns], path, labels)
 
 
@@ -193,14 +191,16 @@ def write_report(run_dir: Path, spec: Any, metrics: dict[str, Any], settings: di
              f"Training budget: {settings['epochs']} epochs x {settings['steps_per_epoch']} steps, batch "
              f"{settings['batch_size']} ({settings['epochs'] * settings['steps_per_epoch'] * settings['batch_size']:,} "
              f"patches seen), seed {settings['seed']}.", "",
-             f"## Test set ({metrics['test_images']} whole images)", "", _table(metrics), ""]
+             f"## Test set ({metrics['test_images']} {'whole images' if 'convention' in metrics else 'test patches'})",
+             "", _table(metrics), ""]
     if "gain" in metrics:
         baseline = "bicubic" if task == "super_resolution" else "the noisy input"
         gain = metrics["gain"]["psnr"]
         verdict = "beats" if gain > 0 else "does not beat"
         lines.append(f"The model {verdict} {baseline}: {gain:+.2f} dB PSNR, {metrics['gain']['ssim']:+.4f} SSIM.")
         lines.append("")
-    lines.append(f"Convention: {metrics.get('convention', '')}.")
+    if "convention" in metrics:
+        lines.append(f"Convention: {metrics['convention']}.")
     for name in settings.get("meaningless_metrics", []):
         lines += ["", f"`{name}` (compiled by the spec) measures exact equality, which a regression output never "
                       "reaches: it is kept in history.csv but left out of the learning curves."]

@@ -40,18 +40,28 @@ class RunResult:
 
 
 def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, settings: dict[str, Any]) -> RunResult:
-    from upspec.run.predict import Predictor
-
     save_model(model, run_dir / "model.keras")
-    predictor = Predictor(model)
-    predictions = [predictor.run(image.x) for image in dataset.test_images]
-    metrics = evaluate(model, dataset, predictions)
-    metrics["inference"] = predictor.mode
+    images = len(dataset.shapes.x) == 3  # 2-D images: whole test images; 1-D signals and 3-D volumes: patches
+    predictor = None
+    if images:
+        from upspec.run.predict import Predictor
+
+        predictor = Predictor(model)
+        predictions = [predictor.run(image.x) for image in dataset.test_images]
+        metrics = evaluate(model, dataset, predictions)
+        metrics["inference"] = predictor.mode
+    else:
+        metrics = evaluate(model, dataset)
     write_json(run_dir / "metrics.json", metrics)
     if rows:
         learning_curves(rows, run_dir / "learning_curves.png", dataset.shapes.task)
     settings = {**settings, "meaningless_metrics": meaningless_metrics(rows, dataset.shapes.task)}
-    sample_grid(dataset, predictions, metrics, run_dir / "samples.png")
+    if images:
+        sample_grid(dataset, predictions, metrics, run_dir / "samples.png")
+    else:
+        from upspec.run.rank_pictures import rank_sample_picture
+
+        rank_sample_picture(model, dataset.shapes, dataset.test, run_dir / "samples.png")
     write_report(run_dir, spec, metrics, settings)
     return RunResult(run_dir, metrics)
 
