@@ -83,3 +83,25 @@ def test_budget_line_states_epochs_steps_batch_seeds_and_time():
     assert line == ("Budget per run: 3 epochs x 50 steps, batch 16 (2,400 patches seen); seeds 0, 1, 2 "
                     "(3 per strategy); 3 runs took 3.0 min in all (training, evaluation and measurements, summed "
                     "over runs).")
+
+
+def test_comparison_md_states_budget_intervals_ties_and_the_baseline(tmp_path, monkeypatch):
+    import upspec.compare.comparison as comparison
+
+    for strategy in ("a", "b"):
+        for seed in range(3):
+            run = tmp_path / strategy / f"seed-{seed}"
+            run.mkdir(parents=True)
+            (run / "spec.yaml").write_text("train: {epochs: 2, steps_per_epoch: 10, batch_size: 4, seed: %d}\n" % seed)
+    rows = [{**row("a", s, 25.0 + s), "run": f"a/seed-{s}", "seconds": 10.0} for s in range(3)]
+    rows += [{**row("b", s, 25.05 + s), "run": f"b/seed-{s}", "seconds": 20.0} for s in range(3)]
+    monkeypatch.setattr(comparison, "strategy_grid", lambda *a, **k: None)
+    monkeypatch.setattr(comparison, "overlaid_curves", lambda *a, **k: None)
+    lines = comparison.write_comparison(tmp_path, rows, {}, registry=None)
+    text = (tmp_path / "comparison.md").read_text()
+    assert ("Budget per run: 2 epochs x 10 steps, batch 4 (80 patches seen); seeds 0, 1, 2 (3 per strategy); "
+            "6 runs took 1.5 min in all") in text
+    assert "| `b` | 3 | 26.05 [" in text and "| reference | best mean |" in text
+    assert "**Every model loses to bicubic interpolation**" in text
+    assert lines[0].startswith("best mean psnr: b (26.05 [")
+    assert lines[1].startswith("every model loses to bicubic interpolation on psnr (30.0000)")

@@ -154,7 +154,8 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
     if failed:
         _raise_failures(folder, failed)
     ordered = [rows[job.key] for job in jobs]
-    write_comparison(folder, ordered, plan.skipped, get_registry())
+    for line in write_comparison(folder, ordered, plan.skipped, get_registry()):
+        announce(line)
     return SweepResult(folder, ordered, plan.skipped)
 
 

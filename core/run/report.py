@@ -107,13 +107,14 @@ def _label(scores: dict[str, float] | None) -> str:
 
 
 def sample_grid(data: Any, predictions: list[np.ndarray], metrics: dict[str, Any], path: Path, count: int = 4,
-                crop: int = 96, extra: list[tuple[str, list[np.ndarray], list[dict[str, Any]]]] | None = None) -> Path:
+                crop: int = 96, extra: list[tuple[str, list[np.ndarray], list[dict[str, Any]]]] | None = None,
+                first_title: str = "model") -> Path:
     """Rows of whole test images (a centre crop of ``crop`` output pixels): input (nearest-upscaled) /
     baseline / model(s) / target, each labelled with its PSNR and SSIM on the whole image."""
     shapes = data.shapes
     images = data.test_images[:count]
     rows = metrics.get("images", [])[:count]
-    models = [("model", predictions[:count], [r.get("model") for r in rows])] + [
+    models = [(first_title, predictions[:count], [r.get("model") for r in rows])] + [
         (title, preds[:count], [r.get("model") for r in scores[:count]]) for title, preds, scores in (extra or [])]
     sr = shapes.task == "super_resolution"
     fh, fw = shapes.factor if sr else (1, 1)
