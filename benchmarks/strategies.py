@@ -2,6 +2,7 @@
 
     nice python benchmarks/strategies.py            # about 40 minutes on two (shared) CPU cores
     python benchmarks/strategies.py --fresh         # ignore earlier sweeps under runs/strategies/
+    python benchmarks/strategies.py --partial       # write the page from the runs finished so far, train nothing
 
 Super-resolution x2 on `photos` with ESPCN over a fixed bicubic skip (benchmarks/espcn_residual_sweep.yaml:
 specs/espcn_residual.yaml with the skip pinned, so only the learned sub-pixel entry is swapped), segmentation on `shapes` (specs/unet.yaml), denoising on
@@ -84,10 +85,9 @@ def findings(results: dict[str, tuple]) -> str:
         lines.append(f"Against bicubic interpolation: {len(stats.strategies) - len(losing)} of "
                      f"{len(stats.strategies)} learned strategies have a positive mean PSNR gain"
                      + (f"; below bicubic: {', '.join(f'`{n}`' for n in losing)}." if losing else "."))
-    wojna = [f"{label}: {_verdict(stats, 'bilinear_additive', metric, stats.reference)}"
-             for label, (rows, stats, metric) in (("super-resolution", results.get("sr")),
-                                                   ("segmentation", results.get("seg")),
-                                                   ("denoising", results.get("denoise"))) if stats is not None and rows]
+    wojna = [f"{label}: {_verdict(results[key][1], 'bilinear_additive', results[key][2], results[key][1].reference)}"
+             for label, key in (("super-resolution", "sr"), ("segmentation", "seg"), ("denoising", "denoise"))
+             if key in results]
     if wojna:
         lines.append("**Wojna et al. 2019** (bilinear additive upsampling is at or near the top on every task): "
                      + "; ".join(wojna) + ".")
@@ -107,6 +107,7 @@ def main() -> None:
     from upspec.spec.load import load_spec
 
     fresh = "--fresh" in sys.argv[1:]
+    partial = "--partial" in sys.argv[1:]
     started = time.perf_counter()
     cpu_started = os.times()
     sections, results = [], {}
@@ -114,7 +115,14 @@ def main() -> None:
         root = ROOT / "runs" / "strategies"
         earlier = sorted((root / load_spec(ROOT / spec).name).glob("sweep-*/sweep.json"))
         announce = lambda line: print(line, flush=True)  # noqa: E731
-        if earlier and not fresh:  # an interrupted (or finished) sweep: keep what it has, finish the rest
+        missing = ""
+        if partial:
+            rows, missing = finished_rows(earlier[-1].parent if earlier else None)
+            if not rows:
+                sections.append(f"## {title}\n\nNot run in time for this page ({missing}).\n")
+                continue
+            result = type("Partial", (), {"rows": rows})()
+        elif earlier and not fresh:  # an interrupted (or finished) sweep: keep what it has, finish the rest
             result = run_sweep(None, resume=str(earlier[-1].parent), announce=announce)
         else:
             result = run_sweep(ROOT / spec, strategies=strategies, root=str(root), seeds=SEEDS,
@@ -125,7 +133,9 @@ def main() -> None:
         seeds = sorted({int(r.get("seed", 0)) for r in result.rows})
         flags = " ".join(f"--{k.replace('_per_epoch', '').replace('_', '-')} {v}" for k, v in budget.items())
         command = f"upspec sweep {spec} --strategies {strategies} --seeds {SEEDS} {flags}"
-        sections.append(f"## {title}\n\n`{command}`\n\n{budget_line(budget, seeds, [r.get('seconds', 0) for r in result.rows])}\n\n"
+        if missing:
+            missing = f"**Partial:** {missing}; the intervals use the seeds that finished.\n\n"
+        sections.append(f"## {title}\n\n`{command}`\n\n{missing}{budget_line(budget, seeds, [r.get('seconds', 0) for r in result.rows])}\n\n"
                         f"{markdown(stats)}\n<details><summary>costs and checkerboard (means over seeds)</summary>\n\n"
                         f"{markdown_table(_means(result.rows))}\n\n</details>\n")
     wall = time.perf_counter() - started
@@ -133,10 +143,31 @@ def main() -> None:
     stamp = datetime.date.today().isoformat()
     machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}"
     intro = (ROOT / "benchmarks" / "strategies_intro.md").read_text()
-    text = (intro.format(date=stamp, machine=machine, wall=f"{wall / 60:.0f} min", cpu=f"{cpu / 60:.0f} min")
+    wall_text, cpu_text = f"{wall / 60:.0f} min", f"{cpu / 60:.0f} min"
+    if partial:  # this process only read the runs: report the runs' own summed time
+        summed = sum(float(r.get("seconds") or 0) for rows, _, _ in results.values() for r in rows)
+        wall_text, cpu_text = f"{summed / 60:.0f} min (summed over the finished runs)", "not measured"
+    text = (intro.format(date=stamp, machine=machine, wall=wall_text, cpu=cpu_text)
             + "\n## What it finds\n\n" + findings(results) + "\n\n" + "\n".join(sections))
     (ROOT / "docs" / "strategies.md").write_text(text)
     print(f"wrote docs/strategies.md in {wall / 60:.1f} min wall, {cpu / 60:.1f} min CPU")
+
+
+def finished_rows(folder: Path | None) -> tuple[list[dict], str]:
+    """The rows of a sweep's finished jobs, and a note on what is missing."""
+    if folder is None:
+        return [], "no sweep folder"
+    from upspec.compare.jobs import JobState
+    from upspec.compare.jobs import job_state
+    from upspec.compare.jobs import read_row
+    from upspec.compare.sweep import SweepPlan
+    from upspec.compare.sweep import plan_jobs
+
+    jobs = plan_jobs(folder, SweepPlan.read(folder))
+    done = [job for job in jobs if job_state(job.run_dir) is JobState.DONE]
+    rows = [read_row(job.run_dir) for job in done]
+    missing = [job.name for job in jobs if job not in done]
+    return rows, (f"{len(done)} of {len(jobs)} runs finished; not run: {', '.join(missing)}" if missing else "")
 
 
 def _means(rows: list[dict]) -> list[dict]:
