@@ -140,3 +140,18 @@ def test_predict_api_takes_files_and_a_run_folder_is_refused_when_unfinished(tmp
     (tmp_path / "run").mkdir()
     with pytest.raises(upspec.run.predict.PredictError, match="neither a saved model nor a finished run folder"):
         upspec.predict(tmp_path / "run", [tmp_path / "p.png"])
+
+
+def test_a_model_that_does_not_map_images_to_images_is_refused_by_name():
+    import keras
+
+    from upspec.run.predict import PredictError
+    from upspec.run.predict import Predictor
+
+    inputs = keras.Input((8, 8, 1))
+    classifier = keras.Model(inputs, keras.layers.Dense(3)(keras.layers.Flatten()(inputs)))
+    with pytest.raises(PredictError, match=r"predict runs models from one image to one image; this one maps "
+                                           r"\(None, 8, 8, 1\) -> \(None, 3\)"):
+        Predictor(classifier)
+    with pytest.raises(PredictError, match="the model takes 1-channel images; got an array of shape"):
+        Predictor(nearest_model()).run(np.zeros((4, 4, 3), "float32"))
