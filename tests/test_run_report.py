@@ -27,7 +27,8 @@ def test_a_run_names_its_degradation_strategies_budget_and_convention(tmp_path):
     assert [row["name"] for row in metrics["images"]] == ["camera", "chelsea"]
     assert metrics["model"]["psnr"] == pytest.approx(sum(r["model"]["psnr"] for r in metrics["images"]) / 2)
     assert metrics["gain"]["psnr"] == pytest.approx(metrics["model"]["psnr"] - metrics["bicubic"]["psnr"])
-    assert "BT.601" not in metrics["convention"]  # a 1-channel model is scored on its own (luminance) channel
+    # a 1-channel model is scored on its own channel, the full-range luma it was trained on, and says so
+    assert "the model's single channel (full-range BT.601 luma" in metrics["convention"]
     assert "2 border pixels shaved" in metrics["convention"] and "block mean" in metrics["convention"]
     report = (tmp_path / "run" / "report.md").read_text()
     assert "`skip`: **bicubic** (factor 2, filters None, fixed resize: no parameters); `up`: **pixel_shuffle**" in report

@@ -94,5 +94,5 @@ def describe(name: str, factor: Sequence[int], blur_sigma: float = DEFAULT_BLUR_
     return {
         "bicubic": f"antialiased bicubic downscaling by {scale} (PIL / MATLAB imresize convention), 8-bit",
         "area": f"block mean over {scale} blocks, 8-bit",
-        "gaussian": f"Gaussian blur (sigma {blur_sigma:g} px) then every {scale}th pixel, 8-bit",
+        "gaussian": f"Gaussian blur (sigma {blur_sigma:g} px) then one pixel in {scale} kept per axis, 8-bit",
     }[name]

@@ -103,7 +103,9 @@ def convention(shapes: TaskShapes, degradation: str | None = None, blur_sigma: f
         from upspec.run.degrade import describe
 
         scale = shapes.factor
-        channel = "the BT.601 luminance (Y)" if shapes.y[-1] == 3 else "the single (luminance) channel"
+        channel = ("the BT.601 luminance Y (16-235, BasicSR's rgb2ycbcr)" if shapes.y[-1] == 3 else
+                   "the model's single channel (full-range BT.601 luma of the photos, 0-255: PSNR 1.32 dB lower "
+                   "than on 16-235 Y, the same gain)")
         return (f"whole held-out images; input made by {describe(degradation or 'bicubic', scale, blur_sigma or DEFAULT_BLUR_SIGMA)}; "
                 f"output rounded to 8 bits; PSNR / SSIM on {channel} with {max(scale)} border pixels shaved "
                 "(BasicSR test_y_channel / crop_border), per image then averaged; bicubic = PIL bicubic upscaling "
