@@ -106,8 +106,12 @@ def overlaid_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
         for ax, key in zip(axes, ("loss", "val_loss")):
             if history and key in history[0]:
                 ax.plot(epochs, [float(h[key]) for h in history], "o-", label=row["strategy"])
+    from matplotlib.ticker import MaxNLocator
+
     for ax, title in zip(axes, ("training loss", "validation loss")):
         ax.set_xlabel("epoch")
+        ax.set_ylabel("loss")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_yscale("log")
         ax.set_title(title)
     axes[1].legend(fontsize="small")
