@@ -14,7 +14,8 @@ from upspec.cli.options import spec_overrides
 
 def _print_metrics(metrics: dict[str, Any]) -> None:
     rows = [(name, scores) for name, scores in metrics.items() if isinstance(scores, dict)]
-    click.echo(f"test set ({metrics['test_images']} whole images, task {metrics['task']}):")
+    kind = "whole images" if "convention" in metrics else "test patches"
+    click.echo(f"test set ({metrics['test_images']} {kind}, task {metrics['task']}):")
     for name, scores in rows:
         sign = "+" if name == "gain" else ""
         click.echo(f"  {name:<12} " + "  ".join(f"{k.upper()} {v:{sign}.4f}" if k != "psnr" else f"PSNR {v:{sign}.2f} dB"
