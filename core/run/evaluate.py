@@ -47,6 +47,10 @@ def collapse_warning(prediction: np.ndarray) -> str | None:
 
 
 def evaluate(model: Any, shapes: TaskShapes, test: tuple[np.ndarray, np.ndarray]) -> dict[str, Any]:
+    if len(shapes.x) != 3:  # 1-D signals and 3-D volumes
+        from upspec.run.rank_metrics import evaluate_rank
+
+        return evaluate_rank(model, shapes, test)  # type: ignore[arg-type]
     x, y = test
     prediction = np.asarray(model.predict(x, verbose=0))
     result: dict[str, Any] = {"task": shapes.task, "test_images": int(len(x))}

@@ -135,7 +135,8 @@ def _explain(culprits: Sequence[tuple[str, str, str]], exc: BaseException, strat
         lines.append(f"  {where}layer {name!r} ({cls}): {reason}")
     if not select_tf_ops:
         lines.append("pass --select-tf-ops to include TensorFlow ops (the app then needs TFLite's Flex delegate), "
-                     "or switch the entry to a strategy TFLite supports (nearest, bilinear, transpose, pixel_shuffle)")
+                     "or switch the entry to a strategy TFLite supports (nearest, bilinear, transpose, pixel_shuffle; "
+                     "bicubic with align_corners set, or in 3-D)")
     return "\n".join(lines)
 
 

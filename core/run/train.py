@@ -53,6 +53,11 @@ def _data_error(spec: Spec, message: str) -> SpecError:
 
 def prepare_data(spec: Spec, model: Any, data: DataSettings, train: TrainSettings, registry: Registry) -> Dataset:
     """Load the source, check it fits the model, and cut (x, y) pairs for each split."""
+    from upspec.run.rank_tasks import prepare_rank_data
+
+    signals_or_volumes = prepare_rank_data(spec, model, data, train, registry)  # 1-D and 3-D models
+    if signals_or_volumes is not None:
+        return signals_or_volumes
     x_shape, y_shape = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
     try:
         shapes = task_shapes(data.task, x_shape, y_shape)
