@@ -27,6 +27,7 @@ from upspec.run.settings import DataSettings
 from upspec.run.settings import TrainSettings
 from upspec.run.settings import data_settings
 from upspec.run.settings import train_settings
+from upspec.run.tensorboard_logs import sample_images_callback
 from upspec.spec.model import Spec
 
 CHECKPOINT = Path("checkpoints") / "last.keras"
@@ -192,6 +193,7 @@ def fit(model: Any, dataset: Dataset, run_dir: Path, settings: TrainSettings, sp
              .shuffle(len(x), seed=settings.seed, reshuffle_each_iteration=True)
              .batch(settings.batch_size, drop_remainder=True).repeat().prefetch(tf.data.AUTOTUNE))
     callbacks = make_callbacks(run_dir, settings, spec, registry)
+    callbacks.append(sample_images_callback(run_dir, dataset.validation))
     model.fit(train, epochs=settings.epochs, initial_epoch=initial_epoch, steps_per_epoch=settings.steps_per_epoch,
               validation_data=dataset.validation, callbacks=callbacks, verbose=verbose, shuffle=False)
     checkpoint = callbacks[0]
