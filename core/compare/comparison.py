@@ -87,7 +87,7 @@ def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Any, datas
     """The same test images through every strategy's trained model (``dataset``: the sweep's evaluation data,
     cut again from the first strategy's run when not given)."""
     from upspec.run.models import load_model
-    from upspec.run.report import image_grid
+    from upspec.run.rank_pictures import picture
     from upspec.run.report import input_columns
     from upspec.run.train import evaluation_data
     from upspec.spec.load import load_spec
@@ -104,7 +104,7 @@ def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Any, datas
         trained = load_model(folder / row["strategy"] / "model.keras", registry)
         columns.append((row["strategy"], np.clip(np.asarray(trained.predict(x, verbose=0)), 0, 1)))
     columns.append(("target", y))
-    return image_grid(columns, folder / "samples.png")
+    return picture(dataset.shapes, columns, folder / "samples.png")
 
 
 def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str, str], registry: Any,
