@@ -160,12 +160,23 @@ def _cosine(settings: TrainSettings) -> Any:
 
 
 def seed_everything(seed: int) -> None:
-    """Python, NumPy and TensorFlow seeds, and deterministic TensorFlow kernels: one seed, one run."""
+    """Python, NumPy and backend seeds, and deterministic kernels: one seed, one run.
+
+    Deterministic kernels are a TensorFlow switch (``enable_op_determinism``) and a PyTorch one
+    (``use_deterministic_algorithms``); JAX on the CPU is deterministic without one.
+    """
     import keras
-    import tensorflow as tf
 
     keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+    elif backend == "torch":
+        import torch
+
+        torch.use_deterministic_algorithms(True, warn_only=True)
 
 
 def fit(model: Any, dataset: Dataset, run_dir: Path, settings: TrainSettings, spec: Spec, registry: Registry,
