@@ -9,7 +9,9 @@ from typing import Any
 import click
 
 from upspec.cli.options import SpecArgument
+from upspec.cli.options import progress_option
 from upspec.cli.options import spec_overrides
+from upspec.cli.terminal import keras_verbosity
 
 
 def _print_metrics(metrics: dict[str, Any]) -> None:
@@ -32,13 +34,13 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
 @click.option("--steps", "steps_per_epoch", type=int, help="Override train.steps_per_epoch.")
 @click.option("--batch-size", type=int, help="Override train.batch_size.")
 @click.option("--seed", type=int, help="Override train.seed.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@progress_option(default=True)
 def run(spec: str, strategy: str | None, overrides: tuple[str, ...], out: str | None, epochs: int | None,
-        steps_per_epoch: int | None, batch_size: int | None, seed: int | None, quiet: bool) -> None:
+        steps_per_epoch: int | None, batch_size: int | None, seed: int | None, progress: bool) -> None:
     """Train, evaluate and report a spec on its data (default: super-resolution on real photos)."""
     from upspec.run.runner import run as run_spec
 
-    result = run_spec(spec, strategy=strategy, overrides=list(overrides), out=out, verbose=0 if quiet else 1,
+    result = run_spec(spec, strategy=strategy, overrides=list(overrides), out=out, verbose=keras_verbosity(progress),
                       train_overrides={"epochs": epochs, "steps_per_epoch": steps_per_epoch, "batch_size": batch_size,
                                        "seed": seed},
                       announce=click.echo)
@@ -53,17 +55,17 @@ def run(spec: str, strategy: str | None, overrides: tuple[str, ...], out: str | 
               help="Continue an interrupted run from its last checkpoint.")
 @click.option("--out", type=click.Path(file_okay=False))
 @click.option("--epochs", type=int)
-@click.option("--quiet", is_flag=True)
+@progress_option(default=True)
 def train(spec: str | None, strategy: str | None, overrides: tuple[str, ...], resume_dir: str | None,
-          out: str | None, epochs: int | None, quiet: bool) -> None:
+          out: str | None, epochs: int | None, progress: bool) -> None:
     """Train a spec (like run), or --resume RUN_DIR after an interruption."""
     from upspec.run.runner import resume
     from upspec.run.runner import run as run_spec
 
     if resume_dir:
-        result = resume(resume_dir, verbose=0 if quiet else 1)
+        result = resume(resume_dir, verbose=keras_verbosity(progress))
     elif spec:
-        result = run_spec(spec, strategy=strategy, overrides=list(overrides), out=out, verbose=0 if quiet else 1,
+        result = run_spec(spec, strategy=strategy, overrides=list(overrides), out=out, verbose=keras_verbosity(progress),
                           train_overrides={"epochs": epochs}, announce=click.echo)
     else:
         raise click.UsageError("give a SPEC, or --resume RUN_DIR")

@@ -128,7 +128,7 @@ def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Any, datas
     """The same whole test images through every strategy's trained model (its first seed), each labelled with
     its PSNR (``dataset``: the sweep's evaluation data, cut again from the first strategy's run when not given)."""
     from upspec.run.models import load_model
-    from upspec.run.report import image_grid
+    from upspec.run.rank_pictures import picture
     from upspec.run.report import input_columns
     from upspec.run.report import sample_grid
     from upspec.run.task_data import evaluation_data
@@ -147,7 +147,7 @@ def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Any, datas
             trained = load_model(run_folder(folder, row) / "model.keras", registry)
             columns.append((row["strategy"], np.clip(np.asarray(trained.predict(x, verbose=0)), 0, 1)))
         columns.append(("target", y))
-        return image_grid(columns, folder / "samples.png")
+        return picture(dataset.shapes, columns, folder / "samples.png")
     from upspec.run.predict import Predictor
 
     images = dataset.test_images[:count]

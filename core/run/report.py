@@ -62,6 +62,10 @@ def learning_curves(rows: list[dict[str, Any]], path: Path, task: str | None = N
 
 def input_columns(shapes: TaskShapes, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
     """The input (nearest-upscaled for super-resolution) and, for super-resolution, bicubic."""
+    if len(shapes.x) != 3:  # 1-D signals and 3-D volumes
+        from upspec.run.rank_pictures import rank_input_columns
+
+        return rank_input_columns(shapes, x)  # type: ignore[arg-type]
     if shapes.task != "super_resolution":
         return [("input", x)]
     return [("input", np.repeat(np.repeat(x, shapes.factor[0], 1), shapes.factor[1], 2)),

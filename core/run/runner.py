@@ -23,6 +23,7 @@ from upspec.run.rundir import write_json
 from upspec.run.rundir import write_spec
 from upspec.run.settings import data_settings
 from upspec.run.settings import train_settings
+from upspec.run.tensorboard_logs import write_test_summaries
 from upspec.run.train import CHECKPOINT
 from upspec.run.train import fit
 from upspec.run.task_data import history_rows
@@ -53,6 +54,7 @@ def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, set
     else:
         metrics = evaluate(model, dataset)
     write_json(run_dir / "metrics.json", metrics)
+    write_test_summaries(run_dir, spec, settings, metrics, epoch=len(rows))
     if rows:
         learning_curves(rows, run_dir / "learning_curves.png", dataset.shapes.task)
     settings = {**settings, "meaningless_metrics": meaningless_metrics(rows, dataset.shapes.task)}

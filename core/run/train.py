@@ -15,6 +15,7 @@ from upspec.run.settings import TrainSettings
 from upspec.run.task_data import TaskData
 from upspec.run.task_data import history_rows
 from upspec.run.task_data import write_history
+from upspec.run.tensorboard_logs import sample_images_callback
 from upspec.spec.model import Spec
 
 CHECKPOINT = Path("checkpoints") / "last.keras"
@@ -117,6 +118,7 @@ def fit(model: Any, dataset: TaskData, run_dir: Path, settings: TrainSettings, s
              .shuffle(len(x), seed=settings.seed, reshuffle_each_iteration=True)
              .batch(settings.batch_size, drop_remainder=True).repeat().prefetch(tf.data.AUTOTUNE))
     callbacks = make_callbacks(run_dir, settings, spec, registry)
+    callbacks.append(sample_images_callback(run_dir, dataset.validation))
     model.fit(train, epochs=settings.epochs, initial_epoch=initial_epoch, steps_per_epoch=settings.steps_per_epoch,
               validation_data=dataset.validation, callbacks=callbacks, verbose=verbose, shuffle=False)
     checkpoint = callbacks[0]
