@@ -43,7 +43,6 @@ class RunResult:
 def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, settings: dict[str, Any]) -> RunResult:
     save_model(model, run_dir / "model.keras")
     images = len(dataset.shapes.x) == 3  # 2-D images: whole test images; 1-D signals and 3-D volumes: patches
-    predictor = None
     if images:
         from upspec.run.predict import Predictor
 
