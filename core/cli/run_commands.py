@@ -16,9 +16,10 @@ from upspec.cli.terminal import keras_verbosity
 
 def _print_metrics(metrics: dict[str, Any]) -> None:
     rows = [(name, scores) for name, scores in metrics.items() if isinstance(scores, dict)]
-    click.echo(f"test set ({metrics['test_images']} patches, task {metrics['task']}):")
+    click.echo(f"test set ({metrics['test_images']} whole images, task {metrics['task']}):")
     for name, scores in rows:
-        click.echo(f"  {name:<12} " + "  ".join(f"{k.upper()} {v:.4f}" if k != "psnr" else f"PSNR {v:.2f} dB"
+        sign = "+" if name == "gain" else ""
+        click.echo(f"  {name:<12} " + "  ".join(f"{k.upper()} {v:{sign}.4f}" if k != "psnr" else f"PSNR {v:{sign}.2f} dB"
                                                 for k, v in scores.items()))
     for warning in metrics.get("warnings", []):
         click.echo(f"upspec: warning: {warning}", err=True)
@@ -75,74 +76,49 @@ def train(spec: str | None, strategy: str | None, overrides: tuple[str, ...], re
 @click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
 @click.option("--json", "as_json", is_flag=True)
 def evaluate(run_dir: str, as_json: bool) -> None:
-    """Evaluate a finished run's saved model on its spec's test data, in this process."""
-    from upspec.registry.registry import get_registry
-    from upspec.run.evaluate import evaluate as evaluate_model
-    from upspec.run.models import load_model
-    from upspec.run.train import evaluation_data
-    from upspec.spec.load import load_spec
+    """Evaluate a finished run's saved model on its spec's whole test images, in this process."""
+    from upspec import evaluate as evaluate_run
 
-    registry = get_registry()
-    spec = load_spec(Path(run_dir) / "spec.yaml", registry=registry)
-    model = load_model(Path(run_dir) / "model.keras")
-    dataset = evaluation_data(spec, model, registry)
-    metrics = evaluate_model(model, dataset.shapes, dataset.test)
+    metrics = evaluate_run(run_dir)
     if as_json:
         click.echo(json.dumps(metrics, indent=2))
     else:
         _print_metrics(metrics)
 
 
-def _check_input(shape: tuple, model: Any, path: str) -> None:
-    want = tuple(model.input_shape[1:])
-    if len(shape) != len(want) or any(w is not None and w != h for w, h in zip(want, shape)):
-        raise click.BadParameter(f"{path}: the input is {tuple(shape)} but the model takes {want} "
-                                 "(crop or resize it to the model's input first)", param_hint="INPUTS")
-
-
 @click.command()
-@click.argument("model_path", type=click.Path(dir_okay=False, exists=True))
+@click.argument("model_path", type=click.Path(exists=True))
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
 @click.option("-o", "--output", required=True, type=click.Path(), help="A folder for images, or a .npz file.")
 def predict(model_path: str, inputs: tuple[str, ...], output: str) -> None:
-    """Run a saved model on image files or an .npz (array 'x'); write images or an .npz."""
+    """Run a saved model (a .keras file or a run folder) on images of any size, or an .npz (array 'x');
+    write PNGs in the inputs' channel layout, or an .npz."""
     import numpy as np
 
+    from upspec import predict as predict_images
     from upspec.files import atomic_path
-    from upspec.run.data import to_channels
-    from upspec.run.models import load_model
+    from upspec.run.predict import write_image
 
-    model = load_model(model_path)
-    channels = model.input_shape[-1]
     if len(inputs) == 1 and inputs[0].endswith(".npz"):
+        if Path(output).exists():
+            raise click.BadParameter(f"{output} already exists; refusing to overwrite it", param_hint="--output")
         x = np.load(inputs[0])["x"].astype("float32")
-        names = [f"{i:04d}" for i in range(len(x))]
-    else:
-        from PIL import Image
-
-        images = [to_channels(np.asarray(Image.open(p).convert("RGB"), "float32") / 255.0, channels) for p in inputs]
-        for path, image in zip(inputs, images):
-            _check_input(image.shape, model, path)
-        x = np.stack(images)
-        names = [Path(p).stem for p in inputs]
-    _check_input(x.shape[1:], model, inputs[0])
-    y = np.asarray(model.predict(x, verbose=0))
-    if output.endswith(".npz"):
+        y = np.stack(predict_images(model_path, list(x)))
         with atomic_path(output, overwrite=False) as tmp:
             with open(tmp, "wb") as handle:
                 np.savez(handle, x=x, y=y)
         click.echo(f"wrote {output} ({len(y)} predictions)")
         return
-    from PIL import Image
-
     folder = Path(output)
+    targets = [folder / f"{Path(p).stem}.png" for p in inputs]
+    taken = [str(t) for t in targets if t.exists()]
+    if taken:
+        raise click.BadParameter(f"{', '.join(taken)} already exist(s); pick another -o", param_hint="--output")
+    outputs = predict_images(model_path, list(inputs))
     folder.mkdir(parents=True, exist_ok=True)
-    for name, image in zip(names, y):
-        pixels = (np.clip(image, 0, 1) * 255).round().astype("uint8")
-        pixels = pixels[..., 0] if pixels.shape[-1] == 1 else pixels[..., :3]
-        with atomic_path(folder / f"{name}.png", overwrite=False) as tmp:
-            Image.fromarray(pixels).save(tmp, format="PNG")
-    click.echo(f"wrote {len(y)} images to {folder}")
+    for target, image in zip(targets, outputs):
+        write_image(target, image)
+    click.echo(f"wrote {len(outputs)} images to {folder}")
 
 
 def _model_and_strategies(source: str) -> tuple[Path, dict[str, str]]:
