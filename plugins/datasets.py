@@ -94,7 +94,8 @@ class Digits(DataSource):
         import tensorflow as tf
         from sklearn.datasets import load_digits
 
-        digits = load_digits().images.astype("float32") / 16.0
+        loaded = load_digits()
+        digits = loaded.images.astype("float32") / 16.0
         order = np.random.default_rng(0).permutation(len(digits))
         part = {"train": order[:1400], "validation": order[1400:1600], "test": order[1600:]}[split]
         big = tf.image.resize(digits[part][..., None], (20, 20), method="bicubic").numpy().clip(0, 1)
@@ -103,7 +104,7 @@ class Digits(DataSource):
         for i, digit in enumerate(big):
             dy, dx = rng.integers(2, 7, size=2)
             canvas[i, dy:dy + 20, dx:dx + 20] = digit
-        return Images(list(canvas))
+        return Images(list(canvas), labels=[int(label) for label in loaded.target[part]])
 
 
 class Mnist(DataSource):

@@ -16,7 +16,7 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
     click.echo(f"test set ({metrics['test_images']} patches, task {metrics['task']}):")
     for name, scores in rows:
         click.echo(f"  {name:<12} " + "  ".join(f"{k.upper()} {v:.4f}" if k != "psnr" else f"PSNR {v:.2f} dB"
-                                                for k, v in scores.items()))
+                                                for k, v in scores.items() if isinstance(v, (int, float))))
     for warning in metrics.get("warnings", []):
         click.echo(f"upspec: warning: {warning}", err=True)
 
@@ -58,7 +58,7 @@ def train(spec: str | None, strategy: str | None, overrides: tuple[str, ...], re
     from upspec.run.runner import run as run_spec
 
     if resume_dir:
-        result = resume(resume_dir, verbose=0 if quiet else 1)
+        result = resume(resume_dir, verbose=0 if quiet else 1, announce=click.echo)
     elif spec:
         result = run_spec(spec, strategy=strategy, overrides=list(overrides), out=out, verbose=0 if quiet else 1,
                           train_overrides={"epochs": epochs}, announce=click.echo)
