@@ -16,6 +16,14 @@ from upspec.registry.strategy import Strategy
 from upspec.spec.load import load_spec
 from upspec.version import __version__
 
+
+def generate(source, n=64, *, seed=0, output=None, overwrite=False):  # type: ignore[no-untyped-def]
+    """Samples from a trained GAN run's generator (see :func:`upspec.gan.generate.generate`)."""
+    from upspec.gan.generate import generate as _generate
+
+    return _generate(source, n, seed=seed, output=output, overwrite=overwrite)
+
+
 __all__ = [
     "NotFoundError",
     "PluginError",
@@ -23,6 +31,7 @@ __all__ = [
     "Strategy",
     "__version__",
     "build_model",
+    "generate",
     "hookimpl",
     "hookspec",
     "load_spec",

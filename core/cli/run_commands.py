@@ -183,6 +183,21 @@ def export(model: str, out: str | None, formats: tuple[str, ...], select_tf_ops:
         click.echo(f"wrote {path} ({fmt})")
 
 
+@click.command()
+@click.argument("run_dir", type=click.Path(exists=True))
+@click.option("-n", "count", default=64, show_default=True, type=click.IntRange(1), help="Number of samples.")
+@click.option("-o", "--output", required=True, type=click.Path(),
+              help="An .npz file (array 'images', N x H x W x C in [0, 1]) or a folder for PNGs.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Latent seed: the same seed, the same samples.")
+@click.option("--force", is_flag=True, help="Replace existing files.")
+def generate(run_dir: str, count: int, output: str, seed: int, force: bool) -> None:
+    """Samples from a trained GAN run's generator (a run folder or its model.keras)."""
+    from upspec.gan.generate import generate as generate_samples
+
+    images = generate_samples(run_dir, count, seed=seed, output=output, overwrite=force)
+    click.echo(f"wrote {len(images)} samples {tuple(images.shape[1:])} to {output}")
+
+
 def register(cli: click.Group) -> None:
-    for command in (run, train, evaluate, predict, export):
+    for command in (run, train, evaluate, predict, export, generate):
         cli.add_command(command)
