@@ -186,12 +186,12 @@ def test_the_feature_classifier_is_cached_with_a_checksum_and_retrained_when_it_
 
     monkeypatch.setenv("UPSPEC_CACHE", str(tmp_path / "cache"))
     rng = np.random.default_rng(0)
-    labels = np.arange(60) % 3
-    images = (rng.random((60, 8, 8, 1)) * 0.2 + labels[:, None, None, None] * 0.4).astype("float32")
-    real = RealImages(images[:48], images[48:], labels[:48], labels[48:], "toy")
+    labels = np.arange(400) % 3
+    images = (rng.random((400, 8, 8, 1)) * 0.2 + labels[:, None, None, None] * 0.4).astype("float32")
+    real = RealImages(images[:320], images[320:], labels[:320], labels[320:], "toy")
     said: list[str] = []
     first = feature_classifier(real, said.append)
-    assert first.task == "labels" and first.classes == 3 and first.accuracy == 1.0
+    assert first.task == "labels" and first.classes == 3 and first.accuracy > 0.9
     assert first.path.parent == tmp_path / "cache" / "classifiers"
     meta = json.loads(first.path.with_suffix(".json").read_text())
     assert len(meta["sha256"]) == 64 and len(said) == 1
