@@ -315,3 +315,32 @@ def test_generate_refuses_what_it_cannot_do(generator_run, tmp_path):
     assert unfinished.exit_code == 1
     assert f"{empty} holds no trained generator (model.keras); it holds checkpoints: finish it with `upspec train --resume" \
         in unfinished.output
+
+
+def test_an_unknown_gan_loss_or_a_task_other_than_generation_is_a_spec_error(tmp_path):
+    from click.testing import CliRunner
+
+    from upspec.cli.main import make_cli
+
+    cli = make_cli([])
+    loss = CliRunner().invoke(cli, ["run", str(DCGAN), "--out", str(tmp_path / "a"), "--set", "train.gan_loss=wgan"])
+    assert loss.exit_code == 2
+    assert "train.gan_loss" in loss.output and "non_saturating|hinge|wgan_gp" in loss.output
+    task = CliRunner().invoke(cli, ["run", str(DCGAN), "--out", str(tmp_path / "b"), "--set", "data.task=denoise"])
+    assert task.exit_code == 2
+    assert "its data.task must be 'generation', not 'denoise'" in task.output
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("loss", ["hinge", "wgan_gp"])
+def test_other_gan_losses_train(tmp_path, loss):
+    import upspec.run.runner as runner
+
+    result = runner.run(DCGAN, out=str(tmp_path / "run"), verbose=0,
+                        overrides=["train.steps_per_epoch=2", "train.batch_size=8", "data.test_patches=16",
+                                   f"train.gan_loss={loss}"], train_overrides={"epochs": 1})
+    (row,) = list(csv.DictReader((result.run_dir / "history.csv").read_text().splitlines()))
+    assert np.isfinite([float(row["d_loss"]), float(row["g_loss"])]).all()
+    assert "gan_loss: " + loss in (result.run_dir / "spec.yaml").read_text()
+    assert f"loss `{loss}`" in (result.run_dir / "report.md").read_text()
