@@ -344,3 +344,22 @@ def test_other_gan_losses_train(tmp_path, loss):
     assert np.isfinite([float(row["d_loss"]), float(row["g_loss"])]).all()
     assert "gan_loss: " + loss in (result.run_dir / "spec.yaml").read_text()
     assert f"loss `{loss}`" in (result.run_dir / "report.md").read_text()
+
+
+@pytest.mark.slow
+def test_a_sweep_over_generator_strategies_measures_each_generator(tmp_path):
+    from upspec.compare.sweep import run_sweep
+
+    result = run_sweep(str(DCGAN), strategies="transpose,nearest", out=str(tmp_path / "sweep"),
+                       overrides=["train.steps_per_epoch=2", "train.batch_size=8", "data.test_patches=16"],
+                       train_overrides={"epochs": 1})
+    assert [r["strategy"] for r in result.rows] == ["transpose", "nearest"]
+    for row in result.rows:
+        assert row["metrics"]["task"] == "generation" and row["cb_init"] is not None
+        assert {"fd", "peak_ratio", "spectral_distance"} <= set(row["metrics"]["generator"])
+    by_name = {r["strategy"]: r for r in result.rows}
+    assert by_name["transpose"]["cb_init"] > 100 * max(by_name["nearest"]["cb_init"], 1e-9)
+    table = (result.folder / "comparison.md").read_text()
+    assert "| generator_fd |" in table and "| held_out_real_fd |" in table and "histogram" not in table
+    for name in ("samples.png", "spectrum.png", "learning_curves.png", "comparison.csv"):
+        assert (result.folder / name).stat().st_size > 0, name

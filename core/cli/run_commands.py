@@ -14,7 +14,10 @@ from upspec.cli.options import spec_overrides
 
 def _print_metrics(metrics: dict[str, Any]) -> None:
     rows = [(name, scores) for name, scores in metrics.items() if isinstance(scores, dict)]
-    click.echo(f"test set ({metrics['test_images']} patches, task {metrics['task']}):")
+    if metrics["task"] == "generation":
+        click.echo(f"samples against the training images ({metrics['test_images']} per set; {metrics['features']}):")
+    else:
+        click.echo(f"test set ({metrics['test_images']} patches, task {metrics['task']}):")
     for name, scores in rows:
         click.echo(f"  {name:<12} " + "  ".join(f"{k.upper()} {v:.4f}" if k != "psnr" else f"PSNR {v:.2f} dB"
                                                 for k, v in scores.items() if isinstance(v, (int, float))))

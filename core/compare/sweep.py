@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 from typing import Callable
 
+from upspec.errors import NotFoundError
 from upspec.errors import SpecError
+from upspec.gan.spec import is_gan
 from upspec.errors import UpspecError
 from upspec.files import write_text
 from upspec.registry.registry import get_registry
@@ -138,8 +140,14 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
                           train_overrides=state["train"], verbose=verbose).metrics
         spec = load_spec(run_dir / "spec.yaml", registry=registry)
         trained = load_model(run_dir / "model.keras", registry)
-        data = data or evaluation_data(spec, trained, registry)
-        row = {"strategy": name, **_measure(trained, spec, registry, *data.test),
+        if is_gan(spec):
+            from upspec.gan.sweep import measure_gan
+
+            measured = measure_gan(trained, spec, registry)
+        else:
+            data = data or evaluation_data(spec, trained, registry)
+            measured = _measure(trained, spec, registry, *data.test)
+        row = {"strategy": name, **measured,
                "metrics": metrics, "seconds": round(time.perf_counter() - started, 1)}
         write_text(run_dir / ROW, json.dumps(row, indent=2, default=float) + "\n")
         rows.append(row)
@@ -153,6 +161,15 @@ def _check_data(spec: Any, registry: Any) -> None:
     from upspec.build.builder import build_model
     from upspec.run.train import evaluation_data
 
+    if is_gan(spec):
+        from upspec.gan.runner import gan_data_settings
+        from upspec.run.data import get_source
+
+        try:
+            get_source(gan_data_settings(spec).source, registry)
+        except NotFoundError as exc:
+            raise SpecError([spec.diagnostic(("data",), f"{exc.message} ({exc.hint})")]) from None
+        return
     evaluation_data(spec, build_model(spec, registry=registry, compile=False), registry)
 
 
