@@ -234,6 +234,12 @@ def test_a_tiny_gan_run_writes_every_file(tmp_path):
     report = (out / "report.md").read_text()
     assert "held-out real images (floor)" in report and "![samples over epochs](samples_over_epochs.png)" in report
 
+    evaluated = CliRunner().invoke(make_cli([]), ["evaluate", str(out), "--json"], catch_exceptions=False)
+    assert evaluated.exit_code == 0, evaluated.output
+    again = json.loads(evaluated.output)
+    for row in ("generator", "held_out_real", "untrained_generator"):
+        assert again[row] == pytest.approx(metrics[row], rel=1e-4, abs=1e-6)
+
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     events = EventAccumulator(str(out / "tensorboard" / "train"), size_guidance={"tensors": 0}).Reload()

@@ -80,14 +80,20 @@ def evaluate(run_dir: str, as_json: bool) -> None:
     from upspec.registry.registry import get_registry
     from upspec.run.evaluate import evaluate as evaluate_model
     from upspec.run.models import load_model
+    from upspec.gan.spec import is_gan
     from upspec.run.train import evaluation_data
     from upspec.spec.load import load_spec
 
     registry = get_registry()
     spec = load_spec(Path(run_dir) / "spec.yaml", registry=registry)
-    model = load_model(Path(run_dir) / "model.keras")
-    dataset = evaluation_data(spec, model, registry)
-    metrics = evaluate_model(model, dataset.shapes, dataset.test)
+    if is_gan(spec):
+        from upspec.gan.runner import evaluate_gan_run
+
+        metrics = evaluate_gan_run(run_dir, registry)
+    else:
+        model = load_model(Path(run_dir) / "model.keras")
+        dataset = evaluation_data(spec, model, registry)
+        metrics = evaluate_model(model, dataset.shapes, dataset.test)
     if as_json:
         click.echo(json.dumps(metrics, indent=2))
     else:

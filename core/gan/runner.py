@@ -70,14 +70,42 @@ def play(spec: Spec, generator: Any, discriminator: Any, real: Any, train: Train
     return game.play(state, announce)
 
 
-def finish(spec: Spec, generator: Any, discriminator: Any, real: Any, train: TrainSettings, data: DataSettings,
-           run_dir: Path, rows: list[dict[str, Any]], registry: Any,
-           announce: Callable[[str], None]) -> tuple[Path, dict[str, Any]]:
-    """Judge the trained generator, write the pictures and the report; ``model.keras`` last (it marks the run done)."""
+def judge_generator(spec: Spec, generator: Any, real: Any, train: TrainSettings, registry: Any,
+                    announce: Callable[[str], None] = lambda line: None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The generator's numbers beside the held-out floor and the untrained ceiling, and the radial spectra."""
     from upspec.build.builder import build_model
     from upspec.gan.classifier import feature_classifier
     from upspec.gan.evaluate import Reference
     from upspec.gan.evaluate import evaluate_generator
+    from upspec.gan.evaluate import upsampling_factor
+    from upspec.run.train import seed_everything
+
+    classifier = feature_classifier(real, announce)
+    seed_everything(train.seed)  # the untrained generator is the run's starting point
+    untrained = build_model(spec, registry=registry, compile=False)
+    return evaluate_generator(generator, untrained, Reference.of(real, classifier), upsampling_factor(spec))
+
+
+def evaluate_gan_run(run_dir: str | Path, registry: Any = None,
+                     announce: Callable[[str], None] = lambda line: None) -> dict[str, Any]:
+    """A finished GAN run's numbers again, in this process (as in its metrics.json, less the warnings)."""
+    from upspec.registry.registry import get_registry
+    from upspec.run.models import load_model
+    from upspec.spec.load import load_spec
+
+    registry = registry or get_registry()
+    run_dir = Path(run_dir)
+    spec = load_spec(run_dir / "spec.yaml", registry=registry)
+    generator = load_model(run_dir / "model.keras", registry)
+    train, data = train_settings(spec), gan_data_settings(spec)
+    real = load_real(spec, generator, data, train, registry)
+    return judge_generator(spec, generator, real, train, registry, announce)[0]
+
+
+def finish(spec: Spec, generator: Any, discriminator: Any, real: Any, train: TrainSettings, data: DataSettings,
+           run_dir: Path, rows: list[dict[str, Any]], registry: Any,
+           announce: Callable[[str], None]) -> tuple[Path, dict[str, Any]]:
+    """Judge the trained generator, write the pictures and the report; ``model.keras`` last (it marks the run done)."""
     from upspec.gan.evaluate import upsampling_factor
     from upspec.gan.pictures import curves_png
     from upspec.gan.pictures import grid_over_epochs
@@ -85,13 +113,9 @@ def finish(spec: Spec, generator: Any, discriminator: Any, real: Any, train: Tra
     from upspec.gan.report import write_gan_report
     from upspec.run.models import save_model
     from upspec.run.rundir import write_json
-    from upspec.run.train import seed_everything
 
-    classifier = feature_classifier(real, announce)
-    seed_everything(train.seed)  # the untrained generator is the run's starting point
-    untrained = build_model(spec, registry=registry, compile=False)
+    metrics, spectra = judge_generator(spec, generator, real, train, registry, announce)
     factor = upsampling_factor(spec)
-    metrics, spectra = evaluate_generator(generator, untrained, Reference.of(real, classifier), factor)
     state = GanState.read(run_dir)
     if state.warnings:
         metrics["warnings"] = list(state.warnings)
