@@ -57,6 +57,17 @@ def load_real(spec: Spec, generator: Any, data: DataSettings, train: TrainSettin
                                          "see docs/runner.md for data sources")]) from None
 
 
+def check_gan_data(spec: Spec, registry: Any) -> None:
+    """Fail early (before a sweep folder exists) when the GAN's data settings or source are wrong."""
+    from upspec.run.data import get_source
+
+    data = gan_data_settings(spec)
+    try:
+        get_source(data.source, registry)
+    except NotFoundError as exc:
+        raise SpecError([spec.diagnostic(("data", "source"), f"{exc.message}", exc.hint)]) from None
+
+
 def _callbacks(spec: Spec, run_dir: Path, registry: Any) -> list[Any]:
     found: list[Any] = []
     for _info, extra in registry.call("upspec_callbacks", strict=True, spec=spec, run_dir=str(run_dir)):

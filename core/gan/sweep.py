@@ -39,16 +39,11 @@ def measure_gan(trained: Any, spec: Any, registry: Any) -> dict[str, Any]:
     }
 
 
-def _label(row: dict[str, Any]) -> str:
-    return row.get("label") or row.get("run") or row["strategy"]
-
-
-def _run_folder(folder: Path, row: dict[str, Any]) -> Path:
-    return folder / _label(row)
-
-
 def gan_pictures(folder: Path, rows: list[dict[str, Any]], registry: Any) -> None:
-    """``samples.png``: one column per run, the same latents; ``spectrum.png``: the radial spectra overlaid."""
+    """``samples.png``: one column per strategy (its first seed), the same latents; ``spectrum.png``: their
+    radial spectra overlaid."""
+    from upspec.compare.comparison import first_seed
+    from upspec.compare.comparison import run_folder
     from upspec.gan.evaluate import sample
     from upspec.gan.pictures import spectrum_plot
     from upspec.run.models import load_model
@@ -58,15 +53,15 @@ def gan_pictures(folder: Path, rows: list[dict[str, Any]], registry: Any) -> Non
         return
     columns = []
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for row in rows:
-        run = _run_folder(folder, row)
-        columns.append((_label(row), sample(load_model(run / "model.keras", registry), SAMPLES, 0)))
+    for row in first_seed(rows):
+        run = run_folder(folder, row)
+        columns.append((row["strategy"], sample(load_model(run / "model.keras", registry), SAMPLES, 0)))
         spectra = json.loads((run / "spectrum.json").read_text())
         if not curves:
             real = spectra["training images"]
             curves["training images"] = (np.asarray(real["frequency"]), np.asarray(real["power"]))
         mine = spectra["generator"]
-        curves[_label(row)] = (np.asarray(mine["frequency"]), np.asarray(mine["power"]))
+        curves[row["strategy"]] = (np.asarray(mine["frequency"]), np.asarray(mine["power"]))
     image_grid(columns, folder / "samples.png")
     factor = rows[0]["metrics"].get("upsampling_factor", [1, 1])[0]
     spectrum_plot(curves, folder / "spectrum.png", [k / factor for k in range(1, factor // 2 + 1)],
@@ -74,18 +69,20 @@ def gan_pictures(folder: Path, rows: list[dict[str, Any]], registry: Any) -> Non
 
 
 def gan_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
-    """D and G losses of every run, overlaid."""
+    """D and G losses of each strategy's first seed, overlaid."""
+    from upspec.compare.comparison import first_seed
+    from upspec.compare.comparison import run_folder
     from upspec.files import atomic_path
     from upspec.run.report import _figure
     from upspec.run.train import history_rows
 
     plt = _figure()
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
-    for row in rows:
-        history = history_rows(_run_folder(folder, row) / "history.csv")
+    for row in first_seed(rows):
+        history = history_rows(run_folder(folder, row) / "history.csv")
         epochs = [int(float(h["epoch"])) for h in history]
         for ax, key in zip(axes, ("d_loss", "g_loss")):
-            ax.plot(epochs, [float(h[key]) for h in history], "o-", label=_label(row))
+            ax.plot(epochs, [float(h[key]) for h in history], "o-", label=row["strategy"])
     for ax, title in zip(axes, ("discriminator loss", "generator loss")):
         ax.set_xlabel("epoch")
         ax.set_title(title)
