@@ -369,3 +369,22 @@ def test_a_sweep_over_generator_strategies_measures_each_generator(tmp_path):
     assert "| generator_fd |" in table and "| held_out_real_fd |" in table and "histogram" not in table
     for name in ("samples.png", "spectrum.png", "learning_curves.png", "comparison.csv"):
         assert (result.folder / name).stat().st_size > 0, name
+
+
+@pytest.mark.slow
+def test_a_generator_that_outputs_one_image_is_reported_as_collapsed(tmp_path):
+    from click.testing import CliRunner
+
+    from upspec.cli.main import make_cli
+
+    out = tmp_path / "run"
+    frozen = ["--set", "layers.up2.kernel_initializer=zeros",
+              "--set", "compile.optimizer.learning_rate=1.0e-12"]  # tanh(0) everywhere, and it stays there
+    done = CliRunner().invoke(make_cli([]), ["run", str(DCGAN), "--out", str(out), *TINY, *frozen,
+                                             "--set", "train.epochs=1"], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    assert "warning: epoch 1: the generator's output is nearly constant (pixel spread 0.0000" in done.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert any("mode collapse" in w for w in metrics["warnings"])
+    assert "**Warning:** epoch 1: the generator's output is nearly constant" in (out / "report.md").read_text()
+    assert metrics["generator"]["classes_covered"] == 1
