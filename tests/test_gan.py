@@ -388,3 +388,18 @@ def test_a_generator_that_outputs_one_image_is_reported_as_collapsed(tmp_path):
     assert any("mode collapse" in w for w in metrics["warnings"])
     assert "**Warning:** epoch 1: the generator's output is nearly constant" in (out / "report.md").read_text()
     assert metrics["generator"]["classes_covered"] == 1
+
+
+@pytest.mark.slow
+def test_a_gan_on_photo_patches_is_judged_by_a_rotation_classifier(tmp_path):
+    import upspec.run.runner as runner
+
+    result = runner.run(SPECS / "dcgan_photos.yaml", out=str(tmp_path / "run"), verbose=0,
+                        overrides=["train.steps_per_epoch=2", "train.batch_size=8", "data.test_patches=16"],
+                        train_overrides={"epochs": 1})
+    metrics = result.metrics
+    assert metrics["features"].startswith("rotation classifier")
+    assert metrics["upsampling_factor"] == [8, 8] and metrics["test_images"] == 16
+    assert "classes_covered" not in metrics["generator"]  # photos have no labels
+    assert metrics["held_out_real"]["spectral_distance"] < metrics["untrained_generator"]["spectral_distance"]
+    assert np.load(result.run_dir / "samples" / "epoch-0001.npy").shape == (8, 32, 32, 3)
