@@ -156,7 +156,8 @@ class Game:
         fixed = fixed_latents(latent_shape, settings.seed)
         step = _step_function(self.generator, self.discriminator, self.loss, settings.gradient_penalty or 10.0)
         writer = tf.summary.create_file_writer(str(run_dir / "tensorboard" / "train"))
-        rows = history_rows(run_dir / "history.csv")
+        # rows of an epoch whose checkpoint was not written (killed in between) are played again
+        rows = [r for r in history_rows(run_dir / "history.csv") if int(float(r["epoch"])) <= state.epoch]
         batch, pool = settings.batch_size, len(self.train_images)
         for callback in self.callbacks:
             callback.set_model(self.generator)
@@ -186,11 +187,11 @@ class Game:
                    "sample_spread": spread, "seconds": round(time.perf_counter() - started, 2)}
             new = collapse_warnings(epoch + 1, means[0], spread, self.loss)
             self._epoch_files(epoch + 1, samples, row, writer)
+            rows.append(row)
+            _write_history(run_dir / "history.csv", rows)
             state.epoch = epoch + 1
             state.warnings += new
             save_checkpoint(run_dir, self.generator, self.discriminator, state)
-            rows.append(row)
-            _write_history(run_dir / "history.csv", rows)
             announce(f"epoch {epoch + 1}/{settings.epochs}: D loss {means[0]:.3f}, G loss {means[1]:.3f}, "
                      f"D(real) {means[2]:.2f}, D(generated) {means[3]:.2f} ({row['seconds']:.0f} s)")
             for warning in new:
