@@ -201,6 +201,9 @@ def test_the_feature_classifier_is_cached_with_a_checksum_and_retrained_when_it_
     feature_classifier(real, said.append)
     assert "does not match its checksum; training it again" in said[1]
 
+    unlabelled = feature_classifier(RealImages(images[:320], images[320:], source="toy"), said.append)
+    assert unlabelled.task == "rotation" and unlabelled.classes == 4 and unlabelled.path != first.path
+
 
 # -- running -----------------------------------------------------------------------------------------------------
 
@@ -398,7 +401,7 @@ def test_a_gan_on_photo_patches_is_judged_by_a_rotation_classifier(tmp_path):
                         overrides=["train.steps_per_epoch=2", "train.batch_size=8", "data.test_patches=16"],
                         train_overrides={"epochs": 1})
     metrics = result.metrics
-    assert metrics["features"].startswith("rotation classifier")
+    assert metrics["features"].startswith("source image classifier")  # which of the 13 training photos
     assert metrics["upsampling_factor"] == [8, 8] and metrics["test_images"] == 16
     assert "classes_covered" not in metrics["generator"]  # photos have no labels
     assert metrics["held_out_real"]["spectral_distance"] < metrics["untrained_generator"]["spectral_distance"]

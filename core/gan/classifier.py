@@ -1,7 +1,8 @@
 """A small classifier trained on the same source, whose features judge generated images.
 
-Nothing is downloaded: the classifier learns the source's labels when it has them (``digits``) and, for an
-unlabelled source, which of four rotations (or flips, for non-square images) an image shows. It is trained
+Nothing is downloaded: the classifier learns the source's labels when it has them (``digits``); for
+patches of a few large images (``photos``), which image a patch was cut from; otherwise which of four
+rotations (or flips, for non-square images) an image shows. It is trained
 once, deterministically, and cached under ``$UPSPEC_CACHE`` (else ``$XDG_CACHE_HOME/upspec``, else
 ``~/.cache/upspec``) with the SHA-256 of the saved model; a missing file, or one that no longer matches its
 checksum, is trained again.
@@ -39,7 +40,7 @@ def cache_dir() -> Path:
 @dataclass
 class Classifier:
     model: Any  # image -> [features, class probabilities]
-    task: str  # "labels" or "rotation"
+    task: str  # "labels", "source image" or "rotation"
     classes: int
     accuracy: float  # on the held-out images
     path: Path
@@ -56,6 +57,8 @@ def _sha256(path: Path) -> str:
 def _task(real: RealImages) -> tuple[str, Callable[[np.ndarray, np.ndarray | None], tuple[np.ndarray, np.ndarray]]]:
     if real.labelled:
         return "labels", lambda x, labels: (x, labels)  # type: ignore[return-value]
+    if real.train_sources is not None:
+        return "source image", lambda x, labels: (x, labels)  # type: ignore[return-value]
     square = real.train.shape[1] == real.train.shape[2]
 
     def rotations(x: np.ndarray, _labels: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -72,8 +75,9 @@ def _key(real: RealImages, task: str) -> str:
     digest = hashlib.sha256()
     digest.update(json.dumps([VERSION, task, real.source, list(real.train.shape)]).encode())
     digest.update(np.ascontiguousarray(real.train, "float32").tobytes())
-    if real.train_labels is not None:
-        digest.update(np.asarray(real.train_labels, "int64").tobytes())
+    for labels in (real.train_labels, real.train_sources):
+        if labels is not None:
+            digest.update(np.asarray(labels, "int64").tobytes())
     return f"{real.source or 'images'}-{'x'.join(map(str, real.train.shape[1:]))}-{digest.hexdigest()[:16]}"
 
 
@@ -96,8 +100,13 @@ def _train(real: RealImages, task: str, prepare: Callable) -> tuple[Any, int, fl
 
     from upspec.run.train import seed_everything
 
-    x, y = prepare(real.train, real.train_labels)
-    x_test, y_test = prepare(real.held_out, real.held_out_labels)
+    if task == "source image":  # the held-out photos are other photos: hold out a fifth of the training patches
+        cut = len(real.train) * 4 // 5
+        x, y = real.train[:cut], real.train_sources[:cut]  # type: ignore[index]
+        x_test, y_test = real.train[cut:], real.train_sources[cut:]  # type: ignore[index]
+    else:
+        x, y = prepare(real.train, real.train_labels)
+        x_test, y_test = prepare(real.held_out, real.held_out_labels)
     classes = int(max(y.max(), y_test.max())) + 1
     seed_everything(SEED)
     model = _build(real.train.shape[1:], classes)

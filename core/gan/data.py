@@ -1,8 +1,8 @@
 """Real images for a GAN: the training pool, and held-out images to judge the samples against.
 
 A source whose images already have the generator's size (``digits``) gives them whole, with their labels;
-any other source is cut into patches of that size (``photos``: random crops of the training photos, fixed
-crops of the test photos), as the other tasks do.
+any other source is cut into patches of that size (``photos``: seeded crops spread evenly over the training
+photos, each with the index of its photo; fixed crops of the test photos), as the other tasks do.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ class RealImages:
     train_labels: np.ndarray | None = None
     held_out_labels: np.ndarray | None = None
     source: str = ""
+    #: for patches of a few large images: the index of the image each training patch was cut from
+    train_sources: np.ndarray | None = None
 
     @property
     def labelled(self) -> bool:
@@ -48,6 +50,23 @@ def _split(data: Images, shape: tuple[int, int, int], count: int, seed: int | No
     return cut, None
 
 
+MAX_SOURCE_IMAGES = 64  # more training images than this: no "which image" labels
+
+
+def _source_patches(data: Images, shape: tuple[int, int, int], count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` seeded crops spread evenly over the images, with the index of the image of each."""
+    n = len(data.images)
+    cuts, sources = [], []
+    for index, image in enumerate(data.images):
+        share = count // n + (1 if index < count % n else 0)
+        if share:
+            cut, _ = patches(Images([image]), shape[:2], share, seed * 1009 + index, shape[2])
+            cuts.append(cut)
+            sources += [index] * share
+    order = np.random.default_rng(seed).permutation(count)
+    return np.concatenate(cuts)[order], np.asarray(sources, "int64")[order]
+
+
 def real_images(source_name: str, options: dict[str, Any], shape: tuple[int, int, int], registry: Any, *,
                 train_count: int, held_out_count: int, seed: int = 0) -> RealImages:
     """The source's ``train`` split as the training pool (whole images, or ``train_count`` seeded crops) and
@@ -55,8 +74,11 @@ def real_images(source_name: str, options: dict[str, Any], shape: tuple[int, int
     source = get_source(source_name, registry)
     train_data = source.load("train", size=shape[:2], seed=seed, **options)
     test_data = source.load("test", size=shape[:2], seed=seed, **options)
-    train, train_labels = _split(train_data, shape, train_count, seed)
     held_out, held_out_labels = _split(test_data, shape, held_out_count, None)
+    if not _whole(train_data, shape) and 2 <= len(train_data.images) <= MAX_SOURCE_IMAGES:
+        train, sources = _source_patches(train_data, shape, train_count, seed)
+        return RealImages(train, held_out, None, None, source_name, sources)
+    train, train_labels = _split(train_data, shape, train_count, seed)
     if train_labels is None or held_out_labels is None:
         train_labels = held_out_labels = None
     return RealImages(train, held_out, train_labels, held_out_labels, source_name)
