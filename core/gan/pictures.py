@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from typing import Sequence
 
 import numpy as np
 
@@ -48,7 +49,7 @@ def grid_over_epochs(paths: list[Path], path: Path, columns: int = 8) -> Path | 
     return save_png(tile(stacked, columns, scale_for(stacked.shape[1])), path)
 
 
-def spectrum_plot(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: Path, marks: list[float] = (),
+def spectrum_plot(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: Path, marks: Sequence[float] = (),
                   title: str = "") -> Path:
     """Log radial power against frequency, one line per ``name: (frequency, power)``; ``marks`` are the
     upsampling frequencies (cycles per pixel), drawn as dotted lines."""

@@ -85,7 +85,7 @@ def save_checkpoint(run_dir: Path, generator: Any, discriminator: Any, state: Ga
 def has_gan_checkpoint(run_dir: Path) -> bool:
     """Whether ``run_dir`` holds a GAN checkpoint that its state names."""
     state = GanState.read(run_dir) if (run_dir / STATE).exists() else GanState()
-    return bool(state.checkpoint) and (run_dir / CHECKPOINTS / state.checkpoint / "generator.keras").exists()
+    return state.checkpoint is not None and (run_dir / CHECKPOINTS / state.checkpoint / "generator.keras").exists()
 
 
 def load_checkpoint(run_dir: Path, registry: Any) -> tuple[Any, Any, GanState]:
