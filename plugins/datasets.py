@@ -43,7 +43,8 @@ class Photos(DataSource):
     name = "photos"
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, **options: Any) -> Images:
-        return Images([_photo(n) for n in PHOTO_SPLITS[split]])
+        names = PHOTO_SPLITS[split]
+        return Images([_photo(n) for n in names], names=[n.partition(":")[2] or n for n in names])
 
 
 class Shapes(DataSource):
@@ -169,7 +170,8 @@ class Folder(DataSource):
         if len(files) < 3:
             raise DataError(f"data source 'images' needs a folder with at least 3 image files; {path or '(no path)'} has {len(files)}")
         chosen = _split(files, split)
-        return Images([np.asarray(Image.open(f).convert("RGB"), "float32") / 255.0 for f in chosen])
+        return Images([np.asarray(Image.open(f).convert("RGB"), "float32") / 255.0 for f in chosen],
+                      names=[f.name for f in chosen])
 
 
 def _split(items: Any, split: str) -> Any:

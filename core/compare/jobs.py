@@ -145,7 +145,7 @@ _EVALUATION_DATA: dict[str, Any] = {}
 def evaluation_data_for(spec: Any, model: Any, registry: Any) -> Any:
     """``evaluation_data`` cut once per process for each data section, seed and model shape: every strategy of a
     sweep is measured on the same test patches."""
-    from upspec.run.train import evaluation_data
+    from upspec.run.task_data import evaluation_data
 
     key = json.dumps([spec.data, (spec.train or {}).get("seed"), list(model.input_shape), list(model.output_shape)],
                      sort_keys=True, default=str)

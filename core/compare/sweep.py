@@ -155,7 +155,8 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
     if failed:
         _raise_failures(folder, failed)
     ordered = [rows[job.key] for job in jobs]
-    write_comparison(folder, ordered, plan.skipped, get_registry())
+    for line in write_comparison(folder, ordered, plan.skipped, get_registry()):
+        announce(line)
     return SweepResult(folder, ordered, plan.skipped)
 
 
@@ -201,7 +202,7 @@ def _raise_failures(folder: Path, failed: list[tuple[SweepJob, BaseException]]) 
 def _check_data(spec: Any, registry: Any) -> None:
     """Fail before creating the sweep folder when the spec's data cannot feed the model."""
     from upspec.build.builder import build_model
-    from upspec.run.train import evaluation_data
+    from upspec.run.task_data import evaluation_data
 
     if is_gan(spec):
         from upspec.gan.runner import check_gan_data

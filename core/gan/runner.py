@@ -172,7 +172,7 @@ def run_gan(spec: Spec, *, registry: Any, root: str, out: str | None, train_over
 
 def resume_gan(spec: Spec, run_dir: Path, *, registry: Any, verbose: int,
                announce: Callable[[str], None]) -> tuple[Path, dict[str, Any]]:
-    from upspec.run.train import history_rows
+    from upspec.run.task_data import history_rows
     from upspec.run.train import seed_everything
 
     train = train_settings(spec)

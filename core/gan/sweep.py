@@ -74,7 +74,7 @@ def gan_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
     from upspec.compare.comparison import run_folder
     from upspec.files import atomic_path
     from upspec.run.report import _figure
-    from upspec.run.train import history_rows
+    from upspec.run.task_data import history_rows
 
     plt = _figure()
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))

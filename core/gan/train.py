@@ -33,10 +33,10 @@ from upspec.gan.pictures import tile
 from upspec.run.models import load_model
 from upspec.run.models import save_model
 from upspec.run.settings import TrainSettings
+from upspec.run.task_data import history_rows
+from upspec.run.task_data import write_history
 from upspec.run.train import STATE
 from upspec.run.train import TrainingDiverged
-from upspec.run.train import _write_history
-from upspec.run.train import history_rows
 from upspec.run.train import seed_everything
 
 CHECKPOINTS = Path("checkpoints")
@@ -188,7 +188,7 @@ class Game:
             new = collapse_warnings(epoch + 1, means[0], spread, self.loss)
             self._epoch_files(epoch + 1, samples, row, writer)
             rows.append(row)
-            _write_history(run_dir / "history.csv", rows)
+            write_history(run_dir / "history.csv", rows)
             state.epoch = epoch + 1
             state.warnings += new
             save_checkpoint(run_dir, self.generator, self.discriminator, state)

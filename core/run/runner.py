@@ -15,6 +15,8 @@ from upspec.run.evaluate import evaluate
 from upspec.run.models import load_model
 from upspec.run.models import save_model
 from upspec.run.report import learning_curves
+from upspec.run.report import meaningless_metrics
+from upspec.run.report import upsampling_summary
 from upspec.run.report import sample_grid
 from upspec.run.report import write_report
 from upspec.run.rundir import new_run_dir
@@ -22,10 +24,11 @@ from upspec.run.rundir import write_json
 from upspec.run.rundir import write_spec
 from upspec.run.settings import data_settings
 from upspec.run.settings import train_settings
+from upspec.run.tensorboard_logs import write_test_summaries
 from upspec.run.train import CHECKPOINT
 from upspec.run.train import fit
-from upspec.run.train import history_rows
-from upspec.run.train import prepare_data
+from upspec.run.task_data import history_rows
+from upspec.run.task_data import prepare_data
 from upspec.run.train import resume_state
 from upspec.run.train import seed_everything
 from upspec.spec.load import load_spec
@@ -40,12 +43,29 @@ class RunResult:
 
 def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, settings: dict[str, Any]) -> RunResult:
     save_model(model, run_dir / "model.keras")
-    metrics = evaluate(model, dataset.shapes, dataset.test)
+    images = len(dataset.shapes.x) == 3  # 2-D images: whole test images; 1-D signals and 3-D volumes: patches
+    predictor = None
+    if images:
+        from upspec.run.predict import Predictor
+
+        predictor = Predictor(model)
+        predictions = [predictor.run(image.x) for image in dataset.test_images]
+        metrics = evaluate(model, dataset, predictions)
+        metrics["inference"] = predictor.mode
+    else:
+        metrics = evaluate(model, dataset)
     write_json(run_dir / "metrics.json", metrics)
+    write_test_summaries(run_dir, spec, settings, metrics, epoch=len(rows))
     if rows:
-        learning_curves(rows, run_dir / "learning_curves.png")
-    sample_grid(model, dataset.shapes, dataset.test, run_dir / "samples.png")
-    write_report(run_dir, spec.name, metrics, settings)
+        learning_curves(rows, run_dir / "learning_curves.png", dataset.shapes.task)
+    settings = {**settings, "meaningless_metrics": meaningless_metrics(rows, dataset.shapes.task)}
+    if images:
+        sample_grid(dataset, predictions, metrics, run_dir / "samples.png")
+    else:
+        from upspec.run.rank_pictures import rank_sample_picture
+
+        rank_sample_picture(model, dataset.shapes, dataset.test, run_dir / "samples.png")
+    write_report(run_dir, spec, metrics, settings)
     return RunResult(run_dir, metrics)
 
 
@@ -67,10 +87,13 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
     dataset = prepare_data(spec, model, data, train, registry)
     run_dir = new_run_dir(spec, root=root, out=out)
     announce(f"run folder: {run_dir}")
+    announce(f"model: {spec.name}, {model.count_params():,} parameters; upsampling: {upsampling_summary(spec)}")
     spec.train.update(train.model_dump(exclude_none=True))
+    if dataset.shapes.task == "super_resolution":
+        spec.data["degradation"] = data.degradation  # the run's spec names the degradation it trained on
     write_spec(run_dir, spec)
     rows = fit(model, dataset, run_dir, train, spec, registry, verbose=verbose)
-    return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), "source": data.source})
+    return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), **_data_facts(data)})
 
 
 def resume(run_dir: str | Path, *, verbose: int = 1, announce: Callable[[str], None] = lambda line: None) -> RunResult:
@@ -96,4 +119,8 @@ def resume(run_dir: str | Path, *, verbose: int = 1, announce: Callable[[str], N
         rows = fit(model, dataset, run_dir, train, spec, registry, initial_epoch=done, verbose=verbose)
     else:  # interrupted after the last epoch, before the report
         rows = history_rows(run_dir / "history.csv")
-    return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), "source": data.source})
+    return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), **_data_facts(data)})
+
+
+def _data_facts(data: Any) -> dict[str, Any]:
+    return {"source": data.source, "degradation": data.degradation, "blur_sigma": data.blur_sigma}
