@@ -96,7 +96,8 @@ class Digits(DataSource):
 
         from upspec.run.resize import resize
 
-        digits = load_digits().images.astype("float32") / 16.0
+        loaded = load_digits()
+        digits = loaded.images.astype("float32") / 16.0
         order = np.random.default_rng(0).permutation(len(digits))
         part = {"train": order[:1400], "validation": order[1400:1600], "test": order[1600:]}[split]
         big = resize(digits[part][..., None], (20, 20), "bicubic").clip(0, 1)
@@ -105,7 +106,7 @@ class Digits(DataSource):
         for i, digit in enumerate(big):
             dy, dx = rng.integers(2, 7, size=2)
             canvas[i, dy:dy + 20, dx:dx + 20] = digit
-        return Images(list(canvas))
+        return Images(list(canvas), labels=[int(label) for label in loaded.target[part]])
 
 
 class Mnist(DataSource):

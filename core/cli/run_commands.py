@@ -16,12 +16,15 @@ from upspec.cli.terminal import keras_verbosity
 
 def _print_metrics(metrics: dict[str, Any]) -> None:
     rows = [(name, scores) for name, scores in metrics.items() if isinstance(scores, dict)]
-    kind = "whole images" if "convention" in metrics else "test patches"
-    click.echo(f"test set ({metrics['test_images']} {kind}, task {metrics['task']}):")
+    if metrics["task"] == "generation":
+        click.echo(f"samples against the training images ({metrics['test_images']} per set; {metrics['features']}):")
+    else:
+        kind = "whole images" if "convention" in metrics else "test patches"
+        click.echo(f"test set ({metrics['test_images']} {kind}, task {metrics['task']}):")
     for name, scores in rows:
         sign = "+" if name == "gain" else ""
         click.echo(f"  {name:<12} " + "  ".join(f"{k.upper()} {v:{sign}.4f}" if k != "psnr" else f"PSNR {v:{sign}.2f} dB"
-                                                for k, v in scores.items()))
+                                                for k, v in scores.items() if isinstance(v, (int, float))))
     for warning in metrics.get("warnings", []):
         click.echo(f"upspec: warning: {warning}", err=True)
 
@@ -63,7 +66,7 @@ def train(spec: str | None, strategy: str | None, overrides: tuple[str, ...], re
     from upspec.run.runner import run as run_spec
 
     if resume_dir:
-        result = resume(resume_dir, verbose=keras_verbosity(progress))
+        result = resume(resume_dir, verbose=keras_verbosity(progress), announce=click.echo)
     elif spec:
         result = run_spec(spec, strategy=strategy, overrides=list(overrides), out=out, verbose=keras_verbosity(progress),
                           train_overrides={"epochs": epochs}, announce=click.echo)
@@ -163,6 +166,21 @@ def export(model: str, out: str | None, formats: tuple[str, ...], select_tf_ops:
         click.echo(f"wrote {path} ({fmt})")
 
 
+@click.command()
+@click.argument("run_dir", type=click.Path(exists=True))
+@click.option("-n", "count", default=64, show_default=True, type=click.IntRange(1), help="Number of samples.")
+@click.option("-o", "--output", required=True, type=click.Path(),
+              help="An .npz file (array 'images', N x H x W x C in [0, 1]) or a folder for PNGs.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Latent seed: the same seed, the same samples.")
+@click.option("--force", is_flag=True, help="Replace existing files.")
+def generate(run_dir: str, count: int, output: str, seed: int, force: bool) -> None:
+    """Samples from a trained GAN run's generator (a run folder or its model.keras)."""
+    from upspec.gan.generate import generate as generate_samples
+
+    images = generate_samples(run_dir, count, seed=seed, output=output, overwrite=force)
+    click.echo(f"wrote {len(images)} samples {tuple(images.shape[1:])} to {output}")
+
+
 def register(cli: click.Group) -> None:
-    for command in (run, train, evaluate, predict, export):
+    for command in (run, train, evaluate, predict, export, generate):
         cli.add_command(command)

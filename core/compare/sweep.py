@@ -23,6 +23,7 @@ from upspec.compare.jobs import read_row
 from upspec.errors import SpecError
 from upspec.errors import UpspecError
 from upspec.files import write_text
+from upspec.gan.spec import is_gan
 from upspec.registry.registry import get_registry
 from upspec.spec.load import load_spec
 
@@ -203,9 +204,14 @@ def _check_data(spec: Any, registry: Any) -> None:
     from upspec.build.builder import build_model
     from upspec.run.task_data import evaluation_data
 
+    if is_gan(spec):
+        from upspec.gan.runner import check_gan_data
+
+        check_gan_data(spec, registry)
+        return
     evaluation_data(spec, build_model(spec, registry=registry, compile=False), registry)
 
 
 def _headline(metrics: dict[str, Any]) -> str:
-    model = metrics.get("model", {})
-    return ", ".join(f"{k} {v:.4f}" for k, v in model.items())
+    model = metrics.get("model") or metrics.get("generator", {})  # a GAN's: its generator's
+    return ", ".join(f"{k} {v:.4f}" for k, v in model.items() if isinstance(v, (int, float)))

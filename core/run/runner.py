@@ -9,6 +9,7 @@ from typing import Callable
 
 from upspec.build.builder import build_model
 from upspec.errors import UpspecError
+from upspec.gan.spec import is_gan
 from upspec.registry.registry import get_registry
 from upspec.run.evaluate import evaluate
 from upspec.run.models import load_model
@@ -73,6 +74,11 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
     """Train, evaluate and report ``source`` (anything ``load_spec`` takes) in a new run folder."""
     registry = get_registry()
     spec = load_spec(source, strategy=strategy, overrides=overrides, registry=registry)
+    if is_gan(spec):
+        from upspec.gan.runner import run_gan
+
+        return RunResult(*run_gan(spec, registry=registry, root=root, out=out, train_overrides=train_overrides,
+                                  verbose=verbose, announce=announce))
     train = train_settings(spec, **(train_overrides or {}))
     data = data_settings(spec)
     seed_everything(train.seed)  # the initial weights too: the same seed gives the same run
@@ -89,7 +95,7 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
     return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), **_data_facts(data)})
 
 
-def resume(run_dir: str | Path, *, verbose: int = 1) -> RunResult:
+def resume(run_dir: str | Path, *, verbose: int = 1, announce: Callable[[str], None] = lambda line: None) -> RunResult:
     """Continue an interrupted run from its last checkpoint (optimizer state and epoch count included)."""
     run_dir = Path(run_dir)
     if not (run_dir / "spec.yaml").exists():
@@ -98,6 +104,10 @@ def resume(run_dir: str | Path, *, verbose: int = 1) -> RunResult:
         raise UpspecError(f"{run_dir} is already finished (model.keras exists)")
     registry = get_registry()
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
+    if is_gan(spec):
+        from upspec.gan.runner import resume_gan
+
+        return RunResult(*resume_gan(spec, run_dir, registry=registry, verbose=verbose, announce=announce))
     train = train_settings(spec)
     data = data_settings(spec)
     done = resume_state(run_dir)

@@ -35,6 +35,9 @@ class TrainSettings(_Section):
     #: "constant", "cosine" (to 0 over all steps) or "plateau" (halve on a plateau of val_loss)
     schedule: str = Field("constant", pattern="^(constant|cosine|plateau)$")
     early_stopping: Optional[EarlyStopping] = None
+    #: task generation (a GAN): the adversarial loss (default non_saturating) and WGAN-GP's penalty weight (10)
+    gan_loss: Optional[str] = Field(None, pattern="^(non_saturating|hinge|wgan_gp)$")
+    gradient_penalty: Optional[PositiveFloat] = None
 
 
 class DataSettings(_Section):
