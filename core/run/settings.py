@@ -42,14 +42,22 @@ class TrainSettings(_Section):
     #: Keras mixed precision (the output layers stay float32)
     precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = "float32"
     jit_compile: Optional[bool] = None  # XLA; None: Keras's choice (off on CPU)
+    #: task generation (a GAN): the adversarial loss (default non_saturating) and WGAN-GP's penalty weight (10)
+    gan_loss: Optional[str] = Field(None, pattern="^(non_saturating|hinge|wgan_gp)$")
+    gradient_penalty: Optional[PositiveFloat] = None
 
 
 class DataSettings(_Section):
     source: str = "photos"
     task: str = "super_resolution"
     validation_patches: PositiveInt = 32
-    test_patches: PositiveInt = 32
+    test_patches: PositiveInt = 32  # fixed patches for cost and checkerboard measurements
+    #: how many whole test images the test metrics use (default: all of the source's test split)
+    test_images: Optional[PositiveInt] = None
     noise: PositiveFloat = 0.1  # for task denoise
+    #: super-resolution: how the low-resolution input is made ("bicubic", "area" or "gaussian")
+    degradation: str = Field("bicubic", pattern="^(bicubic|area|gaussian)$")
+    blur_sigma: Optional[PositiveFloat] = None  # for degradation "gaussian" (default 1.6 pixels)
     options: dict[str, Any] = Field(default_factory=dict)  # passed to the source (path, count, ...)
 
 
