@@ -209,7 +209,7 @@ class _GraphBuilder:
                 path = node.path + ((key,) if key else ())
                 self.error(path, f"{self._label(node.entry, node.index)}: {problem.message}", problem.hint)
                 continue
-            except (TypeError, ValueError, KeyError):  # a parameter of an odd form: Keras will say more
+            except Exception:  # noqa: BLE001 - a parameter of an odd form: the rules never crash, Keras will say more
                 inferred = Inferred(None, notes)
             node.shape, node.notes = inferred.shape, inferred.notes
 

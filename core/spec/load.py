@@ -22,6 +22,7 @@ from upspec.errors import NotFoundError
 from upspec.errors import SpecError
 from upspec.registry.registry import Registry
 from upspec.registry.registry import get_registry
+from upspec.run.settings import check_sections
 from upspec.spec.diagnose import diagnostics_from
 from upspec.spec.entries import check_entries
 from upspec.spec.model import ID_PATTERN
@@ -95,6 +96,7 @@ def validate_document(doc: Document, registry: Registry) -> Spec:
     # entries are checked against the registry even when another section is broken,
     # so that one run reports every problem
     found += check_entries(_valid_entries(doc.data.get("layers")), doc, registry)
+    found += check_sections(doc, registry)
     if found or spec is None:
         raise SpecError(_unique(found))
     spec.layers = [Entry.model_validate(e) for e in doc.data["layers"]]

@@ -6,6 +6,7 @@ which parameters they take, is the registry's business (see ``entries.py``).
 
 from __future__ import annotations
 
+from typing import Annotated
 from typing import Any
 from typing import Optional
 from typing import Union
@@ -15,8 +16,12 @@ from pydantic import ConfigDict
 from pydantic import Field
 from pydantic import PositiveInt
 from pydantic import PrivateAttr
+from pydantic import StrictInt
 from pydantic import field_validator
 from pydantic import model_validator
+
+from upspec.spec.limits import MAX_DIM
+from upspec.spec.limits import MAX_RANK
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
 ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
@@ -88,7 +93,8 @@ class Entry(BaseModel):
         return self.upsample if self.upsample is not None else self.layer  # type: ignore[return-value]
 
 
-Dim = Optional[PositiveInt]
+#: a dimension: a positive integer (not a boolean, not a string) up to MAX_DIM, or null for "any size"
+Dim = Optional[Annotated[StrictInt, Field(gt=0, le=MAX_DIM)]]
 
 
 class Spec(_Section):
@@ -100,7 +106,7 @@ class Spec(_Section):
 
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
-    inputs: dict[str, list[Dim]] = Field(min_length=1)
+    inputs: dict[str, Annotated[list[Dim], Field(max_length=MAX_RANK)]] = Field(min_length=1)
     layers: list[Entry] = Field(min_length=1)
     outputs: Optional[list[str]] = None
     compile: CompileSpec = Field(default_factory=CompileSpec)
