@@ -9,6 +9,7 @@ import click
 
 from upspec.cli.main import report_spec_error
 from upspec.cli.options import spec_overrides
+from upspec.errors import NotFoundError
 from upspec.errors import SpecError
 from upspec.graph.graph import Graph
 from upspec.graph.graph import build_graph
@@ -30,7 +31,7 @@ def validate(specs: tuple[str, ...], strategy: str | None, overrides: tuple[str,
 
     Prints one line per spec. Without --build, TensorFlow is not imported.
     """
-    failed = 0
+    status = 0
     for path in specs:
         try:
             graph = load_graph(path, strategy, overrides)
@@ -41,15 +42,31 @@ def validate(specs: tuple[str, ...], strategy: str | None, overrides: tuple[str,
         except SpecError as error:
             report_spec_error(error)
             click.echo(f"{path}: invalid", err=True)
-            failed += 1
+            status = max(status, 2)
+            continue
+        except NotFoundError as error:
+            click.echo(f"{path}: error: {error}", err=True)
+            click.echo(f"{path}: invalid", err=True)
+            status = max(status, 2)
+            continue
+        except (KeyboardInterrupt, click.exceptions.Exit):
+            raise
+        except Exception as error:  # noqa: BLE001 - one file that breaks upspec must not stop the others
+            click.echo(f"{path}: error: upspec failed on this spec: {type(error).__name__}: {error}", err=True)
+            click.echo(f"{path}: failed (a bug in upspec or a plugin; --debug shows the traceback)", err=True)
+            if click.get_current_context().find_root().obj.get("debug"):
+                import traceback
+
+                traceback.print_exc()
+            status = max(status, 1)
             continue
         for warning in graph.warnings:
             click.echo(warning.format(), err=True)
         ins = ", ".join(fmt(n.shape) for n in graph.inputs)
         outs = ", ".join(fmt(graph.nodes[o].shape) for o in graph.outputs)
         click.echo(f"{path}: ok: {graph.spec.name}: {len(graph.entries)} entries, {ins} -> {outs}")
-    if failed:
-        raise click.exceptions.Exit(2)
+    if status:
+        raise click.exceptions.Exit(status)
 
 
 def _parameter_counts(graph: Graph) -> dict[str, int]:

@@ -32,6 +32,7 @@ from upspec.spec.model import Spec
 from upspec.spec.overrides import apply_overrides
 from upspec.spec.overrides import apply_strategy
 from upspec.spec.yaml_source import Document
+from upspec.spec.yaml_source import decode_spec
 from upspec.spec.yaml_source import parse_yaml
 
 SpecSource = Union[Spec, Document, Mapping[str, Any], str, os.PathLike]
@@ -53,12 +54,12 @@ def read_source(source: SpecSource) -> Document:
     if isinstance(source, os.PathLike) or (isinstance(source, str) and _looks_like_path(source)):
         path = Path(source)
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except FileNotFoundError:
             raise SpecError([Diagnostic(str(path), 0, 0, "no such spec file")]) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SpecError([Diagnostic(str(path), 0, 0, f"cannot read the spec: {exc}")]) from None
-        return parse_yaml(text, source=str(path))
+        except OSError as exc:
+            raise SpecError([Diagnostic(str(path), 0, 0, f"cannot read the spec: {exc.strerror or exc}")]) from None
+        return parse_yaml(decode_spec(raw, str(path)), source=str(path))
     if isinstance(source, str):
         return parse_yaml(source, source="<string>")
     raise TypeError(f"load_spec() takes a path, YAML text, a dict or a Spec, not {type(source).__name__}")
