@@ -28,6 +28,7 @@ from upspec.spec.entries import check_entries
 from upspec.spec.model import ID_PATTERN
 from upspec.spec.model import CompileSpec
 from upspec.spec.model import Entry
+from upspec.spec.model import LimitsSpec
 from upspec.spec.model import Spec
 from upspec.spec.overrides import apply_overrides
 from upspec.spec.overrides import apply_strategy
@@ -38,7 +39,8 @@ from upspec.spec.yaml_source import parse_yaml
 SpecSource = Union[Spec, Document, Mapping[str, Any], str, os.PathLike]
 Overrides = Union[Mapping[str, Any], Iterable[str], None]
 
-_SECTION_KEYS = {(): list(Spec.model_fields), ("compile",): list(CompileSpec.model_fields)}
+_SECTION_KEYS = {(): list(Spec.model_fields), ("compile",): list(CompileSpec.model_fields),
+                 ("limits",): list(LimitsSpec.model_fields)}
 
 
 def read_source(source: SpecSource) -> Document:

@@ -21,6 +21,9 @@ from pydantic import field_validator
 from pydantic import model_validator
 
 from upspec.spec.limits import MAX_DIM
+from upspec.spec.limits import MAX_MEMORY
+from upspec.spec.limits import MAX_PARAMS
+from upspec.spec.limits import parse_size
 from upspec.spec.limits import MAX_RANK
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
@@ -57,6 +60,19 @@ class CompileSpec(_Section):
     @classmethod
     def _one_metric(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+
+class LimitsSpec(_Section):
+    """Budgets of the static estimates; ``--max-params`` / ``--max-memory`` set them from the command line."""
+
+    max_params: Annotated[StrictInt, Field(gt=0)] = MAX_PARAMS
+    #: bytes of activations per example: an integer, or a string such as "8 GiB"
+    max_memory: Union[StrictInt, str] = MAX_MEMORY
+
+    @field_validator("max_memory")
+    @classmethod
+    def _size(cls, value: Any) -> int:
+        return parse_size(value)
 
 
 class Entry(BaseModel):
@@ -110,6 +126,7 @@ class Spec(_Section):
     layers: list[Entry] = Field(min_length=1)
     outputs: Optional[list[str]] = None
     compile: CompileSpec = Field(default_factory=CompileSpec)
+    limits: LimitsSpec = Field(default_factory=LimitsSpec)
     train: dict[str, Any] = Field(default_factory=dict)
     data: dict[str, Any] = Field(default_factory=dict)
 
