@@ -142,17 +142,9 @@ class Arrays(DataSource):
     name = "npz"
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, path: str = "", **options: Any) -> Images:
-        if not path:
-            raise DataError("data source 'npz' needs 'path:' (an .npz file with an array 'x')")
-        try:
-            arrays = np.load(path)
-        except OSError as exc:
-            raise DataError(f"cannot read {path}: {exc}") from None
-        if "x" not in arrays:
-            raise DataError(f"{path} has no array 'x' (it has: {', '.join(arrays.files)})")
-        x = arrays["x"]
-        x = x.astype("float32") / 255.0 if x.dtype == np.uint8 else x.astype("float32")
-        return Images(list(_split(x, split)))
+        from upspec.run.data_files import read_npz
+
+        return Images(list(_split(read_npz(path, size), split)))
 
 
 class Folder(DataSource):
@@ -161,13 +153,10 @@ class Folder(DataSource):
     name = "images"
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, path: str = "", **options: Any) -> Images:
-        from PIL import Image
+        from upspec.run.data_files import image_files
+        from upspec.run.data_files import read_image
 
-        files = sorted(p for p in Path(path).glob("*") if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"})
-        if len(files) < 3:
-            raise DataError(f"data source 'images' needs a folder with at least 3 image files; {path or '(no path)'} has {len(files)}")
-        chosen = _split(files, split)
-        return Images([np.asarray(Image.open(f).convert("RGB"), "float32") / 255.0 for f in chosen])
+        return Images([read_image(f, size) for f in _split(image_files(path), split)])
 
 
 def _split(items: Any, split: str) -> Any:

@@ -44,11 +44,11 @@ def mutated_text(draw: st.DrawFn) -> str:
             text = text[:at] + text[at + draw(st.integers(1, 8)):]
         elif action == "replace":
             text = text[:at] + draw(st.sampled_from(JUNK_TEXT)) + text[at + 1:]
-        elif action == "duplicate":
+        elif action == "duplicate" and text:
             lines = text.splitlines(keepends=True)
             i = draw(st.integers(0, len(lines) - 1))
             text = "".join(lines[: i + 1] + [lines[i]] + lines[i + 1:])
-        else:
+        elif action == "cut":
             text = text[:at]
     return text
 
