@@ -1,7 +1,10 @@
 """upspec: YAML model specs, pluggable upsampling strategies, compiled Keras models.
 
 Importing this package does not import TensorFlow or Keras; only building,
-training and loading models do.
+training and loading models do. It does make every plugin's custom Keras
+objects known to Keras as soon as Keras is imported (see
+:mod:`upspec.keras_objects`), so ``keras.saving.load_model`` reads any model
+upspec saved.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from upspec.errors import PluginError
 from upspec.errors import SpecError
 from upspec.hookspecs import hookimpl
 from upspec.hookspecs import hookspec
+from upspec.keras_objects import install as _install_keras_objects
+from upspec.keras_objects import register_keras_objects
 from upspec.registry.strategy import Strategy
 from upspec.spec.load import load_spec
 from upspec.version import __version__
@@ -26,4 +31,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "load_spec",
+    "register_keras_objects",
 ]
+
+_install_keras_objects()
