@@ -10,6 +10,7 @@ import click
 
 from upspec.cli.options import SpecArgument
 from upspec.cli.options import spec_overrides
+from upspec.errors import UpspecError
 
 
 def _print_metrics(metrics: dict[str, Any]) -> None:
@@ -80,6 +81,13 @@ def evaluate(run_dir: str, as_json: bool) -> None:
     from upspec.run.train import evaluation_data
     from upspec.spec.load import load_spec
 
+    from upspec.run.checkpoint import unfinished_message
+    from upspec.run.train import CHECKPOINT
+
+    if not (Path(run_dir) / "model.keras").exists():
+        if not (Path(run_dir) / "spec.yaml").exists():
+            raise click.BadParameter(f"{run_dir} is not a run folder (no spec.yaml)", param_hint="RUN_DIR")
+        raise UpspecError(unfinished_message(Path(run_dir), Path(run_dir) / CHECKPOINT))
     registry = get_registry()
     spec = load_spec(Path(run_dir) / "spec.yaml", registry=registry)
     model = load_model(Path(run_dir) / "model.keras")

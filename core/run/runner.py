@@ -9,8 +9,10 @@ from typing import Callable
 
 from upspec.build.builder import build_model
 from upspec.errors import UpspecError
+from upspec.files import clean_temporaries
 from upspec.registry.registry import get_registry
 from upspec.run.evaluate import evaluate
+from upspec.run.checkpoint import run_stage
 from upspec.run.models import load_model
 from upspec.run.models import save_model
 from upspec.run.report import learning_curves
@@ -23,7 +25,7 @@ from upspec.run.settings import data_settings
 from upspec.run.settings import train_settings
 from upspec.run.train import CHECKPOINT
 from upspec.run.train import fit
-from upspec.run.train import history_rows
+from upspec.run.train import restore_history
 from upspec.run.train import prepare_data
 from upspec.run.train import resume_state
 from upspec.run.train import seed_everything
@@ -38,7 +40,8 @@ class RunResult:
 
 
 def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, settings: dict[str, Any]) -> RunResult:
-    save_model(model, run_dir / "model.keras")
+    if not (run_dir / "model.keras").exists():  # a resumed run stopped while reporting has its model already
+        save_model(model, run_dir / "model.keras")
     metrics = evaluate(model, dataset.shapes, dataset.test)
     write_json(run_dir / "metrics.json", metrics)
     if rows:
@@ -72,18 +75,22 @@ def resume(run_dir: str | Path, *, verbose: int = 1) -> RunResult:
     run_dir = Path(run_dir)
     if not (run_dir / "spec.yaml").exists():
         raise UpspecError(f"{run_dir} is not a run folder (no spec.yaml)")
-    if (run_dir / "model.keras").exists():
-        raise UpspecError(f"{run_dir} is already finished (model.keras exists)")
+    stage = run_stage(run_dir, run_dir / CHECKPOINT)
+    if stage == "finished":
+        raise UpspecError(f"{run_dir} is already finished (model.keras and report.md exist)")
+    clean_temporaries(run_dir, run_dir / "checkpoints")  # what killed writes left behind
     registry = get_registry()
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
     train = train_settings(spec)
     data = data_settings(spec)
     done = resume_state(run_dir)
+    rows = restore_history(run_dir)
     seed_everything(train.seed)
-    model = load_model(run_dir / CHECKPOINT) if done else build_model(spec, registry=registry)
+    if stage == "reporting":  # stopped while evaluating or writing the report: the final model is saved
+        model = load_model(run_dir / "model.keras", registry)
+    else:
+        model = load_model(run_dir / CHECKPOINT, registry) if done else build_model(spec, registry=registry)
     dataset = prepare_data(spec, model, data, train, registry)
-    if done < train.epochs:
+    if stage != "reporting" and done < train.epochs:
         rows = fit(model, dataset, run_dir, train, spec, registry, initial_epoch=done, verbose=verbose)
-    else:  # interrupted after the last epoch, before the report
-        rows = history_rows(run_dir / "history.csv")
     return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), "source": data.source})

@@ -22,6 +22,8 @@ from upspec.run.data import TaskShapes
 from upspec.run.data import get_source
 from upspec.run.data import make_pairs
 from upspec.run.data import task_shapes
+from upspec.run.checkpoint import checkpoint_state
+from upspec.run.checkpoint import save_checkpoint
 from upspec.run.models import save_model
 from upspec.run.settings import DataSettings
 from upspec.run.settings import TrainSettings
@@ -128,9 +130,10 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
             logs = logs or {}
             if self.diverged_at is not None or not all(math.isfinite(float(v)) for v in logs.values()):
                 return
-            save_model(self.model, run_dir / CHECKPOINT, overwrite=True)
             lr = self.model.optimizer.learning_rate
             self.rows.append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}, "learning_rate": float(lr)})
+            # weights, epoch and history in one atomic file: a kill at any moment leaves them in agreement
+            save_checkpoint(self.model, run_dir / CHECKPOINT, {"epoch": epoch + 1, "history": self.rows})
             _write_history(run_dir / "history.csv", self.rows)
             write_text(run_dir / STATE, json.dumps({"epoch": epoch + 1}) + "\n")
 
@@ -207,6 +210,22 @@ def fit(model: Any, dataset: Dataset, run_dir: Path, settings: TrainSettings, sp
 
 
 def resume_state(run_dir: Path) -> int:
-    """The number of epochs finished in ``run_dir`` (0 if none)."""
+    """The number of epochs finished in ``run_dir`` (0 if none): the checkpoint's own record, which is
+    written with its weights in one atomic step (``state.json`` may lag it by one kill)."""
+    embedded = checkpoint_state(run_dir / CHECKPOINT)
+    if embedded is not None:
+        return int(embedded["epoch"])
     state = run_dir / STATE
-    return json.loads(state.read_text())["epoch"] if state.exists() else 0
+    return json.loads(state.read_text())["epoch"] if state.exists() and (run_dir / CHECKPOINT).exists() else 0
+
+
+def restore_history(run_dir: Path) -> list[dict[str, Any]]:
+    """The history that belongs to the checkpoint, written back to ``history.csv`` (which a kill may have left
+    one epoch behind, or ahead of a checkpoint that never landed)."""
+    embedded = checkpoint_state(run_dir / CHECKPOINT)
+    rows = embedded.get("history") if embedded else None
+    if rows is None:
+        return history_rows(run_dir / "history.csv")[: resume_state(run_dir)]
+    _write_history(run_dir / "history.csv", rows)
+    write_text(run_dir / STATE, json.dumps({"epoch": int(embedded["epoch"])}) + "\n")
+    return rows
