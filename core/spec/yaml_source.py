@@ -8,10 +8,13 @@ value and key is mapped to where it stands in the text.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
+from typing import Iterator
 
 import yaml
 
@@ -344,6 +347,24 @@ def parse_yaml(text: str, source: str = "<string>") -> Document:
     multi-document streams and specs past the bounds of ``upspec.spec.limits``.
     """
     check_text(text, source)
+    with _no_gc():
+        return _parse(text, source)
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Cyclic GC off while building the trees: they hold no cycles, and its passes over tens of thousands
+    of new nodes made parsing superlinear (3,000 entries took 5x the time of 1,000)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse(text: str, source: str) -> Document:
     try:
         node = _compose(text, source)
     except _Limit as exc:
