@@ -10,6 +10,7 @@ from typing import Callable
 from upspec.build.builder import build_model
 from upspec.errors import UpspecError
 from upspec.files import clean_temporaries
+from upspec.registry.registry import Registry
 from upspec.registry.registry import get_registry
 from upspec.run.evaluate import evaluate
 from upspec.run.checkpoint import run_stage
@@ -53,9 +54,9 @@ def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, set
 
 def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out: str | None = None,
         root: str = "runs", train_overrides: dict[str, Any] | None = None, verbose: int = 1,
-        announce: Callable[[str], None] = lambda line: None) -> RunResult:
+        announce: Callable[[str], None] = lambda line: None, registry: Registry | None = None) -> RunResult:
     """Train, evaluate and report ``source`` (anything ``load_spec`` takes) in a new run folder."""
-    registry = get_registry()
+    registry = registry or get_registry()
     spec = load_spec(source, strategy=strategy, overrides=overrides, registry=registry)
     train = train_settings(spec, **(train_overrides or {}))
     data = data_settings(spec)
@@ -70,7 +71,7 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
     return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), "source": data.source})
 
 
-def resume(run_dir: str | Path, *, verbose: int = 1) -> RunResult:
+def resume(run_dir: str | Path, *, verbose: int = 1, registry: Registry | None = None) -> RunResult:
     """Continue an interrupted run from its last checkpoint (optimizer state and epoch count included)."""
     run_dir = Path(run_dir)
     if not (run_dir / "spec.yaml").exists():
@@ -79,7 +80,7 @@ def resume(run_dir: str | Path, *, verbose: int = 1) -> RunResult:
     if stage == "finished":
         raise UpspecError(f"{run_dir} is already finished (model.keras and report.md exist)")
     clean_temporaries(run_dir, run_dir / "checkpoints")  # what killed writes left behind
-    registry = get_registry()
+    registry = registry or get_registry()
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
     train = train_settings(spec)
     data = data_settings(spec)

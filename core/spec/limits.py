@@ -10,7 +10,7 @@ from __future__ import annotations
 #: bytes of spec text
 MAX_SPEC_BYTES = 4 * 1024 * 1024
 #: YAML nodes after alias expansion (libyaml-based loaders refuse billion-laughs the same way)
-MAX_NODES = 200_000
+MAX_NODES = 100_000
 #: nesting of lists and mappings
 MAX_DEPTH = 64
 #: the size of one input dimension
