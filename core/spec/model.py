@@ -50,6 +50,13 @@ class OptimizerSpec(_Section):
     def arguments(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
 
+    @model_validator(mode="after")
+    def _positive_learning_rate(self) -> "OptimizerSpec":
+        rate = (self.model_extra or {}).get("learning_rate")
+        if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0):
+            raise ValueError(f"the optimizer's learning_rate must be a positive number, got {rate!r}")
+        return self
+
 
 class CompileSpec(_Section):
     optimizer: OptimizerSpec = Field(default_factory=lambda: OptimizerSpec(name="adam"))
