@@ -43,7 +43,8 @@ class Photos(DataSource):
     name = "photos"
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, **options: Any) -> Images:
-        return Images([_photo(n) for n in PHOTO_SPLITS[split]])
+        names = PHOTO_SPLITS[split]
+        return Images([_photo(n) for n in names], names=[n.partition(":")[2] or n for n in names])
 
 
 class Shapes(DataSource):
@@ -95,7 +96,8 @@ class Digits(DataSource):
 
         from upspec.run.resize import resize
 
-        digits = load_digits().images.astype("float32") / 16.0
+        loaded = load_digits()
+        digits = loaded.images.astype("float32") / 16.0
         order = np.random.default_rng(0).permutation(len(digits))
         part = {"train": order[:1400], "validation": order[1400:1600], "test": order[1600:]}[split]
         big = resize(digits[part][..., None], (20, 20), "bicubic").clip(0, 1)
@@ -104,7 +106,7 @@ class Digits(DataSource):
         for i, digit in enumerate(big):
             dy, dx = rng.integers(2, 7, size=2)
             canvas[i, dy:dy + 20, dx:dx + 20] = digit
-        return Images(list(canvas))
+        return Images(list(canvas), labels=[int(label) for label in loaded.target[part]])
 
 
 class Mnist(DataSource):
@@ -157,7 +159,8 @@ class Folder(DataSource):
         from upspec.run.data_files import image_files
         from upspec.run.data_files import read_image
 
-        return Images([read_image(f, size) for f in _split(image_files(path), split)])
+        files = _split(image_files(path), split)
+        return Images([read_image(f, size) for f in files], names=[f.name for f in files])
 
 
 def _split(items: Any, split: str) -> Any:
