@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import SPECS
 
 STRATEGIES = ["transpose", "nearest", "bilinear", "bicubic", "pixel_shuffle", "bilinear_additive",
-              "transpose_zoh", "lanczos"]
+              "transpose_zoh", "lanczos", "dysample"]
 
 LOADER = """
 import json, sys
