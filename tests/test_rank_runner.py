@@ -112,7 +112,7 @@ def test_data_for_a_1d_model_comes_from_signals_by_default():
     from upspec.registry.registry import get_registry
     from upspec.run.settings import data_settings
     from upspec.run.settings import train_settings
-    from upspec.run.train import prepare_data
+    from upspec.run.task_data import prepare_data
 
     spec = _tiny("signal_1d.yaml")
     del spec.data["source"]
@@ -128,7 +128,7 @@ def test_a_2d_source_for_a_3d_model_is_a_spec_error():
     from upspec.registry.registry import get_registry
     from upspec.run.settings import data_settings
     from upspec.run.settings import train_settings
-    from upspec.run.train import prepare_data
+    from upspec.run.task_data import prepare_data
 
     spec = _tiny("volume_3d.yaml", **{"data.source": "photos"})
     with pytest.raises(SpecError, match=r"'photos' provides 2-D data; this model takes 3-D inputs .* use 'volumes'"):
@@ -140,7 +140,7 @@ def test_a_1d_source_for_a_2d_model_is_a_spec_error():
     from upspec.registry.registry import get_registry
     from upspec.run.settings import data_settings
     from upspec.run.settings import train_settings
-    from upspec.run.train import prepare_data
+    from upspec.run.task_data import prepare_data
 
     spec = _tiny("seed_transpose.yaml", **{"data.source": "signals"})
     with pytest.raises(SpecError, match="'signals' provides 1-D data; this model takes 2-D images"):
