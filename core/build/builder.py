@@ -8,6 +8,8 @@ from typing import Iterator
 
 from typing import Any
 
+from upspec.build.precision import dtype_policy
+from upspec.build.precision import is_mixed
 from upspec.errors import PluginError
 from upspec.errors import SpecError
 from upspec.graph.graph import Graph
@@ -81,9 +83,11 @@ def assemble(graph: Graph, registry: Registry) -> tuple[Any, dict[str, list[str]
     layer_names: dict[str, list[str]] = {}
     for node in graph.inputs:
         tensors[node.id] = keras.Input(shape=node.shape, name=node.id)
+    float32_outputs = is_mixed()  # mixed precision computes in 16 bits, but the outputs stay float32
     for node in graph.entries:
         try:
-            tensors[node.id] = _build_node(node, tensors, graph, registry)
+            with dtype_policy("float32" if float32_outputs and node.id in graph.outputs else None):
+                tensors[node.id] = _build_node(node, tensors, graph, registry)
         except SpecError:
             raise
         except (ValueError, TypeError) as exc:

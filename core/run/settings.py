@@ -41,6 +41,12 @@ class TrainSettings(_Section):
     #: "constant", "cosine" (to 0 over all steps) or "plateau" (halve on a plateau of val_loss)
     schedule: Literal["constant", "cosine", "plateau"] = "constant"
     early_stopping: Optional[EarlyStopping] = None
+    #: "none", "mirrored" (every local GPU, or `devices`) or "multi_worker" (the cluster named by TF_CONFIG)
+    distribute: Literal["none", "mirrored", "multi_worker"] = "none"
+    devices: Optional[list[str]] = None  # for mirrored, e.g. ["/gpu:0", "/gpu:1"]
+    #: Keras mixed precision (the output layers stay float32)
+    precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = "float32"
+    jit_compile: Optional[bool] = None  # XLA; None: Keras's choice (off on CPU)
     #: task generation (a GAN): the adversarial loss (default non_saturating) and WGAN-GP's penalty weight (10)
     gan_loss: Optional[str] = Field(None, pattern="^(non_saturating|hinge|wgan_gp)$")
     gradient_penalty: Optional[PositiveFloat] = None
