@@ -26,6 +26,7 @@ from upspec.spec.model import ID_PATTERN
 from upspec.spec.model import LINTS
 from upspec.spec.model import NAME_PATTERN
 from upspec.spec.model import CompileSpec
+from upspec.spec.model import Spec
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 REF = "#/$defs/{model}"
@@ -83,8 +84,12 @@ def _pydantic_defs(registry: Registry) -> tuple[dict[str, Any], dict[str, dict[s
             expressible[name] = model
         except Exception:  # a plugin annotation pydantic cannot express: its parameters stay untyped
             pass
+    from upspec.run.settings import DataSettings
+    from upspec.run.settings import TrainSettings
+
     keys, document = models_json_schema(
-        [(CompileSpec, "validation"), *[(m, "validation") for m in expressible.values()]], ref_template=REF,
+        [(CompileSpec, "validation"), (TrainSettings, "validation"), (DataSettings, "validation"),
+         *[(m, "validation") for m in expressible.values()]], ref_template=REF,
     )
     defs = document.get("$defs", {})
     properties: dict[str, dict[str, Any]] = {}
@@ -170,7 +175,7 @@ def spec_schema(registry: Registry) -> dict[str, Any]:
         "oneOf": [{"required": ["upsample"]}, {"required": ["layer"]}],
         "allOf": [_dispatch("upsample", n) for n in strategies] + [_dispatch("layer", n) for n in layers],
     }
-    return {
+    schema = {
         "$schema": DIALECT,
         "title": "upspec model spec",
         "type": "object",
@@ -190,8 +195,11 @@ def spec_schema(registry: Registry) -> dict[str, Any]:
             "layers": {"type": "array", "minItems": 1, "items": {"$ref": REF.format(model="Entry")}},
             "outputs": _NAMES,
             "compile": {"$ref": REF.format(model="CompileSpec")},
-            "train": {"type": "object", "description": "training settings (see docs/spec.md)"},
-            "data": {"type": "object", "description": "the data source and task (see docs/spec.md)"},
+            "train": {"$ref": REF.format(model="TrainSettings"), "description": "training settings (docs/runner.md)"},
+            "data": {"$ref": REF.format(model="DataSettings"), "description": "the data source and task (docs/runner.md)"},
         },
         "$defs": defs,
     }
+    for key in Spec.model_fields:  # a section added to the spec model later is accepted, if not yet described
+        schema["properties"].setdefault(key, {"description": f"the {key}: section (see docs/spec.md)"})
+    return schema
