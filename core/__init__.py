@@ -39,6 +39,13 @@ def evaluate(run_dir):  # type: ignore[no-untyped-def]
     return evaluate_run(run_dir)
 
 
+def generate(source, n=64, *, seed=0, output=None, overwrite=False):  # type: ignore[no-untyped-def]
+    """Samples from a trained GAN run's generator (see :func:`upspec.gan.generate.generate`)."""
+    from upspec.gan.generate import generate as _generate
+
+    return _generate(source, n, seed=seed, output=output, overwrite=overwrite)
+
+
 __all__ = [
     "NotFoundError",
     "PluginError",
@@ -47,6 +54,7 @@ __all__ = [
     "__version__",
     "build_model",
     "evaluate",
+    "generate",
     "hookimpl",
     "hookspec",
     "load_spec",

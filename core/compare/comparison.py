@@ -61,7 +61,8 @@ def flat_row(row: dict[str, Any]) -> dict[str, Any]:
     for group, scores in metrics.items():
         if isinstance(scores, dict):
             for name, value in scores.items():
-                flat[name if group == "model" else f"{group}_{name}"] = value
+                if isinstance(value, (int, float)):  # not a GAN's class histogram
+                    flat[name if group == "model" else f"{group}_{name}"] = value
     return flat
 
 
@@ -179,7 +180,7 @@ def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str
     """comparison.md (statistics over seeds, budget, ties, baseline), .csv and .json, the sample grid and the
     overlaid curves; returns the headline lines for the terminal."""
     means = strategy_means(rows)
-    seeds = sorted({row.get("seed") for row in rows if row.get("seed") is not None})
+    seeds = sorted({int(row["seed"]) for row in rows if row.get("seed") is not None})
     table = markdown_table(means)
     stats = compare(rows) if rows else None
     notes = "".join(f"\n- skipped `{name}`: {reason}" for name, reason in skipped.items())
@@ -196,6 +197,13 @@ def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str
     write_text(folder / "comparison.md", text)
     write_text(folder / "comparison.csv", _csv(rows))
     write_text(folder / "comparison.json", json.dumps({"rows": rows, "skipped": skipped}, indent=2, default=float) + "\n")
+    if rows and rows[0]["metrics"].get("task") == "generation":
+        from upspec.gan.sweep import gan_curves
+        from upspec.gan.sweep import gan_pictures
+
+        gan_pictures(folder, rows, registry)
+        gan_curves(folder, rows)
+        return
     strategy_grid(folder, rows, registry, dataset)
     overlaid_curves(folder, rows)
     return headline(stats) if stats else []

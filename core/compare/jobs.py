@@ -65,6 +65,7 @@ class SweepJob:
 
 def job_state(run_dir: str | Path) -> JobState:
     """The state of a job, from the files in its run folder (the one place that reads them)."""
+    from upspec.gan.train import has_gan_checkpoint
     from upspec.run.train import CHECKPOINT
     from upspec.run.train import STATE
     from upspec.run.train import resume_state
@@ -76,7 +77,7 @@ def job_state(run_dir: str | Path) -> JobState:
         return JobState.EVALUATED
     if (run_dir / "model.keras").exists():
         return JobState.TRAINED
-    if (run_dir / STATE).exists() and (run_dir / CHECKPOINT).exists():
+    if (run_dir / STATE).exists() and ((run_dir / CHECKPOINT).exists() or has_gan_checkpoint(run_dir)):
         return JobState.TRAINED if resume_state(run_dir) >= _planned_epochs(run_dir) else JobState.TRAINING
     return JobState.PENDING
 
@@ -130,6 +131,10 @@ def measure_run(run_dir: Path, registry: Any) -> dict[str, Any]:
 
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
     trained = load_model(run_dir / "model.keras", registry)
+    if spec.discriminator is not None:  # a GAN: its generator, fed latents
+        from upspec.gan.sweep import measure_gan
+
+        return measure_gan(trained, spec, registry)
     x, y = evaluation_data_for(spec, trained, registry).test
     return _measure(trained, spec, registry, x, y)
 

@@ -18,7 +18,7 @@ from upspec.errors import UpspecError
 from upspec.errors import available
 
 SPLITS = ("train", "validation", "test")
-TASKS = ("super_resolution", "denoise", "autoencode", "segmentation")
+TASKS = ("super_resolution", "denoise", "autoencode", "segmentation", "generation")
 
 
 class DataError(UpspecError):
@@ -27,10 +27,12 @@ class DataError(UpspecError):
 
 @dataclass
 class Images:
-    """Images of one split; ``masks`` (``(H, W)`` int class maps) for segmentation sources."""
+    """Images of one split; ``masks`` (``(H, W)`` int class maps) for segmentation sources; ``labels`` (one int
+    class per image) for labelled sources, used to judge generated images."""
 
     images: list[np.ndarray]
     masks: list[np.ndarray] | None = None
+    labels: list[int] | None = None
     #: one name per image (file or photo name) for per-image results; numbered when not given
     names: list[str] | None = None
 
@@ -151,6 +153,8 @@ def task_shapes(task: str, x_shape: tuple, y_shape: tuple, num_classes: int | No
     """Check that ``task`` can feed a model with these input / output shapes."""
     if task not in TASKS:
         raise NotFoundError(f"unknown task {task!r}", available(TASKS, task))
+    if task == "generation":
+        raise DataError("task 'generation' trains a GAN: the spec needs a 'discriminator:' section (see specs/dcgan_digits.yaml)")
     if len(x_shape) != 3 or len(y_shape) != 3 or None in x_shape or None in y_shape:
         raise DataError(f"the runner's tasks need 2-D images of known size; the model maps {x_shape} -> {y_shape}")
     if task == "segmentation":

@@ -183,5 +183,9 @@ def evaluate_run(run_dir: Any, registry: Any = None) -> dict[str, Any]:
         raise PredictError(f"{run_dir} is not a finished run folder (it needs spec.yaml and model.keras)")
     registry = registry or get_registry()
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
+    if spec.discriminator is not None:  # a GAN: its generator judged again
+        from upspec.gan.runner import evaluate_gan_run
+
+        return evaluate_gan_run(run_dir, registry)
     model = load_model(run_dir / "model.keras", registry)
     return evaluate(model, evaluation_data(spec, model, registry))
