@@ -1,29 +1,76 @@
 """upspec: YAML model specs, pluggable upsampling strategies, compiled Keras models.
 
-Importing this package does not import TensorFlow or Keras; only building,
-training and loading models do.
+Everything a user or a plugin author needs is importable from here:
+``upspec.load_spec`` and ``upspec.build_model``; the hook markers
+``upspec.hookimpl`` / ``upspec.hookspec``; the base classes a plugin
+subclasses (``upspec.Strategy``, ``upspec.DataSource``) and what they return
+(``upspec.Images``); the errors; and small helpers for strategy authors
+(``upspec.convolution_class``, ``upspec.keras_layer_names``).
+
+Importing this package does not import TensorFlow, Keras or NumPy; only
+building, training and loading models do. The data-source names are
+resolved on first use (they live beside NumPy code).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
 
 from upspec.build.builder import build_model
 from upspec.errors import NotFoundError
 from upspec.errors import PluginError
 from upspec.errors import SpecError
+from upspec.errors import UpspecError
 from upspec.hookspecs import hookimpl
 from upspec.hookspecs import hookspec
+from upspec.registry.layer_signatures import keras_layer_names
+from upspec.registry.registry import Registry
 from upspec.registry.strategy import Strategy
+from upspec.registry.strategy import convolution_class
 from upspec.spec.load import load_spec
+from upspec.spec.model import Spec
 from upspec.version import __version__
 
+if TYPE_CHECKING:
+    from upspec.run.data import DataError
+    from upspec.run.data import DataSource
+    from upspec.run.data import Images
+
+#: names imported on first use: ``upspec.run.data`` imports NumPy
+_LAZY = {
+    "DataError": "upspec.run.data",
+    "DataSource": "upspec.run.data",
+    "Images": "upspec.run.data",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'upspec' has no attribute {name!r}")
+
+
 __all__ = [
+    "DataError",
+    "DataSource",
+    "Images",
     "NotFoundError",
     "PluginError",
+    "Registry",
+    "Spec",
     "SpecError",
     "Strategy",
+    "UpspecError",
     "__version__",
     "build_model",
+    "convolution_class",
     "hookimpl",
     "hookspec",
+    "keras_layer_names",
     "load_spec",
 ]

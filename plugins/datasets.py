@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from upspec import DataError
+from upspec import DataSource
+from upspec import Images
 from upspec import hookimpl
-from upspec.run.data import DataError
-from upspec.run.data import DataSource
-from upspec.run.data import Images
 
 # split by image, so that no photo feeds two splits
 PHOTO_SPLITS = {

@@ -6,6 +6,7 @@ from typing import Any
 from typing import Optional
 
 from upspec import Strategy
+from upspec import convolution_class
 from upspec import hookimpl
 
 
@@ -30,10 +31,7 @@ class Transpose(Strategy):
         kernel_initializer: Any = "glorot_uniform",
         name: str,
     ) -> Any:
-        import keras
-
-        layer_class = {1: keras.layers.Conv1DTranspose, 2: keras.layers.Conv2DTranspose, 3: keras.layers.Conv3DTranspose}
-        conv = layer_class[len(factor)](
+        conv = convolution_class(len(factor), transpose=True)(
             filters,
             kernel_size,
             strides=tuple(factor),

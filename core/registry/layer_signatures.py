@@ -99,6 +99,10 @@ def _table() -> dict[str, Any] | None:
 
 
 def keras_layer_names() -> list[str]:
+    """The names of the ``keras.layers`` classes a spec may use (``FORBIDDEN_LAYERS`` left out), sorted.
+
+    Read from the stored table when it matches the installed Keras, so listing them does not import Keras.
+    """
     table = _table()
     return sorted(table["layers"]) if table else keras_layer_names_live()
 
