@@ -9,8 +9,10 @@ from upspec.errors import SpecError
 from upspec.graph.graph import Graph
 from upspec.graph.graph import Node
 from upspec.graph.graph import build_graph
+from upspec.graph.shapes import per_axis
 from upspec.registry.registry import Registry
 from upspec.registry.registry import get_registry
+from upspec.spec.model import UpsampleEntry
 
 
 def layers_between(inputs: list[Any], output: Any) -> list[Any]:
@@ -34,21 +36,19 @@ def _build_node(node: Node, tensors: dict[str, Any], graph: Graph, registry: Reg
     entry = node.entry
     assert entry is not None
     inputs = [tensors[name] for name in node.inputs]
-    if entry.kind == "upsample":
-        strategy = registry.strategy(entry.upsample)  # type: ignore[arg-type]
+    if isinstance(entry, UpsampleEntry):
+        strategy = registry.strategy(entry.upsample)
         params = dict(entry.params)
-        rank = len(inputs[0].shape) - 2
-        factor = params.pop("factor")
-        params["factor"] = tuple(factor) if isinstance(factor, list) else (factor,) * rank
+        params["factor"] = per_axis(params["factor"], len(inputs[0].shape) - 2, "factor")
         return strategy.build(inputs[0], name=node.id, **params)
-    layer_class = registry.layer_class(entry.layer)  # type: ignore[arg-type]
+    layer_class = registry.layer_class(entry.layer)
     layer = layer_class(**entry.params, name=node.id)
     return layer(inputs if len(inputs) > 1 else inputs[0])
 
 
 def _keras_error(graph: Graph, node: Node, exc: Exception) -> SpecError:
     """A Keras complaint about one entry, pointed at that entry in the file."""
-    label = f"entry {node.id!r}" if node.entry and node.entry.id else f"layers[{node.index}] ({node.type_name})"
+    label = node.label
     message = f"Keras rejected {label}: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}"
     return SpecError([graph.spec.diagnostic(node.path, message)])
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from upspec.files import atomic_path
+from upspec.figures import pyplot
+from upspec.figures import save_figure
 from upspec.files import write_text
 
 COLUMNS = [("strategy", "strategy", "{}"), ("parameters", "parameters", "{:,}"), ("macs", "MACs / forward", "{:,}"),
@@ -58,10 +59,9 @@ def _csv(rows: list[dict[str, Any]]) -> str:
 
 
 def overlaid_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
-    from upspec.run.report import _figure
     from upspec.run.train import history_rows
 
-    plt = _figure()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
     for row in rows:
         history = history_rows(folder / row["strategy"] / "history.csv")
@@ -75,11 +75,7 @@ def overlaid_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
         ax.set_title(title)
     axes[1].legend(fontsize="small")
     fig.tight_layout()
-    path = folder / "learning_curves.png"
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    return path
+    return save_figure(fig, folder / "learning_curves.png")
 
 
 def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Any, dataset: Any = None,

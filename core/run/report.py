@@ -7,23 +7,15 @@ from typing import Any
 
 import numpy as np
 
-from upspec.files import atomic_path
+from upspec.figures import pyplot
+from upspec.figures import save_figure
 from upspec.files import write_text
 from upspec.run.data import TaskShapes
 from upspec.run.data import upsample_bicubic
 
 
-def _figure() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def learning_curves(rows: list[dict[str, Any]], path: Path) -> Path:
-    plt = _figure()
+    plt = pyplot()
     keys = [k for k in (rows[0] if rows else {}) if k not in ("epoch", "learning_rate") and not k.startswith("val_")]
     fig, axes = plt.subplots(1, max(1, len(keys)), figsize=(4 * max(1, len(keys)), 3), squeeze=False)
     epochs = [int(float(r["epoch"])) for r in rows]
@@ -35,10 +27,7 @@ def learning_curves(rows: list[dict[str, Any]], path: Path) -> Path:
         ax.set_title(key)
         ax.legend()
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def input_columns(shapes: TaskShapes, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
@@ -51,7 +40,7 @@ def input_columns(shapes: TaskShapes, x: np.ndarray) -> list[tuple[str, np.ndarr
 
 def image_grid(columns: list[tuple[str, np.ndarray]], path: Path) -> Path:
     """One row per image, one titled column per ``(title, images)``; grey or the first three channels."""
-    plt = _figure()
+    plt = pyplot()
     rows = len(columns[0][1])
     fig, axes = plt.subplots(rows, len(columns), figsize=(2.2 * len(columns), 2.2 * rows), squeeze=False)
     for row in range(rows):
@@ -64,10 +53,7 @@ def image_grid(columns: list[tuple[str, np.ndarray]], path: Path) -> Path:
             if row == 0:
                 axes[row][col].set_title(title)
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def sample_grid(model: Any, shapes: TaskShapes, test: tuple[np.ndarray, np.ndarray], path: Path, count: int = 4) -> Path:

@@ -27,6 +27,7 @@ from upspec.spec.entries import check_entries
 from upspec.spec.model import ID_PATTERN
 from upspec.spec.model import CompileSpec
 from upspec.spec.model import Entry
+from upspec.spec.model import parse_entry
 from upspec.spec.model import Spec
 from upspec.spec.overrides import apply_overrides
 from upspec.spec.overrides import apply_strategy
@@ -97,7 +98,7 @@ def validate_document(doc: Document, registry: Registry) -> Spec:
     found += check_entries(_valid_entries(doc.data.get("layers")), doc, registry)
     if found or spec is None:
         raise SpecError(_unique(found))
-    spec.layers = [Entry.model_validate(e) for e in doc.data["layers"]]
+    spec.layers = [parse_entry(e) for e in doc.data["layers"]]
     spec._document = doc
     return spec
 
@@ -106,7 +107,7 @@ def _valid_entries(layers: Any) -> list[tuple[int, Entry]]:
     valid = []
     for index, item in enumerate(layers if isinstance(layers, list) else []):
         try:
-            valid.append((index, Entry.model_validate(item)))
+            valid.append((index, parse_entry(item)))
         except ValidationError:
             pass  # already reported by the Spec validation
     return valid
