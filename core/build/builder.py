@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from typing import Any
 
 from upspec.errors import PluginError
@@ -13,6 +14,12 @@ from upspec.graph.shapes import per_axis
 from upspec.registry.registry import Registry
 from upspec.registry.registry import get_registry
 from upspec.spec.model import UpsampleEntry
+
+if TYPE_CHECKING:
+    import keras
+
+    from upspec.spec.load import Overrides
+    from upspec.spec.load import SpecSource
 
 
 def layers_between(inputs: list[Any], output: Any) -> list[Any]:
@@ -53,7 +60,7 @@ def _keras_error(graph: Graph, node: Node, exc: Exception) -> SpecError:
     return SpecError([graph.spec.diagnostic(node.path, message)])
 
 
-def assemble(graph: Graph, registry: Registry) -> tuple[Any, dict[str, list[str]]]:
+def assemble(graph: Graph, registry: Registry) -> tuple[keras.Model, dict[str, list[str]]]:
     """The uncompiled functional model, and the Keras layer names of each entry."""
     import keras
 
@@ -93,11 +100,13 @@ def _check_contract(node: Node, tensor: Any, registry: Registry) -> None:
         )
 
 
-def build_model(spec: Any, *, strategy: str | None = None, overrides: Any = None,
-                registry: Registry | None = None, compile: bool = True) -> Any:
+def build_model(spec: SpecSource, *, strategy: str | None = None, overrides: Overrides = None,
+                registry: Registry | None = None, compile: bool = True) -> keras.Model:
     """Build a compiled Keras functional model from a spec.
 
-    ``spec`` is anything :func:`upspec.load_spec` accepts. ``strategy``
+    ``spec`` is anything :func:`upspec.load_spec` accepts: a :class:`upspec.Spec`, a path to a YAML file,
+    YAML text, or a dict. ``registry`` defaults to the process's registry of installed plugins;
+    ``compile=False`` returns the model uncompiled. ``strategy``
     switches every ``upsample:`` entry to that strategy; ``overrides`` sets
     dotted paths (``{"layers.up.filters": 64}`` or ``["layers.up.filters=64"]``).
     The model is named after the spec and each layer after its entry's id.

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,9 @@ import numpy as np
 from upspec.figures import pyplot
 from upspec.figures import save_figure
 from upspec.files import write_text
+
+if TYPE_CHECKING:
+    from upspec.registry.registry import Registry
 
 COLUMNS = [("strategy", "strategy", "{}"), ("parameters", "parameters", "{:,}"), ("macs", "MACs / forward", "{:,}"),
            ("train_step_ms", "train step (ms)", "{:.1f}"), ("inference_ms", "inference (ms / image)", "{:.2f}"),
@@ -78,7 +82,7 @@ def overlaid_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
     return save_figure(fig, folder / "learning_curves.png")
 
 
-def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Any, dataset: Any = None,
+def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Registry, dataset: Any = None,
                   count: int = 4) -> Path | None:
     """The same test images through every strategy's trained model (``dataset``: the sweep's evaluation data,
     cut again from the first strategy's run when not given)."""
@@ -103,7 +107,7 @@ def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Any, datas
     return image_grid(columns, folder / "samples.png")
 
 
-def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str, str], registry: Any,
+def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str, str], registry: Registry,
                      dataset: Any = None) -> None:
     table = markdown_table(rows)
     notes = "".join(f"\n- skipped `{name}`: {reason}" for name, reason in skipped.items())

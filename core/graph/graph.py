@@ -243,7 +243,8 @@ class _GraphBuilder:
             self.shapes(nodes, order)
         if self.errors:
             raise SpecError(sorted(self.errors, key=lambda d: (d.line, d.column)))
-        ordered = {name: nodes[name] for name in order}  # type: ignore[union-attr]
+        assert order is not None  # no order means a cycle, which is an error
+        ordered = {name: nodes[name] for name in order}
         return Graph(self.spec, ordered, outputs, self.warnings)
 
 

@@ -61,7 +61,7 @@ def _jsonable(value: Any) -> Any:
 def signature_of(cls: type) -> LayerSignature:
     """Inspect a layer class's constructor."""
     params: dict[str, Any] = {}
-    for p in inspect.signature(cls.__init__).parameters.values():
+    for p in inspect.signature(getattr(cls, "__init__")).parameters.values():
         if p.name in ("self", "name") or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
             continue
         params[p.name] = _jsonable(p.default)

@@ -46,7 +46,7 @@ class DataSettings(_Section):
     options: dict[str, Any] = Field(default_factory=dict)  # passed to the source (path, count, ...)
 
 
-def _section(spec: Spec, key: str, model: type, overrides: dict[str, Any]) -> Any:
+def _section(spec: Spec, key: str, model: type[BaseModel], overrides: dict[str, Any]) -> Any:
     data = {**getattr(spec, key), **{k: v for k, v in overrides.items() if v is not None}}
     try:
         return model.model_validate(data)

@@ -59,7 +59,7 @@ def prepare_data(spec: Spec, model: Any, data: DataSettings, train: TrainSetting
         source = get_source(data.source, registry)
         if data.task == "segmentation" and not source.has_masks:
             raise DataError(f"task 'segmentation' needs a source with masks (such as 'shapes'); {data.source!r} has none")
-        size = shapes.y[:2]
+        size = (shapes.y[0], shapes.y[1])
         pool = train.steps_per_epoch * train.batch_size
         split_data = {s: source.load(s, size=size, seed=train.seed, **data.options) for s in ("train", "validation", "test")}
     except DataError as exc:
@@ -103,7 +103,7 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
 
         def __init__(self) -> None:
             super().__init__()
-            self.rows = history_rows(run_dir / "history.csv")
+            self.rows: list[dict[str, Any]] = list(history_rows(run_dir / "history.csv"))
             self.diverged_at: tuple[int, int] | None = None  # (epoch, step), both from 1
             self.epoch = 0
 

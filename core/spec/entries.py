@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic import ConfigDict
 from pydantic import ValidationError
 from pydantic import create_model
@@ -27,7 +28,7 @@ from upspec.spec.yaml_source import Document
 
 
 @functools.lru_cache(maxsize=None)
-def _parameter_model(strategy: str, parameters: tuple[Parameter, ...]) -> type:
+def _parameter_model(strategy: str, parameters: tuple[Parameter, ...]) -> type[BaseModel]:
     fields: dict[str, Any] = {
         p.name: (p.annotation, ... if p.required else p.default) for p in parameters
     }
@@ -59,7 +60,8 @@ def _check_upsample(entry: UpsampleEntry, index: int, doc: Document, registry: R
             describe_path=lambda p: f"{label} (upsample: {entry.upsample})" if not p else f"{label}: {p[0]}",
             expected=lambda p: parameters[p[0]].type_text if p and p[0] in parameters else None,
         )
-    entry.__pydantic_extra__.update(validated)  # normalised values, e.g. "3" -> 3
+    if entry.__pydantic_extra__ is not None:
+        entry.__pydantic_extra__.update(validated)  # normalised values, e.g. "3" -> 3
     factor = validated.get("factor")
     if isinstance(factor, list) and len(set(factor)) > 1 and not strategy.per_axis_factors:
         return [doc.diagnostic(path + ("factor",), f"strategy {entry.upsample!r} does not support a different factor per axis (got {factor})",

@@ -145,12 +145,12 @@ Entry = Annotated[
     Union[Annotated[LayerEntry, Tag("layer-entry")], Annotated[UpsampleEntry, Tag("upsample-entry")]],
     Discriminator(_entry_kind),
 ]
-_ENTRY = TypeAdapter(Entry)
+_ENTRY: TypeAdapter[LayerEntry | UpsampleEntry] = TypeAdapter(Entry)
 
 
 def parse_entry(data: Any) -> LayerEntry | UpsampleEntry:
     """One validated entry (raises pydantic's ``ValidationError``)."""
-    return _ENTRY.validate_python(data)  # type: ignore[no-any-return]
+    return _ENTRY.validate_python(data)
 
 
 Dim = Optional[PositiveInt]

@@ -15,7 +15,7 @@ from upspec.errors import SpecError
 from upspec.registry.strategy import Strategy
 from upspec.registry.strategy import strategy_parameters
 
-_SIZES = {1: [(7,), (8,)], 2: [(5, 6), (8, 8)], 3: [(3, 4, 5)]}
+_SIZES: dict[int, list[tuple[int, ...]]] = {1: [(7,), (8,)], 2: [(5, 6), (8, 8)], 3: [(3, 4, 5)]}
 
 
 class ConformanceError(AssertionError):
