@@ -115,12 +115,12 @@ def test_a_strategy_that_breaks_the_shape_contract_is_named_and_others_keep_work
 
     plugin = write_plugin("shrink_plugin", SHRINKING)
     done = invoke_upspec("--plugin", str(plugin), "build", str(SPECS / "seed_transpose.yaml"), "--strategy", "shrink",
-                      cwd=tmp_path)
+                         cwd=tmp_path)
     assert done.returncode == 1
     assert ('plugin "shrink_plugin" (distribution <local file>): strategy \'shrink\' broke the upsample contract in '
             "entry 'up': expected output shape (56, 56, 32), got (28, 28, 33)") in done.stderr
     others = invoke_upspec("--plugin", str(plugin), "build", str(SPECS / "seed_transpose.yaml"), "--strategy", "nearest",
-                        cwd=tmp_path)
+                           cwd=tmp_path)
     assert others.returncode == 0, others.stderr
 
 

@@ -101,7 +101,7 @@ def test_sugawara_zero_order_hold_removes_the_transpose_checkerboard():
 @pytest.mark.slow
 def test_checkerboard_command_on_a_spec_and_on_a_trained_run(tmp_path):
     done = invoke_upspec("checkerboard", str(SPECS / "unet.yaml"), "--seeds", "2", "--json", "--out",
-                      str(tmp_path / "cb"), cwd=tmp_path)
+                         str(tmp_path / "cb"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert [e["entry"] for e in report["entries"]] == [e.id for e in upspec.load_spec(SPECS / "unet.yaml").layers
@@ -113,8 +113,8 @@ def test_checkerboard_command_on_a_spec_and_on_a_trained_run(tmp_path):
 
     run_dir = tmp_path / "run"
     trained = invoke_upspec("run", str(SPECS / "seed_transpose.yaml"), "--quiet", "--out", str(run_dir),
-                         "--set", "train.epochs=1", "--set", "train.steps_per_epoch=3", "--set", "train.batch_size=4",
-                         "--set", "data.test_patches=4", "--set", "data.validation_patches=4", cwd=tmp_path)
+                            "--set", "train.epochs=1", "--set", "train.steps_per_epoch=3", "--set", "train.batch_size=4",
+                            "--set", "data.test_patches=4", "--set", "data.validation_patches=4", cwd=tmp_path)
     assert trained.returncode == 0, trained.stderr
     measured = invoke_upspec("checkerboard", str(run_dir), "--seeds", "2", cwd=tmp_path)
     assert measured.returncode == 0, measured.stderr
