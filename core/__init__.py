@@ -5,11 +5,15 @@ Everything a user or a plugin author needs is importable from here:
 ``upspec.hookimpl`` / ``upspec.hookspec``; the base classes a plugin
 subclasses (``upspec.Strategy``, ``upspec.DataSource``) and what they return
 (``upspec.Images``); the errors; and small helpers for strategy authors
-(``upspec.convolution_class``, ``upspec.keras_layer_names``).
+(``upspec.convolution_class``, ``upspec.keras_layer_names``) and data
+sources (``upspec.resize_images``).
 
 Importing this package does not import TensorFlow, Keras or NumPy; only
 building, training and loading models do. The data-source names are
-resolved on first use (they live beside NumPy code).
+resolved on first use (they live beside NumPy code). It does make every
+plugin's custom Keras objects known to Keras as soon as Keras is imported
+(see :mod:`upspec.keras_objects`), so ``keras.saving.load_model`` reads any
+model upspec saved.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from upspec.errors import SpecError
 from upspec.errors import UpspecError
 from upspec.hookspecs import hookimpl
 from upspec.hookspecs import hookspec
+from upspec.keras_objects import install as _install_keras_objects
+from upspec.keras_objects import register_keras_objects
 from upspec.registry.layer_signatures import keras_layer_names
 from upspec.registry.registry import Registry
 from upspec.registry.strategy import Strategy
@@ -36,12 +42,14 @@ if TYPE_CHECKING:
     from upspec.run.data import DataError
     from upspec.run.data import DataSource
     from upspec.run.data import Images
+    from upspec.run.resize import resize as resize_images
 
-#: names imported on first use: ``upspec.run.data`` imports NumPy
+#: names imported on first use (their modules import NumPy): name -> (module, attribute)
 _LAZY = {
-    "DataError": "upspec.run.data",
-    "DataSource": "upspec.run.data",
-    "Images": "upspec.run.data",
+    "DataError": ("upspec.run.data", "DataError"),
+    "DataSource": ("upspec.run.data", "DataSource"),
+    "Images": ("upspec.run.data", "Images"),
+    "resize_images": ("upspec.run.resize", "resize"),
 }
 
 
@@ -49,7 +57,8 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 
-        value = getattr(importlib.import_module(_LAZY[name]), name)
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module), attribute)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'upspec' has no attribute {name!r}")
@@ -73,4 +82,8 @@ __all__ = [
     "hookspec",
     "keras_layer_names",
     "load_spec",
+    "register_keras_objects",
+    "resize_images",
 ]
+
+_install_keras_objects()

@@ -15,6 +15,7 @@ from upspec import DataError
 from upspec import DataSource
 from upspec import Images
 from upspec import hookimpl
+from upspec import resize_images
 
 # split by image, so that no photo feeds two splits
 PHOTO_SPLITS = {
@@ -91,13 +92,12 @@ class Digits(DataSource):
     name = "digits"
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, **options: Any) -> Images:
-        import tensorflow as tf
         from sklearn.datasets import load_digits
 
         digits = load_digits().images.astype("float32") / 16.0
         order = np.random.default_rng(0).permutation(len(digits))
         part = {"train": order[:1400], "validation": order[1400:1600], "test": order[1600:]}[split]
-        big = tf.image.resize(digits[part][..., None], (20, 20), method="bicubic").numpy().clip(0, 1)
+        big = resize_images(digits[part][..., None], (20, 20), "bicubic").clip(0, 1)
         rng = np.random.default_rng(seed + {"train": 0, "validation": 1, "test": 2}[split])
         canvas = np.zeros((len(part), 28, 28, 1), "float32")
         for i, digit in enumerate(big):

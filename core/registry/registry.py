@@ -186,6 +186,11 @@ def use_local_plugins(paths: Iterable[str]) -> None:
     _current = None
 
 
+def local_plugins() -> tuple[str, ...]:
+    """The unpublished plugins given to :func:`use_local_plugins` (a worker process loads the same)."""
+    return _local_plugins
+
+
 def get_registry(*, refresh: bool = False) -> Registry:
     """The process-wide registry, built on first use."""
     global _current

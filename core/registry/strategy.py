@@ -31,6 +31,9 @@ COMMON_TYPES: dict[str, Any] = {
     "kernel_initializer": Union[str, dict[str, Any]],
 }
 COMMON_PARAMETERS = tuple(COMMON_TYPES)
+#: ``filters`` of a strategy whose ``build`` annotates it as optional (``filters: Optional[int]``):
+#: ``filters: null`` then means "keep the input's channels" (resize only)
+OPTIONAL_FILTERS = Optional[PositiveInt]
 REQUIRED = inspect.Parameter.empty
 
 
@@ -48,6 +51,9 @@ class Strategy:
     ranks: ClassVar[tuple[int, ...]] = (1, 2, 3)
     #: whether a different factor per axis (e.g. ``factor: [2, 3]``) is supported
     per_axis_factors: ClassVar[bool] = True
+    #: modules whose import registers the custom Keras objects (layers, initialisers) that
+    #: ``build`` puts into a model, so ``keras.saving.load_model`` can read it back after ``import upspec``
+    keras_objects: ClassVar[tuple[str, ...]] = ()
 
     def build(
         self,
@@ -74,7 +80,10 @@ class Strategy:
             factor: One positive int per spatial axis, already normalised
                 (``factor: 2`` in a 2-D spec arrives as ``(2, 2)``). Different
                 values per axis arrive only when ``per_axis_factors`` is true.
-            filters: The channel count of the output.
+            filters: The channel count of the output. A strategy that
+                annotates ``filters: Optional[int]`` accepts ``filters: null``
+                in specs, receives ``None`` and must then keep the input's
+                channel count.
             kernel_size, activation, use_bias, kernel_initializer: The other
                 common parameters, as the spec gives them (Keras's own
                 conventions: an int or one per axis, an activation name, an
@@ -97,8 +106,9 @@ class Strategy:
             builder checks it and names this plugin when it is broken.
 
         Import ``keras`` inside ``build``, not at module level, so that
-        ``upspec --help`` and ``upspec validate`` stay fast. Layers should be
-        ``@keras.saving.register_keras_serializable`` so saved models reload.
+        ``upspec --help`` and ``upspec validate`` stay fast. Custom layers must
+        be ``@keras.saving.register_keras_serializable``, in modules listed in
+        ``keras_objects``, so saved models reload.
         """
         raise NotImplementedError(f"{type(self).__name__}.build")
 
@@ -150,6 +160,22 @@ def type_text(annotation: Any) -> str:
     return getattr(annotation, "__name__", str(annotation))
 
 
+def allows_none(annotation: Any) -> bool:
+    """Whether ``annotation`` admits ``None`` (``Optional[X]``, ``X | None``)."""
+    if annotation is None or annotation is type(None):
+        return annotation is type(None)
+    origin = typing.get_origin(annotation)
+    if origin is Union or type(annotation).__name__ == "UnionType":
+        return any(a is type(None) for a in typing.get_args(annotation))
+    return False
+
+
+def keeps_channels(strategy: Strategy) -> bool:
+    """Whether ``strategy`` accepts ``filters: null`` (resize only: output channels = input channels)."""
+    parameter = strategy_parameters(strategy).get("filters")
+    return parameter is not None and parameter.annotation is OPTIONAL_FILTERS
+
+
 def strategy_parameters(strategy: Strategy) -> dict[str, Parameter]:
     """The parameters of ``strategy.build`` that a spec entry may set.
 
@@ -181,6 +207,8 @@ def strategy_parameters(strategy: Strategy) -> dict[str, Parameter]:
         if pname == "name":
             continue
         annotation = COMMON_TYPES.get(pname) or hints.get(pname, Any)
+        if pname == "filters" and allows_none(hints.get(pname)):
+            annotation = OPTIONAL_FILTERS
         result[pname] = Parameter(pname, annotation, p.default)
     for pname in COMMON_PARAMETERS:  # accepted through **kwargs
         result.setdefault(pname, Parameter(pname, COMMON_TYPES[pname], REQUIRED if pname in ("factor", "filters") else None))

@@ -53,6 +53,11 @@ def _data_error(spec: Spec, message: str) -> SpecError:
 
 def prepare_data(spec: Spec, model: Any, data: DataSettings, train: TrainSettings, registry: Registry) -> Dataset:
     """Load the source, check it fits the model, and cut (x, y) pairs for each split."""
+    from upspec.run.rank_tasks import prepare_rank_data
+
+    signals_or_volumes = prepare_rank_data(spec, model, data, train, registry)  # 1-D and 3-D models
+    if signals_or_volumes is not None:
+        return signals_or_volumes
     x_shape, y_shape = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
     try:
         shapes = task_shapes(data.task, x_shape, y_shape)
@@ -155,12 +160,23 @@ def _cosine(settings: TrainSettings) -> Any:
 
 
 def seed_everything(seed: int) -> None:
-    """Python, NumPy and TensorFlow seeds, and deterministic TensorFlow kernels: one seed, one run."""
+    """Python, NumPy and backend seeds, and deterministic kernels: one seed, one run.
+
+    Deterministic kernels are a TensorFlow switch (``enable_op_determinism``) and a PyTorch one
+    (``use_deterministic_algorithms``); JAX on the CPU is deterministic without one.
+    """
     import keras
-    import tensorflow as tf
 
     keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+    elif backend == "torch":
+        import torch
+
+        torch.use_deterministic_algorithms(True, warn_only=True)
 
 
 def fit(model: Any, dataset: Dataset, run_dir: Path, settings: TrainSettings, spec: Spec, registry: Registry,

@@ -6,6 +6,7 @@ which parameters they take, is the registry's business (see ``entries.py``).
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated
 from typing import Any
 from typing import ClassVar
@@ -26,7 +27,10 @@ from pydantic import model_validator
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
 ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
-ENTRY_KEYS = ("id", "inputs", "layer", "upsample")
+ENTRY_KEYS = ("id", "inputs", "layer", "upsample", "allow")
+#: the best-practice warnings of ``upspec.graph.lint`` that an entry's ``allow:`` may silence
+Lint = Literal["uneven_overlap"]
+LINTS: tuple[str, ...] = typing.get_args(Lint)
 
 
 class _Section(BaseModel):
@@ -67,6 +71,8 @@ class _EntryBase(BaseModel):
 
     id: Optional[str] = Field(default=None, pattern=ID_PATTERN)
     inputs: Optional[list[str]] = None
+    #: best-practice warnings this entry silences (``upspec.graph.lint``)
+    allow: Optional[list[Lint]] = None
     kind: ClassVar[str]
 
     @field_validator("inputs", mode="before")
