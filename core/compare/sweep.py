@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import Callable
 from typing import Sequence
@@ -25,6 +26,9 @@ from upspec.errors import UpspecError
 from upspec.files import write_text
 from upspec.registry.registry import get_registry
 from upspec.spec.load import load_spec
+
+if TYPE_CHECKING:
+    from upspec.registry.registry import Registry
 
 STATE = "sweep.json"
 
@@ -63,7 +67,7 @@ class SweepPlan:
                    state["skipped"])
 
 
-def choose_strategies(source: Any, wanted: str, overrides: list[str], registry: Any) -> tuple[list[str], dict[str, str]]:
+def choose_strategies(source: Any, wanted: str, overrides: list[str], registry: Registry) -> tuple[list[str], dict[str, str]]:
     """The strategies to run (``all`` or a comma list), and the ones skipped with the reason."""
     names = sorted(registry.strategies) if wanted == "all" else [n.strip() for n in wanted.split(",") if n.strip()]
     if not names:
@@ -198,7 +202,7 @@ def _raise_failures(folder: Path, failed: list[tuple[SweepJob, BaseException]]) 
                       f"`upspec sweep --resume {folder}` tries the others again):{lines}")
 
 
-def _check_data(spec: Any, registry: Any) -> None:
+def _check_data(spec: Any, registry: Registry) -> None:
     """Fail before creating the sweep folder when the spec's data cannot feed the model."""
     from upspec.build.builder import build_model
     from upspec.run.train import evaluation_data

@@ -13,6 +13,7 @@ seeds are scored on the same data.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,9 @@ from upspec.run.data import DataError
 from upspec.run.data import TaskShapes
 from upspec.run.data import get_source
 from upspec.run.data import sources
+
+if TYPE_CHECKING:
+    from upspec.registry.registry import Registry
 
 RANK_TASKS = ("super_resolution", "denoise", "autoencode")
 DEFAULT_SOURCES = {1: "signals", 3: "volumes"}
@@ -109,7 +113,7 @@ def _load(source: Any, split: str, shapes: RankTaskShapes, count: int, seed: int
     return np.stack(arrays)
 
 
-def prepare_rank_data(spec: Any, model: Any, data: Any, train: Any, registry: Any) -> Any:
+def prepare_rank_data(spec: Any, model: Any, data: Any, train: Any, registry: Registry) -> Any:
     """The ``Dataset`` for a 1-D or 3-D model, or ``None`` for a 2-D one (the image path)."""
     from upspec.run.train import Dataset
     from upspec.run.train import _data_error
