@@ -49,6 +49,11 @@ def invoke_upspec(*args: str, cwd: Path | str | None = None, env: dict | None = 
             os.chdir(before)
             sys.stdout.flush()  # print() and tracebacks are buffered; click.echo flushes itself
             sys.stderr.flush()
+            if env or any(arg.startswith("--plugin") for arg in args):
+                # the registry was built with this call's plugins or environment: later tests get a fresh one
+                from upspec.registry.registry import use_local_plugins
+
+                use_local_plugins(())
         out, err = stdout.getvalue().decode(), stderr.getvalue().decode()
     return subprocess.CompletedProcess(["upspec", *args], code, out, err)
 
