@@ -49,6 +49,10 @@ def invoke_upspec(*args: str, cwd: Path | str | None = None, env: dict | None = 
             os.chdir(before)
             sys.stdout.flush()  # print() and tracebacks are buffered; click.echo flushes itself
             sys.stderr.flush()
+            if "keras" in sys.modules:  # as after a process: Keras's automatic layer names start again
+                import keras
+
+                keras.backend.clear_session()
             if env or any(arg.startswith("--plugin") for arg in args):
                 # the registry was built with this call's plugins or environment: later tests get a fresh one
                 from upspec.registry.registry import use_local_plugins

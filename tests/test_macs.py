@@ -11,7 +11,7 @@ from tests.test_saved_models import STRATEGIES
 def _mixed_model(use_bias: bool):
     import keras
 
-    x = keras.Input((12, 10, 3))
+    x = keras.Input((12, 10, 3), name="input_layer")  # named: Keras numbers unnamed inputs per process
     y = keras.layers.Conv2D(8, 3, padding="same", use_bias=use_bias, name="conv")(x)
     y = keras.layers.Conv2D(8, 3, strides=2, padding="valid", use_bias=use_bias, groups=2, name="grouped")(y)
     y = keras.layers.Conv2DTranspose(5, 3, strides=2, padding="same", use_bias=use_bias, name="deconv")(y)
