@@ -19,11 +19,11 @@ def pyplot() -> Any:
     return plt
 
 
-def save_figure(fig: Any, path: str | os.PathLike) -> Path:
-    """Write ``fig`` as a PNG at ``path`` (never half-written) and free it."""
+def save_figure(fig: Any, path: str | os.PathLike, **options: Any) -> Path:
+    """Write ``fig`` as a PNG at ``path`` (never half-written) and free it; ``options`` go to ``savefig``."""
     try:
         with atomic_path(path) as tmp:
-            fig.savefig(tmp, dpi=80)
+            fig.savefig(tmp, **{"dpi": 80, **options})
     finally:
         pyplot().close(fig)
     return Path(path)

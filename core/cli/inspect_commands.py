@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 import click
@@ -11,8 +13,11 @@ import click
 from upspec.cli.main import report_spec_error
 from upspec.cli.options import SpecArgument
 from upspec.cli.options import spec_overrides
+from upspec.errors import NotFoundError
 from upspec.errors import SpecError
+from upspec.files import WouldOverwrite
 from upspec.graph.graph import Graph
+from upspec.graph.estimate import human_bytes
 from upspec.graph.graph import build_graph
 from upspec.graph.lint import lint_graph
 from upspec.graph.shapes import fmt
@@ -49,7 +54,7 @@ def validate(specs: tuple[str, ...], strategy: str | None, overrides: tuple[str,
     convolution that overlaps unevenly) go to stderr. Without --build,
     TensorFlow is not imported.
     """
-    failed = 0
+    status = 0
     for path in specs:
         try:
             graph = load_graph(path, strategy, overrides)
@@ -61,13 +66,29 @@ def validate(specs: tuple[str, ...], strategy: str | None, overrides: tuple[str,
         except SpecError as error:
             report_spec_error(error)
             click.echo(f"{path}: invalid", err=True)
-            failed += 1
+            status = max(status, 2)
+            continue
+        except NotFoundError as error:
+            click.echo(f"{path}: error: {error}", err=True)
+            click.echo(f"{path}: invalid", err=True)
+            status = max(status, 2)
+            continue
+        except (KeyboardInterrupt, click.exceptions.Exit):
+            raise
+        except Exception as error:  # noqa: BLE001 - one file that breaks upspec must not stop the others
+            click.echo(f"{path}: error: upspec failed on this spec: {type(error).__name__}: {error}", err=True)
+            click.echo(f"{path}: failed (a bug in upspec or a plugin; --debug shows the traceback)", err=True)
+            if click.get_current_context().find_root().obj.get("debug"):
+                import traceback
+
+                traceback.print_exc()
+            status = max(status, 1)
             continue
         ins = ", ".join(fmt(n.shape) for n in graph.inputs)
         outs = ", ".join(fmt(graph.nodes[o].shape) for o in graph.outputs)
         click.echo(f"{path}: ok: {graph.spec.name}: {len(graph.entries)} entries, {ins} -> {outs}")
-    if failed:
-        raise click.exceptions.Exit(2)
+    if status:
+        raise click.exceptions.Exit(status)
 
 
 def _parameter_counts(graph: Graph) -> dict[str, int]:
@@ -87,16 +108,29 @@ def _describe(node: Any) -> str:
     return node.type_name
 
 
+def _estimated(node: Any) -> tuple[str, str]:
+    """(estimated parameters, activation memory per example) as table cells."""
+    est = node.estimate
+    if est is None:
+        return "?", "?"
+    params = "?" if est.params is None else (f"<={est.params:,}" if node.kind == "upsample" and est.params else f"{est.params:,}")
+    return params, human_bytes(est.memory)
+
+
 def _table(graph: Graph, counts: dict[str, int] | None) -> str:
-    rows = [("id", "type", "inputs", "output shape", "params")]
+    rows = [("id", "type", "inputs", "output shape", "params", "est. params", "activations")]
     for node in graph.nodes.values():
         count = "" if counts is None or node.entry is None else f"{counts.get(node.id, 0):,}"
-        rows.append((node.id, _describe(node), ", ".join(node.inputs) or "-", fmt(node.shape), count))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        rows.append((node.id, _describe(node), ", ".join(node.inputs) or "-", fmt(node.shape), count, *_estimated(node)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     if counts is not None:
         lines.append(f"total parameters: {sum(counts.values()):,}")
+    estimates = [n.estimate for n in graph.nodes.values() if n.estimate is not None]
+    lines.append(f"estimated: at most {sum(e.params or 0 for e in estimates):,} parameters, "
+                 f"{human_bytes(sum(e.memory or 0 for e in estimates))} of activations per example (float32); "
+                 f"budgets {graph.spec.limits.max_params:,} and {human_bytes(graph.spec.limits.max_memory)}")
     lines.append("outputs: " + ", ".join(graph.outputs))
     return "\n".join(lines)
 
@@ -125,10 +159,12 @@ def _dot(graph: Graph) -> str:
 @spec_overrides
 @click.option("--format", "output_format", type=click.Choice(["table", "mermaid", "dot", "json"]), default="table",
               show_default=True)
-@click.option("--no-params", is_flag=True, help="Skip parameter counts (they need TensorFlow).")
+@click.option("--exact-params", is_flag=True,
+              help="Also build the model for exact parameter counts per entry (imports TensorFlow: seconds).")
+@click.option("--no-params", is_flag=True, hidden=True, help="Old flag: exact counts are off unless --exact-params.")
 @strict_option
-def show(spec: str, strategy: str | None, overrides: tuple[str, ...], output_format: str, no_params: bool,
-         strict: bool) -> None:
+def show(spec: str, strategy: str | None, overrides: tuple[str, ...], output_format: str, exact_params: bool,
+         no_params: bool, strict: bool) -> None:
     """Show the graph: each entry with its inputs, static output shape and parameter count.
 
     Warnings go to stderr (errors with --strict)."""
@@ -139,11 +175,13 @@ def show(spec: str, strategy: str | None, overrides: tuple[str, ...], output_for
     elif output_format == "dot":
         click.echo(_dot(graph))
     else:
-        counts = None if no_params else _parameter_counts(graph)
+        counts = _parameter_counts(graph) if exact_params and not no_params else None
         if output_format == "json":
             click.echo(json.dumps([
                 {"id": n.id, "type": _describe(n), "inputs": n.inputs, "shape": n.shape,
-                 "params": None if counts is None or n.entry is None else counts.get(n.id, 0)}
+                 "params": None if counts is None or n.entry is None else counts.get(n.id, 0),
+                 "estimated_params": n.estimate.params if n.estimate else None,
+                 "activation_bytes": n.estimate.memory if n.estimate else None}
                 for n in graph.nodes.values()
             ], indent=2))
         else:
@@ -162,6 +200,8 @@ def build(spec: str, strategy: str | None, overrides: tuple[str, ...], output: s
 
     if output and not output.endswith(".keras"):
         raise click.BadParameter("the file name must end in .keras", param_hint="--output")
+    if output and os.path.exists(output) and not force:  # before seconds of building, not after
+        raise WouldOverwrite(Path(output))
     model = build_model(spec, strategy=strategy, overrides=list(overrides))
     model.summary(print_fn=lambda line, **_: click.echo(line))
     if output:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any
 from typing import Callable
@@ -10,7 +11,23 @@ import click
 
 
 def spec_overrides(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--strategy NAME`` and ``--set PATH=VALUE`` (repeatable)."""
+    """``--strategy NAME``, ``--set PATH=VALUE`` (repeatable), and the budgets ``--max-params`` / ``--max-memory``
+    (passed on as ``--set limits.max_params=N`` / ``limits.max_memory=SIZE``)."""
+
+    inner = command
+
+    @functools.wraps(inner)
+    def with_limits(*args: Any, max_params: str | None = None, max_memory: str | None = None, **kwargs: Any) -> Any:
+        extra = [f"limits.max_params={max_params}"] if max_params is not None else []
+        extra += [f"limits.max_memory={max_memory}"] if max_memory is not None else []
+        if extra:
+            kwargs["overrides"] = (*kwargs.get("overrides", ()), *extra)
+        return inner(*args, **kwargs)
+
+    command = click.option("--max-memory", metavar="SIZE", default=None,
+                           help="Budget of activation memory per example, e.g. '16 GiB' (default 4 GiB).")(with_limits)
+    command = click.option("--max-params", metavar="N", default=None,
+                           help="Budget of the model's estimated parameter count (default 200,000,000).")(command)
     command = click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
                            help="Override one value, e.g. layers.up.filters=64 or train.epochs=2; repeatable.")(command)
     command = click.option("--strategy", metavar="NAME", default=None,
@@ -36,3 +53,29 @@ class SpecArgument(click.Path):
         if bare and resolved == value and not os.path.exists(value):
             self.fail(f"{value!r} is neither a file nor a shipped spec; {available(shipped_specs(), value)}", param, ctx)
         return super().convert(resolved, param, ctx)
+
+
+def _no_progress(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta["upspec.no_progress"] = True
+        if "progress" in ctx.params:
+            ctx.params["progress"] = False
+
+
+def progress_option(default: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--progress/--quiet`` for every command that trains (``--no-progress`` stays as a hidden alias).
+
+    The command receives ``progress`` (bool); :func:`upspec.cli.terminal.keras_verbosity` turns it into
+    Keras's ``verbose``: a bar on a colour terminal, one plain line per epoch otherwise (or with NO_COLOR).
+    """
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        command = click.option("--no-progress", is_flag=True, hidden=True, expose_value=False, callback=_no_progress,
+                               help="Old spelling of --quiet.")(command)
+        return click.option(
+            "--progress/--quiet", "progress", default=default, show_default=True,
+            callback=lambda ctx, param, value: False if ctx.meta.get("upspec.no_progress") else value,
+            help="Keras progress while training: a bar on a terminal, one plain line per epoch when stdout is "
+                 "not a terminal or NO_COLOR is set; --quiet: none.")(command)
+
+    return decorate

@@ -24,6 +24,7 @@ from upspec.compare.jobs import read_row
 from upspec.errors import SpecError
 from upspec.errors import UpspecError
 from upspec.files import write_text
+from upspec.gan.spec import is_gan
 from upspec.registry.registry import get_registry
 from upspec.spec.load import load_spec
 
@@ -122,7 +123,6 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
     """Train ``source`` once per strategy and seed and write the comparison; ``executor`` (from
     :func:`~upspec.compare.executors.make_executor`) runs the jobs, this process by default."""
     from upspec.compare.comparison import write_comparison
-    from upspec.compare.executors import LocalExecutor
 
     if resume:
         if seeds is not None or seed_list:
@@ -137,7 +137,18 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
         announce(f"skipped {name}: {reason}")
 
     jobs = plan_jobs(folder, plan, verbose)
-    label = _labeller(jobs, many_seeds=len(plan.seeds) > 1)
+    rows = _run_jobs(folder, jobs, executor, _labeller(jobs, many_seeds=len(plan.seeds) > 1), announce)
+    ordered = [rows[job.key] for job in jobs]
+    for line in write_comparison(folder, ordered, plan.skipped, get_registry()):
+        announce(line)
+    return SweepResult(folder, ordered, plan.skipped)
+
+
+def _run_jobs(folder: Path, jobs: list[SweepJob], executor: Any, label: Callable[[SweepJob], str],
+              announce: Callable[[str], None]) -> dict[tuple[str, int], dict[str, Any]]:
+    """Every job's row: read back for the finished ones, from the executor for the others."""
+    from upspec.compare.executors import LocalExecutor
+
     rows: dict[tuple[str, int], dict[str, Any]] = {}
     todo = []
     for job in jobs:
@@ -146,8 +157,11 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
             announce(f"{label(job)}: {JobState.DONE.action}")
         else:
             todo.append(job)
+
+    def started(job: SweepJob) -> None:
+        announce(f"{label(job)}: {job_state(job.run_dir).action}")
+
     failed: list[tuple[SweepJob, BaseException]] = []
-    started = lambda job: announce(f"{label(job)}: {job_state(job.run_dir).action}")  # noqa: E731
     for job, row, error in (executor or LocalExecutor()).run(todo, started):
         if error is not None:
             failed.append((job, error))
@@ -158,9 +172,7 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
         announce(f"{label(job)}: done in {row['seconds']:.0f} s: {_headline(row['metrics'])}")
     if failed:
         _raise_failures(folder, failed)
-    ordered = [rows[job.key] for job in jobs]
-    write_comparison(folder, ordered, plan.skipped, get_registry())
-    return SweepResult(folder, ordered, plan.skipped)
+    return rows
 
 
 def _start(source: Any, strategies: str, overrides: list[str], train: dict[str, Any], seeds: int | None,
@@ -205,11 +217,16 @@ def _raise_failures(folder: Path, failed: list[tuple[SweepJob, BaseException]]) 
 def _check_data(spec: Any, registry: Registry) -> None:
     """Fail before creating the sweep folder when the spec's data cannot feed the model."""
     from upspec.build.builder import build_model
-    from upspec.run.train import evaluation_data
+    from upspec.run.task_data import evaluation_data
 
+    if is_gan(spec):
+        from upspec.gan.runner import check_gan_data
+
+        check_gan_data(spec, registry)
+        return
     evaluation_data(spec, build_model(spec, registry=registry, compile=False), registry)
 
 
 def _headline(metrics: dict[str, Any]) -> str:
-    model = metrics.get("model", {})
-    return ", ".join(f"{k} {v:.4f}" for k, v in model.items())
+    model = metrics.get("model") or metrics.get("generator", {})  # a GAN's: its generator's
+    return ", ".join(f"{k} {v:.4f}" for k, v in model.items() if isinstance(v, (int, float)))

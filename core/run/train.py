@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from upspec.errors import NotFoundError
-from upspec.errors import SpecError
 from upspec.errors import UpspecError
 from upspec.files import write_text
 from upspec.registry.registry import Registry
-from upspec.run.data import DataError
-from upspec.run.data import TaskShapes
-from upspec.run.data import get_source
-from upspec.run.data import make_pairs
-from upspec.run.data import task_shapes
-from upspec.run.models import save_model
-from upspec.run.settings import DataSettings
+from upspec.run.checkpoint import checkpoint_state
+from upspec.run.checkpoint import save_checkpoint
 from upspec.run.settings import TrainSettings
-from upspec.run.settings import data_settings
-from upspec.run.settings import train_settings
+from upspec.run.task_data import TaskData
+from upspec.run.task_data import history_rows
+from upspec.run.task_data import write_history
+from upspec.run.tensorboard_logs import sample_images_callback
 from upspec.spec.model import Spec
 
 CHECKPOINT = Path("checkpoints") / "last.keras"
@@ -35,69 +25,6 @@ STATE = Path("checkpoints") / "state.json"
 
 class TrainingDiverged(UpspecError):
     pass
-
-
-@dataclass
-class Dataset:
-    shapes: TaskShapes
-    train: tuple[np.ndarray, np.ndarray]
-    validation: tuple[np.ndarray, np.ndarray]
-    test: tuple[np.ndarray, np.ndarray]
-
-
-def _data_error(spec: Spec, message: str) -> SpecError:
-    doc = spec.document
-    path = ("data",) if doc is not None and "data" in doc.data else ("layers",)
-    return SpecError([spec.diagnostic(path, message, "see docs/runner.md for data sources and tasks")])
-
-
-def prepare_data(spec: Spec, model: Any, data: DataSettings, train: TrainSettings, registry: Registry) -> Dataset:
-    """Load the source, check it fits the model, and cut (x, y) pairs for each split."""
-    from upspec.run.rank_tasks import prepare_rank_data
-
-    signals_or_volumes = prepare_rank_data(spec, model, data, train, registry)  # 1-D and 3-D models
-    if signals_or_volumes is not None:
-        return signals_or_volumes
-    x_shape, y_shape = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
-    try:
-        shapes = task_shapes(data.task, x_shape, y_shape)
-        source = get_source(data.source, registry)
-        if data.task == "segmentation" and not source.has_masks:
-            raise DataError(f"task 'segmentation' needs a source with masks (such as 'shapes'); {data.source!r} has none")
-        size = (shapes.y[0], shapes.y[1])
-        pool = train.steps_per_epoch * train.batch_size
-        split_data = {s: source.load(s, size=size, seed=train.seed, **data.options) for s in ("train", "validation", "test")}
-    except DataError as exc:
-        raise _data_error(spec, f"the data cannot feed this model: {exc}") from None
-    except NotFoundError as exc:
-        raise _data_error(spec, f"{exc.message} ({exc.hint})") from None
-    return Dataset(
-        shapes,
-        make_pairs(shapes, split_data["train"], pool, train.seed, data.noise),
-        make_pairs(shapes, split_data["validation"], data.validation_patches, None, data.noise),
-        make_pairs(shapes, split_data["test"], data.test_patches, None, data.noise),
-    )
-
-
-def evaluation_data(spec: Spec, model: Any, registry: Registry) -> Dataset:
-    """The spec's data cut for ``model`` with a minimal training pool: for evaluating, measuring or checking
-    that the data fits (the validation and test patches do not depend on the training settings)."""
-    return prepare_data(spec, model, data_settings(spec), train_settings(spec, steps_per_epoch=1), registry)
-
-
-def history_rows(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
-        return []
-    return list(csv.DictReader(path.read_text().splitlines()))
-
-
-def _write_history(path: Path, rows: list[dict[str, Any]]) -> None:
-    keys = list(dict.fromkeys(k for row in rows for k in row))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=keys)
-    writer.writeheader()
-    writer.writerows(rows)
-    write_text(path, buffer.getvalue())
 
 
 def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry: Registry) -> list[Any]:
@@ -125,10 +52,11 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
             logs = logs or {}
             if self.diverged_at is not None or not all(math.isfinite(float(v)) for v in logs.values()):
                 return
-            save_model(self.model, run_dir / CHECKPOINT, overwrite=True)
             lr = self.model.optimizer.learning_rate
-            self.rows.append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}, "learning_rate": float(lr)})
-            _write_history(run_dir / "history.csv", self.rows)
+            self.rows.append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}, "learning_rate": as_float(lr)})
+            # weights, epoch and history in one atomic file: a kill at any moment leaves them in agreement
+            save_checkpoint(self.model, run_dir / CHECKPOINT, {"epoch": epoch + 1, "history": self.rows})
+            write_history(run_dir / "history.csv", self.rows)
             write_text(run_dir / STATE, json.dumps({"epoch": epoch + 1}) + "\n")
 
     callbacks: list[Any] = [EpochCheckpoint(),
@@ -146,12 +74,19 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
     return callbacks
 
 
+def as_float(variable: Any) -> float:
+    """A scalar variable's value, also a distributed one (``float()`` refuses a MirroredVariable)."""
+    import keras
+
+    return float(keras.ops.convert_to_numpy(variable))
+
+
 def _cosine(settings: TrainSettings) -> Any:
     import keras
 
     class Cosine(keras.callbacks.Callback):
         def on_train_begin(self, logs: dict | None = None) -> None:
-            self.base = float(self.model.optimizer.learning_rate)
+            self.base = as_float(self.model.optimizer.learning_rate)
 
         def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
             self.model.optimizer.learning_rate = self.base * 0.5 * (1 + math.cos(math.pi * epoch / settings.epochs))
@@ -179,9 +114,11 @@ def seed_everything(seed: int) -> None:
         torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-def fit(model: Any, dataset: Dataset, run_dir: Path, settings: TrainSettings, spec: Spec, registry: Registry,
-        initial_epoch: int = 0, verbose: int = 1) -> list[dict[str, str]]:
-    """Train from ``initial_epoch`` to ``settings.epochs``; raises ``TrainingDiverged`` on a NaN loss."""
+def fit(model: Any, dataset: TaskData, run_dir: Path, settings: TrainSettings, spec: Spec, registry: Registry,
+        initial_epoch: int = 0, verbose: int = 1, distribution: Any = None) -> list[dict[str, str]]:
+    """Train from ``initial_epoch`` to ``settings.epochs``; raises ``TrainingDiverged`` on a NaN loss.
+
+    ``distribution`` (``upspec.run.distribute.Distribution``): the strategy the model was built under."""
     import tensorflow as tf
 
     seed_everything(settings.seed + initial_epoch)
@@ -192,8 +129,15 @@ def fit(model: Any, dataset: Dataset, run_dir: Path, settings: TrainSettings, sp
              .shuffle(len(x), seed=settings.seed, reshuffle_each_iteration=True)
              .batch(settings.batch_size, drop_remainder=True).repeat().prefetch(tf.data.AUTOTUNE))
     callbacks = make_callbacks(run_dir, settings, spec, registry)
-    model.fit(train, epochs=settings.epochs, initial_epoch=initial_epoch, steps_per_epoch=settings.steps_per_epoch,
-              validation_data=dataset.validation, callbacks=callbacks, verbose=verbose, shuffle=False)
+    callbacks.append(sample_images_callback(run_dir, dataset.validation))
+    if distribution is not None and distribution.custom_loop:
+        from upspec.run.custom_loop import fit_with_strategy
+
+        fit_with_strategy(model, train, dataset.validation, callbacks, distribution.strategy, epochs=settings.epochs,
+                          steps_per_epoch=settings.steps_per_epoch, initial_epoch=initial_epoch, verbose=verbose)
+    else:
+        model.fit(train, epochs=settings.epochs, initial_epoch=initial_epoch, steps_per_epoch=settings.steps_per_epoch,
+                  validation_data=dataset.validation, callbacks=callbacks, verbose=verbose, shuffle=False)
     checkpoint = callbacks[0]
     if checkpoint.diverged_at is not None:
         kept = f"; the last good checkpoint is {run_dir / CHECKPOINT}" if (run_dir / CHECKPOINT).exists() else ""
@@ -204,6 +148,22 @@ def fit(model: Any, dataset: Dataset, run_dir: Path, settings: TrainSettings, sp
 
 
 def resume_state(run_dir: Path) -> int:
-    """The number of epochs finished in ``run_dir`` (0 if none)."""
+    """The number of epochs finished in ``run_dir`` (0 if none): the checkpoint's own record, which is
+    written with its weights in one atomic step (``state.json`` may lag it by one kill)."""
+    embedded = checkpoint_state(run_dir / CHECKPOINT)
+    if embedded is not None:
+        return int(embedded["epoch"])
     state = run_dir / STATE
-    return json.loads(state.read_text())["epoch"] if state.exists() else 0
+    return json.loads(state.read_text())["epoch"] if state.exists() and (run_dir / CHECKPOINT).exists() else 0
+
+
+def restore_history(run_dir: Path) -> list[dict[str, Any]]:
+    """The history that belongs to the checkpoint, written back to ``history.csv`` (which a kill may have left
+    one epoch behind, or ahead of a checkpoint that never landed)."""
+    embedded = checkpoint_state(run_dir / CHECKPOINT)
+    rows = embedded.get("history") if embedded else None
+    if rows is None:
+        return history_rows(run_dir / "history.csv")[: resume_state(run_dir)]
+    write_history(run_dir / "history.csv", rows)
+    write_text(run_dir / STATE, json.dumps({"epoch": int(embedded["epoch"])}) + "\n")
+    return rows
