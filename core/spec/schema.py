@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from upspec.registry.layer_signatures import REQUIRED
@@ -70,7 +71,7 @@ def _summary(obj: Any) -> str:
     return ((type(obj).__doc__ or "").strip().splitlines() or [""])[0]
 
 
-def _strategy_models(registry: Registry) -> dict[str, type]:
+def _strategy_models(registry: Registry) -> dict[str, type[BaseModel]]:
     return {name: _parameter_model(name, tuple(registry.parameters(name).values())) for name in sorted(registry.strategies)}
 
 
