@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import Literal
 from typing import Optional
@@ -20,6 +21,9 @@ from upspec.errors import available
 from upspec.spec.diagnose import diagnostics_from
 from upspec.spec.model import Spec
 from upspec.spec.yaml_source import Document
+
+if TYPE_CHECKING:
+    from upspec.registry.registry import Registry
 
 
 class _Section(BaseModel):
