@@ -12,6 +12,7 @@ from upspec.cli.options import SpecArgument
 from upspec.cli.options import progress_option
 from upspec.cli.options import spec_overrides
 from upspec.cli.terminal import keras_verbosity
+from upspec.errors import UpspecError
 
 
 DISTRIBUTE = click.option(
@@ -98,6 +99,13 @@ def evaluate(run_dir: str, as_json: bool) -> None:
     """Evaluate a finished run's saved model on its spec's whole test images, in this process."""
     from upspec import evaluate as evaluate_run
 
+    from upspec.run.checkpoint import unfinished_message
+    from upspec.run.train import CHECKPOINT
+
+    if not (Path(run_dir) / "model.keras").exists():
+        if not (Path(run_dir) / "spec.yaml").exists():
+            raise click.BadParameter(f"{run_dir} is not a run folder (no spec.yaml)", param_hint="RUN_DIR")
+        raise UpspecError(unfinished_message(Path(run_dir), Path(run_dir) / CHECKPOINT))
     metrics = evaluate_run(run_dir)
     if as_json:
         click.echo(json.dumps(metrics, indent=2))

@@ -12,8 +12,11 @@ from typing import Callable
 from upspec.build.builder import build_model
 from upspec.build.precision import dtype_policy
 from upspec.errors import UpspecError
+from upspec.files import clean_temporaries
 from upspec.gan.spec import is_gan
+from upspec.registry.registry import Registry
 from upspec.registry.registry import get_registry
+from upspec.run.checkpoint import run_stage
 from upspec.run.distribute import Distribution
 from upspec.run.distribute import distribution
 from upspec.run.evaluate import evaluate
@@ -31,9 +34,9 @@ from upspec.run.settings import data_settings
 from upspec.run.settings import train_settings
 from upspec.run.tensorboard_logs import write_test_summaries
 from upspec.run.train import CHECKPOINT
-from upspec.run.train import fit
-from upspec.run.task_data import history_rows
 from upspec.run.task_data import prepare_data
+from upspec.run.train import fit
+from upspec.run.train import restore_history
 from upspec.run.train import resume_state
 from upspec.run.train import seed_everything
 from upspec.spec.load import load_spec
@@ -78,7 +81,8 @@ def _train_as_worker(model: Any, dataset: Any, train: Any, spec: Spec, registry:
 
 def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, settings: dict[str, Any],
             reload: bool = False) -> RunResult:
-    save_model(model, run_dir / "model.keras")
+    if not (run_dir / "model.keras").exists():  # a resumed run stopped while reporting has its model already
+        save_model(model, run_dir / "model.keras")
     if reload:  # evaluate the saved model on one device, outside the multi-worker strategy
         model = load_model(run_dir / "model.keras")
     images = len(dataset.shapes.x) == 3  # 2-D images: whole test images; 1-D signals and 3-D volumes: patches
@@ -108,9 +112,9 @@ def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, set
 
 def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out: str | None = None,
         root: str = "runs", train_overrides: dict[str, Any] | None = None, verbose: int = 1,
-        announce: Callable[[str], None] = lambda line: None) -> RunResult:
+        announce: Callable[[str], None] = lambda line: None, registry: Registry | None = None) -> RunResult:
     """Train, evaluate and report ``source`` (anything ``load_spec`` takes) in a new run folder."""
-    registry = get_registry()
+    registry = registry or get_registry()
     spec = load_spec(source, strategy=strategy, overrides=overrides, registry=registry)
     if is_gan(spec):
         from upspec.gan.runner import run_gan
@@ -139,14 +143,17 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
                    reload=dist.custom_loop)
 
 
-def resume(run_dir: str | Path, *, verbose: int = 1, announce: Callable[[str], None] = lambda line: None) -> RunResult:
+def resume(run_dir: str | Path, *, verbose: int = 1, announce: Callable[[str], None] = lambda line: None,
+           registry: Registry | None = None) -> RunResult:
     """Continue an interrupted run from its last checkpoint (optimizer state and epoch count included)."""
     run_dir = Path(run_dir)
     if not (run_dir / "spec.yaml").exists():
         raise UpspecError(f"{run_dir} is not a run folder (no spec.yaml)")
-    if (run_dir / "model.keras").exists():
-        raise UpspecError(f"{run_dir} is already finished (model.keras exists)")
-    registry = get_registry()
+    stage = run_stage(run_dir, run_dir / CHECKPOINT)
+    if stage == "finished":
+        raise UpspecError(f"{run_dir} is already finished (model.keras and report.md exist)")
+    clean_temporaries(run_dir, run_dir / "checkpoints")  # what killed writes left behind
+    registry = registry or get_registry()
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
     if is_gan(spec):
         from upspec.gan.runner import resume_gan
@@ -155,19 +162,22 @@ def resume(run_dir: str | Path, *, verbose: int = 1, announce: Callable[[str], N
     train = train_settings(spec)
     data = data_settings(spec)
     done = resume_state(run_dir)
+    rows = restore_history(run_dir)
     dist = distribution(train)
     seed_everything(train.seed)
     with model_scope(train, dist):
-        model = _use_settings(load_model(run_dir / CHECKPOINT) if done else build_model(spec, registry=registry), train)
+        if stage == "reporting":  # stopped while evaluating or writing the report: the final model is saved
+            model = load_model(run_dir / "model.keras", registry)
+        else:
+            model = load_model(run_dir / CHECKPOINT, registry) if done else build_model(spec, registry=registry)
+        model = _use_settings(model, train)
     dataset = prepare_data(spec, model, data, train, registry)
     _describe(dist, train, announce)
     if not dist.chief:
         return _train_as_worker(model, dataset, train, spec, registry, dist, initial_epoch=done)
-    if done < train.epochs:
+    if stage != "reporting" and done < train.epochs:
         rows = fit(model, dataset, run_dir, train, spec, registry, initial_epoch=done, verbose=verbose,
                    distribution=dist)
-    else:  # interrupted after the last epoch, before the report
-        rows = history_rows(run_dir / "history.csv")
     return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), **_data_facts(data)},
                    reload=dist.custom_loop)
 
