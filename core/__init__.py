@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from upspec.run.data import DataError
     from upspec.run.data import DataSource
     from upspec.run.data import Images
+    from upspec.run.data_files import image_files
+    from upspec.run.data_files import read_image
+    from upspec.run.data_files import read_npz
     from upspec.run.resize import resize as resize_images
 
 #: names imported on first use (their modules import NumPy): name -> (module, attribute)
@@ -50,6 +53,10 @@ _LAZY = {
     "DataSource": ("upspec.run.data", "DataSource"),
     "Images": ("upspec.run.data", "Images"),
     "resize_images": ("upspec.run.resize", "resize"),
+    # checked readers for a data source's files: bad files become DataError naming the file
+    "read_npz": ("upspec.run.data_files", "read_npz"),
+    "image_files": ("upspec.run.data_files", "image_files"),
+    "read_image": ("upspec.run.data_files", "read_image"),
 }
 
 
@@ -106,9 +113,12 @@ __all__ = [
     "generate",
     "hookimpl",
     "hookspec",
+    "image_files",
     "keras_layer_names",
     "load_spec",
     "predict",
+    "read_image",
+    "read_npz",
     "register_keras_objects",
     "resize_images",
 ]
