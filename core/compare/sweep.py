@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import Callable
 from typing import Sequence
@@ -26,6 +27,9 @@ from upspec.files import write_text
 from upspec.gan.spec import is_gan
 from upspec.registry.registry import get_registry
 from upspec.spec.load import load_spec
+
+if TYPE_CHECKING:
+    from upspec.registry.registry import Registry
 
 STATE = "sweep.json"
 
@@ -64,7 +68,7 @@ class SweepPlan:
                    state["skipped"])
 
 
-def choose_strategies(source: Any, wanted: str, overrides: list[str], registry: Any) -> tuple[list[str], dict[str, str]]:
+def choose_strategies(source: Any, wanted: str, overrides: list[str], registry: Registry) -> tuple[list[str], dict[str, str]]:
     """The strategies to run (``all`` or a comma list), and the ones skipped with the reason."""
     names = sorted(registry.strategies) if wanted == "all" else [n.strip() for n in wanted.split(",") if n.strip()]
     if not names:
@@ -163,6 +167,7 @@ def _run_jobs(folder: Path, jobs: list[SweepJob], executor: Any, label: Callable
             failed.append((job, error))
             announce(f"{label(job)}: failed: {_describe(error)}")
             continue
+        assert row is not None  # a job without an error has its row
         rows[job.key] = row
         announce(f"{label(job)}: done in {row['seconds']:.0f} s: {_headline(row['metrics'])}")
     if failed:
@@ -209,7 +214,7 @@ def _raise_failures(folder: Path, failed: list[tuple[SweepJob, BaseException]]) 
                       f"`upspec sweep --resume {folder}` tries the others again):{lines}")
 
 
-def _check_data(spec: Any, registry: Any) -> None:
+def _check_data(spec: Any, registry: Registry) -> None:
     """Fail before creating the sweep folder when the spec's data cannot feed the model."""
     from upspec.build.builder import build_model
     from upspec.run.task_data import evaluation_data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import Literal
 from typing import Optional
@@ -20,6 +21,9 @@ from upspec.errors import available
 from upspec.spec.diagnose import diagnostics_from
 from upspec.spec.model import Spec
 from upspec.spec.yaml_source import Document
+
+if TYPE_CHECKING:
+    from upspec.registry.registry import Registry
 
 
 class _Section(BaseModel):
@@ -93,7 +97,7 @@ def section_diagnostics(doc: Document, key: str, data: Any, model: type) -> tupl
                                       describe_path=lambda p: ".".join([key, *map(str, p)]))
 
 
-def check_sections(doc: Document, registry: Any) -> list[Diagnostic]:
+def check_sections(doc: Document, registry: Registry) -> list[Diagnostic]:
     """``train:``, ``data:`` (and any registered section) as ``validate`` sees them; data names against the registry."""
     found: list[Diagnostic] = []
     for key, model in SECTIONS.items():
@@ -106,7 +110,7 @@ def check_sections(doc: Document, registry: Any) -> list[Diagnostic]:
     return found
 
 
-def _check_data_names(doc: Document, data: DataSettings, registry: Any) -> list[Diagnostic]:
+def _check_data_names(doc: Document, data: DataSettings, registry: Registry) -> list[Diagnostic]:
     from upspec.run.data import TASKS
     from upspec.run.data import get_source
 
@@ -120,7 +124,7 @@ def _check_data_names(doc: Document, data: DataSettings, registry: Any) -> list[
     return found
 
 
-def _section(spec: Spec, key: str, model: type, overrides: dict[str, Any]) -> Any:
+def _section(spec: Spec, key: str, model: type[BaseModel], overrides: dict[str, Any]) -> Any:
     data = {**getattr(spec, key), **{k: v for k, v in overrides.items() if v is not None}}
     doc = spec.document if spec.document is not None else Document(data={key: data}, source=spec.source)
     settings, problems = section_diagnostics(doc, key, data, model)

@@ -35,7 +35,7 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
 
         def __init__(self) -> None:
             super().__init__()
-            self.rows = history_rows(run_dir / "history.csv")
+            self.rows: list[dict[str, Any]] = list(history_rows(run_dir / "history.csv"))
             self.diverged_at: tuple[int, int] | None = None  # (epoch, step), both from 1
             self.epoch = 0
 
