@@ -55,10 +55,14 @@ def test_an_unknown_degradation_points_into_the_spec(tmp_path):
     from upspec.run.settings import data_settings
     from upspec.spec.load import load_spec
 
-    spec = load_spec(SPECS / "espcn_residual.yaml", overrides=["data.degradation=box"])
-    with pytest.raises(SpecError) as caught:
-        data_settings(spec)
+    with pytest.raises(SpecError) as caught:  # validation checks data: (issue #10), so loading already refuses it
+        load_spec(SPECS / "espcn_residual.yaml", overrides=["data.degradation=box"])
     assert "data.degradation" in str(caught.value) and "bicubic|area|gaussian" in str(caught.value)
+    assert caught.value.diagnostics[0].source == "--set data.degradation=box"
+    spec = load_spec(SPECS / "espcn_residual.yaml")
+    spec.data["degradation"] = "box"
+    with pytest.raises(SpecError):
+        data_settings(spec)
 
 
 def test_learning_curves_leave_accuracy_out_on_regression():
