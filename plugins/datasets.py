@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from upspec import DataError
+from upspec import DataSource
+from upspec import Images
 from upspec import hookimpl
-from upspec.run.data import DataError
-from upspec.run.data import DataSource
-from upspec.run.data import Images
+from upspec import resize_images
 
 # split by image, so that no photo feeds two splits
 PHOTO_SPLITS = {
@@ -94,13 +95,11 @@ class Digits(DataSource):
     def load(self, split: str, *, size: tuple[int, int], seed: int, **options: Any) -> Images:
         from sklearn.datasets import load_digits
 
-        from upspec.run.resize import resize
-
         loaded = load_digits()
         digits = loaded.images.astype("float32") / 16.0
         order = np.random.default_rng(0).permutation(len(digits))
         part = {"train": order[:1400], "validation": order[1400:1600], "test": order[1600:]}[split]
-        big = resize(digits[part][..., None], (20, 20), "bicubic").clip(0, 1)
+        big = resize_images(digits[part][..., None], (20, 20), "bicubic").clip(0, 1)
         rng = np.random.default_rng(seed + {"train": 0, "validation": 1, "test": 2}[split])
         canvas = np.zeros((len(part), 28, 28, 1), "float32")
         for i, digit in enumerate(big):

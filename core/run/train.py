@@ -12,7 +12,6 @@ from upspec.files import write_text
 from upspec.registry.registry import Registry
 from upspec.run.checkpoint import checkpoint_state
 from upspec.run.checkpoint import save_checkpoint
-from upspec.run.models import save_model
 from upspec.run.settings import TrainSettings
 from upspec.run.task_data import TaskData
 from upspec.run.task_data import history_rows
@@ -36,7 +35,7 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
 
         def __init__(self) -> None:
             super().__init__()
-            self.rows = history_rows(run_dir / "history.csv")
+            self.rows: list[dict[str, Any]] = list(history_rows(run_dir / "history.csv"))
             self.diverged_at: tuple[int, int] | None = None  # (epoch, step), both from 1
             self.epoch = 0
 
@@ -54,7 +53,7 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
             if self.diverged_at is not None or not all(math.isfinite(float(v)) for v in logs.values()):
                 return
             lr = self.model.optimizer.learning_rate
-            self.rows.append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}, "learning_rate": float(lr)})
+            self.rows.append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}, "learning_rate": as_float(lr)})
             # weights, epoch and history in one atomic file: a kill at any moment leaves them in agreement
             save_checkpoint(self.model, run_dir / CHECKPOINT, {"epoch": epoch + 1, "history": self.rows})
             write_history(run_dir / "history.csv", self.rows)
@@ -75,12 +74,19 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
     return callbacks
 
 
+def as_float(variable: Any) -> float:
+    """A scalar variable's value, also a distributed one (``float()`` refuses a MirroredVariable)."""
+    import keras
+
+    return float(keras.ops.convert_to_numpy(variable))
+
+
 def _cosine(settings: TrainSettings) -> Any:
     import keras
 
     class Cosine(keras.callbacks.Callback):
         def on_train_begin(self, logs: dict | None = None) -> None:
-            self.base = float(self.model.optimizer.learning_rate)
+            self.base = as_float(self.model.optimizer.learning_rate)
 
         def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
             self.model.optimizer.learning_rate = self.base * 0.5 * (1 + math.cos(math.pi * epoch / settings.epochs))
@@ -109,8 +115,10 @@ def seed_everything(seed: int) -> None:
 
 
 def fit(model: Any, dataset: TaskData, run_dir: Path, settings: TrainSettings, spec: Spec, registry: Registry,
-        initial_epoch: int = 0, verbose: int = 1) -> list[dict[str, str]]:
-    """Train from ``initial_epoch`` to ``settings.epochs``; raises ``TrainingDiverged`` on a NaN loss."""
+        initial_epoch: int = 0, verbose: int = 1, distribution: Any = None) -> list[dict[str, str]]:
+    """Train from ``initial_epoch`` to ``settings.epochs``; raises ``TrainingDiverged`` on a NaN loss.
+
+    ``distribution`` (``upspec.run.distribute.Distribution``): the strategy the model was built under."""
     import tensorflow as tf
 
     seed_everything(settings.seed + initial_epoch)
@@ -122,8 +130,14 @@ def fit(model: Any, dataset: TaskData, run_dir: Path, settings: TrainSettings, s
              .batch(settings.batch_size, drop_remainder=True).repeat().prefetch(tf.data.AUTOTUNE))
     callbacks = make_callbacks(run_dir, settings, spec, registry)
     callbacks.append(sample_images_callback(run_dir, dataset.validation))
-    model.fit(train, epochs=settings.epochs, initial_epoch=initial_epoch, steps_per_epoch=settings.steps_per_epoch,
-              validation_data=dataset.validation, callbacks=callbacks, verbose=verbose, shuffle=False)
+    if distribution is not None and distribution.custom_loop:
+        from upspec.run.custom_loop import fit_with_strategy
+
+        fit_with_strategy(model, train, dataset.validation, callbacks, distribution.strategy, epochs=settings.epochs,
+                          steps_per_epoch=settings.steps_per_epoch, initial_epoch=initial_epoch, verbose=verbose)
+    else:
+        model.fit(train, epochs=settings.epochs, initial_epoch=initial_epoch, steps_per_epoch=settings.steps_per_epoch,
+                  validation_data=dataset.validation, callbacks=callbacks, verbose=verbose, shuffle=False)
     checkpoint = callbacks[0]
     if checkpoint.diverged_at is not None:
         kept = f"; the last good checkpoint is {run_dir / CHECKPOINT}" if (run_dir / CHECKPOINT).exists() else ""
@@ -148,7 +162,7 @@ def restore_history(run_dir: Path) -> list[dict[str, Any]]:
     one epoch behind, or ahead of a checkpoint that never landed)."""
     embedded = checkpoint_state(run_dir / CHECKPOINT)
     rows = embedded.get("history") if embedded else None
-    if rows is None:
+    if embedded is None or rows is None:
         return history_rows(run_dir / "history.csv")[: resume_state(run_dir)]
     write_history(run_dir / "history.csv", rows)
     write_text(run_dir / STATE, json.dumps({"epoch": int(embedded["epoch"])}) + "\n")
