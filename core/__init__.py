@@ -64,7 +64,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'upspec' has no attribute {name!r}")
 
 
-def predict(model, images):  # type: ignore[no-untyped-def]
+def predict(model: Any, images: Any) -> list[Any]:
     """Run ``model`` (a ``keras.Model``, a saved ``.keras`` file or a run folder) on images of any size:
     one array, a list of arrays (``(H, W[, C])`` in [0, 1]) or image paths; returns one output per image in
     the input's channel layout. See ``upspec.run.predict``."""
@@ -73,7 +73,7 @@ def predict(model, images):  # type: ignore[no-untyped-def]
     return _predict(model, images)
 
 
-def evaluate(run_dir):  # type: ignore[no-untyped-def]
+def evaluate(run_dir: Any) -> dict[str, Any]:
     """The test metrics of a finished run (``metrics.json``'s content): whole held-out images, the
     literature's convention (see ``upspec.run.evaluate``)."""
     from upspec.run.evaluate import evaluate_run
@@ -81,7 +81,7 @@ def evaluate(run_dir):  # type: ignore[no-untyped-def]
     return evaluate_run(run_dir)
 
 
-def generate(source, n=64, *, seed=0, output=None, overwrite=False):  # type: ignore[no-untyped-def]
+def generate(source: Any, n: int = 64, *, seed: int = 0, output: Any = None, overwrite: bool = False) -> Any:
     """Samples from a trained GAN run's generator (see :func:`upspec.gan.generate.generate`)."""
     from upspec.gan.generate import generate as _generate
 
