@@ -1,25 +1,67 @@
 """upspec: YAML model specs, pluggable upsampling strategies, compiled Keras models.
 
-Importing this package does not import TensorFlow or Keras; only building,
-training and loading models do. It does make every plugin's custom Keras
-objects known to Keras as soon as Keras is imported (see
-:mod:`upspec.keras_objects`), so ``keras.saving.load_model`` reads any model
-upspec saved.
+Everything a user or a plugin author needs is importable from here:
+``upspec.load_spec`` and ``upspec.build_model``; the hook markers
+``upspec.hookimpl`` / ``upspec.hookspec``; the base classes a plugin
+subclasses (``upspec.Strategy``, ``upspec.DataSource``) and what they return
+(``upspec.Images``); the errors; and small helpers for strategy authors
+(``upspec.convolution_class``, ``upspec.keras_layer_names``) and data
+sources (``upspec.resize_images``).
+
+Importing this package does not import TensorFlow, Keras or NumPy; only
+building, training and loading models do. The data-source names are
+resolved on first use (they live beside NumPy code). It does make every
+plugin's custom Keras objects known to Keras as soon as Keras is imported
+(see :mod:`upspec.keras_objects`), so ``keras.saving.load_model`` reads any
+model upspec saved.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
 
 from upspec.build.builder import build_model
 from upspec.errors import NotFoundError
 from upspec.errors import PluginError
 from upspec.errors import SpecError
+from upspec.errors import UpspecError
 from upspec.hookspecs import hookimpl
 from upspec.hookspecs import hookspec
 from upspec.keras_objects import install as _install_keras_objects
 from upspec.keras_objects import register_keras_objects
+from upspec.registry.layer_signatures import keras_layer_names
+from upspec.registry.registry import Registry
 from upspec.registry.strategy import Strategy
+from upspec.registry.strategy import convolution_class
 from upspec.spec.load import load_spec
+from upspec.spec.model import Spec
 from upspec.version import __version__
+
+if TYPE_CHECKING:
+    from upspec.run.data import DataError
+    from upspec.run.data import DataSource
+    from upspec.run.data import Images
+    from upspec.run.resize import resize as resize_images
+
+#: names imported on first use (their modules import NumPy): name -> (module, attribute)
+_LAZY = {
+    "DataError": ("upspec.run.data", "DataError"),
+    "DataSource": ("upspec.run.data", "DataSource"),
+    "Images": ("upspec.run.data", "Images"),
+    "resize_images": ("upspec.run.resize", "resize"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module), attribute)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'upspec' has no attribute {name!r}")
 
 
 def predict(model, images):  # type: ignore[no-untyped-def]
@@ -47,19 +89,28 @@ def generate(source, n=64, *, seed=0, output=None, overwrite=False):  # type: ig
 
 
 __all__ = [
+    "DataError",
+    "DataSource",
+    "Images",
     "NotFoundError",
     "PluginError",
+    "Registry",
+    "Spec",
     "SpecError",
     "Strategy",
+    "UpspecError",
     "__version__",
     "build_model",
+    "convolution_class",
     "evaluate",
     "generate",
     "hookimpl",
     "hookspec",
+    "keras_layer_names",
     "load_spec",
     "predict",
     "register_keras_objects",
+    "resize_images",
 ]
 
 _install_keras_objects()

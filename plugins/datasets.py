@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from upspec import DataError
+from upspec import DataSource
+from upspec import Images
 from upspec import hookimpl
-from upspec.run.data import DataError
-from upspec.run.data import DataSource
-from upspec.run.data import Images
+from upspec import resize_images
 
 # split by image, so that no photo feeds two splits
 PHOTO_SPLITS = {
@@ -94,13 +95,11 @@ class Digits(DataSource):
     def load(self, split: str, *, size: tuple[int, int], seed: int, **options: Any) -> Images:
         from sklearn.datasets import load_digits
 
-        from upspec.run.resize import resize
-
         loaded = load_digits()
         digits = loaded.images.astype("float32") / 16.0
         order = np.random.default_rng(0).permutation(len(digits))
         part = {"train": order[:1400], "validation": order[1400:1600], "test": order[1600:]}[split]
-        big = resize(digits[part][..., None], (20, 20), "bicubic").clip(0, 1)
+        big = resize_images(digits[part][..., None], (20, 20), "bicubic").clip(0, 1)
         rng = np.random.default_rng(seed + {"train": 0, "validation": 1, "test": 2}[split])
         canvas = np.zeros((len(part), 28, 28, 1), "float32")
         for i, digit in enumerate(big):
@@ -145,17 +144,9 @@ class Arrays(DataSource):
     name = "npz"
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, path: str = "", **options: Any) -> Images:
-        if not path:
-            raise DataError("data source 'npz' needs 'path:' (an .npz file with an array 'x')")
-        try:
-            arrays = np.load(path)
-        except OSError as exc:
-            raise DataError(f"cannot read {path}: {exc}") from None
-        if "x" not in arrays:
-            raise DataError(f"{path} has no array 'x' (it has: {', '.join(arrays.files)})")
-        x = arrays["x"]
-        x = x.astype("float32") / 255.0 if x.dtype == np.uint8 else x.astype("float32")
-        return Images(list(_split(x, split)))
+        from upspec.run.data_files import read_npz
+
+        return Images(list(_split(read_npz(path, size), split)))
 
 
 class Folder(DataSource):
@@ -164,14 +155,11 @@ class Folder(DataSource):
     name = "images"
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, path: str = "", **options: Any) -> Images:
-        from PIL import Image
+        from upspec.run.data_files import image_files
+        from upspec.run.data_files import read_image
 
-        files = sorted(p for p in Path(path).glob("*") if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"})
-        if len(files) < 3:
-            raise DataError(f"data source 'images' needs a folder with at least 3 image files; {path or '(no path)'} has {len(files)}")
-        chosen = _split(files, split)
-        return Images([np.asarray(Image.open(f).convert("RGB"), "float32") / 255.0 for f in chosen],
-                      names=[f.name for f in chosen])
+        files = _split(image_files(path), split)
+        return Images([read_image(f, size) for f in files], names=[f.name for f in files])
 
 
 def _split(items: Any, split: str) -> Any:

@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 
+from upspec import DataError
+from upspec import DataSource
+from upspec import Images
 from upspec import hookimpl
-from upspec.run.data import DataError
-from upspec.run.data import DataSource
-from upspec.run.data import Images
 
 SPLIT_OFFSET = {"train": 0, "validation": 1_000_003, "test": 2_000_003}
 SIGNAL_KINDS = ("sinusoids", "chirp", "steps")
@@ -59,7 +59,7 @@ def generate_signal(length: int, kind: str, rng: np.random.Generator) -> np.ndar
     return _to_unit(np.asarray(values, dtype="float64"), rng)
 
 
-def generate_volume(size: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
+def generate_volume(size: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
     """Ellipsoids and boxes on a smooth background, ``size`` voxels, values in [0, 1]."""
     grid = np.stack(np.meshgrid(*(np.arange(n) / max(n - 1, 1) for n in size), indexing="ij"), axis=-1)
     tilt = rng.uniform(-0.15, 0.15, 3)
@@ -115,7 +115,8 @@ def mri_volumes() -> np.ndarray:
         from nibabel.testing import data_path
     except ImportError:  # pragma: no cover - nibabel is a dependency
         raise DataError("data source 'mri' reads the volume that ships with nibabel; install nibabel") from None
-    data = np.asarray(nibabel.load(f"{data_path}/example4d.nii.gz").get_fdata(), dtype="float32")
+    image: Any = nibabel.load(f"{data_path}/example4d.nii.gz")
+    data = np.asarray(image.get_fdata(), dtype="float32")
     return np.moveaxis(data / data.max(), -1, 0)
 
 

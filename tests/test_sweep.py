@@ -8,6 +8,7 @@ import json
 import pytest
 
 from conftest import SPECS
+from conftest import invoke_upspec
 from conftest import run_upspec
 
 TINY = ["--epochs", "2", "--steps", "3", "--batch-size", "4", "--set", "data.test_patches=4",
@@ -15,10 +16,11 @@ TINY = ["--epochs", "2", "--steps", "3", "--batch-size", "4", "--set", "data.tes
 
 
 @pytest.mark.slow
+@pytest.mark.example_plugin
 def test_sweep_compares_builtin_and_plugin_strategies(tmp_path):
     out = tmp_path / "sweep"
-    done = run_upspec("sweep", str(SPECS / "seed_transpose.yaml"), "--strategies", "nearest,carafe", "--out", str(out),
-                      *TINY, cwd=tmp_path)
+    done = invoke_upspec("sweep", str(SPECS / "seed_transpose.yaml"), "--strategies", "nearest,carafe", "--out", str(out),
+                         *TINY, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "[1/2] nearest: training" in done.stdout and "[2/2] carafe: done in" in done.stdout
     for name in ("comparison.md", "comparison.csv", "comparison.json", "samples.png", "learning_curves.png",
@@ -56,7 +58,7 @@ def test_an_interrupted_sweep_resumes_without_retraining_finished_strategies(tmp
     assert json.loads((out / "transpose" / "seed-0" / "checkpoints" / "state.json").read_text()) == {"epoch": 1}
     assert not (out / "comparison.md").exists()
 
-    resumed = run_upspec("--plugin", str(killer), "sweep", "--resume", str(out), cwd=tmp_path)
+    resumed = invoke_upspec("--plugin", str(killer), "sweep", "--resume", str(out), cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert "[1/2] nearest: finished earlier, kept" in resumed.stdout
     assert "[2/2] transpose: resuming from its last checkpoint" in resumed.stdout
@@ -68,7 +70,7 @@ def test_an_interrupted_sweep_resumes_without_retraining_finished_strategies(tmp
 
 
 def test_sweep_refuses_an_unknown_strategy_by_name(tmp_path):
-    done = run_upspec("sweep", str(SPECS / "seed_transpose.yaml"), "--strategies", "nearest,nearst", cwd=tmp_path)
+    done = invoke_upspec("sweep", str(SPECS / "seed_transpose.yaml"), "--strategies", "nearest,nearst", cwd=tmp_path)
     assert done.returncode == 2
     assert "unknown upsampling strategy 'nearst'" in done.stderr and "did you mean 'nearest'?" in done.stderr
     assert not (tmp_path / "runs").exists()
@@ -155,3 +157,33 @@ def test_the_default_sweep_path_does_not_import_ray():
     code = ("import sys, upspec.compare.sweep, upspec.compare.executors, upspec.cli.analysis_commands; "
             "print('ray' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+@pytest.mark.slow
+def test_a_failed_job_does_not_stop_the_others_and_resume_retries_it(tmp_path, callback_plugin, monkeypatch):
+    from upspec.registry.registry import use_local_plugins
+
+    failing = callback_plugin("failing", (
+        "    def on_epoch_end(self, epoch, logs=None):\n"
+        "        if self.strategy == 'transpose' and os.environ.get('FAIL_SWEEP'):\n"
+        "            raise RuntimeError('disk on fire')\n"))
+    out = tmp_path / "sweep"
+    monkeypatch.setenv("FAIL_SWEEP", "1")
+    try:
+        first = _invoke("--plugin", str(failing), "sweep", str(SPECS / "seed_transpose.yaml"), "--strategies",
+                        "transpose,nearest", "--out", str(out), "--epochs", "1", "--steps", "2", *TINY[4:])
+        assert first.exit_code == 1
+        assert "[1/2] transpose: failed: RuntimeError: disk on fire" in first.output
+        assert "[2/2] nearest: done in" in first.output
+        assert "1 job(s) of the sweep failed" in first.output and f"upspec sweep --resume {out}" in first.output
+        assert (out / "nearest" / "seed-0" / "row.json").exists() and not (out / "comparison.md").exists()
+
+        monkeypatch.delenv("FAIL_SWEEP")
+        resumed = _invoke("--plugin", str(failing), "sweep", "--resume", str(out))
+        assert resumed.exit_code == 0, resumed.output
+        assert "[2/2] nearest: finished earlier, kept" in resumed.output
+        assert "[1/2] transpose: finishing its report" in resumed.output  # its one epoch was saved before the error
+        rows = json.loads((out / "comparison.json").read_text())["rows"]
+        assert [r["strategy"] for r in rows] == ["transpose", "nearest"]
+    finally:
+        use_local_plugins(())

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from typing import TYPE_CHECKING
 from typing import Any
+from typing import Iterator
 
+from upspec.build.precision import dtype_policy
+from upspec.build.precision import is_mixed
 from upspec.errors import PluginError
 from upspec.errors import SpecError
 from upspec.graph.graph import Graph
 from upspec.graph.graph import Node
 from upspec.graph.graph import build_graph
+from upspec.graph.shapes import per_axis
 from upspec.registry.registry import Registry
 from upspec.registry.registry import get_registry
+from upspec.spec.model import UpsampleEntry
+
+if TYPE_CHECKING:
+    import keras
+
+    from upspec.spec.load import Overrides
+    from upspec.spec.load import SpecSource
 
 
 def layers_between(inputs: list[Any], output: Any) -> list[Any]:
@@ -34,26 +48,40 @@ def _build_node(node: Node, tensors: dict[str, Any], graph: Graph, registry: Reg
     entry = node.entry
     assert entry is not None
     inputs = [tensors[name] for name in node.inputs]
-    if entry.kind == "upsample":
-        strategy = registry.strategy(entry.upsample)  # type: ignore[arg-type]
+    if isinstance(entry, UpsampleEntry):
+        strategy = registry.strategy(entry.upsample)
         params = dict(entry.params)
-        rank = len(inputs[0].shape) - 2
-        factor = params.pop("factor")
-        params["factor"] = tuple(factor) if isinstance(factor, list) else (factor,) * rank
+        params["factor"] = per_axis(params["factor"], len(inputs[0].shape) - 2, "factor")
         return strategy.build(inputs[0], name=node.id, **params)
-    layer_class = registry.layer_class(entry.layer)  # type: ignore[arg-type]
+    layer_class = registry.layer_class(entry.layer)
     layer = layer_class(**entry.params, name=node.id)
     return layer(inputs if len(inputs) > 1 else inputs[0])
 
 
 def _keras_error(graph: Graph, node: Node, exc: Exception) -> SpecError:
     """A Keras complaint about one entry, pointed at that entry in the file."""
-    label = f"entry {node.id!r}" if node.entry and node.entry.id else f"layers[{node.index}] ({node.type_name})"
+    label = node.label
     message = f"Keras rejected {label}: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}"
     return SpecError([graph.spec.diagnostic(node.path, message)])
 
 
-def assemble(graph: Graph, registry: Registry) -> tuple[Any, dict[str, list[str]]]:
+#: Python frames Keras uses per layer when it walks a functional graph (measured: a chain of 3,000 layers
+#: needs ~9,000 frames; this leaves room)
+FRAMES_PER_LAYER = 8
+
+
+@contextlib.contextmanager
+def recursion_room(layers: int) -> Iterator[None]:
+    """Raise Python's recursion limit while Keras walks a graph of ``layers`` (its traversal is recursive)."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 1000 + FRAMES_PER_LAYER * layers))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def assemble(graph: Graph, registry: Registry) -> tuple[keras.Model, dict[str, list[str]]]:
     """The uncompiled functional model, and the Keras layer names of each entry."""
     import keras
 
@@ -61,9 +89,11 @@ def assemble(graph: Graph, registry: Registry) -> tuple[Any, dict[str, list[str]
     layer_names: dict[str, list[str]] = {}
     for node in graph.inputs:
         tensors[node.id] = keras.Input(shape=node.shape, name=node.id)
+    float32_outputs = is_mixed()  # mixed precision computes in 16 bits, but the outputs stay float32
     for node in graph.entries:
         try:
-            tensors[node.id] = _build_node(node, tensors, graph, registry)
+            with dtype_policy("float32" if float32_outputs and node.id in graph.outputs else None):
+                tensors[node.id] = _build_node(node, tensors, graph, registry)
         except SpecError:
             raise
         except (ValueError, TypeError) as exc:
@@ -93,11 +123,13 @@ def _check_contract(node: Node, tensor: Any, registry: Registry) -> None:
         )
 
 
-def build_model(spec: Any, *, strategy: str | None = None, overrides: Any = None,
-                registry: Registry | None = None, compile: bool = True) -> Any:
+def build_model(spec: SpecSource, *, strategy: str | None = None, overrides: Overrides = None,
+                registry: Registry | None = None, compile: bool = True) -> keras.Model:
     """Build a compiled Keras functional model from a spec.
 
-    ``spec`` is anything :func:`upspec.load_spec` accepts. ``strategy``
+    ``spec`` is anything :func:`upspec.load_spec` accepts: a :class:`upspec.Spec`, a path to a YAML file,
+    YAML text, or a dict. ``registry`` defaults to the process's registry of installed plugins;
+    ``compile=False`` returns the model uncompiled. ``strategy``
     switches every ``upsample:`` entry to that strategy; ``overrides`` sets
     dotted paths (``{"layers.up.filters": 64}`` or ``["layers.up.filters=64"]``).
     The model is named after the spec and each layer after its entry's id.
@@ -111,7 +143,8 @@ def build_model(spec: Any, *, strategy: str | None = None, overrides: Any = None
     if not isinstance(spec, Spec) or strategy is not None or overrides:
         spec = load_spec(spec, strategy=strategy, overrides=overrides, registry=registry)
     graph = build_graph(spec, registry)
-    model, _ = assemble(graph, registry)
+    with recursion_room(len(graph.nodes)):
+        model, _ = assemble(graph, registry)
     if compile:
         from upspec.build.compile import compile_model
 

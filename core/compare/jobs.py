@@ -14,11 +14,15 @@ import time
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 import yaml
 
 from upspec.files import write_text
+
+if TYPE_CHECKING:
+    from upspec.registry.registry import Registry
 
 ROW = "row.json"
 CB_SEEDS = (0, 1, 2)
@@ -124,7 +128,7 @@ def _clear_unstarted(run_dir: Path) -> None:
         shutil.rmtree(run_dir)
 
 
-def measure_run(run_dir: Path, registry: Any) -> dict[str, Any]:
+def measure_run(run_dir: Path, registry: Registry) -> dict[str, Any]:
     """The costs and CB of a finished run (its saved model, on its spec's test patches)."""
     from upspec.run.models import load_model
     from upspec.spec.load import load_spec
@@ -142,7 +146,7 @@ def measure_run(run_dir: Path, registry: Any) -> dict[str, Any]:
 _EVALUATION_DATA: dict[str, Any] = {}
 
 
-def evaluation_data_for(spec: Any, model: Any, registry: Any) -> Any:
+def evaluation_data_for(spec: Any, model: Any, registry: Registry) -> Any:
     """``evaluation_data`` cut once per process for each data section, seed and model shape: every strategy of a
     sweep is measured on the same test patches."""
     from upspec.run.task_data import evaluation_data
@@ -155,7 +159,7 @@ def evaluation_data_for(spec: Any, model: Any, registry: Any) -> Any:
     return _EVALUATION_DATA[key]
 
 
-def _measure(trained: Any, spec: Any, registry: Any, dataset_x: Any, dataset_y: Any) -> dict[str, Any]:
+def _measure(trained: Any, spec: Any, registry: Registry, dataset_x: Any, dataset_y: Any) -> dict[str, Any]:
     import numpy as np
 
     from upspec.analysis.cost import inference_ms

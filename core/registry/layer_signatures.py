@@ -4,8 +4,9 @@ Validating ``layer: Conv2D`` arguments needs the class's ``__init__``
 signature, and importing Keras costs seconds. The signatures of Keras's own
 layers are therefore stored in ``keras_layers.json``, generated from the
 installed Keras (``python -m upspec.registry.layer_signatures``). When the
-installed Keras is another version than the table's, the live classes are
-inspected instead, so the table can only make things faster, never wrong.
+installed Keras is another version than the table's, its layer modules are
+parsed without importing them (``keras_source.py``, cached per version),
+and only a class the parser cannot follow is inspected live.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def _jsonable(value: Any) -> Any:
 def signature_of(cls: type) -> LayerSignature:
     """Inspect a layer class's constructor."""
     params: dict[str, Any] = {}
-    for p in inspect.signature(cls.__init__).parameters.values():
+    for p in inspect.signature(getattr(cls, "__init__")).parameters.values():
         if p.name in ("self", "name") or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
             continue
         params[p.name] = _jsonable(p.default)
@@ -95,10 +96,18 @@ def _table() -> dict[str, Any] | None:
         table = json.loads(TABLE.read_text())
     except (importlib.metadata.PackageNotFoundError, OSError, ValueError):
         return None
-    return table if table.get("keras_version") == installed else None
+    if table.get("keras_version") == installed:
+        return table
+    from upspec.registry.keras_source import cached_table  # another Keras: its source, parsed once, no import
+
+    return cached_table(installed)
 
 
 def keras_layer_names() -> list[str]:
+    """The names of the ``keras.layers`` classes a spec may use (``FORBIDDEN_LAYERS`` left out), sorted.
+
+    Read from the stored table when it matches the installed Keras, so listing them does not import Keras.
+    """
     table = _table()
     return sorted(table["layers"]) if table else keras_layer_names_live()
 

@@ -8,6 +8,7 @@ image into train / validation / test. A *task* turns those images into
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import Sequence
 
@@ -16,6 +17,9 @@ import numpy as np
 from upspec.errors import NotFoundError
 from upspec.errors import UpspecError
 from upspec.errors import available
+
+if TYPE_CHECKING:
+    from upspec.registry.registry import Registry
 
 SPLITS = ("train", "validation", "test")
 TASKS = ("super_resolution", "denoise", "autoencode", "segmentation", "generation")
@@ -69,7 +73,7 @@ def to_channels(image: np.ndarray, channels: int) -> np.ndarray:
     raise DataError(f"cannot turn {have}-channel images into {channels}-channel ones")
 
 
-def sources(registry: Any) -> dict[str, DataSource]:
+def sources(registry: Registry) -> dict[str, DataSource]:
     found: dict[str, DataSource] = {}
     for _info, provided in registry.call("upspec_datasets"):
         for source in provided or ():
@@ -77,7 +81,7 @@ def sources(registry: Any) -> dict[str, DataSource]:
     return found
 
 
-def get_source(name: str, registry: Any) -> DataSource:
+def get_source(name: str, registry: Registry) -> DataSource:
     known = sources(registry)
     if name not in known:
         raise NotFoundError(f"unknown data source {name!r}", available(known, name))
@@ -108,7 +112,7 @@ def _crop(image: np.ndarray, size: tuple[int, int], rng: np.random.Generator | N
     return image, slice(top, top + size[0]), slice(left, left + size[1])
 
 
-def patches(data: Images, size: tuple[int, int], count: int, seed: int | None,
+def patches(data: Images, size: Sequence[int], count: int, seed: int | None,
             channels: int) -> tuple[np.ndarray, np.ndarray | None]:
     """``count`` crops of ``size``: random (seeded) for training, or a fixed grid-free set (seed None: centre
     crops of each image, then seeded random crops to reach ``count``)."""

@@ -7,19 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from upspec.files import atomic_path
+from upspec.figures import pyplot
+from upspec.figures import save_figure
 from upspec.files import write_text
 from upspec.run.data import TaskShapes
 from upspec.run.data import upsample_bicubic
-
-
-def _figure() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 #: tasks whose targets are continuous: an ``accuracy`` metric (exact equality) says nothing there
@@ -36,7 +28,7 @@ def meaningless_metrics(rows: list[dict[str, Any]], task: str | None) -> list[st
 def learning_curves(rows: list[dict[str, Any]], path: Path, task: str | None = None) -> Path:
     """One panel per training metric (validation beside it), x axis in whole epochs; metrics that do not fit
     the task (accuracy on regression, which a seed spec compiles to stay the seed's program) are left out."""
-    plt = _figure()
+    plt = pyplot()
     from matplotlib.ticker import MaxNLocator
 
     skip = set(meaningless_metrics(rows, task))
@@ -54,10 +46,7 @@ def learning_curves(rows: list[dict[str, Any]], path: Path, task: str | None = N
         ax.set_title(key)
         ax.legend()
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def input_columns(shapes: TaskShapes, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
@@ -75,7 +64,7 @@ def input_columns(shapes: TaskShapes, x: np.ndarray) -> list[tuple[str, np.ndarr
 def image_grid(columns: list[tuple[str, np.ndarray]], path: Path, labels: list[list[str]] | None = None) -> Path:
     """One row per image, one titled column per ``(title, images)``; grey or the first three channels;
     ``labels[row][col]``: a line under each image (its PSNR, say)."""
-    plt = _figure()
+    plt = pyplot()
     rows = len(columns[0][1])
     fig, axes = plt.subplots(rows, len(columns), figsize=(2.2 * len(columns), 2.4 * rows), squeeze=False)
     for row in range(rows):
@@ -90,10 +79,7 @@ def image_grid(columns: list[tuple[str, np.ndarray]], path: Path, labels: list[l
             if labels and labels[row][col]:
                 axes[row][col].set_xlabel(labels[row][col], fontsize="small")
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def centre(image: np.ndarray, size: int) -> np.ndarray:

@@ -7,18 +7,29 @@ which parameters they take, is the registry's business (see ``entries.py``).
 from __future__ import annotations
 
 import typing
+from typing import Annotated
 from typing import Any
+from typing import ClassVar
 from typing import Literal
 from typing import Optional
 from typing import Union
 
 from pydantic import BaseModel
 from pydantic import ConfigDict
+from pydantic import Discriminator
 from pydantic import Field
-from pydantic import PositiveInt
 from pydantic import PrivateAttr
+from pydantic import StrictInt
+from pydantic import Tag
+from pydantic import TypeAdapter
 from pydantic import field_validator
 from pydantic import model_validator
+
+from upspec.spec.limits import MAX_DIM
+from upspec.spec.limits import MAX_MEMORY
+from upspec.spec.limits import MAX_PARAMS
+from upspec.spec.limits import parse_size
+from upspec.spec.limits import MAX_RANK
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
 ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
@@ -42,6 +53,13 @@ class OptimizerSpec(_Section):
     def arguments(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
 
+    @model_validator(mode="after")
+    def _positive_learning_rate(self) -> "OptimizerSpec":
+        rate = (self.model_extra or {}).get("learning_rate")
+        if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0):
+            raise ValueError(f"the optimizer's learning_rate must be a positive number, got {rate!r}")
+        return self
+
 
 class CompileSpec(_Section):
     optimizer: OptimizerSpec = Field(default_factory=lambda: OptimizerSpec(name="adam"))
@@ -59,43 +77,116 @@ class CompileSpec(_Section):
         return [value] if isinstance(value, str) else value
 
 
-class Entry(BaseModel):
-    """One item of ``layers:``; keys other than the five below are parameters."""
+class LimitsSpec(_Section):
+    """Budgets of the static estimates; ``--max-params`` / ``--max-memory`` set them from the command line."""
+
+    max_params: Annotated[StrictInt, Field(gt=0)] = MAX_PARAMS
+    #: bytes of activations per example: an integer, or a string such as "8 GiB"
+    max_memory: Union[StrictInt, str] = MAX_MEMORY
+
+    @field_validator("max_memory")
+    @classmethod
+    def _size(cls, value: Any) -> int:
+        return parse_size(value)
+
+
+class _EntryBase(BaseModel):
+    """What every item of ``layers:`` has; keys other than ``ENTRY_KEYS`` are parameters."""
 
     model_config = ConfigDict(extra="allow")
 
     id: Optional[str] = Field(default=None, pattern=ID_PATTERN)
     inputs: Optional[list[str]] = None
-    layer: Optional[str] = None
-    upsample: Optional[str] = None
     #: best-practice warnings this entry silences (``upspec.graph.lint``)
     allow: Optional[list[Lint]] = None
+    kind: ClassVar[str]
 
     @field_validator("inputs", mode="before")
     @classmethod
     def _one_input(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
 
-    @model_validator(mode="after")
-    def _exactly_one_kind(self) -> "Entry":
-        if (self.layer is None) == (self.upsample is None):
+    @model_validator(mode="before")
+    @classmethod
+    def _exactly_one_kind(cls, data: Any) -> Any:
+        if isinstance(data, _EntryBase):
+            return data
+        if not isinstance(data, dict):
+            raise ValueError("an entry must be a mapping with 'layer:' or 'upsample:'")
+        if (data.get("layer") is None) == (data.get("upsample") is None):
             raise ValueError("an entry needs exactly one of 'layer:' or 'upsample:'")
-        return self
+        return data
 
     @property
     def params(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
 
     @property
-    def kind(self) -> str:
-        return "upsample" if self.upsample is not None else "layer"
+    def type_name(self) -> str:
+        """The layer type or the strategy name."""
+        raise NotImplementedError
+
+    def label(self, index: int, *, with_type: bool = True) -> str:
+        """How messages name this entry: ``entry 'up'``, or ``layers[3] (Conv2D)`` when it has no id."""
+        if self.id:
+            return f"entry {self.id!r}"
+        return f"layers[{index}] ({self.type_name})" if with_type else f"layers[{index}]"
+
+
+class LayerEntry(_EntryBase):
+    """``layer: TYPE``: a registered layer class, its arguments as parameters."""
+
+    layer: str
+    kind: ClassVar[Literal["layer"]] = "layer"
 
     @property
     def type_name(self) -> str:
-        return self.upsample if self.upsample is not None else self.layer  # type: ignore[return-value]
+        return self.layer
+
+    @property
+    def upsample(self) -> None:
+        """Always None (so ``entry.upsample`` reads the same on every entry)."""
+        return None
 
 
-Dim = Optional[PositiveInt]
+class UpsampleEntry(_EntryBase):
+    """``upsample: STRATEGY``: a registered strategy, its ``build`` parameters as parameters."""
+
+    upsample: str
+    kind: ClassVar[Literal["upsample"]] = "upsample"
+
+    @property
+    def type_name(self) -> str:
+        return self.upsample
+
+    @property
+    def layer(self) -> None:
+        """Always None (so ``entry.layer`` reads the same on every entry)."""
+        return None
+
+
+def _entry_kind(data: Any) -> str:
+    if isinstance(data, _EntryBase):
+        return f"{data.kind}-entry"
+    return "upsample-entry" if isinstance(data, dict) and data.get("upsample") is not None else "layer-entry"
+
+
+#: one item of ``layers:``, told apart by its ``layer:`` or ``upsample:`` key
+#: (the tags contain "-" so that error paths never mistake them for keys)
+Entry = Annotated[
+    Union[Annotated[LayerEntry, Tag("layer-entry")], Annotated[UpsampleEntry, Tag("upsample-entry")]],
+    Discriminator(_entry_kind),
+]
+_ENTRY: TypeAdapter[LayerEntry | UpsampleEntry] = TypeAdapter(Entry)
+
+
+def parse_entry(data: Any) -> LayerEntry | UpsampleEntry:
+    """One validated entry (raises pydantic's ``ValidationError``)."""
+    return _ENTRY.validate_python(data)
+
+
+#: a dimension: a positive integer (not a boolean, not a string) up to MAX_DIM, or null for "any size"
+Dim = Optional[Annotated[StrictInt, Field(gt=0, le=MAX_DIM)]]
 
 
 class Spec(_Section):
@@ -107,10 +198,11 @@ class Spec(_Section):
 
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
-    inputs: dict[str, list[Dim]] = Field(min_length=1)
+    inputs: dict[str, Annotated[list[Dim], Field(max_length=MAX_RANK)]] = Field(min_length=1)
     layers: list[Entry] = Field(min_length=1)
     outputs: Optional[list[str]] = None
     compile: CompileSpec = Field(default_factory=CompileSpec)
+    limits: LimitsSpec = Field(default_factory=LimitsSpec)
     train: dict[str, Any] = Field(default_factory=dict)
     data: dict[str, Any] = Field(default_factory=dict)
     #: a GAN: this spec is the generator, the section the discriminator (checked by upspec.gan.spec)
