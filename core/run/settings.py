@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import Literal
 from typing import Optional
@@ -20,6 +21,9 @@ from upspec.errors import available
 from upspec.spec.diagnose import diagnostics_from
 from upspec.spec.model import Spec
 from upspec.spec.yaml_source import Document
+
+if TYPE_CHECKING:
+    from upspec.registry.registry import Registry
 
 
 class _Section(BaseModel):
@@ -67,10 +71,10 @@ class DataSettings(_Section):
 
 
 #: the section models that ``validate`` checks, by top-level key; other lanes' sections register here too
-SECTIONS: dict[str, type] = {"train": TrainSettings, "data": DataSettings}
+SECTIONS: dict[str, type[BaseModel]] = {"train": TrainSettings, "data": DataSettings}
 
 
-def _fields(model: type, path: tuple) -> list[str]:
+def _fields(model: Any, path: tuple) -> list[str]:
     """The keys allowed at ``path`` inside ``model`` (for did-you-mean hints)."""
     for part in path:
         annotation = model.model_fields[part].annotation if part in getattr(model, "model_fields", {}) else None
@@ -81,7 +85,7 @@ def _fields(model: type, path: tuple) -> list[str]:
     return list(getattr(model, "model_fields", []))
 
 
-def section_diagnostics(doc: Document, key: str, data: Any, model: type) -> tuple[Any, list[Diagnostic]]:
+def section_diagnostics(doc: Document, key: str, data: Any, model: type[BaseModel]) -> tuple[Any, list[Diagnostic]]:
     """The validated section, or None and one diagnostic per problem (at the offending key or value)."""
     if not isinstance(data, dict):
         return None, [doc.diagnostic((key,), f"'{key}:' must be a mapping, got {data!r}",
