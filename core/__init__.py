@@ -70,7 +70,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'upspec' has no attribute {name!r}")
 
 
-def predict(model: Any, images: Any) -> Any:
+def predict(model: Any, images: Any) -> list[Any]:
     """Run ``model`` (a ``keras.Model``, a saved ``.keras`` file or a run folder) on images of any size:
     one array, a list of arrays (``(H, W[, C])`` in [0, 1]) or image paths; returns one output per image in
     the input's channel layout. See ``upspec.run.predict``."""
@@ -79,7 +79,7 @@ def predict(model: Any, images: Any) -> Any:
     return _predict(model, images)
 
 
-def evaluate(run_dir: Any) -> Any:
+def evaluate(run_dir: Any) -> dict[str, Any]:
     """The test metrics of a finished run (``metrics.json``'s content): whole held-out images, the
     literature's convention (see ``upspec.run.evaluate``)."""
     from upspec.run.evaluate import evaluate_run

@@ -90,8 +90,8 @@ def _int_list(value: str | None, param: click.Parameter) -> list[int] | None:
 
 
 for _param in sweep.params:  # --strategy is kept for old command lines, as a hidden alias of --strategies
-    if _param.name == "strategy":
-        setattr(_param, "hidden", True)
+    if _param.name == "strategy" and isinstance(_param, click.Option):
+        _param.hidden = True
 
 
 def register(cli: click.Group) -> None:

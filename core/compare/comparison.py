@@ -203,7 +203,7 @@ def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str
 
         gan_pictures(folder, rows, registry)
         gan_curves(folder, rows)
-        return []
-    strategy_grid(folder, rows, registry, dataset)
-    overlaid_curves(folder, rows)
+    else:
+        strategy_grid(folder, rows, registry, dataset)
+        overlaid_curves(folder, rows)
     return headline(stats) if stats else []

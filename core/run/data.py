@@ -215,8 +215,7 @@ def make_pairs(shapes: TaskShapes, data: Images, count: int, seed: int | None,
         return np.clip(y_images + rng.normal(0, noise, y_images.shape), 0, 1).astype("float32"), y_images
     if shapes.task == "autoencode":
         return y_images, y_images
-    if masks is None:
-        raise DataError("task 'segmentation' needs a source with masks, such as 'shapes'")
+    assert masks is not None, "segmentation needs a source with masks (checked when the data is prepared)"
     return y_images, segmentation_target(masks, shapes.y[-1])
 
 

@@ -74,14 +74,14 @@ class DataSettings(_Section):
 SECTIONS: dict[str, type[BaseModel]] = {"train": TrainSettings, "data": DataSettings}
 
 
-def _fields(model: Any, path: tuple) -> list[str]:
+def _fields(model: type[BaseModel], path: tuple) -> list[str]:
     """The keys allowed at ``path`` inside ``model`` (for did-you-mean hints)."""
     for part in path:
         annotation = model.model_fields[part].annotation if part in getattr(model, "model_fields", {}) else None
         nested = [a for a in (getattr(annotation, "__args__", None) or (annotation,)) if hasattr(a, "model_fields")]
         if not nested:
             return []
-        model = nested[0]
+        model = nested[0]  # type: ignore[assignment]  # a pydantic model class, checked by hasattr above
     return list(getattr(model, "model_fields", []))
 
 

@@ -18,7 +18,6 @@ from pydantic import BaseModel
 from pydantic import ConfigDict
 from pydantic import Discriminator
 from pydantic import Field
-from pydantic import PositiveInt
 from pydantic import PrivateAttr
 from pydantic import StrictInt
 from pydantic import Tag
