@@ -53,10 +53,9 @@ _LAZY = {
     "DataSource": ("upspec.run.data", "DataSource"),
     "Images": ("upspec.run.data", "Images"),
     "resize_images": ("upspec.run.resize", "resize"),
-    # checked readers for a data source's files: bad files become DataError naming the file
-    "read_npz": ("upspec.run.data_files", "read_npz"),
     "image_files": ("upspec.run.data_files", "image_files"),
     "read_image": ("upspec.run.data_files", "read_image"),
+    "read_npz": ("upspec.run.data_files", "read_npz"),
 }
 
 
