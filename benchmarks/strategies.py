@@ -106,6 +106,17 @@ def findings(results: dict[str, tuple]) -> str:
     return "\n\n".join(f"- {line}" if not line.startswith("With") else line for line in lines)
 
 
+GENERATION_BEGIN = "<!-- generation section:"
+GENERATION_END = "<!-- end of the generation section -->"
+
+
+def generation_section(page: str) -> str:
+    """The generation section that benchmarks/gan_strategies.py wrote into the page: kept on regeneration."""
+    start = page.find(GENERATION_BEGIN)
+    end = page.find(GENERATION_END, start)
+    return page[start:end + len(GENERATION_END)] + "\n" if start >= 0 and end >= 0 else ""
+
+
 def main() -> None:
     sys.path.insert(0, str(ROOT))
     from upspec.compare.comparison import markdown_table
@@ -158,7 +169,9 @@ def main() -> None:
         wall_text, cpu_text = f"{summed / 60:.0f} min (summed over the finished runs)", "not measured"
     text = (intro.format(date=stamp, machine=machine, wall=wall_text, cpu=cpu_text)
             + "\n## What it finds\n\n" + findings(results) + "\n\n" + "\n".join(sections))
-    (ROOT / "docs" / "strategies.md").write_text(text)
+    page = ROOT / "docs" / "strategies.md"
+    kept = generation_section(page.read_text()) if page.exists() else ""
+    page.write_text(text + ("\n" + kept if kept else ""))
     print(f"wrote docs/strategies.md in {wall / 60:.1f} min wall, {cpu / 60:.1f} min CPU")
 
 
