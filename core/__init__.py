@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from upspec.run.data import DataError
     from upspec.run.data import DataSource
     from upspec.run.data import Images
+    from upspec.run.data_files import image_files
+    from upspec.run.data_files import read_image
+    from upspec.run.data_files import read_npz
     from upspec.run.resize import resize as resize_images
 
 #: names imported on first use (their modules import NumPy): name -> (module, attribute)
@@ -50,6 +53,9 @@ _LAZY = {
     "DataSource": ("upspec.run.data", "DataSource"),
     "Images": ("upspec.run.data", "Images"),
     "resize_images": ("upspec.run.resize", "resize"),
+    "image_files": ("upspec.run.data_files", "image_files"),
+    "read_image": ("upspec.run.data_files", "read_image"),
+    "read_npz": ("upspec.run.data_files", "read_npz"),
 }
 
 
@@ -64,7 +70,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'upspec' has no attribute {name!r}")
 
 
-def predict(model, images):  # type: ignore[no-untyped-def]
+def predict(model: Any, images: Any) -> list[Any]:
     """Run ``model`` (a ``keras.Model``, a saved ``.keras`` file or a run folder) on images of any size:
     one array, a list of arrays (``(H, W[, C])`` in [0, 1]) or image paths; returns one output per image in
     the input's channel layout. See ``upspec.run.predict``."""
@@ -73,7 +79,7 @@ def predict(model, images):  # type: ignore[no-untyped-def]
     return _predict(model, images)
 
 
-def evaluate(run_dir):  # type: ignore[no-untyped-def]
+def evaluate(run_dir: Any) -> dict[str, Any]:
     """The test metrics of a finished run (``metrics.json``'s content): whole held-out images, the
     literature's convention (see ``upspec.run.evaluate``)."""
     from upspec.run.evaluate import evaluate_run
@@ -81,7 +87,7 @@ def evaluate(run_dir):  # type: ignore[no-untyped-def]
     return evaluate_run(run_dir)
 
 
-def generate(source, n=64, *, seed=0, output=None, overwrite=False):  # type: ignore[no-untyped-def]
+def generate(source: Any, n: int = 64, *, seed: int = 0, output: Any = None, overwrite: bool = False) -> Any:
     """Samples from a trained GAN run's generator (see :func:`upspec.gan.generate.generate`)."""
     from upspec.gan.generate import generate as _generate
 
@@ -106,9 +112,12 @@ __all__ = [
     "generate",
     "hookimpl",
     "hookspec",
+    "image_files",
     "keras_layer_names",
     "load_spec",
     "predict",
+    "read_image",
+    "read_npz",
     "register_keras_objects",
     "resize_images",
 ]

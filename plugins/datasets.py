@@ -15,6 +15,9 @@ from upspec import DataError
 from upspec import DataSource
 from upspec import Images
 from upspec import hookimpl
+from upspec import image_files
+from upspec import read_image
+from upspec import read_npz
 from upspec import resize_images
 
 # split by image, so that no photo feeds two splits
@@ -144,8 +147,6 @@ class Arrays(DataSource):
     name = "npz"
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, path: str = "", **options: Any) -> Images:
-        from upspec.run.data_files import read_npz
-
         return Images(list(_split(read_npz(path, size), split)))
 
 
@@ -155,9 +156,6 @@ class Folder(DataSource):
     name = "images"
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, path: str = "", **options: Any) -> Images:
-        from upspec.run.data_files import image_files
-        from upspec.run.data_files import read_image
-
         files = _split(image_files(path), split)
         return Images([read_image(f, size) for f in files], names=[f.name for f in files])
 

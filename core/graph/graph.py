@@ -221,7 +221,7 @@ class _GraphBuilder:
                 inferred = Inferred(None, notes)
             node.shape, node.notes = inferred.shape, inferred.notes
             node.estimate = estimate(node.kind, node.type_name,
-                                     node.entry.params if node.kind == "upsample" else self._with_defaults(node.entry),
+                                     node.entry.params if isinstance(node.entry, UpsampleEntry) else self._with_defaults(node.entry),
                                      [p.shape for p in parents], node.shape)
 
     def _infer(self, node: Node, parents: list[Node], notes: tuple[str, ...]) -> Inferred:
@@ -241,8 +241,10 @@ class _GraphBuilder:
     def budget(self, nodes: list[Node]) -> None:
         """The static estimates against ``limits:``; over budget is an error at the entry that costs most."""
         limits = self.spec.limits
-        for what, budget, option, key in (("params", limits.max_params, "--max-params", "max_params"),
-                                          ("memory", limits.max_memory, "--max-memory", "max_memory")):
+        checks: tuple[tuple[str, int, str, str], ...] = (
+            ("params", limits.max_params, "--max-params", "max_params"),
+            ("memory", int(limits.max_memory), "--max-memory", "max_memory"))  # a size string is parsed to bytes
+        for what, budget, option, key in checks:
             costs = [(getattr(n.estimate, what) or 0, n) for n in nodes if n.estimate is not None]
             total = sum(cost for cost, _ in costs)
             if total <= budget:

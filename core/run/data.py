@@ -102,7 +102,7 @@ def enlarge(image: np.ndarray, size: Sequence[int]) -> np.ndarray:
     return resize(image, new, "bilinear")
 
 
-def _crop(image: np.ndarray, size: tuple[int, int], rng: np.random.Generator | None) -> tuple[np.ndarray, slice, slice]:
+def _crop(image: np.ndarray, size: Sequence[int], rng: np.random.Generator | None) -> tuple[np.ndarray, slice, slice]:
     image = enlarge(image, size)
     h, w = image.shape[:2]
     if rng is None:  # fixed: the centre
@@ -215,6 +215,7 @@ def make_pairs(shapes: TaskShapes, data: Images, count: int, seed: int | None,
         return np.clip(y_images + rng.normal(0, noise, y_images.shape), 0, 1).astype("float32"), y_images
     if shapes.task == "autoencode":
         return y_images, y_images
+    assert masks is not None, "segmentation needs a source with masks (checked when the data is prepared)"
     return y_images, segmentation_target(masks, shapes.y[-1])
 
 

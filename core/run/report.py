@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from typing import Sequence
 
 import numpy as np
 
@@ -58,10 +59,10 @@ def input_columns(shapes: TaskShapes, x: np.ndarray) -> list[tuple[str, np.ndarr
     if shapes.task != "super_resolution":
         return [("input", x)]
     return [("input", np.repeat(np.repeat(x, shapes.factor[0], 1), shapes.factor[1], 2)),
-            ("bicubic baseline", upsample_bicubic(x, shapes.y[:2]))]
+            ("bicubic baseline", upsample_bicubic(x, (shapes.y[0], shapes.y[1])))]
 
 
-def image_grid(columns: list[tuple[str, np.ndarray]], path: Path, labels: list[list[str]] | None = None) -> Path:
+def image_grid(columns: Sequence[tuple[str, Any]], path: Path, labels: list[list[str]] | None = None) -> Path:
     """One row per image, one titled column per ``(title, images)``; grey or the first three channels;
     ``labels[row][col]``: a line under each image (its PSNR, say)."""
     plt = pyplot()

@@ -71,21 +71,21 @@ class DataSettings(_Section):
 
 
 #: the section models that ``validate`` checks, by top-level key; other lanes' sections register here too
-SECTIONS: dict[str, type] = {"train": TrainSettings, "data": DataSettings}
+SECTIONS: dict[str, type[BaseModel]] = {"train": TrainSettings, "data": DataSettings}
 
 
-def _fields(model: type, path: tuple) -> list[str]:
+def _fields(model: type[BaseModel], path: tuple) -> list[str]:
     """The keys allowed at ``path`` inside ``model`` (for did-you-mean hints)."""
     for part in path:
         annotation = model.model_fields[part].annotation if part in getattr(model, "model_fields", {}) else None
         nested = [a for a in (getattr(annotation, "__args__", None) or (annotation,)) if hasattr(a, "model_fields")]
         if not nested:
             return []
-        model = nested[0]
+        model = nested[0]  # type: ignore[assignment]  # a pydantic model class, checked by hasattr above
     return list(getattr(model, "model_fields", []))
 
 
-def section_diagnostics(doc: Document, key: str, data: Any, model: type) -> tuple[Any, list[Diagnostic]]:
+def section_diagnostics(doc: Document, key: str, data: Any, model: type[BaseModel]) -> tuple[Any, list[Diagnostic]]:
     """The validated section, or None and one diagnostic per problem (at the offending key or value)."""
     if not isinstance(data, dict):
         return None, [doc.diagnostic((key,), f"'{key}:' must be a mapping, got {data!r}",

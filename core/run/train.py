@@ -162,8 +162,9 @@ def restore_history(run_dir: Path) -> list[dict[str, Any]]:
     one epoch behind, or ahead of a checkpoint that never landed)."""
     embedded = checkpoint_state(run_dir / CHECKPOINT)
     rows = embedded.get("history") if embedded else None
-    if rows is None:
+    if embedded is None or rows is None:
         return history_rows(run_dir / "history.csv")[: resume_state(run_dir)]
     write_history(run_dir / "history.csv", rows)
+    assert embedded is not None  # rows come from it
     write_text(run_dir / STATE, json.dumps({"epoch": int(embedded["epoch"])}) + "\n")
     return rows

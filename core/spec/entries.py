@@ -96,7 +96,7 @@ def _check_layer(entry: LayerEntry, index: int, doc: Document, registry: Registr
                                         available(["id", "inputs", "allow", *signature.parameters], key), key=True))
     for key, value in entry.params.items():
         if key in signature.parameters and key != "name":
-            for problem in argument_problems(entry.layer, key, value, signature.default(key), entry.params):  # type: ignore[arg-type]
+            for problem in argument_problems(entry.layer, key, value, signature.default(key), entry.params):
                 found.append(doc.diagnostic(path + (key,), f"{entry.layer}: {problem} ({label})"))
     if not found:
         for key, problem in combination_problems(entry.params):

@@ -191,7 +191,7 @@ def spec_schema(registry: Registry) -> dict[str, Any]:
         "outputs": _NAMES,
         "compile": {"$ref": REF.format(model="CompileSpec")},
     }
-    schema = {
+    schema: dict[str, Any] = {
         "$schema": DIALECT,
         "title": "upspec model spec",
         "type": "object",
