@@ -98,8 +98,16 @@ def _write_history(path: Path, rows: list[dict[str, Any]]) -> None:
 def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry: Registry) -> list[Any]:
     import keras
 
+    from upspec.run.tensorboard import EpochScalars
+
     class EpochCheckpoint(keras.callbacks.Callback):
-        """Saves the model (with optimizer state) and the history after every epoch with a finite loss."""
+        """Saves the model (with optimizer state) and the history after every epoch with a finite loss.
+
+        The NaN check reads each batch's loss in Keras's callback thread (``async_safe``), so the training
+        loop never waits for it; Keras joins that thread before ``on_epoch_end``.
+        """
+
+        async_safe = True
 
         def __init__(self) -> None:
             super().__init__()
@@ -126,9 +134,7 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
             _write_history(run_dir / "history.csv", self.rows)
             write_text(run_dir / STATE, json.dumps({"epoch": epoch + 1}) + "\n")
 
-    callbacks: list[Any] = [EpochCheckpoint(),
-                            keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), write_graph=False,
-                                                        update_freq="epoch", profile_batch=0)]
+    callbacks: list[Any] = [EpochCheckpoint(), EpochScalars(run_dir / "tensorboard")]
     if settings.early_stopping:
         callbacks.append(keras.callbacks.EarlyStopping(monitor=settings.early_stopping.monitor,
                                                        patience=settings.early_stopping.patience))
@@ -163,18 +169,22 @@ def seed_everything(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
+def training_pipeline(x: np.ndarray, y: np.ndarray, settings: TrainSettings) -> Any:
+    """The ``tf.data`` pipeline ``fit`` trains on: shuffled each epoch, whole batches, repeated, prefetched."""
+    import tensorflow as tf
+
+    return (tf.data.Dataset.from_tensor_slices((x, y))
+            .shuffle(len(x), seed=settings.seed, reshuffle_each_iteration=True)
+            .batch(settings.batch_size, drop_remainder=True).repeat().prefetch(tf.data.AUTOTUNE))
+
+
 def fit(model: Any, dataset: Dataset, run_dir: Path, settings: TrainSettings, spec: Spec, registry: Registry,
         initial_epoch: int = 0, verbose: int = 1) -> list[dict[str, str]]:
     """Train from ``initial_epoch`` to ``settings.epochs``; raises ``TrainingDiverged`` on a NaN loss."""
-    import tensorflow as tf
-
     seed_everything(settings.seed + initial_epoch)
     if settings.learning_rate is not None and initial_epoch == 0:
         model.optimizer.learning_rate = settings.learning_rate
-    x, y = dataset.train
-    train = (tf.data.Dataset.from_tensor_slices((x, y))
-             .shuffle(len(x), seed=settings.seed, reshuffle_each_iteration=True)
-             .batch(settings.batch_size, drop_remainder=True).repeat().prefetch(tf.data.AUTOTUNE))
+    train = training_pipeline(*dataset.train, settings)
     callbacks = make_callbacks(run_dir, settings, spec, registry)
     model.fit(train, epochs=settings.epochs, initial_epoch=initial_epoch, steps_per_epoch=settings.steps_per_epoch,
               validation_data=dataset.validation, callbacks=callbacks, verbose=verbose, shuffle=False)
