@@ -49,24 +49,52 @@ def input_columns(shapes: TaskShapes, x: np.ndarray) -> list[tuple[str, np.ndarr
             ("bicubic baseline", upsample_bicubic(x, shapes.y[:2]))]
 
 
+CELL = 128  #: sample-grid cells are at least this many pixels on their longer side (nearest upscaling)
+GAP = 4
+HEADER = 16
+
+
+def to_rgb8(image: np.ndarray) -> np.ndarray:
+    """An ``(H, W, C)`` float image in [0, 1] as ``(H, W, 3)`` uint8: grey repeated, or the first three channels
+    (two channels: the first)."""
+    image = np.asarray(image, dtype="float32")
+    if image.ndim == 2:
+        image = image[..., None]
+    image = image[..., :1] if image.shape[-1] < 3 else image[..., :3]
+    pixels = (np.clip(np.nan_to_num(image), 0, 1) * 255 + 0.5).astype("uint8")
+    return np.repeat(pixels, 3, axis=-1) if pixels.shape[-1] == 1 else pixels
+
+
 def image_grid(columns: list[tuple[str, np.ndarray]], path: Path) -> Path:
-    """One row per image, one titled column per ``(title, images)``; grey or the first three channels."""
-    plt = _figure()
-    rows = len(columns[0][1])
-    fig, axes = plt.subplots(rows, len(columns), figsize=(2.2 * len(columns), 2.2 * rows), squeeze=False)
-    for row in range(rows):
-        for col, (title, images) in enumerate(columns):
-            image = images[row]
-            image = image[..., 0] if image.shape[-1] == 1 else image[..., :3]
-            axes[row][col].imshow(np.clip(image, 0, 1), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-            axes[row][col].set_xticks([])
-            axes[row][col].set_yticks([])
-            if row == 0:
-                axes[row][col].set_title(title)
-    fig.tight_layout()
+    """One row per image, one titled column per ``(title, images)``; grey or the first three channels.
+
+    Tiled with NumPy (small images enlarged by an integer factor, nearest neighbour, so pixels stay visible)
+    and written with Pillow: no figure library on the run's path.
+    """
+    from PIL import Image
+    from PIL import ImageDraw
+
+    cells = [[to_rgb8(image) for image in images] for _, images in columns]
+    tallest = max(c.shape[0] for column in cells for c in column)
+    widest = max(c.shape[1] for column in cells for c in column)
+    scale = max(1, -(-CELL // max(tallest, widest)))
+    cell_h, cell_w = tallest * scale, widest * scale
+    rows = max(len(column) for column in cells)
+    height = HEADER + rows * (cell_h + GAP) + GAP
+    width = len(cells) * (cell_w + GAP) + GAP
+    canvas = np.full((height, width, 3), 255, "uint8")
+    for col, column in enumerate(cells):
+        left = GAP + col * (cell_w + GAP)
+        for row, pixels in enumerate(column):
+            big = np.repeat(np.repeat(pixels, scale, axis=0), scale, axis=1)
+            top = HEADER + row * (cell_h + GAP)
+            canvas[top:top + big.shape[0], left:left + big.shape[1]] = big
+    picture = Image.fromarray(canvas)
+    draw = ImageDraw.Draw(picture)
+    for col, (title, _) in enumerate(columns):
+        draw.text((GAP + col * (cell_w + GAP), 2), title[: max(4, cell_w // 6)], fill=(0, 0, 0))
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=80)
-    plt.close(fig)
+        picture.save(tmp, format="PNG")
     return path
 
 
