@@ -6,15 +6,36 @@ training and loading models do.
 
 from __future__ import annotations
 
-from upspec.build.builder import build_model
+import importlib
+from typing import TYPE_CHECKING
+from typing import Any
+
 from upspec.errors import NotFoundError
 from upspec.errors import PluginError
 from upspec.errors import SpecError
 from upspec.hookspecs import hookimpl
 from upspec.hookspecs import hookspec
-from upspec.registry.strategy import Strategy
-from upspec.spec.load import load_spec
 from upspec.version import __version__
+
+if TYPE_CHECKING:
+    from upspec.build.builder import build_model
+    from upspec.registry.strategy import Strategy
+    from upspec.spec.load import load_spec
+
+#: names imported on first use, so that ``import upspec`` (every plugin does it) stays cheap for ``--help``
+_LAZY = {
+    "build_model": "upspec.build.builder",
+    "load_spec": "upspec.spec.load",
+    "Strategy": "upspec.registry.strategy",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'upspec' has no attribute {name!r}")
 
 __all__ = [
     "NotFoundError",

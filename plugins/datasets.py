@@ -6,15 +6,18 @@ scikit-learn's wheels, the rest is generated or the user's own.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
-import numpy as np
-
 from upspec import hookimpl
-from upspec.run.data import DataError
-from upspec.run.data import DataSource
-from upspec.run.data import Images
+from upspec.run.sources import DataError
+from upspec.run.sources import DataSource
+from upspec.run.sources import Images
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # split by image, so that no photo feeds two splits
 PHOTO_SPLITS = {
@@ -25,7 +28,11 @@ PHOTO_SPLITS = {
 }
 
 
+@functools.lru_cache(maxsize=None)
 def _photo(name: str) -> np.ndarray:
+    """One photo as float32 in [0, 1], decoded once per process (a sweep's strategies share it); read-only."""
+    import numpy as np
+
     if name.startswith("sklearn:"):
         from sklearn.datasets import load_sample_image
 
@@ -34,7 +41,9 @@ def _photo(name: str) -> np.ndarray:
         import skimage.data
 
         image = getattr(skimage.data, name)()
-    return np.asarray(image, dtype="float32") / 255.0
+    photo = np.asarray(image, dtype="float32") / 255.0
+    photo.setflags(write=False)
+    return photo
 
 
 class Photos(DataSource):
@@ -57,6 +66,8 @@ class Shapes(DataSource):
     SPLIT_OFFSET = {"train": 0, "validation": 1_000_003, "test": 2_000_003}
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, count: int = 64, **options: Any) -> Images:
+        import numpy as np
+
         rng = np.random.default_rng(seed + self.SPLIT_OFFSET[split])
         h, w = size
         images, masks = [], []
@@ -91,6 +102,7 @@ class Digits(DataSource):
     name = "digits"
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, **options: Any) -> Images:
+        import numpy as np
         import tensorflow as tf
         from sklearn.datasets import load_digits
 
@@ -127,6 +139,7 @@ class Mnist(DataSource):
                 raise DataError(f"source 'mnist' downloads MNIST from {self.HOST[0]} and cannot reach it "
                                 f"({exc}); {offline_hint}") from None
         import keras
+        import numpy as np
 
         try:
             (x_train, _), (x_test, _) = keras.datasets.mnist.load_data()
@@ -142,6 +155,8 @@ class Arrays(DataSource):
     name = "npz"
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, path: str = "", **options: Any) -> Images:
+        import numpy as np
+
         if not path:
             raise DataError("data source 'npz' needs 'path:' (an .npz file with an array 'x')")
         try:
@@ -161,6 +176,7 @@ class Folder(DataSource):
     name = "images"
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, path: str = "", **options: Any) -> Images:
+        import numpy as np
         from PIL import Image
 
         files = sorted(p for p in Path(path).glob("*") if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"})

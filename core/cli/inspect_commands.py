@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 from typing import Any
 
 import click
@@ -10,13 +11,21 @@ import click
 from upspec.cli.main import report_spec_error
 from upspec.cli.options import spec_overrides
 from upspec.errors import SpecError
-from upspec.graph.graph import Graph
-from upspec.graph.graph import build_graph
-from upspec.graph.shapes import fmt
-from upspec.spec.load import load_spec
+
+if TYPE_CHECKING:
+    from upspec.graph.graph import Graph
+
+
+def fmt(shape: Any) -> str:
+    from upspec.graph.shapes import fmt as format_shape
+
+    return format_shape(shape)
 
 
 def load_graph(path: str, strategy: str | None, overrides: tuple[str, ...]) -> Graph:
+    from upspec.graph.graph import build_graph
+    from upspec.spec.load import load_spec
+
     spec = load_spec(path, strategy=strategy, overrides=list(overrides))
     return build_graph(spec)
 

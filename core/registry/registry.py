@@ -43,12 +43,30 @@ class Registry:
     pm: pluggy.PluginManager
     plugins: dict[str, PluginInfo]
     problems: list[PluginProblem] = field(default_factory=list)
-    strategies: dict[str, Provided] = field(default_factory=dict)
-    layers: dict[str, Provided] = field(default_factory=dict)
-    #: names offered by several plugins, with every offering plugin
-    strategy_conflicts: dict[str, list[PluginInfo]] = field(default_factory=dict)
-    layer_conflicts: dict[str, list[PluginInfo]] = field(default_factory=dict)
     _parameters: dict[str, dict[str, Parameter]] = field(default_factory=dict)
+    #: strategies, layers and their conflicts, collected from the plugins on first use (``--help`` and most
+    #: shell completions never need them)
+    _offers: dict[str, Any] | None = field(default=None, repr=False)
+
+    def _offered(self) -> dict[str, Any]:
+        if self._offers is None:
+            self._offers = {}
+            strategies, strategy_conflicts = self._collect(_strategies_from(self.call("upspec_strategies"), self))
+            layers, layer_conflicts = self._collect(_layers_from(self.call("upspec_layers"), self))
+            self._offers.update(strategies=strategies, strategy_conflicts=strategy_conflicts, layers=layers,
+                                layer_conflicts=layer_conflicts)
+        return self._offers
+
+    @staticmethod
+    def _offer(key: str) -> Any:
+        return property(lambda self: self._offered()[key],
+                        lambda self, value: self._offered().__setitem__(key, value))
+
+    strategies = _offer("strategies")  #: dict[str, Provided]
+    layers = _offer("layers")  #: dict[str, Provided]
+    #: names offered by several plugins, with every offering plugin
+    strategy_conflicts = _offer("strategy_conflicts")  #: dict[str, list[PluginInfo]]
+    layer_conflicts = _offer("layer_conflicts")  #: dict[str, list[PluginInfo]]
 
     # -- hooks ---------------------------------------------------------------
 
@@ -167,12 +185,7 @@ def _layers_from(results: list[tuple[PluginInfo, Any]], registry: Registry) -> I
 
 def build_registry(local_plugins: Iterable[str] = ()) -> Registry:
     pm, infos, problems = load_plugins(local_plugins)
-    registry = Registry(pm=pm, plugins=infos, problems=problems)
-    registry.strategies, registry.strategy_conflicts = registry._collect(
-        _strategies_from(registry.call("upspec_strategies"), registry)
-    )
-    registry.layers, registry.layer_conflicts = registry._collect(_layers_from(registry.call("upspec_layers"), registry))
-    return registry
+    return Registry(pm=pm, plugins=infos, problems=problems)
 
 
 _current: Registry | None = None
@@ -186,9 +199,12 @@ def use_local_plugins(paths: Iterable[str]) -> None:
     _current = None
 
 
-def get_registry(*, refresh: bool = False) -> Registry:
-    """The process-wide registry, built on first use."""
+def get_registry(*, refresh: bool = False, collect: bool = True) -> Registry:
+    """The process-wide registry, built on first use; ``collect=False`` leaves the strategies and layers to be
+    collected when first asked for (the CLI's ``--help`` and shell completion only need the plugins)."""
     global _current
     if _current is None or refresh:
         _current = build_registry(_local_plugins)
+    if collect:
+        _current._offered()
     return _current

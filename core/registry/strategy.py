@@ -16,17 +16,27 @@ from typing import ClassVar
 from typing import Optional
 from typing import Union
 
-from pydantic import PositiveInt
+COMMON_PARAMETERS = ("factor", "filters", "kernel_size", "activation", "use_bias", "kernel_initializer")
 
-COMMON_TYPES: dict[str, Any] = {
-    "factor": Union[PositiveInt, list[PositiveInt]],
-    "filters": PositiveInt,
-    "kernel_size": Union[PositiveInt, list[PositiveInt]],
-    "activation": Optional[str],
-    "use_bias": bool,
-    "kernel_initializer": Union[str, dict[str, Any]],
-}
-COMMON_PARAMETERS = tuple(COMMON_TYPES)
+
+def common_types() -> dict[str, Any]:
+    """The framework-defined types of the common parameters (pydantic is imported here, not at start-up)."""
+    from pydantic import PositiveInt
+
+    return {
+        "factor": Union[PositiveInt, list[PositiveInt]],
+        "filters": PositiveInt,
+        "kernel_size": Union[PositiveInt, list[PositiveInt]],
+        "activation": Optional[str],
+        "use_bias": bool,
+        "kernel_initializer": Union[str, dict[str, Any]],
+    }
+
+
+def __getattr__(name: str) -> Any:
+    if name == "COMMON_TYPES":  # the old module-level table, built on first use
+        return common_types()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 REQUIRED = inspect.Parameter.empty
 
 
@@ -125,11 +135,12 @@ def strategy_parameters(strategy: Strategy) -> dict[str, Parameter]:
     if missing:
         raise TypeError(f"build() must accept the common parameters of the upsample contract; missing: {', '.join(missing)}")
     result: dict[str, Parameter] = {}
+    common = common_types()
     for pname, p in keyword.items():
         if pname == "name":
             continue
-        annotation = COMMON_TYPES.get(pname) or hints.get(pname, Any)
+        annotation = common.get(pname) or hints.get(pname, Any)
         result[pname] = Parameter(pname, annotation, p.default)
     for pname in COMMON_PARAMETERS:  # accepted through **kwargs
-        result.setdefault(pname, Parameter(pname, COMMON_TYPES[pname], REQUIRED if pname in ("factor", "filters") else None))
+        result.setdefault(pname, Parameter(pname, common[pname], REQUIRED if pname in ("factor", "filters") else None))
     return result

@@ -14,35 +14,13 @@ from typing import Sequence
 import numpy as np
 
 from upspec.errors import NotFoundError
-from upspec.errors import UpspecError
 from upspec.errors import available
+from upspec.run.sources import DataError  # noqa: F401 - re-exported: the data side's names in one place
+from upspec.run.sources import DataSource
+from upspec.run.sources import SPLITS  # noqa: F401
+from upspec.run.sources import TASKS
+from upspec.run.sources import Images
 
-SPLITS = ("train", "validation", "test")
-TASKS = ("super_resolution", "denoise", "autoencode", "segmentation")
-
-
-class DataError(UpspecError):
-    """The data cannot be loaded or cannot fit the model."""
-
-
-@dataclass
-class Images:
-    """Images of one split; ``masks`` (``(H, W)`` int class maps) for segmentation sources."""
-
-    images: list[np.ndarray]
-    masks: list[np.ndarray] | None = None
-
-
-class DataSource:
-    """Base class of data sources. Subclasses set ``name`` and implement ``load``."""
-
-    name: str = ""
-    #: whether the source provides per-pixel class masks (for ``segmentation``)
-    has_masks: bool = False
-
-    def load(self, split: str, *, size: tuple[int, int], seed: int, **options: Any) -> Images:
-        """Images of ``split``; ``size`` is the patch size the task needs (a hint for generated data)."""
-        raise NotImplementedError
 
 
 def to_channels(image: np.ndarray, channels: int) -> np.ndarray:
