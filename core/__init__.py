@@ -1,7 +1,10 @@
 """upspec: YAML model specs, pluggable upsampling strategies, compiled Keras models.
 
 Importing this package does not import TensorFlow or Keras; only building,
-training and loading models do.
+training and loading models do. It does make every plugin's custom Keras
+objects known to Keras as soon as Keras is imported (see
+:mod:`upspec.keras_objects`), so ``keras.saving.load_model`` reads any model
+upspec saved.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from upspec.errors import PluginError
 from upspec.errors import SpecError
 from upspec.hookspecs import hookimpl
 from upspec.hookspecs import hookspec
+from upspec.keras_objects import install as _install_keras_objects
+from upspec.keras_objects import register_keras_objects
 from upspec.version import __version__
 
 if TYPE_CHECKING:
@@ -37,6 +42,7 @@ def __getattr__(name: str) -> Any:
         return value
     raise AttributeError(f"module 'upspec' has no attribute {name!r}")
 
+
 __all__ = [
     "NotFoundError",
     "PluginError",
@@ -47,4 +53,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "load_spec",
+    "register_keras_objects",
 ]
+
+_install_keras_objects()

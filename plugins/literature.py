@@ -25,12 +25,14 @@ from upspec.plugins.resize import convolve
 
 PositiveInt = Annotated[int, Gt(0)]  # pydantic's PositiveInt, without importing pydantic when the plugin loads
 from upspec.plugins.resize import resize
+from upspec.plugins.resize import resize_only
 
 
 class BilinearAdditive(Strategy):
     """Bilinear resize, channel groups summed, then a convolution (Wojna et al.)."""
 
     name = "bilinear_additive"
+    keras_objects = ("upspec.plugins.literature_layers",)
     ranks = (1, 2)
 
     def build(self, x: Any, *, factor: tuple[int, ...], filters: int, kernel_size: Any = 3,
@@ -68,13 +70,17 @@ class Lanczos(Strategy):
     """Lanczos resize (3 or 5 lobes), then a convolution."""
 
     name = "lanczos"
+    keras_objects = ("upspec.plugins.literature_layers",)
     ranks = (2,)
 
-    def build(self, x: Any, *, factor: tuple[int, ...], filters: int, kernel_size: Any = 3,
+    def build(self, x: Any, *, factor: tuple[int, ...], filters: Optional[int], kernel_size: Any = 3,
               activation: Optional[str] = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
               lobes: Literal[3, 5] = 3, name: str) -> Any:
         from upspec.plugins.literature_layers import ResizeByFactor
 
+        if filters is None:
+            y = ResizeByFactor(factor, f"lanczos{lobes}", name=name if activation is None else f"{name}_resize")(x)
+            return y if activation is None else resize_only(y, activation, name)
         y = ResizeByFactor(factor, f"lanczos{lobes}", name=f"{name}_resize")(x)
         return convolve(y, filters=filters, kernel_size=kernel_size, activation=activation, use_bias=use_bias,
                         kernel_initializer=kernel_initializer, name=name)

@@ -21,6 +21,7 @@ class PixelShuffleStrategy(Strategy):
     """Convolution to ``filters * prod(factor)`` channels, then ``PixelShuffle``."""
 
     name = "pixel_shuffle"
+    keras_objects = ("upspec.plugins.pixel_shuffle_layers",)
 
     def build(
         self,

@@ -3,6 +3,13 @@
 Odena et al. (2016) recommend it over transpose convolution because every
 output position sees the same number of input values, so it cannot produce
 checkerboard artifacts at initialisation.
+
+With ``filters: null`` the convolution is left out: the entry is a fixed,
+parameter-free resize that keeps the input's channels (a bicubic skip for
+residual super-resolution, MONAI's ``nontrainable`` upsampling, a cheap
+feature-pyramid top-down path). ``kernel_size``, ``use_bias`` and
+``kernel_initializer`` then have nothing to act on; ``activation`` still
+applies.
 """
 
 from __future__ import annotations
@@ -14,26 +21,36 @@ from upspec import Strategy
 from upspec import hookimpl
 
 
-def resize(x: Any, factor: tuple[int, ...], interpolation: str, name: str) -> Any:
+def resize(x: Any, factor: tuple[int, ...], interpolation: str, name: str, *, output_name: str | None = None) -> Any:
     """Resize the spatial axes of ``x`` by ``factor`` with Keras's UpSampling layers.
 
     1-D inputs with a non-nearest interpolation go through a 2-D resize of a
-    ``(length, 1)`` image, since Keras's ``UpSampling1D`` only repeats.
+    ``(length, 1)`` image, since Keras's ``UpSampling1D`` only repeats. The
+    layer that produces the result is named ``output_name`` (default
+    ``{name}_resize``).
     """
     import keras
 
     rank = len(factor)
+    last = output_name or f"{name}_resize"
     if interpolation == "nearest":
         if rank == 1:
-            return keras.layers.UpSampling1D(size=factor[0], name=f"{name}_resize")(x)
+            return keras.layers.UpSampling1D(size=factor[0], name=last)(x)
         if rank == 3:
-            return keras.layers.UpSampling3D(size=tuple(factor), name=f"{name}_resize")(x)
+            return keras.layers.UpSampling3D(size=tuple(factor), name=last)(x)
     if rank == 2 or interpolation == "nearest":
-        return keras.layers.UpSampling2D(size=tuple(factor), interpolation=interpolation, name=f"{name}_resize")(x)
+        return keras.layers.UpSampling2D(size=tuple(factor), interpolation=interpolation, name=last)(x)
     channels = x.shape[-1]
     x = keras.layers.Reshape((-1, 1, channels), name=f"{name}_as_2d")(x)
     x = keras.layers.UpSampling2D(size=(factor[0], 1), interpolation=interpolation, name=f"{name}_resize")(x)
-    return keras.layers.Reshape((-1, channels), name=f"{name}_as_1d")(x)
+    return keras.layers.Reshape((-1, channels), name=output_name or f"{name}_as_1d")(x)
+
+
+def resize_only(y: Any, activation: Optional[str], name: str) -> Any:
+    """The end of a ``filters: null`` entry: the activation, if any, as the layer named after the entry."""
+    import keras
+
+    return keras.layers.Activation(activation, name=name)(y)
 
 
 def convolve(x: Any, *, filters: int, kernel_size: Any, activation: Any, use_bias: bool,
@@ -55,7 +72,7 @@ def convolve(x: Any, *, filters: int, kernel_size: Any, activation: Any, use_bia
 
 
 class ResizeConvolution(Strategy):
-    """Resize with ``interpolation``, then a convolution named after the entry."""
+    """Resize with ``interpolation``, then a convolution named after the entry (none with ``filters: null``)."""
 
     interpolation = "nearest"
 
@@ -64,13 +81,17 @@ class ResizeConvolution(Strategy):
         x: Any,
         *,
         factor: tuple[int, ...],
-        filters: int,
+        filters: Optional[int],
         kernel_size: Any = 3,
         activation: Optional[str] = None,
         use_bias: bool = True,
         kernel_initializer: Any = "glorot_uniform",
         name: str,
     ) -> Any:
+        if filters is None:
+            if activation is None:
+                return resize(x, factor, self.interpolation, name, output_name=name)
+            return resize_only(resize(x, factor, self.interpolation, name), activation, name)
         x = resize(x, factor, self.interpolation, name)
         return convolve(x, filters=filters, kernel_size=kernel_size, activation=activation,
                         use_bias=use_bias, kernel_initializer=kernel_initializer, name=name)

@@ -131,10 +131,10 @@ def test_schema_covers_strategies_and_layers(tmp_path):
     done = run_upspec("schema", "-o", str(out))
     assert done.returncode == 0
     schema = json.loads(out.read_text())
-    entries = schema["properties"]["layers"]["items"]["anyOf"]
-    titles = [e["title"] for e in entries]
-    assert "upsample: pixel_shuffle" in titles and "layer: Conv2D" in titles
-    ps = next(e for e in entries if e["title"] == "upsample: pixel_shuffle")
+    assert schema["properties"]["layers"]["items"] == {"$ref": "#/$defs/Entry"}
+    defs = schema["$defs"]
+    assert defs["upsample_pixel_shuffle"]["title"] == "upsample: pixel_shuffle" and "layer_Conv2D" in defs
+    ps = defs["upsample_pixel_shuffle"]
     assert set(ps["required"]) == {"upsample", "factor", "filters"}
     assert "icnr" in ps["properties"]
 

@@ -7,11 +7,12 @@ import json
 import click
 
 from upspec.cli.completion import complete_strategy_list
+from upspec.cli.options import SpecArgument
 from upspec.cli.options import spec_overrides
 
 
 @click.command()
-@click.argument("source", type=click.Path(exists=True))
+@click.argument("source", type=SpecArgument(exists=True, dir_okay=True))
 @spec_overrides
 @click.option("--seeds", default=5, show_default=True, type=click.IntRange(1, 100),
               help="Initialisations to measure (seeds 0..N-1).")
@@ -31,7 +32,7 @@ def checkerboard(source: str, strategy: str | None, overrides: tuple[str, ...], 
 
 
 @click.command()
-@click.argument("spec", required=False, type=click.Path(dir_okay=False, exists=True))
+@click.argument("spec", required=False, type=SpecArgument(exists=True))
 @spec_overrides
 @click.option("--strategies", default="all", show_default=True, shell_complete=complete_strategy_list,
               help="Comma-separated strategy names, or 'all' (every registered one, plugins included).")

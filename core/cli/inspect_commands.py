@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from upspec.cli.main import report_spec_error
+from upspec.cli.options import SpecArgument
 from upspec.cli.options import spec_overrides
 from upspec.errors import SpecError
 
@@ -31,7 +32,7 @@ def load_graph(path: str, strategy: str | None, overrides: tuple[str, ...]) -> G
 
 
 @click.command()
-@click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("specs", nargs=-1, required=True, type=SpecArgument())
 @spec_overrides
 @click.option("--build", "also_build", is_flag=True, help="Also build the Keras model (imports TensorFlow).")
 def validate(specs: tuple[str, ...], strategy: str | None, overrides: tuple[str, ...], also_build: bool) -> None:
@@ -112,7 +113,7 @@ def _dot(graph: Graph) -> str:
 
 
 @click.command()
-@click.argument("spec", type=click.Path(dir_okay=False))
+@click.argument("spec", type=SpecArgument())
 @spec_overrides
 @click.option("--format", "output_format", type=click.Choice(["table", "mermaid", "dot", "json"]), default="table",
               show_default=True)
@@ -137,7 +138,7 @@ def show(spec: str, strategy: str | None, overrides: tuple[str, ...], output_for
 
 
 @click.command()
-@click.argument("spec", type=click.Path(dir_okay=False))
+@click.argument("spec", type=SpecArgument())
 @spec_overrides
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Save the compiled model (.keras).")
 @click.option("--force", is_flag=True, help="Replace an existing output file.")

@@ -1,4 +1,4 @@
-"""``plugins`` and ``schema``: what the registry holds. Neither imports TensorFlow."""
+"""``plugins``, ``schema`` and ``specs``: what the registry and the package hold. None imports TensorFlow."""
 
 from __future__ import annotations
 
@@ -84,6 +84,36 @@ def schema(output: str | None) -> None:
         click.echo(text)
 
 
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def specs(as_json: bool) -> None:
+    """List the specs shipped with upspec; any command taking a SPEC accepts these names."""
+    import yaml
+
+    from upspec.shipped import shipped_specs
+
+    found = []
+    for name, path in shipped_specs().items():
+        try:
+            description = str((yaml.safe_load(path.read_text()) or {}).get("description", "")).strip()
+        except (OSError, yaml.YAMLError, AttributeError):
+            description = ""
+        found.append({"name": name, "description": description, "path": str(path)})
+    if as_json:
+        click.echo(json.dumps(found, indent=2))
+        return
+    width = max((len(item["name"]) for item in found), default=0)
+    for item in found:
+        click.echo(f"{item['name']:<{width}}  {item['description']}")
+    click.echo(f"run one with: upspec run NAME   (files in {shipped_specs_folder(found)})")
+
+
+def shipped_specs_folder(found: list[dict[str, Any]]) -> str:
+    from pathlib import Path
+
+    return str(Path(found[0]["path"]).parent) if found else "-"
+
+
 @click.command("new-plugin")
 @click.argument("name")
 @click.option("--dir", "parent", default=".", type=click.Path(file_okay=False),
@@ -102,5 +132,5 @@ def new_plugin(name: str, parent: str) -> None:
 
 
 def register(cli: click.Group) -> None:
-    for command in (plugins, schema, new_plugin):
+    for command in (plugins, schema, specs, new_plugin):
         cli.add_command(command)

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from upspec.cli.options import SpecArgument
 from upspec.cli.options import spec_overrides
 
 
@@ -22,7 +23,7 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
 
 
 @click.command()
-@click.argument("spec", type=click.Path(dir_okay=False))
+@click.argument("spec", type=SpecArgument())
 @spec_overrides
 @click.option("--out", type=click.Path(file_okay=False), help="Run folder (default: runs/<spec name>/<timestamp>/).")
 @click.option("--epochs", type=int, help="Override train.epochs.")
@@ -44,7 +45,7 @@ def run(spec: str, strategy: str | None, overrides: tuple[str, ...], out: str | 
 
 
 @click.command()
-@click.argument("spec", required=False, type=click.Path(dir_okay=False))
+@click.argument("spec", required=False, type=SpecArgument())
 @spec_overrides
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False, exists=True),
               help="Continue an interrupted run from its last checkpoint.")

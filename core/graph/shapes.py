@@ -308,7 +308,8 @@ def infer_layer(layer: str, params: dict, shapes: list[Shape | None], names: lis
 
 def infer_upsample(strategy: str, ranks: tuple[int, ...], params: dict, shape: Shape | None,
                    notes: tuple[str, ...]) -> Inferred:
-    """The upsample contract: ``(*spatial, C)`` -> ``(*(s * factor), filters)``."""
+    """The upsample contract: ``(*spatial, C)`` -> ``(*(s * factor), filters)``; ``filters: null`` (resize-only
+    strategies) keeps ``C``."""
     if shape is None:
         return Inferred(None)
     rank = len(shape) - 1
@@ -319,4 +320,5 @@ def infer_upsample(strategy: str, ranks: tuple[int, ...], params: dict, shape: S
                            "upsample", "pick a strategy that supports this rank, e.g. 'nearest' or 'transpose'")
     factor = per_axis(params["factor"], rank, "factor")
     spatial = tuple(None if n is None else n * f for n, f in zip(shape[:-1], factor))
-    return Inferred((*spatial, int(params["filters"])), notes)
+    filters = params.get("filters")
+    return Inferred((*spatial, shape[-1] if filters is None else int(filters)), notes)

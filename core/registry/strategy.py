@@ -19,6 +19,7 @@ from typing import Union
 COMMON_PARAMETERS = ("factor", "filters", "kernel_size", "activation", "use_bias", "kernel_initializer")
 
 
+
 def common_types() -> dict[str, Any]:
     """The framework-defined types of the common parameters (pydantic is imported here, not at start-up)."""
     from pydantic import PositiveInt
@@ -33,9 +34,19 @@ def common_types() -> dict[str, Any]:
     }
 
 
+def optional_filters() -> Any:
+    """``filters`` of a strategy whose ``build`` annotates it as optional (``filters: Optional[int]``):
+    ``filters: null`` then means "keep the input's channels" (resize only)."""
+    from pydantic import PositiveInt
+
+    return Optional[PositiveInt]
+
+
 def __getattr__(name: str) -> Any:
-    if name == "COMMON_TYPES":  # the old module-level table, built on first use
+    if name == "COMMON_TYPES":  # the module-level tables, built on first use (no pydantic at start-up)
         return common_types()
+    if name == "OPTIONAL_FILTERS":
+        return optional_filters()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 REQUIRED = inspect.Parameter.empty
 
@@ -46,6 +57,8 @@ class Strategy:
     Subclasses set ``name`` and implement ``build``, which receives a Keras
     tensor of shape ``(batch, *spatial, C)`` and must return one of shape
     ``(batch, *(s * f for s, f in zip(spatial, factor)), filters)``.
+    A strategy that annotates ``filters: Optional[int]`` accepts
+    ``filters: null`` and must then keep the input's channel count.
     ``factor`` arrives as a tuple with one int per spatial axis; ``name`` is
     the spec entry's id, to name the Keras layers after.
     """
@@ -55,6 +68,9 @@ class Strategy:
     ranks: ClassVar[tuple[int, ...]] = (1, 2, 3)
     #: whether a different factor per axis (e.g. ``factor: [2, 3]``) is supported
     per_axis_factors: ClassVar[bool] = True
+    #: modules whose import registers the custom Keras objects (layers, initialisers) that
+    #: ``build`` puts into a model, so ``keras.saving.load_model`` can read it back after ``import upspec``
+    keras_objects: ClassVar[tuple[str, ...]] = ()
 
     def build(
         self,
@@ -108,6 +124,22 @@ def type_text(annotation: Any) -> str:
     return getattr(annotation, "__name__", str(annotation))
 
 
+def allows_none(annotation: Any) -> bool:
+    """Whether ``annotation`` admits ``None`` (``Optional[X]``, ``X | None``)."""
+    if annotation is None or annotation is type(None):
+        return annotation is type(None)
+    origin = typing.get_origin(annotation)
+    if origin is Union or type(annotation).__name__ == "UnionType":
+        return any(a is type(None) for a in typing.get_args(annotation))
+    return False
+
+
+def keeps_channels(strategy: Strategy) -> bool:
+    """Whether ``strategy`` accepts ``filters: null`` (resize only: output channels = input channels)."""
+    parameter = strategy_parameters(strategy).get("filters")
+    return parameter is not None and parameter.annotation == optional_filters()
+
+
 def strategy_parameters(strategy: Strategy) -> dict[str, Parameter]:
     """The parameters of ``strategy.build`` that a spec entry may set.
 
@@ -140,6 +172,8 @@ def strategy_parameters(strategy: Strategy) -> dict[str, Parameter]:
         if pname == "name":
             continue
         annotation = common.get(pname) or hints.get(pname, Any)
+        if pname == "filters" and allows_none(hints.get(pname)):
+            annotation = optional_filters()
         result[pname] = Parameter(pname, annotation, p.default)
     for pname in COMMON_PARAMETERS:  # accepted through **kwargs
         result.setdefault(pname, Parameter(pname, common[pname], REQUIRED if pname in ("factor", "filters") else None))

@@ -6,22 +6,14 @@ import os
 from typing import Any
 
 from upspec.files import atomic_path
-from upspec.registry.layer_signatures import resolve
+from upspec.keras_objects import register_keras_objects
 from upspec.registry.registry import Registry
 from upspec.registry.registry import get_registry
 
 
 def register_custom_objects(registry: Registry | None = None) -> None:
-    """Import every plugin layer module, so its serialisable classes are registered with Keras."""
-    registry = registry or get_registry()
-    for provided in registry.layers.values():
-        target = provided.value
-        if isinstance(target, str) and target.startswith("keras.layers:"):
-            continue
-        try:
-            resolve(target)
-        except Exception:  # a broken plugin layer must not stop loading models that do not use it
-            continue
+    """Register every plugin's Keras objects (layers, initialisers, metrics) with Keras."""
+    register_keras_objects(registry or get_registry())
 
 
 def load_model(path: str | os.PathLike, registry: Registry | None = None) -> Any:

@@ -1,12 +1,23 @@
 """The JSON Schema of a spec, with every registered strategy's parameters.
 
-Usable by yaml-language-server: put
-``# yaml-language-server: $schema=upspec.schema.json`` at the top of a spec.
+One self-contained draft 2020-12 document with one root ``$defs``, so that
+every validator resolves its references (Python ``jsonschema``, ``ajv``,
+yaml-language-server). Each ``layers:`` entry is dispatched on its kind:
+``upsample: NAME`` selects that strategy's parameters (from its ``build``
+signature), ``layer: NAME`` that layer class's arguments, each closed with
+``additionalProperties: false`` so a misspelt parameter is named. Forms the
+loader accepts besides the typed ones (``optimizer: adam`` as well as a
+mapping, one metric or input as a string) are described too.
+
+Editors: put ``# yaml-language-server: $schema=upspec.schema.json`` at the
+top of a spec (see docs/spec.md).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from pydantic.json_schema import models_json_schema
 
 from upspec.registry.layer_signatures import REQUIRED
 from upspec.registry.registry import Registry
@@ -15,30 +26,99 @@ from upspec.spec.model import ID_PATTERN
 from upspec.spec.model import NAME_PATTERN
 from upspec.spec.model import CompileSpec
 
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+REF = "#/$defs/{model}"
+
 _ID = {"type": "string", "pattern": ID_PATTERN, "description": "names the entry and its Keras layer"}
-_INPUTS = {
-    "description": "ids or input names this entry takes; default: the previous entry",
-    "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+_NAMES = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+_INPUTS = {"description": "ids or input names this entry takes; default: the previous entry", **_NAMES}
+_INTS = {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "array", "items": {"type": "integer", "minimum": 1}}]}
+_OBJECT_OR_NAME = {"anyOf": [{"type": "string"}, {"type": "object"}, {"type": "null"}]}
+
+#: the types of Keras layer arguments that many classes share (the stored table holds only defaults)
+KERAS_ARGUMENT_TYPES: dict[str, dict[str, Any]] = {
+    "filters": {"type": "integer", "minimum": 1},
+    "units": {"type": "integer", "minimum": 1},
+    "kernel_size": _INTS, "strides": _INTS, "dilation_rate": _INTS, "pool_size": _INTS, "size": _INTS,
+    "padding": {"anyOf": [{"enum": ["valid", "same", "causal", "full"]}, {"type": "integer"}, {"type": "array"}]},
+    "activation": {"type": ["string", "null"]},
+    "use_bias": {"type": "boolean"},
+    "data_format": {"enum": ["channels_last", "channels_first", None]},
+    "interpolation": {"type": "string"},
+    "rate": {"type": "number", "minimum": 0, "maximum": 1},
+    "axis": {"anyOf": [{"type": "integer"}, {"type": "array", "items": {"type": "integer"}}]},
+    "target_shape": {"type": "array", "items": {"type": "integer"}},
 }
 
 
-def _strategy_entry(name: str, registry: Registry) -> dict[str, Any]:
+def _argument_schema(name: str, default: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = dict(KERAS_ARGUMENT_TYPES.get(name, {}))
+    if not schema and name.endswith(("_initializer", "_regularizer", "_constraint")):
+        schema = dict(_OBJECT_OR_NAME)
+    if not schema and isinstance(default, bool):
+        schema = {"type": "boolean"}
+    if default != REQUIRED:
+        schema["default"] = default
+    return schema
+
+
+def _summary(obj: Any) -> str:
+    return ((type(obj).__doc__ or "").strip().splitlines() or [""])[0]
+
+
+def _strategy_models(registry: Registry) -> dict[str, type]:
+    return {name: _parameter_model(name, tuple(registry.parameters(name).values())) for name in sorted(registry.strategies)}
+
+
+def _pydantic_defs(registry: Registry) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Root ``$defs`` from pydantic, and each strategy's parameter properties (refs into those ``$defs``)."""
+    models = _strategy_models(registry)
+    expressible = {}
+    for name, model in models.items():
+        try:
+            model.model_json_schema()
+            expressible[name] = model
+        except Exception:  # a plugin annotation pydantic cannot express: its parameters stay untyped
+            pass
+    keys, document = models_json_schema(
+        [(CompileSpec, "validation"), *[(m, "validation") for m in expressible.values()]], ref_template=REF,
+    )
+    defs = document.get("$defs", {})
+    properties: dict[str, dict[str, Any]] = {}
+    for name in models:
+        parameters = registry.parameters(name)
+        if name in expressible:
+            model_def = keys[(expressible[name], "validation")]["$ref"].rpartition("/")[2]
+            found = dict(defs.pop(model_def).get("properties", {}))
+        else:
+            found = {p: {} for p in parameters}
+        for pname, parameter in parameters.items():
+            found.setdefault(pname, {})["description"] = parameter.type_text + (
+                "" if parameter.required else f" (default {parameter.default!r})"
+            )
+        properties[name] = found
+    return defs, properties
+
+
+def _accepts_single(schema: dict[str, Any], prop: str, single: dict[str, Any]) -> None:
+    """The loader also takes one bare value (a name) where the typed model wants a mapping or a list."""
+    typed = schema["properties"][prop]
+    extra = {k: typed.pop(k) for k in ("title", "default", "description") if k in typed}
+    schema["properties"][prop] = {**extra, "anyOf": [single, typed]}
+
+
+def _compile_def(defs: dict[str, Any]) -> None:
+    compile_def = defs["CompileSpec"]
+    _accepts_single(compile_def, "optimizer", {"type": "string", "description": "an optimizer name, e.g. adam"})
+    _accepts_single(compile_def, "metrics", {"type": "string"})
+
+
+def _strategy_def(name: str, properties: dict[str, Any], registry: Registry) -> dict[str, Any]:
     parameters = registry.parameters(name)
-    strategy = registry.strategy(name)
-    model = _parameter_model(name, tuple(parameters.values()))
-    try:
-        properties = model.model_json_schema().get("properties", {})
-    except Exception:  # a plugin annotation pydantic cannot express: still list the names
-        properties = {p: {} for p in parameters}
-    for pname, parameter in parameters.items():
-        properties.setdefault(pname, {})["description"] = f"{parameter.type_text}" + (
-            "" if parameter.required else f" (default {parameter.default!r})"
-        )
     provided = registry.strategies[name]
     return {
         "title": f"upsample: {name}",
-        "description": ((type(strategy).__doc__ or "").strip().splitlines() or [""])[0]
-        + f" [plugin {provided.plugin.name}, {provided.plugin.distribution}]",
+        "description": _summary(provided.value) + f" [plugin {provided.plugin.name}, {provided.plugin.distribution}]",
         "type": "object",
         "required": ["upsample", *[p for p, v in parameters.items() if v.required]],
         "properties": {"upsample": {"const": name}, "id": _ID, "inputs": _INPUTS, **properties},
@@ -46,30 +126,49 @@ def _strategy_entry(name: str, registry: Registry) -> dict[str, Any]:
     }
 
 
-def _layer_entries(registry: Registry) -> list[dict[str, Any]]:
-    entries = []
-    for name, provided in sorted(registry.layers.items()):
-        target = provided.value
-        properties: dict[str, Any] = {"layer": {"const": name}, "id": _ID, "inputs": _INPUTS}
-        required = ["layer"]
-        additional: bool = True
-        if isinstance(target, str) and target.startswith("keras.layers:"):
-            signature = registry.layer_signature(name)
-            for pname, default in signature.parameters.items():
-                properties[pname] = {} if default == REQUIRED else {"default": default}
-                if default == REQUIRED:
-                    required.append(pname)
-            additional = False
-        entries.append({"title": f"layer: {name}", "type": "object", "required": required,
-                        "properties": properties, "additionalProperties": additional})
-    return entries
+def _layer_def(name: str, registry: Registry) -> dict[str, Any]:
+    properties: dict[str, Any] = {"layer": {"const": name}, "id": _ID, "inputs": _INPUTS}
+    required = ["layer"]
+    target = registry.layers[name].value
+    lazy = isinstance(target, str) and not target.startswith("keras.layers:")
+    try:
+        if lazy:  # resolving "module:Class" would import Keras (seconds): its arguments stay unchecked
+            raise LookupError(target)
+        signature = registry.layer_signature(name)
+    except Exception:  # also a plugin layer class that cannot be inspected
+        return {"title": f"layer: {name}", "type": "object", "required": required, "properties": properties}
+    for pname, default in signature.parameters.items():
+        properties[pname] = _argument_schema(pname, default)
+        if default == REQUIRED:
+            required.append(pname)
+    return {"title": f"layer: {name}", "type": "object", "required": required, "properties": properties,
+            "additionalProperties": False}
+
+
+def _dispatch(kind: str, name: str) -> dict[str, Any]:
+    return {"if": {"required": [kind], "properties": {kind: {"const": name}}},
+            "then": {"$ref": REF.format(model=f"{kind}_{name}")}}
 
 
 def spec_schema(registry: Registry) -> dict[str, Any]:
-    strategies = [_strategy_entry(name, registry) for name in sorted(registry.strategies)]
-    compile_schema = CompileSpec.model_json_schema()
+    """The spec's JSON Schema (draft 2020-12), for the strategies and layers ``registry`` holds."""
+    defs, strategy_properties = _pydantic_defs(registry)
+    _compile_def(defs)
+    strategies, layers = sorted(registry.strategies), sorted(registry.layers)
+    for name in strategies:
+        defs[f"upsample_{name}"] = _strategy_def(name, strategy_properties[name], registry)
+    for name in layers:
+        defs[f"layer_{name}"] = _layer_def(name, registry)
+    defs["Entry"] = {
+        "title": "a layers: entry",
+        "description": "exactly one of 'upsample: STRATEGY' or 'layer: TYPE', its parameters, optional id and inputs",
+        "type": "object",
+        "properties": {"upsample": {"enum": strategies}, "layer": {"enum": layers}},
+        "oneOf": [{"required": ["upsample"]}, {"required": ["layer"]}],
+        "allOf": [_dispatch("upsample", n) for n in strategies] + [_dispatch("layer", n) for n in layers],
+    }
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$schema": DIALECT,
         "title": "upspec model spec",
         "type": "object",
         "required": ["name", "inputs", "layers"],
@@ -85,10 +184,11 @@ def spec_schema(registry: Registry) -> dict[str, Any]:
                     "items": {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}]},
                 },
             },
-            "layers": {"type": "array", "minItems": 1, "items": {"anyOf": strategies + _layer_entries(registry)}},
-            "outputs": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
-            "compile": compile_schema,
+            "layers": {"type": "array", "minItems": 1, "items": {"$ref": REF.format(model="Entry")}},
+            "outputs": _NAMES,
+            "compile": {"$ref": REF.format(model="CompileSpec")},
             "train": {"type": "object", "description": "training settings (see docs/spec.md)"},
             "data": {"type": "object", "description": "the data source and task (see docs/spec.md)"},
         },
+        "$defs": defs,
     }

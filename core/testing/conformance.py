@@ -13,6 +13,7 @@ from typing import Callable
 
 from upspec.errors import SpecError
 from upspec.registry.strategy import Strategy
+from upspec.registry.strategy import keeps_channels
 from upspec.registry.strategy import strategy_parameters
 
 _SIZES = {1: [(7,), (8,)], 2: [(5, 6), (8, 8)], 3: [(3, 4, 5)]}
@@ -31,7 +32,7 @@ def _factors(strategy: Strategy, rank: int) -> list[tuple[int, ...]]:
     return factors
 
 
-def _model(strategy: Strategy, input_shape: tuple, factor: tuple[int, ...], filters: int, **extra: Any) -> Any:
+def _model(strategy: Strategy, input_shape: tuple, factor: tuple[int, ...], filters: int | None, **extra: Any) -> Any:
     import keras
 
     x = keras.Input(shape=input_shape, name="x")
@@ -40,19 +41,24 @@ def _model(strategy: Strategy, input_shape: tuple, factor: tuple[int, ...], filt
 
 
 def check_shapes(strategy: Strategy) -> None:
-    """The upsample contract over ranks, factors (per-axis too), odd/even sizes and channels."""
+    """The upsample contract over ranks, factors (per-axis too), odd/even sizes and channels; with
+    ``filters: null`` too where the strategy accepts it (then the channels stay and nothing is trained)."""
     import numpy as np
 
+    filter_choices: tuple[int | None, ...] = (4, None) if keeps_channels(strategy) else (4,)
     for rank in strategy.ranks:
-        for spatial, factor, channels in itertools.product(_SIZES[rank], _factors(strategy, rank), (1, 3)):
-            filters = 4
+        for spatial, factor, channels, filters in itertools.product(_SIZES[rank], _factors(strategy, rank), (1, 3),
+                                                                     filter_choices):
             model = _model(strategy, (*spatial, channels), factor, filters)
-            expected = (2, *(s * f for s, f in zip(spatial, factor)), filters)
+            expected = (2, *(s * f for s, f in zip(spatial, factor)), channels if filters is None else filters)
             out = model(np.random.default_rng(0).random((2, *spatial, channels), dtype="float32"))
             if tuple(out.shape) != expected:
                 raise ConformanceError(strategy, "shapes",
                                        f"input {(2, *spatial, channels)} with factor {factor}, filters {filters}: "
                                        f"expected output {expected}, got {tuple(out.shape)}")
+            if filters is None and model.trainable_weights:
+                raise ConformanceError(strategy, "shapes", f"filters: null must build a resize without parameters; "
+                                       f"found {[w.path for w in model.trainable_weights]}")
 
 
 def check_config_round_trip(strategy: Strategy) -> None:

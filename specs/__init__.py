@@ -1,0 +1,1 @@
+"""The specs shipped with upspec, installed as ``upspec.specs`` (see ``upspec specs``)."""
