@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from typing import Any
+from typing import Iterator
 
 from upspec.errors import PluginError
 from upspec.errors import SpecError
@@ -53,6 +56,19 @@ def _keras_error(graph: Graph, node: Node, exc: Exception) -> SpecError:
     return SpecError([graph.spec.diagnostic(node.path, message)])
 
 
+@contextlib.contextmanager
+def recursion_room(depth: int) -> Iterator[None]:
+    """Room for Keras's functional-model construction, which recurses once per layer on the longest path
+    (``keras.src.ops.function._build_map_helper``): a 1,000-entry chain would otherwise end in RecursionError.
+    Python-to-Python calls do not grow the C stack on 3.11+, so a higher limit is safe here."""
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(before, 4 * depth + 1000))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(before)
+
+
 def assemble(graph: Graph, registry: Registry) -> tuple[Any, dict[str, list[str]]]:
     """The uncompiled functional model, and the Keras layer names of each entry."""
     import keras
@@ -71,11 +87,12 @@ def assemble(graph: Graph, registry: Registry) -> tuple[Any, dict[str, list[str]
         if node.kind == "upsample":
             _check_contract(node, tensors[node.id], registry)
         layer_names[node.id] = [layer.name for layer in layers_between([tensors[i] for i in node.inputs], tensors[node.id])]
-    model = keras.Model(
-        inputs=[tensors[n.id] for n in graph.inputs] if len(graph.inputs) > 1 else tensors[graph.inputs[0].id],
-        outputs=[tensors[o] for o in graph.outputs] if len(graph.outputs) > 1 else tensors[graph.outputs[0]],
-        name=graph.spec.name,
-    )
+    with recursion_room(sum(len(names) for names in layer_names.values())):
+        model = keras.Model(
+            inputs=[tensors[n.id] for n in graph.inputs] if len(graph.inputs) > 1 else tensors[graph.inputs[0].id],
+            outputs=[tensors[o] for o in graph.outputs] if len(graph.outputs) > 1 else tensors[graph.outputs[0]],
+            name=graph.spec.name,
+        )
     return model, layer_names
 
 
