@@ -103,13 +103,14 @@ class Digits(DataSource):
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, **options: Any) -> Images:
         import numpy as np
-        import tensorflow as tf
         from sklearn.datasets import load_digits
+
+        from upspec.run.resize import resize
 
         digits = load_digits().images.astype("float32") / 16.0
         order = np.random.default_rng(0).permutation(len(digits))
         part = {"train": order[:1400], "validation": order[1400:1600], "test": order[1600:]}[split]
-        big = tf.image.resize(digits[part][..., None], (20, 20), method="bicubic").numpy().clip(0, 1)
+        big = resize(digits[part][..., None], (20, 20), "bicubic").clip(0, 1)
         rng = np.random.default_rng(seed + {"train": 0, "validation": 1, "test": 2}[split])
         canvas = np.zeros((len(part), 28, 28, 1), "float32")
         for i, digit in enumerate(big):

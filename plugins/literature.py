@@ -11,21 +11,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from typing import Any
 from typing import Literal
 from typing import Optional
-
-from annotated_types import Gt
 
 
 from upspec import Strategy
 from upspec import hookimpl
 from upspec.plugins.resize import convolve
-
-PositiveInt = Annotated[int, Gt(0)]  # pydantic's PositiveInt, without importing pydantic when the plugin loads
 from upspec.plugins.resize import resize
 from upspec.plugins.resize import resize_only
+from upspec.registry.strategy import PositiveInt
 
 
 class BilinearAdditive(Strategy):

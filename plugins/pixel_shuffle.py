@@ -3,12 +3,17 @@
 A convolution to ``filters * prod(factor)`` channels, then depth-to-space
 (Shi et al., 2016). With ICNR (Aitken et al., 2017), the default, it starts
 free of checkerboard artifacts at the cost of a resize-convolution.
+``blur: true`` adds a fixed hold after the shuffle (pad ``factor - 1``
+samples before each axis, average ``factor`` samples: MONAI's
+``apply_pad_pool`` with ``blur_padding: zeros``, Sugawara et al.'s
+zero-order hold), which keeps it free of the pattern after training too.
 """
 
 from __future__ import annotations
 
 import math
 from typing import Any
+from typing import Literal
 from typing import Optional
 
 from upspec import Strategy
@@ -34,6 +39,8 @@ class PixelShuffleStrategy(Strategy):
         use_bias: bool = True,
         kernel_initializer: Any = "glorot_uniform",
         icnr: bool = True,
+        blur: bool = False,
+        blur_padding: Literal["replicate", "zeros"] = "replicate",
         name: str,
     ) -> Any:
         import keras
@@ -53,7 +60,12 @@ class PixelShuffleStrategy(Strategy):
             kernel_initializer=initializer,
             name=f"{name}_conv",
         )(x)
-        return PixelShuffle(factor, name=name)(x)
+        if not blur:
+            return PixelShuffle(factor, name=name)(x)
+        from upspec.plugins.pixel_shuffle_layers import HoldBlur
+
+        x = PixelShuffle(factor, name=f"{name}_shuffle")(x)
+        return HoldBlur(factor, blur_padding, name=name)(x)
 
 
 @hookimpl
@@ -63,4 +75,4 @@ def upspec_strategies() -> list[Strategy]:
 
 @hookimpl
 def upspec_layers() -> dict[str, str]:
-    return {"PixelShuffle": f"{LAYERS_MODULE}:PixelShuffle"}
+    return {"PixelShuffle": f"{LAYERS_MODULE}:PixelShuffle", "HoldBlur": f"{LAYERS_MODULE}:HoldBlur"}

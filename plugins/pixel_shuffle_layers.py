@@ -20,6 +20,23 @@ def _factor_tuple(factor: Any, rank: int | None = None) -> tuple[int, ...]:
     return tuple(int(f) for f in factor)
 
 
+def depth_to_space(x: Any, factor: tuple[int, ...]) -> Any:
+    """``(b, *spatial, C * prod(factor))`` -> ``(b, *(s * f), C)`` in TensorFlow's channel order."""
+    ops = keras.ops
+    rank = len(factor)
+    shape = ops.shape(x)
+    spatial = [shape[1 + i] for i in range(rank)]
+    channels = x.shape[-1] // math.prod(factor)
+    x = ops.reshape(x, (-1, *spatial, *factor, channels))
+    # interleave each spatial axis with its sub-pixel axis: (b, s1, f1, s2, f2, ..., C)
+    order = [0]
+    for i in range(rank):
+        order += [1 + i, 1 + rank + i]
+    order.append(1 + 2 * rank)
+    x = ops.transpose(x, order)
+    return ops.reshape(x, (-1, *[s * f for s, f in zip(spatial, factor)], channels))
+
+
 @keras.saving.register_keras_serializable(package="upspec")
 class PixelShuffle(keras.layers.Layer):
     """Depth-to-space for 1-D, 2-D and 3-D inputs, per-axis factors allowed.
@@ -50,19 +67,7 @@ class PixelShuffle(keras.layers.Layer):
             )
 
     def call(self, x: Any) -> Any:
-        ops = keras.ops
-        rank = len(self.factor)
-        shape = ops.shape(x)
-        spatial = [shape[1 + i] for i in range(rank)]
-        channels = x.shape[-1] // math.prod(self.factor)
-        x = ops.reshape(x, (-1, *spatial, *self.factor, channels))
-        # interleave each spatial axis with its sub-pixel axis: (b, s1, f1, s2, f2, ..., C)
-        order = [0]
-        for i in range(rank):
-            order += [1 + i, 1 + rank + i]
-        order.append(1 + 2 * rank)
-        x = ops.transpose(x, order)
-        return ops.reshape(x, (-1, *[s * f for s, f in zip(spatial, self.factor)], channels))
+        return depth_to_space(x, self.factor)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         spatial = [None if s is None else s * f for s, f in zip(input_shape[1:-1], self.factor)]
@@ -97,3 +102,43 @@ class ICNR(keras.initializers.Initializer):
     def get_config(self) -> dict:
         return {"initializer": keras.initializers.serialize(self.initializer), "factor": list(self.factor)}
 
+
+
+@keras.saving.register_keras_serializable(package="upspec")
+class HoldBlur(keras.layers.Layer):
+    """Pad ``factor - 1`` samples before each spatial axis, then average ``factor`` samples with stride 1.
+
+    The blur after a pixel shuffle of MONAI's ``SubpixelUpsample(apply_pad_pool=True)`` (``padding="zeros"``,
+    value for value) and Sugawara et al.'s zero-order hold (2018/2019), which averages the ``factor`` phases
+    of every period so that a periodic (checkerboard) pattern cancels. ``padding="replicate"`` repeats the
+    first sample instead of zeros, so a constant stays constant at the border.
+    """
+
+    def __init__(self, factor: Any = 2, padding: str = "replicate", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if padding not in ("replicate", "zeros"):
+            raise ValueError(f"Invalid value for argument `padding`. Expected 'replicate' or 'zeros'. "
+                             f"Received padding={padding!r}")
+        self.factor = _factor_tuple(factor)
+        self.padding = padding
+
+    def call(self, x: Any) -> Any:
+        ops = keras.ops
+        rank = len(self.factor)
+        for axis, f in enumerate(self.factor, start=1):
+            if f == 1:
+                continue
+            if self.padding == "zeros":
+                pads = [(0, 0)] * (rank + 2)
+                pads[axis] = (f - 1, 0)
+                x = ops.pad(x, pads)
+            else:
+                first = ops.take(x, ops.zeros((f - 1,), dtype="int32"), axis=axis)
+                x = ops.concatenate([first, x], axis=axis)
+        return ops.average_pool(x, pool_size=self.factor, strides=1, padding="valid")
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "factor": list(self.factor), "padding": self.padding}

@@ -21,18 +21,27 @@ from upspec import Strategy
 from upspec import hookimpl
 
 
-def resize(x: Any, factor: tuple[int, ...], interpolation: str, name: str, *, output_name: str | None = None) -> Any:
+INTERPOLATE_MODES = {"bilinear": "linear", "bicubic": "cubic"}
+
+
+def resize(x: Any, factor: tuple[int, ...], interpolation: str, name: str, *, output_name: str | None = None,
+           align_corners: Optional[bool] = None) -> Any:
     """Resize the spatial axes of ``x`` by ``factor`` with Keras's UpSampling layers.
 
     1-D inputs with a non-nearest interpolation go through a 2-D resize of a
-    ``(length, 1)`` image, since Keras's ``UpSampling1D`` only repeats. The
-    layer that produces the result is named ``output_name`` (default
-    ``{name}_resize``).
+    ``(length, 1)`` image, since Keras's ``UpSampling1D`` only repeats.
+    Linear and cubic resizes in 3-D, or with ``align_corners`` set (PyTorch's
+    conventions), use upspec's ``Interpolate`` layer. The layer that produces
+    the result is named ``output_name`` (default ``{name}_resize``).
     """
     import keras
 
     rank = len(factor)
     last = output_name or f"{name}_resize"
+    if interpolation in INTERPOLATE_MODES and (align_corners is not None or rank == 3):
+        from upspec.plugins.interpolation_layers import Interpolate
+
+        return Interpolate(factor, INTERPOLATE_MODES[interpolation], align_corners, name=last)(x)
     if interpolation == "nearest":
         if rank == 1:
             return keras.layers.UpSampling1D(size=factor[0], name=last)(x)
@@ -88,11 +97,19 @@ class ResizeConvolution(Strategy):
         kernel_initializer: Any = "glorot_uniform",
         name: str,
     ) -> Any:
+        return self.resize_then_convolve(x, factor=factor, filters=filters, kernel_size=kernel_size,
+                                         activation=activation, use_bias=use_bias,
+                                         kernel_initializer=kernel_initializer, name=name)
+
+    def resize_then_convolve(self, x: Any, *, factor: tuple[int, ...], filters: Optional[int], kernel_size: Any,
+                             activation: Optional[str], use_bias: bool, kernel_initializer: Any, name: str,
+                             align_corners: Optional[bool] = None) -> Any:
         if filters is None:
             if activation is None:
-                return resize(x, factor, self.interpolation, name, output_name=name)
-            return resize_only(resize(x, factor, self.interpolation, name), activation, name)
-        x = resize(x, factor, self.interpolation, name)
+                return resize(x, factor, self.interpolation, name, output_name=name, align_corners=align_corners)
+            return resize_only(resize(x, factor, self.interpolation, name, align_corners=align_corners),
+                               activation, name)
+        x = resize(x, factor, self.interpolation, name, align_corners=align_corners)
         return convolve(x, filters=filters, kernel_size=kernel_size, activation=activation,
                         use_bias=use_bias, kernel_initializer=kernel_initializer, name=name)
 
@@ -104,22 +121,52 @@ class Nearest(ResizeConvolution):
     interpolation = "nearest"
 
 
-class Bilinear(ResizeConvolution):
-    """Bilinear (linear in 1-D) resize, then a convolution."""
+class InterpolatingResizeConvolution(ResizeConvolution):
+    """A linear or cubic resize with a choice of corner alignment, then a convolution.
+
+    ``align_corners`` unset keeps TensorFlow's resize (Keras's ``UpSampling2D``);
+    ``true`` or ``false`` gives PyTorch's ``interpolate`` with that flag, value
+    for value (see ``upspec.plugins.interpolation_layers``).
+    """
+
+    def build(
+        self,
+        x: Any,
+        *,
+        factor: tuple[int, ...],
+        filters: Optional[int],
+        kernel_size: Any = 3,
+        activation: Optional[str] = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        align_corners: Optional[bool] = None,
+        name: str,
+    ) -> Any:
+        return self.resize_then_convolve(x, factor=factor, filters=filters, kernel_size=kernel_size,
+                                         activation=activation, use_bias=use_bias,
+                                         kernel_initializer=kernel_initializer, name=name,
+                                         align_corners=align_corners)
+
+
+class Bilinear(InterpolatingResizeConvolution):
+    """Linear resize (linear, bilinear, trilinear by rank), then a convolution."""
 
     name = "bilinear"
     interpolation = "bilinear"
-    ranks = (1, 2)
 
 
-class Bicubic(ResizeConvolution):
-    """Bicubic resize, then a convolution."""
+class Bicubic(InterpolatingResizeConvolution):
+    """Separable cubic resize, then a convolution."""
 
     name = "bicubic"
     interpolation = "bicubic"
-    ranks = (1, 2)
 
 
 @hookimpl
 def upspec_strategies() -> list[Strategy]:
     return [Nearest(), Bilinear(), Bicubic()]
+
+
+@hookimpl
+def upspec_layers() -> dict[str, str]:
+    return {"Interpolate": "upspec.plugins.interpolation_layers:Interpolate"}

@@ -3,10 +3,38 @@
 from __future__ import annotations
 
 from typing import Any
+from typing import Literal
 from typing import Optional
+from typing import Union
+
 
 from upspec import Strategy
 from upspec import hookimpl
+from upspec.registry.strategy import NonNegativeInt
+from upspec.registry.strategy import PositiveInt
+
+
+def _per_axis(value: Any, rank: int) -> tuple[int, ...]:
+    return tuple(int(v) for v in value) if isinstance(value, (list, tuple)) else (int(value),) * rank
+
+
+def check_output_padding(output_padding: Any, kernel: tuple[int, ...], factor: tuple[int, ...], alignment: str) -> None:
+    """``output_padding`` is PyTorch's argument: it must be the one that gives ``n * factor`` samples."""
+    from upspec.plugins.transpose_layers import pytorch_output_padding
+
+    if output_padding is None:
+        return
+    if alignment != "pytorch":
+        raise ValueError("output_padding is PyTorch's ConvTranspose argument; it needs alignment: pytorch")
+    given = _per_axis(output_padding, len(factor))
+    if len(given) != len(factor):
+        raise ValueError(f"output_padding has {len(given)} values for {len(factor)} spatial axes")
+    needed = tuple(pytorch_output_padding(k, s) for k, s in zip(kernel, factor))
+    if given != needed:
+        raise ValueError(
+            f"output_padding={list(given)} with kernel_size={list(kernel)}, stride=factor={list(factor)} and "
+            f"padding=(kernel_size - 1) // 2 does not give factor times the input size (the upsample contract); "
+            f"output_padding={list(needed)} does")
 
 
 class Transpose(Strategy):
@@ -14,6 +42,11 @@ class Transpose(Strategy):
 
     Learnable, but kernels overlap unevenly when ``kernel_size`` is not a
     multiple of the factor, which is the source of checkerboard artifacts.
+    ``groups`` splits the channels into independent groups (``"depthwise"``:
+    one per input channel); ``alignment: pytorch`` crops the output as
+    PyTorch's ``ConvTranspose(padding=(k - 1) // 2, output_padding)`` does
+    (MONAI's transposed ``Convolution``) instead of Keras's ``same``, which
+    keeps the samples one later for odd kernels at stride 2.
     """
 
     name = "transpose"
@@ -28,24 +61,43 @@ class Transpose(Strategy):
         activation: Optional[str] = None,
         use_bias: bool = True,
         kernel_initializer: Any = "glorot_uniform",
+        groups: Union[PositiveInt, Literal["depthwise"]] = 1,
+        alignment: Literal["keras", "pytorch"] = "keras",
+        output_padding: Optional[Union[NonNegativeInt, list[NonNegativeInt]]] = None,
         name: str,
     ) -> Any:
         import keras
 
-        layer_class = {1: keras.layers.Conv1DTranspose, 2: keras.layers.Conv2DTranspose, 3: keras.layers.Conv3DTranspose}
-        conv = layer_class[len(factor)](
-            filters,
-            kernel_size,
-            strides=tuple(factor),
-            padding="same",
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            name=name,
-        )
-        return conv(x)
+        rank = len(factor)
+        kernel = _per_axis(kernel_size, rank)
+        check_output_padding(output_padding, kernel, factor, alignment)
+        groups = x.shape[-1] if groups == "depthwise" else groups
+        if groups == 1 and alignment == "keras":
+            layer_class = {1: keras.layers.Conv1DTranspose, 2: keras.layers.Conv2DTranspose,
+                           3: keras.layers.Conv3DTranspose}
+            conv = layer_class[rank](
+                filters,
+                kernel_size,
+                strides=tuple(factor),
+                padding="same",
+                activation=activation,
+                use_bias=use_bias,
+                kernel_initializer=kernel_initializer,
+                name=name,
+            )
+            return conv(x)
+        from upspec.plugins.transpose_layers import ConvTranspose
+
+        return ConvTranspose(filters, kernel, factor, rank=rank, groups=groups, alignment=alignment,
+                             activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+                             name=name)(x)
 
 
 @hookimpl
 def upspec_strategies() -> list[Strategy]:
     return [Transpose()]
+
+
+@hookimpl
+def upspec_layers() -> dict[str, str]:
+    return {"ConvTranspose": "upspec.plugins.transpose_layers:ConvTranspose"}

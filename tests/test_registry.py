@@ -27,7 +27,7 @@ class Twice(upspec.Strategy):
 def upspec_strategies():
     return [Twice()]
 '''
-BUILTIN_STRATEGIES = ["bicubic", "bilinear", "bilinear_additive", "lanczos", "nearest", "pixel_shuffle", "transpose",
+BUILTIN_STRATEGIES = ["bicubic", "bilinear", "bilinear_additive", "dysample", "lanczos", "nearest", "pixel_shuffle", "transpose",
                       "transpose_zoh"]
 SPEC = {"name": "m", "inputs": {"x": [8, 8, 1]}, "layers": [{"id": "up", "upsample": "twice", "factor": 2, "filters": 3}]}
 

@@ -99,3 +99,19 @@ def test_resize_only_applies_the_activation():
     model = build_model(spec_of("nearest", [8, 1], activation="relu"))
     np.testing.assert_array_equal(np.asarray(model(x))[0, :, 0], np.repeat(np.maximum(x[0, :, 0], 0), 2))
     assert model.count_params() == 0
+
+
+RESIDUAL = {"name": "residual", "inputs": {"lr": [12, 12, 1]}, "layers": [
+    {"id": "skip", "upsample": "bicubic", "factor": 3, "filters": None, "inputs": ["lr"]},
+    {"id": "features", "layer": "Conv2D", "filters": 8, "kernel_size": 3, "padding": "same", "inputs": ["lr"]},
+    {"id": "up", "upsample": "pixel_shuffle", "factor": 3, "filters": 1},
+    {"id": "sr", "layer": "Add", "inputs": ["skip", "up"]},
+]}
+
+
+def test_strategy_switch_keeps_fixed_resizes_unless_the_new_strategy_can_resize_only():
+    switched = load_spec(RESIDUAL, strategy="transpose")
+    assert [(e.id, e.upsample) for e in switched.layers if e.upsample] == [("skip", "bicubic"), ("up", "transpose")]
+    assert build_graph(switched).nodes["sr"].shape == (36, 36, 1)
+    lanczos = load_spec(RESIDUAL, strategy="lanczos")
+    assert [(e.id, e.upsample) for e in lanczos.layers if e.upsample] == [("skip", "lanczos"), ("up", "lanczos")]

@@ -10,7 +10,8 @@ from conftest import SPECS
 from upspec.registry.registry import get_registry
 from upspec.testing import check_strategy
 
-BUILTIN = ["transpose", "nearest", "bilinear", "bicubic", "pixel_shuffle", "bilinear_additive", "transpose_zoh", "lanczos"]
+BUILTIN = ["transpose", "nearest", "bilinear", "bicubic", "pixel_shuffle", "bilinear_additive", "transpose_zoh", "lanczos",
+           "dysample"]
 
 
 @pytest.mark.slow

@@ -22,7 +22,7 @@ def test_sweep_compares_builtin_and_plugin_strategies(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "[1/2] nearest: training" in done.stdout and "[2/2] carafe: done in" in done.stdout
     for name in ("comparison.md", "comparison.csv", "comparison.json", "samples.png", "learning_curves.png",
-                 "sweep.json", "nearest/model.keras", "carafe/model.keras", "carafe/row.json"):
+                 "sweep.json", "nearest/seed-0/model.keras", "carafe/seed-0/model.keras", "carafe/seed-0/row.json"):
         assert (out / name).stat().st_size > 0, name
 
     rows = {r["strategy"]: r for r in csv.DictReader((out / "comparison.csv").read_text().splitlines())}
@@ -37,7 +37,7 @@ def test_sweep_compares_builtin_and_plugin_strategies(tmp_path):
     report = json.loads((out / "comparison.json").read_text())
     assert [r["strategy"] for r in report["rows"]] == ["nearest", "carafe"]
     assert "| nearest |" in (out / "comparison.md").read_text()
-    history = list(csv.DictReader((out / "carafe" / "history.csv").read_text().splitlines()))
+    history = list(csv.DictReader((out / "carafe" / "seed-0" / "history.csv").read_text().splitlines()))
     assert len(history) == 2
 
 
@@ -51,18 +51,18 @@ def test_an_interrupted_sweep_resumes_without_retraining_finished_strategies(tmp
     first = run_upspec("--plugin", str(killer), "sweep", str(SPECS / "seed_transpose.yaml"), "--strategies",
                        "nearest,transpose", "--out", str(out), *TINY, cwd=tmp_path, env={"KILL_SWEEP": "1"})
     assert first.returncode == 9
-    finished = (out / "nearest" / "row.json").read_text()
-    model_time = (out / "nearest" / "model.keras").stat().st_mtime_ns
-    assert json.loads((out / "transpose" / "checkpoints" / "state.json").read_text()) == {"epoch": 1}
+    finished = (out / "nearest" / "seed-0" / "row.json").read_text()
+    model_time = (out / "nearest" / "seed-0" / "model.keras").stat().st_mtime_ns
+    assert json.loads((out / "transpose" / "seed-0" / "checkpoints" / "state.json").read_text()) == {"epoch": 1}
     assert not (out / "comparison.md").exists()
 
     resumed = run_upspec("--plugin", str(killer), "sweep", "--resume", str(out), cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert "[1/2] nearest: finished earlier, kept" in resumed.stdout
     assert "[2/2] transpose: resuming from its last checkpoint" in resumed.stdout
-    assert (out / "nearest" / "row.json").read_text() == finished
-    assert (out / "nearest" / "model.keras").stat().st_mtime_ns == model_time
-    epochs = [r["epoch"] for r in csv.DictReader((out / "transpose" / "history.csv").read_text().splitlines())]
+    assert (out / "nearest" / "seed-0" / "row.json").read_text() == finished
+    assert (out / "nearest" / "seed-0" / "model.keras").stat().st_mtime_ns == model_time
+    epochs = [r["epoch"] for r in csv.DictReader((out / "transpose" / "seed-0" / "history.csv").read_text().splitlines())]
     assert epochs == ["1", "2"]
     assert [r["strategy"] for r in json.loads((out / "comparison.json").read_text())["rows"]] == ["nearest", "transpose"]
 
@@ -72,3 +72,86 @@ def test_sweep_refuses_an_unknown_strategy_by_name(tmp_path):
     assert done.returncode == 2
     assert "unknown upsampling strategy 'nearst'" in done.stderr and "did you mean 'nearest'?" in done.stderr
     assert not (tmp_path / "runs").exists()
+
+
+def _invoke(*args):
+    from click.testing import CliRunner
+
+    from upspec.cli.main import make_cli
+
+    return CliRunner().invoke(make_cli(list(args)), list(args), catch_exceptions=False)
+
+
+@pytest.mark.slow
+def test_a_sweep_with_seeds_trains_every_strategy_with_every_seed_and_averages_them(tmp_path):
+    import yaml
+
+    out = tmp_path / "sweep"
+    done = _invoke("sweep", str(SPECS / "seed_transpose.yaml"), "--strategies", "nearest,transpose", "--seeds", "2",
+                   "--out", str(out), "--epochs", "1", "--steps", "2", *TINY[4:])
+    assert done.exit_code == 0, done.output
+    assert "[1/4] nearest seed 0: training" in done.output and "[4/4] transpose seed 1: done in" in done.output
+    rows = json.loads((out / "comparison.json").read_text())["rows"]
+    assert [(r["strategy"], r["seed"], r["run"]) for r in rows] == [
+        ("nearest", 0, "nearest/seed-0"), ("nearest", 1, "nearest/seed-1"),
+        ("transpose", 0, "transpose/seed-0"), ("transpose", 1, "transpose/seed-1")]
+    for row in rows:  # the seed reaches the run: initial weights and data order
+        spec = yaml.safe_load((out / row["run"] / "spec.yaml").read_text())
+        assert spec["train"]["seed"] == row["seed"] and spec["layers"][0]["upsample"] == row["strategy"]
+    psnr = {(r["strategy"], r["seed"]): r["metrics"]["model"]["psnr"] for r in rows}
+    assert psnr["nearest", 0] != psnr["nearest", 1]
+    csv_rows = list(csv.DictReader((out / "comparison.csv").read_text().splitlines()))
+    assert [(r["strategy"], r["seed"]) for r in csv_rows] == [("nearest", "0"), ("nearest", "1"),
+                                                               ("transpose", "0"), ("transpose", "1")]
+    table = (out / "comparison.md").read_text()
+    assert "seeds 0, 1" in table
+    mean = (psnr["nearest", 0] + psnr["nearest", 1]) / 2
+    assert f"| nearest | {mean:.4f} |" in table
+
+
+def test_job_states_are_read_from_the_run_folder(tmp_path):
+    from upspec.compare.jobs import JobState
+    from upspec.compare.jobs import job_state
+
+    run = tmp_path / "nearest" / "seed-0"
+    assert job_state(run) is JobState.PENDING
+    run.mkdir(parents=True)
+    (run / "spec.yaml").write_text("train:\n  epochs: 2\n")
+    assert job_state(run) is JobState.PENDING  # started, but no epoch finished
+    (run / "checkpoints").mkdir()
+    (run / "checkpoints" / "last.keras").write_bytes(b"x")
+    (run / "checkpoints" / "state.json").write_text('{"epoch": 1}')
+    assert job_state(run) is JobState.TRAINING
+    (run / "checkpoints" / "state.json").write_text('{"epoch": 2}')
+    assert job_state(run) is JobState.TRAINED
+    (run / "checkpoints" / "state.json").write_text('{"epoch": 1}')
+    (run / "model.keras").write_bytes(b"x")  # the report was being written
+    assert job_state(run) is JobState.TRAINED
+    (run / "metrics.json").write_text("{}")
+    assert job_state(run) is JobState.EVALUATED
+    (run / "row.json").write_text("{}")
+    assert job_state(run) is JobState.DONE
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--seeds", "2", "--seed-list", "3,4"], "give --seeds N or --seed-list a,b, not both"),
+    (["--seed-list", "3,3"], "--seed-list repeats a seed: [3, 3]"),
+    (["--seed-list", "3,x"], "expected whole numbers separated by commas, got '3,x'"),
+    (["--executor", "local", "--address", "ray://head:10001"], "--address, --cpus-per-trial and --gpus-per-trial "
+                                                                "are for --executor ray"),
+])
+def test_sweep_refuses_bad_seed_and_executor_options(tmp_path, args, message):
+    done = _invoke("sweep", str(SPECS / "seed_transpose.yaml"), "--strategies", "nearest", "--out",
+                   str(tmp_path / "sweep"), *args)
+    assert done.exit_code != 0
+    assert message in done.output
+    assert not (tmp_path / "sweep").exists()
+
+
+def test_the_default_sweep_path_does_not_import_ray():
+    import subprocess
+    import sys
+
+    code = ("import sys, upspec.compare.sweep, upspec.compare.executors, upspec.cli.analysis_commands; "
+            "print('ray' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"

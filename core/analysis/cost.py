@@ -7,10 +7,15 @@ from typing import Any
 
 import numpy as np
 
+from upspec.analysis.macs import multiply_accumulates
 
-def multiply_accumulates(model: Any) -> int:
-    """Multiply-accumulates of one forward pass on one example: TensorFlow's profiler counts the float
-    operations of the frozen graph (every op, custom layers included); a MAC is two of them."""
+__all__ = ["inference_ms", "multiply_accumulates", "profiled_multiply_accumulates", "train_step_ms"]
+
+
+def profiled_multiply_accumulates(model: Any) -> int:
+    """Half the float operations TensorFlow's profiler counts in the frozen forward graph of one example
+    (every op, bias additions and resizes included). TensorFlow only; sweeps use the analytic
+    :func:`upspec.analysis.macs.multiply_accumulates`, which runs on every backend."""
     import tensorflow as tf
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 

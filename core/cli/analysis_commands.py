@@ -42,23 +42,48 @@ def checkerboard(source: str, strategy: str | None, overrides: tuple[str, ...], 
 @click.option("--out", type=click.Path(file_okay=False), help="Sweep folder (default: runs/<spec name>/sweep-<timestamp>/).")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False, exists=True),
               help="Continue an interrupted sweep; finished strategies are kept, not retrained.")
+@click.option("--seeds", type=click.IntRange(1, 1000), help="Train each strategy with seeds 0..N-1 (default: the "
+              "spec's train.seed); seed s gives every strategy the same data order.")
+@click.option("--seed-list", callback=lambda ctx, param, value: _int_list(value, param), metavar="A,B,...",
+              help="Train each strategy with these seeds instead.")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where the (strategy, seed) jobs run: one after another here, or as Ray tasks "
+                   "(pip install 'upspec[ray]').")
+@click.option("--address", help="Ray cluster to join (default: start a local one). For --executor ray.")
+@click.option("--cpus-per-trial", type=click.FloatRange(min=0), help="CPUs Ray reserves per job (default 1).")
+@click.option("--gpus-per-trial", type=click.FloatRange(min=0), help="GPUs Ray reserves per job (default 0).")
 @click.option("--progress/--no-progress", default=False, help="Keras progress bars while training.")
 def sweep(spec: str | None, strategy: str | None, overrides: tuple[str, ...], strategies: str, epochs: int | None,
           steps_per_epoch: int | None, batch_size: int | None, out: str | None, resume_dir: str | None,
-          progress: bool) -> None:
-    """Train the same graph once per strategy on the same data and seed, and compare them."""
+          seeds: int | None, seed_list: list[int] | None, executor: str, address: str | None,
+          cpus_per_trial: float | None, gpus_per_trial: float | None, progress: bool) -> None:
+    """Train the same graph once per strategy and seed on the same data, and compare them."""
     from upspec.compare.comparison import markdown_table
+    from upspec.compare.comparison import strategy_means
+    from upspec.compare.executors import make_executor
     from upspec.compare.sweep import run_sweep
 
     if strategy:
         raise click.UsageError("sweep switches strategies itself; use --strategies a,b")
     if not spec and not resume_dir:
         raise click.UsageError("give a SPEC, or --resume SWEEP_DIR")
+    runner = make_executor(executor, address=address, cpus_per_trial=cpus_per_trial, gpus_per_trial=gpus_per_trial,
+                           announce=click.echo)
     result = run_sweep(spec, strategies=strategies, overrides=list(overrides), out=out, resume=resume_dir,
                        train_overrides={"epochs": epochs, "steps_per_epoch": steps_per_epoch, "batch_size": batch_size},
-                       verbose=1 if progress else 0, announce=click.echo)
-    click.echo(markdown_table(result.rows))
+                       seeds=seeds, seed_list=seed_list, executor=runner, verbose=1 if progress else 0,
+                       announce=click.echo)
+    click.echo(markdown_table(strategy_means(result.rows)))
     click.echo(f"comparison: {result.folder / 'comparison.md'}")
+
+
+def _int_list(value: str | None, param: click.Parameter) -> list[int] | None:
+    if value is None:
+        return None
+    try:
+        return [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise click.BadParameter(f"expected whole numbers separated by commas, got {value!r}", param=param) from None
 
 
 def register(cli: click.Group) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import TYPE_CHECKING
 from typing import Any
@@ -31,19 +32,38 @@ def load_graph(path: str, strategy: str | None, overrides: tuple[str, ...]) -> G
     return build_graph(spec)
 
 
+strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors (exit status 2).")
+
+
+def report_warnings(graph: Graph, strict: bool) -> None:
+    """Print the graph's warnings and the best-practice lints; with ``strict``, raise them as errors."""
+    from upspec.graph.lint import lint_graph
+
+    warnings = sorted([*graph.warnings, *lint_graph(graph)], key=lambda d: (d.line, d.column))
+    if strict and warnings:
+        raise SpecError([dataclasses.replace(w, severity="error") for w in warnings])
+    for warning in warnings:
+        click.echo(warning.format(), err=True)
+
+
 @click.command()
 @click.argument("specs", nargs=-1, required=True, type=SpecArgument())
 @spec_overrides
 @click.option("--build", "also_build", is_flag=True, help="Also build the Keras model (imports TensorFlow).")
-def validate(specs: tuple[str, ...], strategy: str | None, overrides: tuple[str, ...], also_build: bool) -> None:
+@strict_option
+def validate(specs: tuple[str, ...], strategy: str | None, overrides: tuple[str, ...], also_build: bool,
+             strict: bool) -> None:
     """Check specs: YAML, structure, parameters, wiring and static shapes.
 
-    Prints one line per spec. Without --build, TensorFlow is not imported.
+    Prints one line per spec; warnings (an unused entry, a transpose
+    convolution that overlaps unevenly) go to stderr. Without --build,
+    TensorFlow is not imported.
     """
     failed = 0
     for path in specs:
         try:
             graph = load_graph(path, strategy, overrides)
+            report_warnings(graph, strict)
             if also_build:
                 from upspec.build.builder import build_model
 
@@ -53,8 +73,6 @@ def validate(specs: tuple[str, ...], strategy: str | None, overrides: tuple[str,
             click.echo(f"{path}: invalid", err=True)
             failed += 1
             continue
-        for warning in graph.warnings:
-            click.echo(warning.format(), err=True)
         ins = ", ".join(fmt(n.shape) for n in graph.inputs)
         outs = ", ".join(fmt(graph.nodes[o].shape) for o in graph.outputs)
         click.echo(f"{path}: ok: {graph.spec.name}: {len(graph.entries)} entries, {ins} -> {outs}")
@@ -118,9 +136,14 @@ def _dot(graph: Graph) -> str:
 @click.option("--format", "output_format", type=click.Choice(["table", "mermaid", "dot", "json"]), default="table",
               show_default=True)
 @click.option("--no-params", is_flag=True, help="Skip parameter counts (they need TensorFlow).")
-def show(spec: str, strategy: str | None, overrides: tuple[str, ...], output_format: str, no_params: bool) -> None:
-    """Show the graph: each entry with its inputs, static output shape and parameter count."""
+@strict_option
+def show(spec: str, strategy: str | None, overrides: tuple[str, ...], output_format: str, no_params: bool,
+         strict: bool) -> None:
+    """Show the graph: each entry with its inputs, static output shape and parameter count.
+
+    Warnings go to stderr (errors with --strict)."""
     graph = load_graph(spec, strategy, overrides)
+    report_warnings(graph, strict)
     if output_format == "mermaid":
         click.echo(_mermaid(graph))
     elif output_format == "dot":

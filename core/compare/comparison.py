@@ -18,9 +18,41 @@ COLUMNS = [("strategy", "strategy", "{}"), ("parameters", "parameters", "{:,}"),
            ("cb_init", "CB at init", "{:.3g}"), ("cb_trained", "CB trained", "{:.3g}")]
 
 
+def run_folder(folder: Path, row: dict[str, Any]) -> Path:
+    """The run folder of a sweep row (``<strategy>/seed-<n>``)."""
+    return folder / row.get("run", row["strategy"])
+
+
+def first_seed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per strategy: each strategy's first seed (for pictures, which show one model each)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        seen.setdefault(row["strategy"], row)
+    return list(seen.values())
+
+
+def strategy_means(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per strategy with every number averaged over its seeds, and ``seeds`` counting them."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row["strategy"], []).append(row)
+
+    def mean(values: list[Any]) -> Any:
+        if all(isinstance(v, dict) for v in values):
+            return {k: mean([v.get(k) for v in values]) for k in values[0]}
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            return values[0] if len(set(values)) == 1 else float(np.mean(values))
+        return values[0]
+
+    return [{**{k: v for k, v in mean(group).items() if k not in ("seed", "run")}, "strategy": name,
+             "seeds": len(group)} for name, group in groups.items()]
+
+
 def flat_row(row: dict[str, Any]) -> dict[str, Any]:
     """A row with the test metrics flattened: ``psnr``, ``ssim``, ``mean_iou`` and the baselines beside."""
     flat = {key: row.get(key) for key, _, _ in COLUMNS}
+    if "seed" in row:
+        flat = {"strategy": flat.pop("strategy"), "seed": row["seed"], **flat}
     metrics = row["metrics"]
     for group, scores in metrics.items():
         if isinstance(scores, dict):
@@ -38,6 +70,7 @@ def _cell(value: Any, pattern: str) -> str:
 def markdown_table(rows: list[dict[str, Any]]) -> str:
     flats = [flat_row(r) for r in rows]
     metric_keys = [k for k in dict.fromkeys(k for f in flats for k in f) if k not in {key for key, _, _ in COLUMNS}]
+    metric_keys = [k for k in metric_keys if k != "seed"]
     header = [title for _, title, _ in COLUMNS[:1]] + metric_keys + [title for _, title, _ in COLUMNS[1:]]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for flat in flats:
@@ -63,8 +96,8 @@ def overlaid_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
 
     plt = _figure()
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
-    for row in rows:
-        history = history_rows(folder / row["strategy"] / "history.csv")
+    for row in first_seed(rows):
+        history = history_rows(run_folder(folder, row) / "history.csv")
         epochs = [int(float(h["epoch"])) for h in history]
         for ax, key in zip(axes, ("loss", "val_loss")):
             if history and key in history[0]:
@@ -95,13 +128,13 @@ def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Any, datas
     if not rows:
         return None
     if dataset is None:
-        first = folder / rows[0]["strategy"]
+        first = run_folder(folder, rows[0])
         dataset = evaluation_data(load_spec(first / "spec.yaml", registry=registry),
                                   load_model(first / "model.keras", registry), registry)
     x, y = dataset.test[0][:count], dataset.test[1][:count]
     columns = input_columns(dataset.shapes, x)
-    for row in rows:
-        trained = load_model(folder / row["strategy"] / "model.keras", registry)
+    for row in first_seed(rows):
+        trained = load_model(run_folder(folder, row) / "model.keras", registry)
         columns.append((row["strategy"], np.clip(np.asarray(trained.predict(x, verbose=0)), 0, 1)))
     columns.append(("target", y))
     return image_grid(columns, folder / "samples.png")
@@ -109,9 +142,12 @@ def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Any, datas
 
 def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str, str], registry: Any,
                      dataset: Any = None) -> None:
-    table = markdown_table(rows)
+    means = strategy_means(rows)
+    seeds = sorted({row.get("seed") for row in rows if row.get("seed") is not None})
+    table = markdown_table(means)
     notes = "".join(f"\n- skipped `{name}`: {reason}" for name, reason in skipped.items())
-    text = (f"# Sweep: {len(rows)} strategies\n\n{table}\n\n"
+    text = (f"# Sweep: {len(means)} strategies, seeds {', '.join(map(str, seeds)) or '-'}\n\n{table}\n\n"
+            "Each number is the mean over the seeds (the per-seed rows are in comparison.csv and .json). "
             "Test metrics are per-image means on the same test patches; MACs count one forward pass on one "
             "example; times are medians on this machine; CB is the checkerboard phase variance on a constant "
             "input (median over entries, and over seeds at init; 0 = none).\n"

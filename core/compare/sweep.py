@@ -1,19 +1,25 @@
-"""Run a sweep: one run folder per strategy inside the sweep folder, resumable.
+"""Run a sweep: one job per (strategy, seed), each in its own run folder, resumable.
 
-A strategy whose folder holds ``row.json`` is finished and never retrained;
-one with a checkpoint is resumed from it; anything else starts afresh.
+The sweep folder holds ``sweep.json`` (what to run) and ``<strategy>/seed-<n>/`` per job. The driver plans
+the jobs, asks each folder for its :class:`~upspec.compare.jobs.JobState`, hands the unfinished jobs to an
+executor (this process, or Ray) and writes the comparison from the rows that come back. Every strategy
+gets the same seeds, and a seed fixes the initial weights and the data order, so seed ``s`` sees the same
+batches in the same order whatever the strategy.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from typing import Callable
+from typing import Sequence
 
+from upspec.compare.jobs import JobState
+from upspec.compare.jobs import SweepJob
+from upspec.compare.jobs import job_state
+from upspec.compare.jobs import read_row
 from upspec.errors import SpecError
 from upspec.errors import UpspecError
 from upspec.files import write_text
@@ -21,15 +27,40 @@ from upspec.registry.registry import get_registry
 from upspec.spec.load import load_spec
 
 STATE = "sweep.json"
-ROW = "row.json"
-CB_SEEDS = (0, 1, 2)
 
 
 @dataclass
 class SweepResult:
     folder: Path
+    #: one per (strategy, seed), strategies in sweep order, seeds ascending within each
     rows: list[dict[str, Any]]
     skipped: dict[str, str]
+
+
+@dataclass
+class SweepPlan:
+    """What ``sweep.json`` records: enough to finish the sweep from its folder alone."""
+
+    source: Any
+    overrides: list[str]
+    train: dict[str, Any]
+    strategies: list[str]
+    seeds: list[int]
+    skipped: dict[str, str]
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=2) + "\n"
+
+    @classmethod
+    def read(cls, folder: Path) -> SweepPlan:
+        if not (folder / STATE).exists():
+            raise UpspecError(f"{folder} is not a sweep folder (no {STATE})")
+        state = json.loads((folder / STATE).read_text())
+        if "seeds" not in state:
+            raise UpspecError(f"{folder} was written by an earlier upspec (one folder per strategy, no seeds); "
+                              "start a new sweep")
+        return cls(state["source"], state["overrides"], state["train"], state["strategies"], state["seeds"],
+                   state["skipped"])
 
 
 def choose_strategies(source: Any, wanted: str, overrides: list[str], registry: Any) -> tuple[list[str], dict[str, str]]:
@@ -51,109 +82,144 @@ def choose_strategies(source: Any, wanted: str, overrides: list[str], registry: 
     return chosen, skipped
 
 
-def _measure(trained: Any, spec: Any, registry: Any, dataset_x: Any, dataset_y: Any) -> dict[str, Any]:
-    """The costs and CB of one finished strategy run (``trained``: its saved model)."""
-    import numpy as np
+def choose_seeds(spec: Any, seeds: int | None, seed_list: Sequence[int] | None, train: dict[str, Any]) -> list[int]:
+    """``seed_list`` as given, or ``0..seeds-1``, or else the spec's one ``train.seed``."""
+    from upspec.run.settings import train_settings
 
-    from upspec.analysis.cost import inference_ms
-    from upspec.analysis.cost import multiply_accumulates
-    from upspec.analysis.cost import train_step_ms
-    from upspec.analysis.measure import cb_at_init
-    from upspec.analysis.measure import entry_cb
-    from upspec.analysis.measure import upsample_entries
-    from upspec.build.builder import build_model
+    if seeds is not None and seed_list:
+        raise UpspecError("give --seeds N or --seed-list a,b, not both")
+    if seed_list:
+        if len(set(seed_list)) != len(seed_list):
+            raise UpspecError(f"--seed-list repeats a seed: {list(seed_list)}")
+        return [int(s) for s in seed_list]
+    if seeds is not None:
+        if seeds < 1:
+            raise UpspecError(f"--seeds must be at least 1, not {seeds}")
+        return list(range(seeds))
+    return [train_settings(spec, **train).seed]
 
-    entries = upsample_entries(spec, registry)
-    init = cb_at_init(spec, CB_SEEDS, registry)
-    fresh = build_model(spec, registry=registry)
-    batch = min(len(dataset_x), int(spec.train.get("batch_size", 16)))
-    return {
-        "parameters": int(trained.count_params()),
-        "macs": multiply_accumulates(trained),
-        "train_step_ms": train_step_ms(fresh, dataset_x[:batch], dataset_y[:batch]),
-        "inference_ms": inference_ms(trained, dataset_x[:batch]),
-        "cb_init": float(np.median([np.median(v) for v in init.values()])) if init else None,
-        "cb_trained": float(np.median(entry_cb(trained, entries, registry))) if entries else None,
-    }
+
+def plan_jobs(folder: Path, plan: SweepPlan, verbose: int = 0) -> list[SweepJob]:
+    """One job per (strategy, seed), in the order the comparison lists them."""
+    from upspec.registry.registry import local_plugins
+
+    plugins = tuple(str(Path(p).resolve()) if Path(p).is_file() else p for p in local_plugins())
+    return [SweepJob(strategy=name, seed=seed, run_dir=str((folder / name / f"seed-{seed}").resolve()),
+                     source=plan.source, overrides=tuple(plan.overrides), train=dict(plan.train), plugins=plugins,
+                     verbose=verbose)
+            for name in plan.strategies for seed in plan.seeds]
 
 
 def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | None = None,
-              train_overrides: dict[str, Any] | None = None, out: str | None = None, resume: str | None = None,
-              root: str = "runs", verbose: int = 0, announce: Callable[[str], None] = lambda line: None) -> SweepResult:
+              train_overrides: dict[str, Any] | None = None, seeds: int | None = None,
+              seed_list: Sequence[int] | None = None, out: str | None = None, resume: str | None = None,
+              root: str = "runs", verbose: int = 0, executor: Any = None,
+              announce: Callable[[str], None] = lambda line: None) -> SweepResult:
+    """Train ``source`` once per strategy and seed and write the comparison; ``executor`` (from
+    :func:`~upspec.compare.executors.make_executor`) runs the jobs, this process by default."""
     from upspec.compare.comparison import write_comparison
-    from upspec.run.rundir import new_run_dir
-    from upspec.run.runner import resume as resume_run
-    from upspec.run.runner import run
-    from upspec.run.models import load_model
-    from upspec.run.train import STATE as RUN_STATE
-    from upspec.run.train import evaluation_data
+    from upspec.compare.executors import LocalExecutor
+    from upspec.run.shared_data import shared_data
 
-    registry = get_registry()
     if resume:
+        if seeds is not None or seed_list:
+            raise UpspecError("--resume finishes the sweep as it was planned; give the seeds to a new sweep")
         folder = Path(resume)
-        if not (folder / STATE).exists():
-            raise UpspecError(f"{folder} is not a sweep folder (no {STATE})")
-        state = json.loads((folder / STATE).read_text())
-        source, overrides, train_overrides = state["spec"], state["overrides"], state["train"]
-        names, skipped = state["strategies"], state["skipped"]
+        plan = SweepPlan.read(folder)
     else:
-        overrides = list(overrides or [])
-        names, skipped = choose_strategies(source, strategies, overrides, registry)
-        if not names:
-            raise UpspecError(f"no strategy can build this graph: {skipped}")
-        spec = load_spec(source, overrides=overrides, registry=registry)
-        _check_data(load_spec(source, strategy=names[0], overrides=overrides, registry=registry), registry)
-        folder = new_run_dir(spec, root=root, out=out, prefix="sweep-")
-        state = {"spec": str(Path(source).resolve()) if isinstance(source, (str, Path)) else source,
-                 "overrides": overrides, "train": {k: v for k, v in (train_overrides or {}).items() if v is not None},
-                 "strategies": names, "skipped": skipped}
-        write_text(folder / STATE, json.dumps(state, indent=2) + "\n")
+        folder, plan = _start(source, strategies, list(overrides or []), train_overrides or {}, seeds, seed_list, out,
+                              root)
     announce(f"sweep folder: {folder}")
-    for name, reason in skipped.items():
+    for name, reason in plan.skipped.items():
         announce(f"skipped {name}: {reason}")
 
-    rows = []
-    data = None  # the test patches are the same for every strategy (same shapes, same seed): cut them once
-    for index, name in enumerate(names, 1):
-        run_dir = folder / name
-        prefix = f"[{index}/{len(names)}] {name}"
-        if (run_dir / ROW).exists():
-            rows.append(json.loads((run_dir / ROW).read_text()))
-            announce(f"{prefix}: finished earlier, kept")
-            continue
-        started = time.perf_counter()
-        if (run_dir / "model.keras").exists() and (run_dir / "metrics.json").exists():
-            metrics = json.loads((run_dir / "metrics.json").read_text())
-            announce(f"{prefix}: trained earlier, measuring")
-        elif (run_dir / RUN_STATE).exists():
-            if (run_dir / "model.keras").exists():  # stopped while writing its report: finish it again
-                (run_dir / "model.keras").unlink()
-            announce(f"{prefix}: resuming from its last checkpoint")
-            metrics = resume_run(run_dir, verbose=verbose).metrics
+    jobs = plan_jobs(folder, plan, verbose)
+    label = _labeller(jobs, many_seeds=len(plan.seeds) > 1)
+    rows: dict[tuple[str, int], dict[str, Any]] = {}
+    todo = []
+    for job in jobs:
+        if job_state(job.run_dir) is JobState.DONE:
+            rows[job.key] = read_row(job.run_dir)
+            announce(f"{label(job)}: {JobState.DONE.action}")
         else:
-            if run_dir.exists():  # started but no epoch finished: nothing to keep
-                shutil.rmtree(run_dir)
-            announce(f"{prefix}: training")
-            metrics = run(source, strategy=name, overrides=overrides, out=str(run_dir),
-                          train_overrides=state["train"], verbose=verbose).metrics
-        spec = load_spec(run_dir / "spec.yaml", registry=registry)
-        trained = load_model(run_dir / "model.keras", registry)
-        data = data or evaluation_data(spec, trained, registry)
-        row = {"strategy": name, **_measure(trained, spec, registry, *data.test),
-               "metrics": metrics, "seconds": round(time.perf_counter() - started, 1)}
-        write_text(run_dir / ROW, json.dumps(row, indent=2, default=float) + "\n")
-        rows.append(row)
-        announce(f"{prefix}: done in {row['seconds']:.0f} s: {_headline(metrics)}")
-    write_comparison(folder, rows, skipped, registry, data)
-    return SweepResult(folder, rows, skipped)
+            todo.append(job)
+    failed: list[tuple[SweepJob, BaseException]] = []
+    started = lambda job: announce(f"{label(job)}: {job_state(job.run_dir).action}")  # noqa: E731
+    with shared_data():  # jobs in this process load and cut the data once
+        for job, row, error in (executor or LocalExecutor()).run(todo, started):
+            if error is not None:
+                failed.append((job, error))
+                announce(f"{label(job)}: failed: {_describe(error)}")
+                continue
+            rows[job.key] = row
+            announce(f"{label(job)}: done in {row['seconds']:.0f} s: {_headline(row['metrics'])}")
+    if failed:
+        _raise_failures(folder, failed)
+    ordered = [rows[job.key] for job in jobs]
+    write_comparison(folder, ordered, plan.skipped, get_registry())
+    return SweepResult(folder, ordered, plan.skipped)
+
+
+def _start(source: Any, strategies: str, overrides: list[str], train: dict[str, Any], seeds: int | None,
+           seed_list: Sequence[int] | None, out: str | None, root: str) -> tuple[Path, SweepPlan]:
+    """Check everything that can be checked before training, then create the sweep folder and its plan."""
+    from upspec.run.rundir import new_run_dir
+
+    registry = get_registry()
+    names, skipped = choose_strategies(source, strategies, overrides, registry)
+    if not names:
+        raise UpspecError(f"no strategy can build this graph: {skipped}")
+    spec = load_spec(source, overrides=overrides, registry=registry)
+    train = {k: v for k, v in train.items() if v is not None}
+    chosen_seeds = choose_seeds(spec, seeds, seed_list, train)
+    _check_data(load_spec(source, strategy=names[0], overrides=overrides, registry=registry), registry)
+    folder = new_run_dir(spec, root=root, out=out, prefix="sweep-")
+    plan = SweepPlan(str(Path(source).resolve()) if isinstance(source, (str, Path)) else source, overrides, train,
+                     names, chosen_seeds, skipped)
+    write_text(folder / STATE, plan.to_json())
+    return folder, plan
+
+
+def _labeller(jobs: list[SweepJob], many_seeds: bool) -> Callable[[SweepJob], str]:
+    index = {job.key: i for i, job in enumerate(jobs, 1)}
+    return lambda job: f"[{index[job.key]}/{len(jobs)}] {job.name if many_seeds else job.strategy}"
+
+
+def _describe(error: BaseException) -> str:
+    return str(error) if isinstance(error, UpspecError) else f"{type(error).__name__}: {error}"
+
+
+def _raise_failures(folder: Path, failed: list[tuple[SweepJob, BaseException]]) -> None:
+    if len(failed) == 1:
+        ((job, error),) = failed
+        if isinstance(error, (UpspecError, KeyboardInterrupt)):
+            raise error
+    lines = "".join(f"\n  {job.name}: {_describe(error)}" for job, error in failed)
+    raise UpspecError(f"{len(failed)} job(s) of the sweep failed (the finished ones are kept; "
+                      f"`upspec sweep --resume {folder}` tries the others again):{lines}")
+
+
+@dataclass(frozen=True)
+class StaticShapes:
+    """What the data side reads from a model (``input_shape``, ``output_shape``, batch axis first), from the
+    checked graph's static shapes: no Keras model is built to check that the data fits."""
+
+    input_shape: Any
+    output_shape: Any
+
+    @classmethod
+    def of(cls, graph: Any) -> StaticShapes:
+        ins = [(None, *node.shape) for node in graph.inputs]
+        outs = [(None, *graph.nodes[name].shape) for name in graph.outputs]
+        return cls(ins if len(ins) > 1 else ins[0], outs if len(outs) > 1 else outs[0])
 
 
 def _check_data(spec: Any, registry: Any) -> None:
     """Fail before creating the sweep folder when the spec's data cannot feed the model."""
-    from upspec.build.builder import build_model
+    from upspec.graph.graph import build_graph
     from upspec.run.train import evaluation_data
 
-    evaluation_data(spec, build_model(spec, registry=registry, compile=False), registry)
+    evaluation_data(spec, StaticShapes.of(build_graph(spec, registry)), registry)
 
 
 def _headline(metrics: dict[str, Any]) -> str:

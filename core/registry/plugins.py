@@ -29,7 +29,9 @@ BUILTIN_PLUGINS = (
     "upspec.plugins.resize",
     "upspec.plugins.pixel_shuffle",
     "upspec.plugins.literature",
+    "upspec.plugins.dysample",
     "upspec.plugins.datasets",
+    "upspec.plugins.signal_datasets",
     "upspec.plugins.image_metrics",
 )
 ENTRY_POINT_GROUP = "upspec"

@@ -199,6 +199,11 @@ def use_local_plugins(paths: Iterable[str]) -> None:
     _current = None
 
 
+def local_plugins() -> tuple[str, ...]:
+    """The unpublished plugins given to :func:`use_local_plugins` (a worker process loads the same)."""
+    return _local_plugins
+
+
 def get_registry(*, refresh: bool = False, collect: bool = True) -> Registry:
     """The process-wide registry, built on first use; ``collect=False`` leaves the strategies and layers to be
     collected when first asked for (the CLI's ``--help`` and shell completion only need the plugins)."""

@@ -60,11 +60,11 @@ def get_source(name: str, registry: Any) -> DataSource:
 def _crop(image: np.ndarray, size: tuple[int, int], rng: np.random.Generator | None) -> tuple[np.ndarray, slice, slice]:
     h, w = image.shape[:2]
     if h < size[0] or w < size[1]:
-        import tensorflow as tf
+        from upspec.run.resize import resize
 
         scale = max(size[0] / h, size[1] / w)
         new = (max(size[0], int(np.ceil(h * scale))), max(size[1], int(np.ceil(w * scale))))
-        image = tf.image.resize(image, new, method="bilinear").numpy()
+        image = resize(image, new, "bilinear")
         h, w = new
     if rng is None:  # fixed: the centre
         top, left = (h - size[0]) // 2, (w - size[1]) // 2
@@ -98,9 +98,9 @@ def downsample(y: np.ndarray, factor: Sequence[int]) -> np.ndarray:
 
 def upsample_bicubic(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """The classical baseline for super-resolution."""
-    import tensorflow as tf
+    from upspec.run.resize import resize
 
-    return np.clip(tf.image.resize(x, size, method="bicubic").numpy(), 0.0, 1.0)
+    return np.clip(resize(x, size, "bicubic"), 0.0, 1.0)
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,17 @@ from upspec.run.data import upsample_bicubic
 
 
 def image_scores(target: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
-    """Mean over images of per-image PSNR and SSIM (``tf.image``), values in [0, 1]."""
-    import tensorflow as tf
+    """Mean over images of per-image PSNR and SSIM (the ``psnr`` / ``ssim`` metrics: ``keras.ops``, equal to
+    ``tf.image``'s), values in [0, 1]."""
+    import keras
+
+    from upspec.plugins.image_metric_functions import psnr
+    from upspec.plugins.image_metric_functions import ssim
 
     prediction = np.clip(prediction, 0.0, 1.0).astype("float32")
     target = target.astype("float32")
-    size = min(11, target.shape[1], target.shape[2])
-    return {
-        "psnr": float(np.mean(tf.image.psnr(target, prediction, max_val=1.0).numpy())),
-        "ssim": float(np.mean(tf.image.ssim(target, prediction, max_val=1.0, filter_size=size).numpy())),
-    }
+    return {name: float(np.mean(keras.ops.convert_to_numpy(fn(target, prediction))))
+            for name, fn in (("psnr", psnr), ("ssim", ssim))}
 
 
 def mean_iou(target: np.ndarray, prediction: np.ndarray) -> float:
@@ -46,6 +47,10 @@ def collapse_warning(prediction: np.ndarray) -> str | None:
 
 
 def evaluate(model: Any, shapes: TaskShapes, test: tuple[np.ndarray, np.ndarray]) -> dict[str, Any]:
+    if len(shapes.x) != 3:  # 1-D signals and 3-D volumes
+        from upspec.run.rank_metrics import evaluate_rank
+
+        return evaluate_rank(model, shapes, test)  # type: ignore[arg-type]
     x, y = test
     prediction = np.asarray(model.predict(x, verbose=0))
     result: dict[str, Any] = {"task": shapes.task, "test_images": int(len(x))}

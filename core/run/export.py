@@ -28,6 +28,17 @@ class ExportError(UpspecError):
     """The model cannot be exported in the asked format."""
 
 
+def require_tensorflow_backend(feature: str) -> None:
+    """TensorFlow-only features say so, rather than failing deep inside another backend."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend != "tensorflow":
+        raise ExportError(f"{feature} needs the TensorFlow backend, and Keras runs on {backend!r} "
+                          f"(KERAS_BACKEND={backend}); run this command with KERAS_BACKEND=tensorflow "
+                          "(a .keras file saved on any backend loads there)")
+
+
 def _replace_dir(tmp: Path, target: Path) -> None:
     if target.exists():
         old = target.with_name(f".{target.name}.old")
@@ -124,13 +135,15 @@ def _explain(culprits: Sequence[tuple[str, str, str]], exc: BaseException, strat
         lines.append(f"  {where}layer {name!r} ({cls}): {reason}")
     if not select_tf_ops:
         lines.append("pass --select-tf-ops to include TensorFlow ops (the app then needs TFLite's Flex delegate), "
-                     "or switch the entry to a strategy TFLite supports (nearest, bilinear, transpose, pixel_shuffle)")
+                     "or switch the entry to a strategy TFLite supports (nearest, bilinear, transpose, pixel_shuffle; "
+                     "bicubic with align_corners set, or in 3-D)")
     return "\n".join(lines)
 
 
 def export(model: Any, out: str | os.PathLike, *, formats: Sequence[str] = FORMATS, overwrite: bool = False,
            select_tf_ops: bool = False, strategies: dict[str, str] | None = None) -> dict[str, Path]:
     """Write ``out/saved_model/`` and ``out/model.tflite``; returns the paths written by format."""
+    require_tensorflow_backend("export to a SavedModel or TFLite")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     targets = {"saved_model": out / "saved_model", "tflite": out / "model.tflite"}

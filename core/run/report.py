@@ -100,6 +100,10 @@ def image_grid(columns: list[tuple[str, np.ndarray]], path: Path) -> Path:
 
 def sample_grid(model: Any, shapes: TaskShapes, test: tuple[np.ndarray, np.ndarray], path: Path, count: int = 4) -> Path:
     """Rows of test samples: input (nearest-upscaled) / bicubic / model / target."""
+    if len(shapes.x) != 3:  # 1-D signals and 3-D volumes: a plot, orthogonal slices
+        from upspec.run.rank_pictures import rank_sample_picture
+
+        return rank_sample_picture(model, shapes, test, path, count)  # type: ignore[arg-type]
     x, y = test[0][:count], test[1][:count]
     prediction = np.clip(np.asarray(model.predict(x, verbose=0)), 0, 1)
     return image_grid([*input_columns(shapes, x), ("model", prediction), ("target", y)], path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 from typing import Callable
@@ -21,10 +22,11 @@ from upspec.run.rundir import write_json
 from upspec.run.rundir import write_spec
 from upspec.run.settings import data_settings
 from upspec.run.settings import train_settings
+from upspec.run.shared_data import dataset_for
+from upspec.run.timing import record_inference
 from upspec.run.train import CHECKPOINT
 from upspec.run.train import fit
 from upspec.run.train import history_rows
-from upspec.run.train import prepare_data
 from upspec.run.train import resume_state
 from upspec.run.train import seed_everything
 from upspec.spec.load import load_spec
@@ -35,17 +37,20 @@ from upspec.spec.model import Spec
 class RunResult:
     run_dir: Path
     metrics: dict[str, Any]
+    #: the trained model, still in memory (a sweep measures it without loading model.keras again)
+    model: Any = field(default=None, repr=False, compare=False)
 
 
 def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, settings: dict[str, Any]) -> RunResult:
     save_model(model, run_dir / "model.keras")
     metrics = evaluate(model, dataset.shapes, dataset.test)
+    record_inference(model, dataset.test[0], run_dir, settings["batch_size"])
     write_json(run_dir / "metrics.json", metrics)
     if rows:
         learning_curves(rows, run_dir / "learning_curves.png")
     sample_grid(model, dataset.shapes, dataset.test, run_dir / "samples.png")
     write_report(run_dir, spec.name, metrics, settings)
-    return RunResult(run_dir, metrics)
+    return RunResult(run_dir, metrics, model)
 
 
 def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out: str | None = None,
@@ -58,7 +63,7 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
     data = data_settings(spec)
     seed_everything(train.seed)  # the initial weights too: the same seed gives the same run
     model = build_model(spec, registry=registry)
-    dataset = prepare_data(spec, model, data, train, registry)
+    dataset = dataset_for(spec, model, data, train, registry)
     run_dir = new_run_dir(spec, root=root, out=out)
     announce(f"run folder: {run_dir}")
     spec.train.update(train.model_dump(exclude_none=True))
@@ -81,7 +86,7 @@ def resume(run_dir: str | Path, *, verbose: int = 1) -> RunResult:
     done = resume_state(run_dir)
     seed_everything(train.seed)
     model = load_model(run_dir / CHECKPOINT) if done else build_model(spec, registry=registry)
-    dataset = prepare_data(spec, model, data, train, registry)
+    dataset = dataset_for(spec, model, data, train, registry)
     if done < train.epochs:
         rows = fit(model, dataset, run_dir, train, spec, registry, initial_epoch=done, verbose=verbose)
     else:  # interrupted after the last epoch, before the report

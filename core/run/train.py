@@ -53,6 +53,11 @@ def _data_error(spec: Spec, message: str) -> SpecError:
 
 def prepare_data(spec: Spec, model: Any, data: DataSettings, train: TrainSettings, registry: Registry) -> Dataset:
     """Load the source, check it fits the model, and cut (x, y) pairs for each split."""
+    from upspec.run.rank_tasks import prepare_rank_data
+
+    signals_or_volumes = prepare_rank_data(spec, model, data, train, registry)  # 1-D and 3-D models
+    if signals_or_volumes is not None:
+        return signals_or_volumes
     x_shape, y_shape = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
     try:
         shapes = task_shapes(data.task, x_shape, y_shape)
@@ -99,12 +104,14 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
     import keras
 
     from upspec.run.tensorboard import EpochScalars
+    from upspec.run.timing import step_timer
 
     class EpochCheckpoint(keras.callbacks.Callback):
         """Saves the model (with optimizer state) and the history after every epoch with a finite loss.
 
-        The NaN check reads each batch's loss in Keras's callback thread (``async_safe``), so the training
-        loop never waits for it; Keras joins that thread before ``on_epoch_end``.
+        The NaN check reads each batch's loss from the logs Keras already converted (TensorFlow's trainer does
+        that after every step anyway); on backends that dispatch batch callbacks in a thread (JAX, torch) it
+        runs there (``async_safe``), so the training loop never waits for it.
         """
 
         async_safe = True
@@ -134,7 +141,8 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
             _write_history(run_dir / "history.csv", self.rows)
             write_text(run_dir / STATE, json.dumps({"epoch": epoch + 1}) + "\n")
 
-    callbacks: list[Any] = [EpochCheckpoint(), EpochScalars(run_dir / "tensorboard")]
+    callbacks: list[Any] = [EpochCheckpoint(), EpochScalars(run_dir / "tensorboard"),
+                            step_timer(run_dir, settings.steps_per_epoch)]
     if settings.early_stopping:
         callbacks.append(keras.callbacks.EarlyStopping(monitor=settings.early_stopping.monitor,
                                                        patience=settings.early_stopping.patience))
@@ -161,12 +169,23 @@ def _cosine(settings: TrainSettings) -> Any:
 
 
 def seed_everything(seed: int) -> None:
-    """Python, NumPy and TensorFlow seeds, and deterministic TensorFlow kernels: one seed, one run."""
+    """Python, NumPy and backend seeds, and deterministic kernels: one seed, one run.
+
+    Deterministic kernels are a TensorFlow switch (``enable_op_determinism``) and a PyTorch one
+    (``use_deterministic_algorithms``); JAX on the CPU is deterministic without one.
+    """
     import keras
-    import tensorflow as tf
 
     keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+    elif backend == "torch":
+        import torch
+
+        torch.use_deterministic_algorithms(True, warn_only=True)
 
 
 def training_pipeline(x: np.ndarray, y: np.ndarray, settings: TrainSettings) -> Any:

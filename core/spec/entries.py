@@ -57,7 +57,7 @@ def _check_upsample(entry: Entry, index: int, doc: Document, registry: Registry)
     except ValidationError as exc:
         return diagnostics_from(
             exc, doc, base=path, data=entry.params,
-            allowed_keys=lambda _: ["id", "inputs", *parameters],
+            allowed_keys=lambda _: ["id", "inputs", "allow", *parameters],
             describe_path=lambda p: f"{label} (upsample: {entry.upsample})" if not p else f"{label}: {p[0]}",
             expected=lambda p: parameters[p[0]].type_text if p and p[0] in parameters else None,
         )
@@ -83,7 +83,7 @@ def _check_layer(entry: Entry, index: int, doc: Document, registry: Registry) ->
                                         "write 'id: NAME' instead", key=True))
         elif key not in signature.parameters:
             found.append(doc.diagnostic(path + (key,), f"{entry.layer} has no argument {key!r} ({label})",
-                                        available(["id", "inputs", *signature.parameters], key), key=True))
+                                        available(["id", "inputs", "allow", *signature.parameters], key), key=True))
     for required in signature.required:
         if required not in entry.params:
             found.append(doc.diagnostic(path + ("layer",), f"{entry.layer} needs the argument {required!r} ({label})"))

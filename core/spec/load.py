@@ -22,6 +22,7 @@ from upspec.errors import NotFoundError
 from upspec.errors import SpecError
 from upspec.registry.registry import Registry
 from upspec.registry.registry import get_registry
+from upspec.registry.strategy import keeps_channels
 from upspec.spec.diagnose import diagnostics_from
 from upspec.spec.entries import check_entries
 from upspec.spec.model import ID_PATTERN
@@ -134,7 +135,8 @@ def load_spec(source: SpecSource, *, strategy: str | None = None, overrides: Ove
     if strategy is not None:
         try:
             accepted: list[str] | None = list(registry.parameters(strategy))
+            resizes_only = keeps_channels(registry.strategy(strategy))
         except NotFoundError:
-            accepted = None
-        apply_strategy(doc, strategy, accepted)
+            accepted, resizes_only = None, False
+        apply_strategy(doc, strategy, accepted, resizes_only=resizes_only)
     return validate_document(doc, registry)

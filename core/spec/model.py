@@ -6,7 +6,9 @@ which parameters they take, is the registry's business (see ``entries.py``).
 
 from __future__ import annotations
 
+import typing
 from typing import Any
+from typing import Literal
 from typing import Optional
 from typing import Union
 
@@ -20,7 +22,10 @@ from pydantic import model_validator
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
 ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
-ENTRY_KEYS = ("id", "inputs", "layer", "upsample")
+ENTRY_KEYS = ("id", "inputs", "layer", "upsample", "allow")
+#: the best-practice warnings of ``upspec.graph.lint`` that an entry's ``allow:`` may silence
+Lint = Literal["uneven_overlap"]
+LINTS: tuple[str, ...] = typing.get_args(Lint)
 
 
 class _Section(BaseModel):
@@ -55,7 +60,7 @@ class CompileSpec(_Section):
 
 
 class Entry(BaseModel):
-    """One item of ``layers:``; keys other than the four below are parameters."""
+    """One item of ``layers:``; keys other than the five below are parameters."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -63,6 +68,8 @@ class Entry(BaseModel):
     inputs: Optional[list[str]] = None
     layer: Optional[str] = None
     upsample: Optional[str] = None
+    #: best-practice warnings this entry silences (``upspec.graph.lint``)
+    allow: Optional[list[Lint]] = None
 
     @field_validator("inputs", mode="before")
     @classmethod

@@ -76,24 +76,32 @@ def apply_overrides(doc: Document, overrides: Mapping[str, Any] | Iterable[str])
         doc.keys[path] = Mark(1, len("--set ") + 1, source=where)
 
 
-def apply_strategy(doc: Document, strategy: str, accepted: Iterable[str] | None) -> list[str]:
+def apply_strategy(doc: Document, strategy: str, accepted: Iterable[str] | None, *,
+                   resizes_only: bool = True) -> list[str]:
     """Switch every ``upsample:`` entry to ``strategy``.
 
     Parameters the new strategy does not take (another strategy's own
     options) are dropped, so that any spec can be switched; the returned
     notes say what was dropped. ``accepted`` is None when the strategy is
-    unknown, which validation then reports.
+    unknown, which validation then reports. A fixed resize (``filters:
+    null``) is switched only to a strategy that can resize without a
+    convolution (``resizes_only``): a learnt upsampler would need a
+    ``filters`` the spec does not give.
     """
     notes = []
     layers = doc.data.get("layers") if isinstance(doc.data, dict) else None
     for index, entry in enumerate(layers if isinstance(layers, list) else []):
         if not isinstance(entry, dict) or "upsample" not in entry:
             continue
+        if "filters" in entry and entry["filters"] is None and not resizes_only:
+            notes.append(f"layers[{index}] ({entry.get('id', 'no id')}): kept {entry['upsample']!r} (filters: null), "
+                         f"which {strategy!r} cannot take")
+            continue
         entry["upsample"] = strategy
         doc.values[("layers", index, "upsample")] = Mark(1, len("--strategy ") + 1, source=f"--strategy {strategy}")
         if accepted is None:
             continue
-        keep = set(accepted) | {"id", "inputs", "upsample"}
+        keep = set(accepted) | {"id", "inputs", "upsample", "allow"}
         for key in [k for k in entry if k not in keep]:
             del entry[key]
             notes.append(f"layers[{index}] ({entry.get('id', 'no id')}): dropped {key!r}, which {strategy!r} does not take")

@@ -23,6 +23,7 @@ from upspec.registry.layer_signatures import REQUIRED
 from upspec.registry.registry import Registry
 from upspec.spec.entries import _parameter_model
 from upspec.spec.model import ID_PATTERN
+from upspec.spec.model import LINTS
 from upspec.spec.model import NAME_PATTERN
 from upspec.spec.model import CompileSpec
 
@@ -32,6 +33,8 @@ REF = "#/$defs/{model}"
 _ID = {"type": "string", "pattern": ID_PATTERN, "description": "names the entry and its Keras layer"}
 _NAMES = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
 _INPUTS = {"description": "ids or input names this entry takes; default: the previous entry", **_NAMES}
+_ALLOW = {"type": "array", "items": {"enum": list(LINTS)},
+          "description": "best-practice warnings of validate/show this entry silences, e.g. [uneven_overlap]"}
 _INTS = {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "array", "items": {"type": "integer", "minimum": 1}}]}
 _OBJECT_OR_NAME = {"anyOf": [{"type": "string"}, {"type": "object"}, {"type": "null"}]}
 
@@ -121,13 +124,13 @@ def _strategy_def(name: str, properties: dict[str, Any], registry: Registry) -> 
         "description": _summary(provided.value) + f" [plugin {provided.plugin.name}, {provided.plugin.distribution}]",
         "type": "object",
         "required": ["upsample", *[p for p, v in parameters.items() if v.required]],
-        "properties": {"upsample": {"const": name}, "id": _ID, "inputs": _INPUTS, **properties},
+        "properties": {"upsample": {"const": name}, "id": _ID, "inputs": _INPUTS, "allow": _ALLOW, **properties},
         "additionalProperties": False,
     }
 
 
 def _layer_def(name: str, registry: Registry) -> dict[str, Any]:
-    properties: dict[str, Any] = {"layer": {"const": name}, "id": _ID, "inputs": _INPUTS}
+    properties: dict[str, Any] = {"layer": {"const": name}, "id": _ID, "inputs": _INPUTS, "allow": _ALLOW}
     required = ["layer"]
     target = registry.layers[name].value
     lazy = isinstance(target, str) and not target.startswith("keras.layers:")

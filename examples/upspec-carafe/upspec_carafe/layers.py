@@ -56,6 +56,15 @@ class CarafeReassembly(keras.layers.Layer):
         kernels = self.reassembly_kernels(x)
         return ops.sum(neighbourhoods * kernels[..., None], axis=3)
 
+    def count_macs(self, input_shape, output_shape):
+        """Multiply-accumulates per example (upspec's analytic count): the compressor and encoder
+        convolutions, then ``kernel_size**2`` per output value for the reassembly."""
+        fh, fw = self.factor
+        positions, channels = input_shape[1] * input_shape[2], input_shape[-1]
+        compressor = positions * channels * self.compressed_channels
+        encoder = positions * self.encoder_size**2 * self.compressed_channels * fh * fw * self.kernel_size**2
+        return compressor + encoder + output_shape[1] * output_shape[2] * channels * self.kernel_size**2
+
     def compute_output_shape(self, input_shape):
         b, h, w, c = input_shape
         fh, fw = self.factor

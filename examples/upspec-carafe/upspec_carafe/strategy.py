@@ -17,6 +17,7 @@ class Carafe(Strategy):
     the content, then convolve to ``filters``."""
 
     name = "carafe"
+    keras_objects = ("upspec_carafe.layers",)
     ranks = (2,)
     per_axis_factors = True
 

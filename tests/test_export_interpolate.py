@@ -1,0 +1,32 @@
+"""TFLite export of the gather-based linear/cubic resizes (3-D, and ``align_corners`` in any rank)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from test_export import TFLITE_TOLERANCE
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("strategy, shape, extra", [
+    ("bilinear", [4, 6, 6, 1], {}),
+    ("bicubic", [4, 6, 6, 1], {}),
+    ("bicubic", [6, 6, 1], {"align_corners": False}),
+    ("bilinear", [9, 2], {"align_corners": True}),
+])
+def test_interpolating_resizes_convert_to_tflite_builtins(strategy, shape, extra, tmp_path):
+    import upspec
+    from upspec.run.export import export
+    from upspec.run.export import tflite_predict
+
+    rank = len(shape) - 1
+    model = upspec.build_model({"name": "t", "inputs": {"x": shape},
+                                "layers": [{"id": "up", "upsample": strategy, "factor": 2, "filters": 2, **extra}]})
+    written = export(model, tmp_path, formats=["tflite"], strategies={"up": strategy})
+    assert b"Flex" not in written["tflite"].read_bytes()
+    x = np.random.default_rng(0).random((2, *shape), dtype="float32")
+    expected = model.predict(x, verbose=0)
+    got = tflite_predict(written["tflite"], x)
+    assert got.shape == expected.shape == (2, *(2 * s for s in shape[:rank]), 2)
+    assert np.abs(got - expected).max() < TFLITE_TOLERANCE
