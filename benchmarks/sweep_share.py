@@ -35,14 +35,14 @@ PHASES = [
     ("upspec.compare.sweep", "choose_strategies", "pre-sweep check (graphs per strategy)"),
     ("upspec.compare.sweep", "_check_data", "pre-sweep check (data fits the model)"),
     ("upspec.run.runner", "build_model", "build model"),
-    ("upspec.run.runner", "prepare_data", "load and cut data"),
+    ("upspec.run.runner", "dataset_for", "load and cut data"),
     ("upspec.run.runner", "save_model", "save model"),
     ("upspec.run.runner", "evaluate", "evaluate on the test set"),
     ("upspec.run.runner", "learning_curves", "learning-curve plot"),
     ("upspec.run.runner", "sample_grid", "sample grid"),
     ("upspec.run.runner", "write_report", "report.md"),
     ("upspec.compare.jobs", "measure_run", "costs and checkerboard per strategy"),
-    ("upspec.compare.sweep", "write_comparison", "comparison (tables, grid, curves)"),
+    ("upspec.compare.comparison", "write_comparison", "comparison (tables, grid, curves)"),
 ]
 
 

@@ -48,3 +48,17 @@ def test_drawing_a_grid_does_not_import_matplotlib(tmp_path):
             "print('matplotlib' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_labels_are_written_under_their_images(tmp_path):
+    from upspec.run.report import LABEL
+
+    images = np.zeros((2, 16, 16, 1), "float32")
+    plain = np.asarray(Image.open(image_grid([("a", images), ("b", images)], tmp_path / "plain.png")))
+    labelled = np.asarray(Image.open(image_grid([("a", images), ("b", images)], tmp_path / "labelled.png",
+                                                labels=[["30.1 dB", ""], ["", "28.4 dB"]])))
+    cell = 16 * (CELL // 16)
+    assert labelled.shape[0] == plain.shape[0] + 2 * LABEL
+    first_label = labelled[HEADER + cell:HEADER + cell + LABEL, GAP:GAP + cell]
+    empty_label = labelled[HEADER + cell:HEADER + cell + LABEL, 2 * GAP + cell:2 * GAP + 2 * cell]
+    assert (first_label < 128).any() and (empty_label == 255).all()

@@ -52,6 +52,7 @@ def input_columns(shapes: TaskShapes, x: np.ndarray) -> list[tuple[str, np.ndarr
 CELL = 128  #: sample-grid cells are at least this many pixels on their longer side (nearest upscaling)
 GAP = 4
 HEADER = 16
+LABEL = 14  #: the line under each image when there are labels
 
 
 def to_rgb8(image: np.ndarray) -> np.ndarray:
@@ -65,11 +66,12 @@ def to_rgb8(image: np.ndarray) -> np.ndarray:
     return np.repeat(pixels, 3, axis=-1) if pixels.shape[-1] == 1 else pixels
 
 
-def image_grid(columns: list[tuple[str, np.ndarray]], path: Path) -> Path:
-    """One row per image, one titled column per ``(title, images)``; grey or the first three channels.
+def image_grid(columns: list[tuple[str, Any]], path: Path, labels: list[list[str]] | None = None) -> Path:
+    """One row per image, one titled column per ``(title, images)``; grey or the first three channels;
+    ``labels[row][col]``: a line under each image (its PSNR, say).
 
-    Tiled with NumPy (small images enlarged by an integer factor, nearest neighbour, so pixels stay visible)
-    and written with Pillow: no figure library on the run's path.
+    Tiled with NumPy (small images enlarged by an integer factor, nearest neighbour, so pixels stay visible;
+    cells of different sizes top-left aligned) and written with Pillow: no figure library on the run's path.
     """
     from PIL import Image
     from PIL import ImageDraw
@@ -79,20 +81,26 @@ def image_grid(columns: list[tuple[str, np.ndarray]], path: Path) -> Path:
     widest = max(c.shape[1] for column in cells for c in column)
     scale = max(1, -(-CELL // max(tallest, widest)))
     cell_h, cell_w = tallest * scale, widest * scale
+    label_h = LABEL if labels else 0
     rows = max(len(column) for column in cells)
-    height = HEADER + rows * (cell_h + GAP) + GAP
+    height = HEADER + rows * (cell_h + label_h + GAP) + GAP
     width = len(cells) * (cell_w + GAP) + GAP
     canvas = np.full((height, width, 3), 255, "uint8")
     for col, column in enumerate(cells):
         left = GAP + col * (cell_w + GAP)
         for row, pixels in enumerate(column):
             big = np.repeat(np.repeat(pixels, scale, axis=0), scale, axis=1)
-            top = HEADER + row * (cell_h + GAP)
+            top = HEADER + row * (cell_h + label_h + GAP)
             canvas[top:top + big.shape[0], left:left + big.shape[1]] = big
     picture = Image.fromarray(canvas)
     draw = ImageDraw.Draw(picture)
+    chars = max(4, cell_w // 6)  # the default bitmap font is 6 pixels wide
     for col, (title, _) in enumerate(columns):
-        draw.text((GAP + col * (cell_w + GAP), 2), title[: max(4, cell_w // 6)], fill=(0, 0, 0))
+        left = GAP + col * (cell_w + GAP)
+        draw.text((left, 2), title[:chars], fill=(0, 0, 0))
+        for row, line in enumerate(labels or []):
+            if col < len(line) and line[col]:
+                draw.text((left, HEADER + row * (cell_h + label_h + GAP) + cell_h + 1), line[col][:chars], fill=(0, 0, 0))
     with atomic_path(path) as tmp:
         picture.save(tmp, format="PNG")
     return path
