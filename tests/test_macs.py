@@ -11,7 +11,7 @@ from tests.test_saved_models import STRATEGIES
 def _mixed_model(use_bias: bool):
     import keras
 
-    x = keras.Input((12, 10, 3))
+    x = keras.Input((12, 10, 3), name="image")
     y = keras.layers.Conv2D(8, 3, padding="same", use_bias=use_bias, name="conv")(x)
     y = keras.layers.Conv2D(8, 3, strides=2, padding="valid", use_bias=use_bias, groups=2, name="grouped")(y)
     y = keras.layers.Conv2DTranspose(5, 3, strides=2, padding="same", use_bias=use_bias, name="deconv")(y)
@@ -26,7 +26,7 @@ def test_each_layer_kind_by_hand():
     from upspec.analysis.macs import per_layer_macs
 
     assert per_layer_macs(_mixed_model(True)) == {
-        "input_layer": 0,
+        "image": 0,
         "conv": 12 * 10 * 9 * 3 * 8,          # output positions x taps x in x out
         "grouped": 5 * 4 * 9 * (8 // 2) * 8,   # valid, stride 2: 5x4 outputs, 4 input channels per group
         "deconv": 5 * 4 * 9 * 8 * 5,           # input positions x taps x in x out
