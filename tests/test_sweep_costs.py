@@ -64,3 +64,13 @@ def test_a_run_records_step_and_inference_times_and_the_sweep_uses_them(tmp_path
     row = measure_run(result.run_dir, get_registry(), result.model)
     assert (row["train_step_ms"], row["inference_ms"]) == (timing["train_step_ms"], timing["inference_ms"])
     assert row["parameters"] == result.model.count_params() and row["macs"] > 0
+
+
+def test_decoded_photos_are_kept_and_read_only():
+    from upspec.plugins.datasets import Photos
+
+    first = Photos().load("test", size=(8, 8), seed=0)
+    again = Photos().load("test", size=(8, 8), seed=1)
+    assert all(a is b for a, b in zip(first.images, again.images))  # decoded once per process
+    with pytest.raises(ValueError):
+        first.images[0][0, 0] = 0.0  # shared, so nobody may change them in place
