@@ -90,8 +90,9 @@ def summary_table(results: dict[str, dict[str, list[float]]], baseline: str, uni
     """Rows: min / median wall, median CPU, and the median of the paired ratios against ``baseline``."""
     labels = labels or {}
     head = f"| | min ({unit}) | median ({unit}) |" + (f" median CPU ({unit}) |" if cpu else "") + \
-        f" paired ratio to {labels.get(baseline, baseline)}: median (min-max) |"
-    lines = [head, "|---|---|---|" + ("---|" if cpu else "") + "---|"]
+        f" paired ratio to {labels.get(baseline, baseline)}: median (min-max) |" + \
+        (" paired CPU-time ratio: median |" if cpu else "")
+    lines = [head, "|---|---|---|" + ("---|" if cpu else "") + "---|" + ("---|" if cpu else "")]
     for name, times in results.items():
         wall = times["wall"]
         cells = [f"{min(wall) * scale:.3f}", f"{statistics.median(wall) * scale:.3f}"]
@@ -99,6 +100,8 @@ def summary_table(results: dict[str, dict[str, list[float]]], baseline: str, uni
             cells.append(f"{statistics.median(times['cpu']) * scale:.3f}")
         r = ratios(results, name, baseline)
         cells.append(f"{statistics.median(r):.3f}x ({min(r):.2f}-{max(r):.2f})")
+        if cpu:
+            cells.append(f"{statistics.median(ratios(results, name, baseline, 'cpu')):.3f}x")
         lines.append(f"| {labels.get(name, name)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
