@@ -39,7 +39,7 @@ def main() -> None:
     from upspec.run.settings import data_settings
     from upspec.run.settings import train_settings
     from upspec.run.train import fit
-    from upspec.run.train import prepare_data
+    from upspec.run.task_data import prepare_data
     from upspec.run.train import seed_everything
     from upspec.run.train import training_pipeline
     from upspec.spec.load import load_spec

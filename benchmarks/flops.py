@@ -55,7 +55,7 @@ def main() -> None:
     from upspec.registry.registry import get_registry
     from upspec.run.settings import data_settings
     from upspec.run.settings import train_settings
-    from upspec.run.train import prepare_data
+    from upspec.run.task_data import prepare_data
     from upspec.run.train import training_pipeline
     from upspec.spec.load import load_spec
 

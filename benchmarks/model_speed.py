@@ -49,7 +49,7 @@ def main() -> None:
 
     from upspec.build.builder import build_model
     from upspec.registry.registry import get_registry
-    from upspec.run.train import evaluation_data
+    from upspec.run.task_data import evaluation_data
     from upspec.spec.load import load_spec
 
     registry = get_registry()

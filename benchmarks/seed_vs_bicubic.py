@@ -63,7 +63,7 @@ def main() -> None:
     from upspec.run.evaluate import image_scores
     from upspec.run.settings import data_settings
     from upspec.run.settings import train_settings
-    from upspec.run.train import prepare_data
+    from upspec.run.task_data import prepare_data
 
     registry = get_registry()
     spec = upspec.load_spec("specs/seed_transpose.yaml", registry=registry)

@@ -43,6 +43,30 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'upspec' has no attribute {name!r}")
 
 
+def predict(model, images):  # type: ignore[no-untyped-def]
+    """Run ``model`` (a ``keras.Model``, a saved ``.keras`` file or a run folder) on images of any size:
+    one array, a list of arrays (``(H, W[, C])`` in [0, 1]) or image paths; returns one output per image in
+    the input's channel layout. See ``upspec.run.predict``."""
+    from upspec.run.predict import predict as _predict
+
+    return _predict(model, images)
+
+
+def evaluate(run_dir):  # type: ignore[no-untyped-def]
+    """The test metrics of a finished run (``metrics.json``'s content): whole held-out images, the
+    literature's convention (see ``upspec.run.evaluate``)."""
+    from upspec.run.evaluate import evaluate_run
+
+    return evaluate_run(run_dir)
+
+
+def generate(source, n=64, *, seed=0, output=None, overwrite=False):  # type: ignore[no-untyped-def]
+    """Samples from a trained GAN run's generator (see :func:`upspec.gan.generate.generate`)."""
+    from upspec.gan.generate import generate as _generate
+
+    return _generate(source, n, seed=seed, output=output, overwrite=overwrite)
+
+
 __all__ = [
     "NotFoundError",
     "PluginError",
@@ -50,9 +74,12 @@ __all__ = [
     "Strategy",
     "__version__",
     "build_model",
+    "evaluate",
+    "generate",
     "hookimpl",
     "hookspec",
     "load_spec",
+    "predict",
     "register_keras_objects",
 ]
 

@@ -52,7 +52,8 @@ class Photos(DataSource):
     name = "photos"
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, **options: Any) -> Images:
-        return Images([_photo(n) for n in PHOTO_SPLITS[split]])
+        names = PHOTO_SPLITS[split]
+        return Images([_photo(n) for n in names], names=[n.partition(":")[2] or n for n in names])
 
 
 class Shapes(DataSource):
@@ -107,7 +108,8 @@ class Digits(DataSource):
 
         from upspec.run.resize import resize
 
-        digits = load_digits().images.astype("float32") / 16.0
+        loaded = load_digits()
+        digits = loaded.images.astype("float32") / 16.0
         order = np.random.default_rng(0).permutation(len(digits))
         part = {"train": order[:1400], "validation": order[1400:1600], "test": order[1600:]}[split]
         big = resize(digits[part][..., None], (20, 20), "bicubic").clip(0, 1)
@@ -116,7 +118,7 @@ class Digits(DataSource):
         for i, digit in enumerate(big):
             dy, dx = rng.integers(2, 7, size=2)
             canvas[i, dy:dy + 20, dx:dx + 20] = digit
-        return Images(list(canvas))
+        return Images(list(canvas), labels=[int(label) for label in loaded.target[part]])
 
 
 class Mnist(DataSource):
@@ -184,7 +186,8 @@ class Folder(DataSource):
         if len(files) < 3:
             raise DataError(f"data source 'images' needs a folder with at least 3 image files; {path or '(no path)'} has {len(files)}")
         chosen = _split(files, split)
-        return Images([np.asarray(Image.open(f).convert("RGB"), "float32") / 255.0 for f in chosen])
+        return Images([np.asarray(Image.open(f).convert("RGB"), "float32") / 255.0 for f in chosen],
+                      names=[f.name for f in chosen])
 
 
 def _split(items: Any, split: str) -> Any:

@@ -33,6 +33,7 @@ class DySampleStrategy(Strategy):
     """
 
     name = "dysample"
+    keras_objects = ("upspec.plugins.dysample_layers",)
 
     def build(
         self,

@@ -84,6 +84,7 @@ class ResizeConvolution(Strategy):
     """Resize with ``interpolation``, then a convolution named after the entry (none with ``filters: null``)."""
 
     interpolation = "nearest"
+    keras_objects = ("upspec.plugins.interpolation_layers",)
 
     def build(
         self,

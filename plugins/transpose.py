@@ -50,6 +50,7 @@ class Transpose(Strategy):
     """
 
     name = "transpose"
+    keras_objects = ("upspec.plugins.transpose_layers",)
 
     def build(
         self,

@@ -25,12 +25,15 @@ def test_version():
 def test_fast_commands_do_not_import_tensorflow(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: b\ninputs: {x: [8, 8, 1]}\nlayers:\n  - {upsample: nope, factor: 2, filters: 1}\n")
+    existing = tmp_path / "existing.keras"
+    existing.write_bytes(b"keep me")
     code = (
         "import sys\n"
         "from upspec.cli.main import main\n"
         "for argv in (['--help'], ['--version'], ['plugins'], ['plugins', '--json'], ['schema'],\n"
         f"             ['validate', {str(SPECS / 'unet.yaml')!r}, {str(SPECS / 'seed_transpose.yaml')!r}],\n"
-        f"             ['validate', {str(bad)!r}]):\n"
+        f"             ['validate', {str(bad)!r}], ['show', {str(SPECS / 'unet.yaml')!r}], ['specs'],\n"
+        f"             ['build', 'seed_transpose', '-o', {str(existing)!r}]):\n"
         "    try:\n"
         "        main(argv)\n"
         "    except SystemExit:\n"
@@ -41,6 +44,8 @@ def test_fast_commands_do_not_import_tensorflow(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip().endswith("no tensorflow"), done.stderr
+    assert "existing.keras already exists; refusing to overwrite it" in done.stderr
+    assert existing.read_bytes() == b"keep me"
 
 
 def test_validate_prints_one_line_per_spec():
@@ -62,7 +67,7 @@ def test_validate_mixed_good_and_bad_exits_2(tmp_path):
 
 
 def test_show_table_has_shapes_and_parameter_counts():
-    done = run_upspec("show", str(SPECS / "seed_upsample_conv.yaml"))
+    done = run_upspec("show", str(SPECS / "seed_upsample_conv.yaml"), "--exact-params")
     assert done.returncode == 0, done.stderr
     row = next(line for line in done.stdout.splitlines() if line.startswith("up "))
     assert row.split()[-4:] == ["(56,", "56,", "64)", "640"]

@@ -15,7 +15,7 @@ def small_run(tmp_path):
     from upspec.registry.registry import get_registry
     from upspec.run.settings import data_settings
     from upspec.run.settings import train_settings
-    from upspec.run.train import prepare_data
+    from upspec.run.task_data import prepare_data
     from upspec.spec.load import load_spec
 
     registry = get_registry()

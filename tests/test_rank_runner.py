@@ -112,7 +112,7 @@ def test_data_for_a_1d_model_comes_from_signals_by_default():
     from upspec.registry.registry import get_registry
     from upspec.run.settings import data_settings
     from upspec.run.settings import train_settings
-    from upspec.run.train import prepare_data
+    from upspec.run.task_data import prepare_data
 
     spec = _tiny("signal_1d.yaml")
     del spec.data["source"]
@@ -128,7 +128,7 @@ def test_a_2d_source_for_a_3d_model_is_a_spec_error():
     from upspec.registry.registry import get_registry
     from upspec.run.settings import data_settings
     from upspec.run.settings import train_settings
-    from upspec.run.train import prepare_data
+    from upspec.run.task_data import prepare_data
 
     spec = _tiny("volume_3d.yaml", **{"data.source": "photos"})
     with pytest.raises(SpecError, match=r"'photos' provides 2-D data; this model takes 3-D inputs .* use 'volumes'"):
@@ -140,7 +140,7 @@ def test_a_1d_source_for_a_2d_model_is_a_spec_error():
     from upspec.registry.registry import get_registry
     from upspec.run.settings import data_settings
     from upspec.run.settings import train_settings
-    from upspec.run.train import prepare_data
+    from upspec.run.task_data import prepare_data
 
     spec = _tiny("seed_transpose.yaml", **{"data.source": "signals"})
     with pytest.raises(SpecError, match="'signals' provides 1-D data; this model takes 2-D images"):
@@ -193,3 +193,24 @@ def test_volume_denoising_reports_the_noisy_input(tmp_path):
                   "--set", "layers.up.factor=1")
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics) >= {"model", "noisy_input"} and metrics["task"] == "denoise"
+
+
+@pytest.mark.slow
+def test_sweep_over_new_strategies_on_signals(tmp_path):
+    """dysample, the transposes and the resizes side by side on 1-D signals: table and signal plots."""
+    from click.testing import CliRunner
+
+    from upspec.cli.main import make_cli
+
+    out = tmp_path / "sweep"
+    result = CliRunner().invoke(make_cli(), [
+        "sweep", str(SPECS / "signal_1d.yaml"), "--strategies", "dysample,bilinear,transpose", "--epochs", "1",
+        "--steps", "2", "--batch-size", "2", "--set", "data.test_patches=3", "--set", "data.validation_patches=2",
+        "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = json.loads((out / "comparison.json").read_text())["rows"]
+    assert sorted(r["strategy"] for r in rows) == ["bilinear", "dysample", "transpose"]
+    assert all(set(r["metrics"]) >= {"model", "cubic"} for r in rows)
+    dysample = next(r for r in rows if r["strategy"] == "dysample")
+    assert dysample["parameters"] > next(r for r in rows if r["strategy"] == "bilinear")["parameters"]
+    assert (out / "samples.png").stat().st_size > 0

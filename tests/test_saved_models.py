@@ -11,8 +11,18 @@ import pytest
 
 from tests.conftest import SPECS
 
-STRATEGIES = ["transpose", "nearest", "bilinear", "bicubic", "pixel_shuffle", "bilinear_additive",
-              "transpose_zoh", "lanczos"]
+def _builtin_strategies() -> list[str]:
+    from upspec.registry.registry import build_registry
+
+    return sorted(name for name, provided in build_registry().strategies.items() if provided.plugin.builtin)
+
+
+STRATEGIES = _builtin_strategies()
+#: variants whose non-default parameters put other custom layers into the model
+VARIANTS = {"transpose-pytorch": ("transpose", ["layers.up.alignment=pytorch"]),
+            "pixel_shuffle-blur": ("pixel_shuffle", ["layers.up.blur=true"]),
+            "bilinear-align_corners": ("bilinear", ["layers.up.align_corners=true"]),
+            "dysample-dynamic": ("dysample", ["layers.up.scope=dynamic"])}
 
 LOADER = """
 import json, sys
@@ -45,9 +55,10 @@ def test_every_strategy_and_metric_model_loads_with_plain_keras(tmp_path, keras_
 
     x = np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32")
     expected = {}
-    for strategy in STRATEGIES:
-        model = upspec.build_model(SPECS / "seed_transpose.yaml", strategy=strategy)
-        path = tmp_path / f"{strategy}.keras"
+    cases = {name: (name, []) for name in STRATEGIES} | VARIANTS
+    for case, (strategy, overrides) in cases.items():
+        model = upspec.build_model(SPECS / "seed_transpose.yaml", strategy=strategy, overrides=overrides)
+        path = tmp_path / f"{case}.keras"
         model.save(path)
         expected[str(path)] = model.predict(x, verbose=0)
     metrics = upspec.build_model(SPECS / "seed_transpose.yaml", overrides=["compile.metrics=[psnr, ssim]"])

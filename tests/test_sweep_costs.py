@@ -10,7 +10,7 @@ from conftest import SPECS
 
 
 def test_within_a_sweep_the_same_dataset_is_cut_once(monkeypatch):
-    import upspec.run.train
+    import upspec.run.task_data
     from upspec.compare.sweep import StaticShapes
     from upspec.graph.graph import build_graph
     from upspec.run.settings import data_settings
@@ -20,7 +20,7 @@ def test_within_a_sweep_the_same_dataset_is_cut_once(monkeypatch):
     from upspec.spec.load import load_spec
 
     cuts = []
-    monkeypatch.setattr(upspec.run.train, "prepare_data", lambda *args: cuts.append(args) or object())
+    monkeypatch.setattr(upspec.run.task_data, "prepare_data", lambda *args: cuts.append(args) or object())
     spec = load_spec(SPECS / "seed_transpose.yaml")
     model = StaticShapes.of(build_graph(spec))
     data, train = data_settings(spec), train_settings(spec)

@@ -32,7 +32,7 @@ class CheckerboardResult:
 def aliasing(spec: Any, model: Any, registry: Any, factor: tuple[int, ...]) -> dict[str, float] | None:
     """Aliasing energy of the model's test predictions and of the targets, when the spec's data fits."""
     from upspec.errors import SpecError
-    from upspec.run.train import evaluation_data
+    from upspec.run.task_data import evaluation_data
 
     try:
         dataset = evaluation_data(spec, model, registry)

@@ -8,7 +8,9 @@ import click
 
 from upspec.cli.completion import complete_strategy_list
 from upspec.cli.options import SpecArgument
+from upspec.cli.options import progress_option
 from upspec.cli.options import spec_overrides
+from upspec.cli.terminal import keras_verbosity
 
 
 @click.command()
@@ -52,7 +54,7 @@ def checkerboard(source: str, strategy: str | None, overrides: tuple[str, ...], 
 @click.option("--address", help="Ray cluster to join (default: start a local one). For --executor ray.")
 @click.option("--cpus-per-trial", type=click.FloatRange(min=0), help="CPUs Ray reserves per job (default 1).")
 @click.option("--gpus-per-trial", type=click.FloatRange(min=0), help="GPUs Ray reserves per job (default 0).")
-@click.option("--progress/--no-progress", default=False, help="Keras progress bars while training.")
+@progress_option(default=False)
 def sweep(spec: str | None, strategy: str | None, overrides: tuple[str, ...], strategies: str, epochs: int | None,
           steps_per_epoch: int | None, batch_size: int | None, out: str | None, resume_dir: str | None,
           seeds: int | None, seed_list: list[int] | None, executor: str, address: str | None,
@@ -63,15 +65,17 @@ def sweep(spec: str | None, strategy: str | None, overrides: tuple[str, ...], st
     from upspec.compare.executors import make_executor
     from upspec.compare.sweep import run_sweep
 
-    if strategy:
-        raise click.UsageError("sweep switches strategies itself; use --strategies a,b")
+    if strategy:  # the old spelling: --strategy NAME sweeps that one strategy
+        if strategies != "all":
+            raise click.UsageError("give the strategies once: --strategies a,b")
+        strategies = strategy
     if not spec and not resume_dir:
         raise click.UsageError("give a SPEC, or --resume SWEEP_DIR")
     runner = make_executor(executor, address=address, cpus_per_trial=cpus_per_trial, gpus_per_trial=gpus_per_trial,
                            announce=click.echo)
     result = run_sweep(spec, strategies=strategies, overrides=list(overrides), out=out, resume=resume_dir,
                        train_overrides={"epochs": epochs, "steps_per_epoch": steps_per_epoch, "batch_size": batch_size},
-                       seeds=seeds, seed_list=seed_list, executor=runner, verbose=1 if progress else 0,
+                       seeds=seeds, seed_list=seed_list, executor=runner, verbose=keras_verbosity(progress),
                        announce=click.echo)
     click.echo(markdown_table(strategy_means(result.rows)))
     click.echo(f"comparison: {result.folder / 'comparison.md'}")
@@ -84,6 +88,11 @@ def _int_list(value: str | None, param: click.Parameter) -> list[int] | None:
         return [int(part) for part in value.split(",") if part.strip()]
     except ValueError:
         raise click.BadParameter(f"expected whole numbers separated by commas, got {value!r}", param=param) from None
+
+
+for _param in sweep.params:  # --strategy is kept for old command lines, as a hidden alias of --strategies
+    if _param.name == "strategy":
+        _param.hidden = True
 
 
 def register(cli: click.Group) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -13,6 +15,7 @@ from upspec.cli.main import report_spec_error
 from upspec.cli.options import SpecArgument
 from upspec.cli.options import spec_overrides
 from upspec.errors import SpecError
+from upspec.files import WouldOverwrite
 
 if TYPE_CHECKING:
     from upspec.graph.graph import Graph
@@ -135,10 +138,12 @@ def _dot(graph: Graph) -> str:
 @spec_overrides
 @click.option("--format", "output_format", type=click.Choice(["table", "mermaid", "dot", "json"]), default="table",
               show_default=True)
-@click.option("--no-params", is_flag=True, help="Skip parameter counts (they need TensorFlow).")
+@click.option("--exact-params", is_flag=True,
+              help="Also build the model for exact parameter counts per entry (imports TensorFlow: seconds).")
+@click.option("--no-params", is_flag=True, hidden=True, help="Old flag: exact counts are off unless --exact-params.")
 @strict_option
-def show(spec: str, strategy: str | None, overrides: tuple[str, ...], output_format: str, no_params: bool,
-         strict: bool) -> None:
+def show(spec: str, strategy: str | None, overrides: tuple[str, ...], output_format: str, exact_params: bool,
+         no_params: bool, strict: bool) -> None:
     """Show the graph: each entry with its inputs, static output shape and parameter count.
 
     Warnings go to stderr (errors with --strict)."""
@@ -149,7 +154,7 @@ def show(spec: str, strategy: str | None, overrides: tuple[str, ...], output_for
     elif output_format == "dot":
         click.echo(_dot(graph))
     else:
-        counts = None if no_params else _parameter_counts(graph)
+        counts = _parameter_counts(graph) if exact_params and not no_params else None
         if output_format == "json":
             click.echo(json.dumps([
                 {"id": n.id, "type": _describe(n), "inputs": n.inputs, "shape": n.shape,
@@ -172,6 +177,8 @@ def build(spec: str, strategy: str | None, overrides: tuple[str, ...], output: s
 
     if output and not output.endswith(".keras"):
         raise click.BadParameter("the file name must end in .keras", param_hint="--output")
+    if output and os.path.exists(output) and not force:  # before seconds of building, not after
+        raise WouldOverwrite(Path(output))
     model = build_model(spec, strategy=strategy, overrides=list(overrides))
     model.summary(print_fn=lambda line, **_: click.echo(line))
     if output:

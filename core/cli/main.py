@@ -135,6 +135,11 @@ def make_cli(argv: list[str] | None = None) -> click.Group:
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    if not os.environ.get("UPSPEC_VERBOSE_TF") and not debug:  # absl lines that ignore TF_CPP_MIN_LOG_LEVEL
+        from upspec.cli.terminal import filter_native_stderr
+
+        filter_native_stderr()
     if not os.environ.get("UPSPEC_VERBOSE_TF"):  # TensorFlow's Python warnings (retracing, deprecations)
         logging.getLogger("tensorflow").setLevel(logging.ERROR)
         warnings.filterwarnings("ignore", module=r"(tensorflow|keras)\b")

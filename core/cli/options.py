@@ -39,3 +39,29 @@ class SpecArgument(click.Path):
         if bare and resolved == value and not os.path.exists(value):
             self.fail(f"{value!r} is neither a file nor a shipped spec; {available(shipped_specs(), value)}", param, ctx)
         return super().convert(resolved, param, ctx)
+
+
+def _no_progress(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta["upspec.no_progress"] = True
+        if "progress" in ctx.params:
+            ctx.params["progress"] = False
+
+
+def progress_option(default: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--progress/--quiet`` for every command that trains (``--no-progress`` stays as a hidden alias).
+
+    The command receives ``progress`` (bool); :func:`upspec.cli.terminal.keras_verbosity` turns it into
+    Keras's ``verbose``: a bar on a colour terminal, one plain line per epoch otherwise (or with NO_COLOR).
+    """
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        command = click.option("--no-progress", is_flag=True, hidden=True, expose_value=False, callback=_no_progress,
+                               help="Old spelling of --quiet.")(command)
+        return click.option(
+            "--progress/--quiet", "progress", default=default, show_default=True,
+            callback=lambda ctx, param, value: False if ctx.meta.get("upspec.no_progress") else value,
+            help="Keras progress while training: a bar on a terminal, one plain line per epoch when stdout is "
+                 "not a terminal or NO_COLOR is set; --quiet: none.")(command)
+
+    return decorate

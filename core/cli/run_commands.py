@@ -9,15 +9,22 @@ from typing import Any
 import click
 
 from upspec.cli.options import SpecArgument
+from upspec.cli.options import progress_option
 from upspec.cli.options import spec_overrides
+from upspec.cli.terminal import keras_verbosity
 
 
 def _print_metrics(metrics: dict[str, Any]) -> None:
     rows = [(name, scores) for name, scores in metrics.items() if isinstance(scores, dict)]
-    click.echo(f"test set ({metrics['test_images']} patches, task {metrics['task']}):")
+    if metrics["task"] == "generation":
+        click.echo(f"samples against the training images ({metrics['test_images']} per set; {metrics['features']}):")
+    else:
+        kind = "whole images" if "convention" in metrics else "test patches"
+        click.echo(f"test set ({metrics['test_images']} {kind}, task {metrics['task']}):")
     for name, scores in rows:
-        click.echo(f"  {name:<12} " + "  ".join(f"{k.upper()} {v:.4f}" if k != "psnr" else f"PSNR {v:.2f} dB"
-                                                for k, v in scores.items()))
+        sign = "+" if name == "gain" else ""
+        click.echo(f"  {name:<12} " + "  ".join(f"{k.upper()} {v:{sign}.4f}" if k != "psnr" else f"PSNR {v:{sign}.2f} dB"
+                                                for k, v in scores.items() if isinstance(v, (int, float))))
     for warning in metrics.get("warnings", []):
         click.echo(f"upspec: warning: {warning}", err=True)
 
@@ -30,13 +37,13 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
 @click.option("--steps", "steps_per_epoch", type=int, help="Override train.steps_per_epoch.")
 @click.option("--batch-size", type=int, help="Override train.batch_size.")
 @click.option("--seed", type=int, help="Override train.seed.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@progress_option(default=True)
 def run(spec: str, strategy: str | None, overrides: tuple[str, ...], out: str | None, epochs: int | None,
-        steps_per_epoch: int | None, batch_size: int | None, seed: int | None, quiet: bool) -> None:
+        steps_per_epoch: int | None, batch_size: int | None, seed: int | None, progress: bool) -> None:
     """Train, evaluate and report a spec on its data (default: super-resolution on real photos)."""
     from upspec.run.runner import run as run_spec
 
-    result = run_spec(spec, strategy=strategy, overrides=list(overrides), out=out, verbose=0 if quiet else 1,
+    result = run_spec(spec, strategy=strategy, overrides=list(overrides), out=out, verbose=keras_verbosity(progress),
                       train_overrides={"epochs": epochs, "steps_per_epoch": steps_per_epoch, "batch_size": batch_size,
                                        "seed": seed},
                       announce=click.echo)
@@ -51,17 +58,17 @@ def run(spec: str, strategy: str | None, overrides: tuple[str, ...], out: str | 
               help="Continue an interrupted run from its last checkpoint.")
 @click.option("--out", type=click.Path(file_okay=False))
 @click.option("--epochs", type=int)
-@click.option("--quiet", is_flag=True)
+@progress_option(default=True)
 def train(spec: str | None, strategy: str | None, overrides: tuple[str, ...], resume_dir: str | None,
-          out: str | None, epochs: int | None, quiet: bool) -> None:
+          out: str | None, epochs: int | None, progress: bool) -> None:
     """Train a spec (like run), or --resume RUN_DIR after an interruption."""
     from upspec.run.runner import resume
     from upspec.run.runner import run as run_spec
 
     if resume_dir:
-        result = resume(resume_dir, verbose=0 if quiet else 1)
+        result = resume(resume_dir, verbose=keras_verbosity(progress), announce=click.echo)
     elif spec:
-        result = run_spec(spec, strategy=strategy, overrides=list(overrides), out=out, verbose=0 if quiet else 1,
+        result = run_spec(spec, strategy=strategy, overrides=list(overrides), out=out, verbose=keras_verbosity(progress),
                           train_overrides={"epochs": epochs}, announce=click.echo)
     else:
         raise click.UsageError("give a SPEC, or --resume RUN_DIR")
@@ -73,74 +80,49 @@ def train(spec: str | None, strategy: str | None, overrides: tuple[str, ...], re
 @click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
 @click.option("--json", "as_json", is_flag=True)
 def evaluate(run_dir: str, as_json: bool) -> None:
-    """Evaluate a finished run's saved model on its spec's test data, in this process."""
-    from upspec.registry.registry import get_registry
-    from upspec.run.evaluate import evaluate as evaluate_model
-    from upspec.run.models import load_model
-    from upspec.run.train import evaluation_data
-    from upspec.spec.load import load_spec
+    """Evaluate a finished run's saved model on its spec's whole test images, in this process."""
+    from upspec import evaluate as evaluate_run
 
-    registry = get_registry()
-    spec = load_spec(Path(run_dir) / "spec.yaml", registry=registry)
-    model = load_model(Path(run_dir) / "model.keras")
-    dataset = evaluation_data(spec, model, registry)
-    metrics = evaluate_model(model, dataset.shapes, dataset.test)
+    metrics = evaluate_run(run_dir)
     if as_json:
         click.echo(json.dumps(metrics, indent=2))
     else:
         _print_metrics(metrics)
 
 
-def _check_input(shape: tuple, model: Any, path: str) -> None:
-    want = tuple(model.input_shape[1:])
-    if len(shape) != len(want) or any(w is not None and w != h for w, h in zip(want, shape)):
-        raise click.BadParameter(f"{path}: the input is {tuple(shape)} but the model takes {want} "
-                                 "(crop or resize it to the model's input first)", param_hint="INPUTS")
-
-
 @click.command()
-@click.argument("model_path", type=click.Path(dir_okay=False, exists=True))
+@click.argument("model_path", type=click.Path(exists=True))
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
 @click.option("-o", "--output", required=True, type=click.Path(), help="A folder for images, or a .npz file.")
 def predict(model_path: str, inputs: tuple[str, ...], output: str) -> None:
-    """Run a saved model on image files or an .npz (array 'x'); write images or an .npz."""
+    """Run a saved model (a .keras file or a run folder) on images of any size, or an .npz (array 'x');
+    write PNGs in the inputs' channel layout, or an .npz."""
     import numpy as np
 
+    from upspec import predict as predict_images
     from upspec.files import atomic_path
-    from upspec.run.data import to_channels
-    from upspec.run.models import load_model
+    from upspec.run.predict import write_image
 
-    model = load_model(model_path)
-    channels = model.input_shape[-1]
     if len(inputs) == 1 and inputs[0].endswith(".npz"):
+        if Path(output).exists():
+            raise click.BadParameter(f"{output} already exists; refusing to overwrite it", param_hint="--output")
         x = np.load(inputs[0])["x"].astype("float32")
-        names = [f"{i:04d}" for i in range(len(x))]
-    else:
-        from PIL import Image
-
-        images = [to_channels(np.asarray(Image.open(p).convert("RGB"), "float32") / 255.0, channels) for p in inputs]
-        for path, image in zip(inputs, images):
-            _check_input(image.shape, model, path)
-        x = np.stack(images)
-        names = [Path(p).stem for p in inputs]
-    _check_input(x.shape[1:], model, inputs[0])
-    y = np.asarray(model.predict(x, verbose=0))
-    if output.endswith(".npz"):
+        y = np.stack(predict_images(model_path, list(x)))
         with atomic_path(output, overwrite=False) as tmp:
             with open(tmp, "wb") as handle:
                 np.savez(handle, x=x, y=y)
         click.echo(f"wrote {output} ({len(y)} predictions)")
         return
-    from PIL import Image
-
     folder = Path(output)
+    targets = [folder / f"{Path(p).stem}.png" for p in inputs]
+    taken = [str(t) for t in targets if t.exists()]
+    if taken:
+        raise click.BadParameter(f"{', '.join(taken)} already exist(s); pick another -o", param_hint="--output")
+    outputs = predict_images(model_path, list(inputs))
     folder.mkdir(parents=True, exist_ok=True)
-    for name, image in zip(names, y):
-        pixels = (np.clip(image, 0, 1) * 255).round().astype("uint8")
-        pixels = pixels[..., 0] if pixels.shape[-1] == 1 else pixels[..., :3]
-        with atomic_path(folder / f"{name}.png", overwrite=False) as tmp:
-            Image.fromarray(pixels).save(tmp, format="PNG")
-    click.echo(f"wrote {len(y)} images to {folder}")
+    for target, image in zip(targets, outputs):
+        write_image(target, image)
+    click.echo(f"wrote {len(outputs)} images to {folder}")
 
 
 def _model_and_strategies(source: str) -> tuple[Path, dict[str, str]]:
@@ -184,6 +166,21 @@ def export(model: str, out: str | None, formats: tuple[str, ...], select_tf_ops:
         click.echo(f"wrote {path} ({fmt})")
 
 
+@click.command()
+@click.argument("run_dir", type=click.Path(exists=True))
+@click.option("-n", "count", default=64, show_default=True, type=click.IntRange(1), help="Number of samples.")
+@click.option("-o", "--output", required=True, type=click.Path(),
+              help="An .npz file (array 'images', N x H x W x C in [0, 1]) or a folder for PNGs.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Latent seed: the same seed, the same samples.")
+@click.option("--force", is_flag=True, help="Replace existing files.")
+def generate(run_dir: str, count: int, output: str, seed: int, force: bool) -> None:
+    """Samples from a trained GAN run's generator (a run folder or its model.keras)."""
+    from upspec.gan.generate import generate as generate_samples
+
+    images = generate_samples(run_dir, count, seed=seed, output=output, overwrite=force)
+    click.echo(f"wrote {len(images)} samples {tuple(images.shape[1:])} to {output}")
+
+
 def register(cli: click.Group) -> None:
-    for command in (run, train, evaluate, predict, export):
+    for command in (run, train, evaluate, predict, export, generate):
         cli.add_command(command)

@@ -10,6 +10,10 @@ from typing import Any
 
 import numpy as np
 
+from upspec.compare.statistics import budget_line
+from upspec.compare.statistics import compare
+from upspec.compare.statistics import headline
+from upspec.compare.statistics import markdown
 from upspec.files import atomic_path
 from upspec.files import write_text
 
@@ -57,7 +61,8 @@ def flat_row(row: dict[str, Any]) -> dict[str, Any]:
     for group, scores in metrics.items():
         if isinstance(scores, dict):
             for name, value in scores.items():
-                flat[name if group == "model" else f"{group}_{name}"] = value
+                if isinstance(value, (int, float)):  # not a GAN's class histogram
+                    flat[name if group == "model" else f"{group}_{name}"] = value
     return flat
 
 
@@ -92,7 +97,7 @@ def _csv(rows: list[dict[str, Any]]) -> str:
 
 def overlaid_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
     from upspec.run.report import _figure
-    from upspec.run.train import history_rows
+    from upspec.run.task_data import history_rows
 
     plt = _figure()
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
@@ -102,8 +107,12 @@ def overlaid_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
         for ax, key in zip(axes, ("loss", "val_loss")):
             if history and key in history[0]:
                 ax.plot(epochs, [float(h[key]) for h in history], "o-", label=row["strategy"])
+    from matplotlib.ticker import MaxNLocator
+
     for ax, title in zip(axes, ("training loss", "validation loss")):
         ax.set_xlabel("epoch")
+        ax.set_ylabel("loss")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_yscale("log")
         ax.set_title(title)
     axes[1].legend(fontsize="small")
@@ -117,12 +126,13 @@ def overlaid_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
 
 def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Any, dataset: Any = None,
                   count: int = 4) -> Path | None:
-    """The same test images through every strategy's trained model (``dataset``: the sweep's evaluation data,
-    cut again from the first strategy's run when not given)."""
+    """The same whole test images through every strategy's trained model (its first seed), each labelled with
+    its PSNR (``dataset``: the sweep's evaluation data, cut again from the first strategy's run when not given)."""
     from upspec.run.models import load_model
-    from upspec.run.report import image_grid
+    from upspec.run.rank_pictures import picture
     from upspec.run.report import input_columns
-    from upspec.run.train import evaluation_data
+    from upspec.run.report import sample_grid
+    from upspec.run.task_data import evaluation_data
     from upspec.spec.load import load_spec
 
     if not rows:
@@ -131,29 +141,69 @@ def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Any, datas
         first = run_folder(folder, rows[0])
         dataset = evaluation_data(load_spec(first / "spec.yaml", registry=registry),
                                   load_model(first / "model.keras", registry), registry)
-    x, y = dataset.test[0][:count], dataset.test[1][:count]
-    columns = input_columns(dataset.shapes, x)
+    if not getattr(dataset, "test_images", None):  # 1-D signals and 3-D volumes: test patches
+        x, y = dataset.test[0][:count], dataset.test[1][:count]
+        columns = input_columns(dataset.shapes, x)
+        for row in first_seed(rows):
+            trained = load_model(run_folder(folder, row) / "model.keras", registry)
+            columns.append((row["strategy"], np.clip(np.asarray(trained.predict(x, verbose=0)), 0, 1)))
+        columns.append(("target", y))
+        return picture(dataset.shapes, columns, folder / "samples.png")
+    from upspec.run.predict import Predictor
+
+    images = dataset.test_images[:count]
+    models = []
     for row in first_seed(rows):
-        trained = load_model(run_folder(folder, row) / "model.keras", registry)
-        columns.append((row["strategy"], np.clip(np.asarray(trained.predict(x, verbose=0)), 0, 1)))
-    columns.append(("target", y))
-    return image_grid(columns, folder / "samples.png")
+        predictor = Predictor(load_model(run_folder(folder, row) / "model.keras", registry))
+        models.append((row["strategy"], [predictor.run(image.x) for image in images], row["metrics"].get("images", [])))
+    first_title, first_predictions, first_scores = models[0]
+    return sample_grid(dataset, first_predictions, {"images": first_scores}, folder / "samples.png", count=count,
+                       extra=[(title, predictions, [{"model": s.get("model")} for s in scores])
+                              for title, predictions, scores in models[1:]], first_title=first_title)
+
+
+def sweep_budget(folder: Path, rows: list[dict[str, Any]]) -> str:
+    """The budget sentence: the training settings every run used (read from the first run's spec.yaml)."""
+    import yaml
+
+    train: dict[str, Any] = {}
+    if rows:
+        spec_path = run_folder(folder, rows[0]) / "spec.yaml"
+        if spec_path.is_file():
+            train = (yaml.safe_load(spec_path.read_text()) or {}).get("train", {}) or {}
+    seeds = sorted({int(row["seed"]) for row in rows if row.get("seed") is not None})
+    return budget_line(train, seeds, [float(row.get("seconds") or 0.0) for row in rows])
 
 
 def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str, str], registry: Any,
-                     dataset: Any = None) -> None:
+                     dataset: Any = None) -> list[str]:
+    """comparison.md (statistics over seeds, budget, ties, baseline), .csv and .json, the sample grid and the
+    overlaid curves; returns the headline lines for the terminal."""
     means = strategy_means(rows)
     seeds = sorted({row.get("seed") for row in rows if row.get("seed") is not None})
     table = markdown_table(means)
+    stats = compare(rows) if rows else None
     notes = "".join(f"\n- skipped `{name}`: {reason}" for name, reason in skipped.items())
-    text = (f"# Sweep: {len(means)} strategies, seeds {', '.join(map(str, seeds)) or '-'}\n\n{table}\n\n"
+    text = (f"# Sweep: {len(means)} strategies, seeds {', '.join(map(str, seeds)) or '-'}\n\n"
+            f"{sweep_budget(folder, rows)}\n\n"
+            + (f"## Test metrics over seeds\n\n{markdown(stats)}\n" if stats else "")
+            + f"## Means over seeds, costs and checkerboard\n\n{table}\n\n"
             "Each number is the mean over the seeds (the per-seed rows are in comparison.csv and .json). "
-            "Test metrics are per-image means on the same test patches; MACs count one forward pass on one "
+            "Test metrics are per-image means on the same whole test images (see a run's report.md for the "
+            "convention); MACs count one forward pass on one "
             "example; times are medians on this machine; CB is the checkerboard phase variance on a constant "
             "input (median over entries, and over seeds at init; 0 = none).\n"
             f"{notes}\n\n![samples](samples.png)\n\n![learning curves](learning_curves.png)\n")
     write_text(folder / "comparison.md", text)
     write_text(folder / "comparison.csv", _csv(rows))
     write_text(folder / "comparison.json", json.dumps({"rows": rows, "skipped": skipped}, indent=2, default=float) + "\n")
+    if rows and rows[0]["metrics"].get("task") == "generation":
+        from upspec.gan.sweep import gan_curves
+        from upspec.gan.sweep import gan_pictures
+
+        gan_pictures(folder, rows, registry)
+        gan_curves(folder, rows)
+        return
     strategy_grid(folder, rows, registry, dataset)
     overlaid_curves(folder, rows)
+    return headline(stats) if stats else []

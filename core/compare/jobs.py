@@ -65,6 +65,7 @@ class SweepJob:
 
 def job_state(run_dir: str | Path) -> JobState:
     """The state of a job, from the files in its run folder (the one place that reads them)."""
+    from upspec.gan.train import has_gan_checkpoint
     from upspec.run.train import CHECKPOINT
     from upspec.run.train import STATE
     from upspec.run.train import resume_state
@@ -76,7 +77,7 @@ def job_state(run_dir: str | Path) -> JobState:
         return JobState.EVALUATED
     if (run_dir / "model.keras").exists():
         return JobState.TRAINED
-    if (run_dir / STATE).exists() and (run_dir / CHECKPOINT).exists():
+    if (run_dir / STATE).exists() and ((run_dir / CHECKPOINT).exists() or has_gan_checkpoint(run_dir)):
         return JobState.TRAINED if resume_state(run_dir) >= _planned_epochs(run_dir) else JobState.TRAINING
     return JobState.PENDING
 
@@ -136,6 +137,10 @@ def measure_run(run_dir: Path, registry: Any, trained: Any = None) -> dict[str, 
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
     if trained is None:
         trained = load_model(run_dir / "model.keras", registry)
+    if spec.discriminator is not None:  # a GAN: its generator, fed latents
+        from upspec.gan.sweep import measure_gan
+
+        return measure_gan(trained, spec, registry)
     timing = read_timing(run_dir)
     if {"train_step_ms", "inference_ms"} <= timing.keys():
         return {**_measure(trained, spec, registry), "train_step_ms": timing["train_step_ms"],
@@ -150,7 +155,7 @@ _EVALUATION_DATA: dict[str, Any] = {}
 def evaluation_data_for(spec: Any, model: Any, registry: Any) -> Any:
     """``evaluation_data`` cut once per process for each data section, seed and model shape: every strategy of a
     sweep is measured on the same test patches."""
-    from upspec.run.train import evaluation_data
+    from upspec.run.task_data import evaluation_data
 
     key = json.dumps([spec.data, (spec.train or {}).get("seed"), list(model.input_shape), list(model.output_shape)],
                      sort_keys=True, default=str)

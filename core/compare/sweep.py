@@ -23,6 +23,7 @@ from upspec.compare.jobs import read_row
 from upspec.errors import SpecError
 from upspec.errors import UpspecError
 from upspec.files import write_text
+from upspec.gan.spec import is_gan
 from upspec.registry.registry import get_registry
 from upspec.spec.load import load_spec
 
@@ -156,7 +157,8 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
     if failed:
         _raise_failures(folder, failed)
     ordered = [rows[job.key] for job in jobs]
-    write_comparison(folder, ordered, plan.skipped, get_registry())
+    for line in write_comparison(folder, ordered, plan.skipped, get_registry()):
+        announce(line)
     return SweepResult(folder, ordered, plan.skipped)
 
 
@@ -217,11 +219,16 @@ class StaticShapes:
 def _check_data(spec: Any, registry: Any) -> None:
     """Fail before creating the sweep folder when the spec's data cannot feed the model."""
     from upspec.graph.graph import build_graph
-    from upspec.run.train import evaluation_data
+    from upspec.run.task_data import evaluation_data
 
+    if is_gan(spec):
+        from upspec.gan.runner import check_gan_data
+
+        check_gan_data(spec, registry)
+        return
     evaluation_data(spec, StaticShapes.of(build_graph(spec, registry)), registry)
 
 
 def _headline(metrics: dict[str, Any]) -> str:
-    model = metrics.get("model", {})
-    return ", ".join(f"{k} {v:.4f}" for k, v in model.items())
+    model = metrics.get("model") or metrics.get("generator", {})  # a GAN's: its generator's
+    return ", ".join(f"{k} {v:.4f}" for k, v in model.items() if isinstance(v, (int, float)))

@@ -253,7 +253,13 @@ def build_graph(spec: Spec, registry: Registry | None = None) -> Graph:
     cycles, unused inputs and shape mistakes, each at the entry that causes
     it. Unused entries are warnings (``Graph.warnings``).
     """
-    return _GraphBuilder(spec, registry or get_registry()).build()
+    registry = registry or get_registry()
+    graph = _GraphBuilder(spec, registry).build()
+    if spec.discriminator is not None:  # a GAN: the discriminator must take what the generator makes
+        from upspec.gan.spec import check_pair
+
+        check_pair(graph, registry)
+    return graph
 
 
 __all__ = ["Graph", "Node", "build_graph", "fmt"]

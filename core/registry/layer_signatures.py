@@ -4,8 +4,9 @@ Validating ``layer: Conv2D`` arguments needs the class's ``__init__``
 signature, and importing Keras costs seconds. The signatures of Keras's own
 layers are therefore stored in ``keras_layers.json``, generated from the
 installed Keras (``python -m upspec.registry.layer_signatures``). When the
-installed Keras is another version than the table's, the live classes are
-inspected instead, so the table can only make things faster, never wrong.
+installed Keras is another version than the table's, its layer modules are
+parsed without importing them (``keras_source.py``, cached per version),
+and only a class the parser cannot follow is inspected live.
 """
 
 from __future__ import annotations
@@ -95,7 +96,11 @@ def _table() -> dict[str, Any] | None:
         table = json.loads(TABLE.read_text())
     except (importlib.metadata.PackageNotFoundError, OSError, ValueError):
         return None
-    return table if table.get("keras_version") == installed else None
+    if table.get("keras_version") == installed:
+        return table
+    from upspec.registry.keras_source import cached_table  # another Keras: its source, parsed once, no import
+
+    return cached_table(installed)
 
 
 def keras_layer_names() -> list[str]:

@@ -57,15 +57,21 @@ def get_source(name: str, registry: Any) -> DataSource:
 
 # -- tasks ---------------------------------------------------------------------
 
-def _crop(image: np.ndarray, size: tuple[int, int], rng: np.random.Generator | None) -> tuple[np.ndarray, slice, slice]:
+def enlarge(image: np.ndarray, size: Sequence[int]) -> np.ndarray:
+    """``image`` unchanged, or resized (bilinear) until it covers ``size``."""
     h, w = image.shape[:2]
-    if h < size[0] or w < size[1]:
-        from upspec.run.resize import resize
+    if h >= size[0] and w >= size[1]:
+        return image
+    from upspec.run.resize import resize
 
-        scale = max(size[0] / h, size[1] / w)
-        new = (max(size[0], int(np.ceil(h * scale))), max(size[1], int(np.ceil(w * scale))))
-        image = resize(image, new, "bilinear")
-        h, w = new
+    scale = max(size[0] / h, size[1] / w)
+    new = (max(size[0], int(np.ceil(h * scale))), max(size[1], int(np.ceil(w * scale))))
+    return resize(image, new, "bilinear")
+
+
+def _crop(image: np.ndarray, size: tuple[int, int], rng: np.random.Generator | None) -> tuple[np.ndarray, slice, slice]:
+    image = enlarge(image, size)
+    h, w = image.shape[:2]
     if rng is None:  # fixed: the centre
         top, left = (h - size[0]) // 2, (w - size[1]) // 2
     else:
@@ -97,10 +103,10 @@ def downsample(y: np.ndarray, factor: Sequence[int]) -> np.ndarray:
 
 
 def upsample_bicubic(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """The classical baseline for super-resolution."""
-    from upspec.run.resize import resize
+    """The classical baseline for super-resolution: PIL's bicubic upscaling of each image (8-bit, as a user's)."""
+    from upspec.run.degrade import pil_resize
 
-    return np.clip(resize(x, size, "bicubic"), 0.0, 1.0)
+    return np.stack([pil_resize(image, size) for image in x]).astype("float32")
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,8 @@ def task_shapes(task: str, x_shape: tuple, y_shape: tuple, num_classes: int | No
     """Check that ``task`` can feed a model with these input / output shapes."""
     if task not in TASKS:
         raise NotFoundError(f"unknown task {task!r}", available(TASKS, task))
+    if task == "generation":
+        raise DataError("task 'generation' trains a GAN: the spec needs a 'discriminator:' section (see specs/dcgan_digits.yaml)")
     if len(x_shape) != 3 or len(y_shape) != 3 or None in x_shape or None in y_shape:
         raise DataError(f"the runner's tasks need 2-D images of known size; the model maps {x_shape} -> {y_shape}")
     if task == "segmentation":
@@ -138,19 +146,47 @@ def task_shapes(task: str, x_shape: tuple, y_shape: tuple, num_classes: int | No
     return TaskShapes(task, tuple(x_shape), tuple(y_shape))
 
 
+def sr_pairs(data: Images, shapes: TaskShapes, count: int, seed: int | None, degradation: str = "bicubic",
+             blur_sigma: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` aligned (low, high) resolution patch pairs: each whole image is degraded once, then patches
+    are cut at the same place in both (random with ``seed``; centre crops first when ``seed`` is None)."""
+    from upspec.run.degrade import DEFAULT_BLUR_SIGMA
+    from upspec.run.degrade import degrade
+    from upspec.run.degrade import mod_crop
+
+    factor, size = shapes.factor, shapes.x[:2]
+    rng = np.random.default_rng(seed if seed is not None else 12345)
+    cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    xs, ys = [], []
+    for i in range(count):
+        index = i % len(data.images) if seed is None else int(rng.integers(len(data.images)))
+        if index not in cache:
+            high = mod_crop(to_channels(enlarge(data.images[index], shapes.y[:2]), shapes.y[-1]), factor)
+            cache[index] = (degrade(high, factor, degradation, blur_sigma or DEFAULT_BLUR_SIGMA), high)
+        low, high = cache[index]
+        _, rows, cols = _crop(low, size, None if seed is None and i < len(data.images) else rng)
+        xs.append(low[rows, cols])
+        ys.append(high[rows.start * factor[0]: rows.stop * factor[0], cols.start * factor[1]: cols.stop * factor[1]])
+    return np.stack(xs).astype("float32"), np.stack(ys).astype("float32")
+
+
 def make_pairs(shapes: TaskShapes, data: Images, count: int, seed: int | None,
-               noise: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+               noise: float = 0.1, degradation: str = "bicubic",
+               blur_sigma: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    if shapes.task == "super_resolution":
+        return sr_pairs(data, shapes, count, seed, degradation, blur_sigma)
     size = shapes.y[:2]
     y_images, masks = patches(data, size, count, seed, shapes.x[-1])
-    if shapes.task == "super_resolution":
-        return downsample(y_images, shapes.factor), y_images
     if shapes.task == "denoise":
         rng = np.random.default_rng((seed or 0) + 1)
         return np.clip(y_images + rng.normal(0, noise, y_images.shape), 0, 1).astype("float32"), y_images
     if shapes.task == "autoencode":
         return y_images, y_images
-    if masks is None:
-        raise DataError("task 'segmentation' needs a source with masks, such as 'shapes'")
-    classes = shapes.y[-1]
-    target = (masks > 0).astype("float32")[..., None] if classes == 1 else np.eye(classes, dtype="float32")[np.clip(masks, 0, classes - 1)]
-    return y_images, target
+    return y_images, segmentation_target(masks, shapes.y[-1])
+
+
+def segmentation_target(masks: np.ndarray, classes: int) -> np.ndarray:
+    """Class maps as the model's output: a binary foreground channel, or one-hot classes."""
+    if classes == 1:
+        return (masks > 0).astype("float32")[..., None]
+    return np.eye(classes, dtype="float32")[np.clip(masks, 0, classes - 1)]

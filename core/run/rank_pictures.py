@@ -19,15 +19,24 @@ from upspec.run.report import _figure
 from upspec.run.report import image_grid
 
 
-def columns(shapes: RankTaskShapes, x: np.ndarray, prediction: np.ndarray, y: np.ndarray) -> list[tuple[str, np.ndarray]]:
+def rank_input_columns(shapes: RankTaskShapes, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """The input (nearest-upscaled for super-resolution) and, for super-resolution, the cubic baseline."""
     if shapes.task != "super_resolution":
-        first = [("noisy input" if shapes.task == "denoise" else "input", x)]
-    else:
-        nearest = x
-        for axis, f in enumerate(shapes.factor, start=1):
-            nearest = np.repeat(nearest, f, axis=axis)
-        first = [("input", nearest), (f"{baseline_name(shapes.rank)} baseline", cubic_upsample(x, shapes.factor))]
-    return [*first, ("model", np.clip(prediction, 0, 1)), ("target", y)]
+        return [("noisy input" if shapes.task == "denoise" else "input", x)]
+    nearest = x
+    for axis, f in enumerate(shapes.factor, start=1):
+        nearest = np.repeat(nearest, f, axis=axis)
+    return [("input", nearest), (f"{baseline_name(shapes.rank)} baseline", cubic_upsample(x, shapes.factor))]
+
+
+def picture(shapes: Any, cols: list[tuple[str, np.ndarray]], path: Path) -> Path:
+    """Columns of test samples as the rank suits: an image grid (2-D), signal plots (1-D), slices (3-D)."""
+    rank = len(shapes.x) - 1
+    if rank == 1:
+        return signal_plot(shapes, cols, path)
+    if rank == 3:
+        return volume_slices(cols, path)
+    return image_grid(cols, path)
 
 
 def signal_plot(shapes: RankTaskShapes, cols: list[tuple[str, np.ndarray]], path: Path) -> Path:
@@ -35,21 +44,22 @@ def signal_plot(shapes: RankTaskShapes, cols: list[tuple[str, np.ndarray]], path
     plt = _figure()
     rows = len(cols[0][1])
     fig, axes = plt.subplots(rows, 1, figsize=(9, 2.2 * rows), squeeze=False)
-    styles = {"target": dict(color="black", linewidth=2.2, alpha=0.45), "model": dict(color="tab:red", linewidth=1.2)}
+    styles = {"target": dict(color="black", linewidth=2.2, alpha=0.45), "input": dict(color="tab:blue", linewidth=1),
+              "model": dict(color="tab:red", linewidth=1.2)}
     for row in range(rows):
         ax = axes[row][0]
         for title, values in cols:
-            style = styles.get(title, dict(linewidth=1, linestyle="--" if "baseline" in title else ":"))
+            style = styles.get(title, dict(linewidth=1.1, linestyle="--" if "baseline" in title else "-"))
             ax.plot(np.arange(values.shape[1]), values[row, :, 0], label=title, **style)
         ax.set_ylim(-0.05, 1.05)
         ax.set_xlabel("sample")
         if row == 0:
             channels = cols[-1][1].shape[-1]
             ax.set_title(f"test signals, channel 1 of {channels}" if channels > 1 else "test signals")
-            ax.legend(loc="upper right", fontsize=8, ncol=len(cols))
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     fig.tight_layout()
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=80)
+        fig.savefig(tmp, dpi=80, bbox_inches="tight")
     plt.close(fig)
     return path
 
@@ -73,6 +83,5 @@ def volume_slices(cols: list[tuple[str, np.ndarray]], path: Path) -> Path:
 def rank_sample_picture(model: Any, shapes: RankTaskShapes, test: tuple[np.ndarray, np.ndarray], path: Path,
                         count: int = 4) -> Path:
     x, y = test[0][:count], test[1][:count]
-    prediction = np.asarray(model.predict(x, verbose=0))
-    cols = columns(shapes, x, prediction, y)
-    return signal_plot(shapes, cols, path) if shapes.rank == 1 else volume_slices(cols, path)
+    prediction = np.clip(np.asarray(model.predict(x, verbose=0)), 0, 1)
+    return picture(shapes, [*rank_input_columns(shapes, x), ("model", prediction), ("target", y)], path)

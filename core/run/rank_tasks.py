@@ -111,8 +111,8 @@ def _load(source: Any, split: str, shapes: RankTaskShapes, count: int, seed: int
 
 def prepare_rank_data(spec: Any, model: Any, data: Any, train: Any, registry: Any) -> Any:
     """The ``Dataset`` for a 1-D or 3-D model, or ``None`` for a 2-D one (the image path)."""
-    from upspec.run.train import Dataset
-    from upspec.run.train import _data_error
+    from upspec.run.task_data import TaskData
+    from upspec.run.task_data import _data_error
 
     x_shape, y_shape = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
     rank = rank_of(x_shape)
@@ -142,7 +142,7 @@ def prepare_rank_data(spec: Any, model: Any, data: Any, train: Any, registry: An
         raise _data_error(spec, f"{exc.message} ({exc.hint})") from None
     if len(train_targets) < pool:  # a small source: its samples repeated to fill the pool
         train_targets = train_targets[np.resize(np.arange(len(train_targets)), pool)]
-    return Dataset(shapes, _pairs(shapes, train_targets, train.seed, data.noise),
+    return TaskData(shapes, _pairs(shapes, train_targets, train.seed, data.noise),
                    _pairs(shapes, validation, EVALUATION_SEED, data.noise),
                    _pairs(shapes, test, EVALUATION_SEED + 7, data.noise))
 

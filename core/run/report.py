@@ -22,9 +22,26 @@ def _figure() -> Any:
     return plt
 
 
-def learning_curves(rows: list[dict[str, Any]], path: Path) -> Path:
+#: tasks whose targets are continuous: an ``accuracy`` metric (exact equality) says nothing there
+REGRESSION_TASKS = ("super_resolution", "denoise", "autoencode")
+
+
+def meaningless_metrics(rows: list[dict[str, Any]], task: str | None) -> list[str]:
+    """Metrics in the history that do not fit the task (``accuracy`` on a regression task)."""
+    if task not in REGRESSION_TASKS or not rows:
+        return []
+    return [k for k in rows[0] if k.endswith("accuracy") and not k.startswith("val_")]
+
+
+def learning_curves(rows: list[dict[str, Any]], path: Path, task: str | None = None) -> Path:
+    """One panel per training metric (validation beside it), x axis in whole epochs; metrics that do not fit
+    the task (accuracy on regression, which a seed spec compiles to stay the seed's program) are left out."""
     plt = _figure()
-    keys = [k for k in (rows[0] if rows else {}) if k not in ("epoch", "learning_rate") and not k.startswith("val_")]
+    from matplotlib.ticker import MaxNLocator
+
+    skip = set(meaningless_metrics(rows, task))
+    keys = [k for k in (rows[0] if rows else {})
+            if k not in ("epoch", "learning_rate") and not k.startswith("val_") and k not in skip]
     fig, axes = plt.subplots(1, max(1, len(keys)), figsize=(4 * max(1, len(keys)), 3), squeeze=False)
     epochs = [int(float(r["epoch"])) for r in rows]
     for ax, key in zip(axes[0], keys):
@@ -32,6 +49,8 @@ def learning_curves(rows: list[dict[str, Any]], path: Path) -> Path:
         if rows and f"val_{key}" in rows[0]:
             ax.plot(epochs, [float(r[f"val_{key}"]) for r in rows], "o-", label="validation")
         ax.set_xlabel("epoch")
+        ax.set_ylabel(key)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(key)
         ax.legend()
     fig.tight_layout()
@@ -43,6 +62,10 @@ def learning_curves(rows: list[dict[str, Any]], path: Path) -> Path:
 
 def input_columns(shapes: TaskShapes, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
     """The input (nearest-upscaled for super-resolution) and, for super-resolution, bicubic."""
+    if len(shapes.x) != 3:  # 1-D signals and 3-D volumes
+        from upspec.run.rank_pictures import rank_input_columns
+
+        return rank_input_columns(shapes, x)  # type: ignore[arg-type]
     if shapes.task != "super_resolution":
         return [("input", x)]
     return [("input", np.repeat(np.repeat(x, shapes.factor[0], 1), shapes.factor[1], 2)),
@@ -106,15 +129,64 @@ def image_grid(columns: list[tuple[str, Any]], path: Path, labels: list[list[str
     return path
 
 
-def sample_grid(model: Any, shapes: TaskShapes, test: tuple[np.ndarray, np.ndarray], path: Path, count: int = 4) -> Path:
-    """Rows of test samples: input (nearest-upscaled) / bicubic / model / target."""
-    if len(shapes.x) != 3:  # 1-D signals and 3-D volumes: a plot, orthogonal slices
-        from upspec.run.rank_pictures import rank_sample_picture
+def centre(image: np.ndarray, size: int) -> np.ndarray:
+    h, w = image.shape[:2]
+    top, left = max(0, (h - size) // 2), max(0, (w - size) // 2)
+    return image[top: top + size, left: left + size]
 
-        return rank_sample_picture(model, shapes, test, path, count)  # type: ignore[arg-type]
-    x, y = test[0][:count], test[1][:count]
-    prediction = np.clip(np.asarray(model.predict(x, verbose=0)), 0, 1)
-    return image_grid([*input_columns(shapes, x), ("model", prediction), ("target", y)], path)
+
+def _label(scores: dict[str, float] | None) -> str:
+    if not scores:
+        return ""
+    if "psnr" in scores:
+        return f"{scores['psnr']:.2f} dB / SSIM {scores['ssim']:.3f}"
+    return ", ".join(f"{k} {v:.3f}" for k, v in scores.items())
+
+
+def sample_grid(data: Any, predictions: list[np.ndarray], metrics: dict[str, Any], path: Path, count: int = 4,
+                crop: int = 96, extra: list[tuple[str, list[np.ndarray], list[dict[str, Any]]]] | None = None,
+                first_title: str = "model") -> Path:
+    """Rows of whole test images (a centre crop of ``crop`` output pixels): input (nearest-upscaled) /
+    baseline / model(s) / target, each labelled with its PSNR and SSIM on the whole image."""
+    shapes = data.shapes
+    images = data.test_images[:count]
+    rows = metrics.get("images", [])[:count]
+    models = [(first_title, predictions[:count], [r.get("model") for r in rows])] + [
+        (title, preds[:count], [r.get("model") for r in scores[:count]]) for title, preds, scores in (extra or [])]
+    sr = shapes.task == "super_resolution"
+    fh, fw = shapes.factor if sr else (1, 1)
+    columns: list[tuple[str, list]] = [("input", []), *([("bicubic", [])] if sr else [])]
+    columns += [(title, []) for title, _, _ in models] + [("target", [])]
+    labels = []
+    for index, image in enumerate(images):
+        if sr:  # the same window of the low- and high-resolution images
+            low = centre(image.x, crop // max(fh, fw))
+            top, left = (image.x.shape[0] - low.shape[0]) // 2, (image.x.shape[1] - low.shape[1]) // 2
+            window = (slice(top * fh, (top + low.shape[0]) * fh), slice(left * fw, (left + low.shape[1]) * fw))
+            shown = np.repeat(np.repeat(low, fh, 0), fw, 1)
+        else:
+            top, left = max(0, (image.x.shape[0] - crop) // 2), max(0, (image.x.shape[1] - crop) // 2)
+            window = (slice(top, top + crop), slice(left, left + crop))
+            shown = image.x[window]
+        scores = rows[index] if index < len(rows) else {}
+        cells = [(shown, _label(scores.get("noisy_input")))]
+        if sr:
+            bicubic = upsample_bicubic(image.x[None], image.y.shape[:2])[0]
+            cells.append((bicubic[window], _label(scores.get("bicubic"))))
+        for _, preds, model_scores in models:
+            cells.append((np.clip(preds[index][window], 0, 1), _label(model_scores[index] if index < len(model_scores) else None)))
+        cells.append((image.y[window], image.name))
+        for (column, (picture, _)) in zip(columns, cells):
+            column[1].append(picture)
+        labels.append([label for _, label in cells])
+    return image_grid([(title, _same_size(items)) for title, items in columns], path, labels)
+
+
+def _same_size(items: list[np.ndarray]) -> list[np.ndarray]:
+    """Pad crops of different sizes (small images) with zeros so a column stacks."""
+    h = max(i.shape[0] for i in items)
+    w = max(i.shape[1] for i in items)
+    return [np.pad(i, ((0, h - i.shape[0]), (0, w - i.shape[1]), (0, 0))) for i in items]
 
 
 def _table(metrics: dict[str, Any]) -> str:
@@ -126,25 +198,62 @@ def _table(metrics: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_report(run_dir: Path, spec_name: str, metrics: dict[str, Any], settings: dict[str, Any]) -> Path:
-    text = f"""# Run of `{spec_name}`
+def _strategies(spec: Any) -> str:
+    entries = [e for e in spec.layers if e.upsample]
+    if not entries:
+        return "none (no `upsample:` entry)"
+    parts = []
+    for entry in entries:
+        params = entry.params if isinstance(entry.params, dict) else {}
+        filters = params.get("filters", "-")
+        fixed = ", fixed resize: no parameters" if "filters" in params and filters is None else ""
+        parts.append(f"`{entry.id or '?'}`: **{entry.upsample}** (factor {params.get('factor', '?')}, "
+                     f"filters {filters}{fixed})")
+    return "; ".join(parts)
 
-Task: {metrics['task']} on {settings['source']} ({metrics['test_images']} test patches).
-Training: {settings['epochs']} epochs x {settings['steps_per_epoch']} steps, batch {settings['batch_size']}, seed {settings['seed']}.
 
-## Test set
+def upsampling_summary(spec: Any) -> str:
+    """``id strategy`` for every upsample entry, fixed resizes marked: one line for the terminal."""
+    parts = [f"{e.id or '?'} {e.upsample}" + (" (fixed resize)" if e.params.get("filters", 0) is None else "")
+             for e in spec.layers if e.upsample]
+    return ", ".join(parts) or "none"
 
-{_table(metrics)}
 
-PSNR (dB) and SSIM are computed per image and averaged.
-{"".join(f"{chr(10)}**Warning:** {w}{chr(10)}" for w in metrics.get("warnings", []))}
-## Files
-
-- [resolved spec](spec.yaml), [model](model.keras), [history](history.csv), [metrics](metrics.json)
-- TensorBoard logs: `tensorboard --logdir {run_dir / 'tensorboard'}`
-
-![learning curves](learning_curves.png)
-
-![test samples](samples.png)
-"""
-    return write_text(run_dir / "report.md", text)
+def write_report(run_dir: Path, spec: Any, metrics: dict[str, Any], settings: dict[str, Any]) -> Path:
+    """report.md: what was trained (strategies, data, degradation, budget), the test numbers and convention."""
+    task = metrics["task"]
+    lines = [f"# Run of `{spec.name}`", "",
+             f"Upsampling: {_strategies(spec)}.", "",
+             f"Task: {task} on `{settings['source']}`"
+             + (f", degradation `{settings.get('degradation', 'bicubic')}`" if task == "super_resolution" else "") + ".",
+             f"Training budget: {settings['epochs']} epochs x {settings['steps_per_epoch']} steps, batch "
+             f"{settings['batch_size']} ({settings['epochs'] * settings['steps_per_epoch'] * settings['batch_size']:,} "
+             f"patches seen), seed {settings['seed']}.", "",
+             f"## Test set ({metrics['test_images']} {'whole images' if 'convention' in metrics else 'test patches'})",
+             "", _table(metrics), ""]
+    if "gain" in metrics:
+        baseline = "bicubic" if task == "super_resolution" else "the noisy input"
+        gain = metrics["gain"]["psnr"]
+        verdict = "beats" if gain > 0 else "does not beat"
+        lines.append(f"The model {verdict} {baseline}: {gain:+.2f} dB PSNR, {metrics['gain']['ssim']:+.4f} SSIM.")
+        lines.append("")
+    if "convention" in metrics:
+        lines.append(f"Convention: {metrics['convention']}.")
+    for name in settings.get("meaningless_metrics", []):
+        lines += ["", f"`{name}` (compiled by the spec) measures exact equality, which a regression output never "
+                      "reaches: it is kept in history.csv but left out of the learning curves."]
+    images = metrics.get("images", [])
+    if images:
+        groups = [k for k in images[0] if k != "name"]
+        keys = list(images[0][groups[0]])
+        lines += ["", "| image | " + " | ".join(f"{g} {k}" for g in groups for k in keys) + " |",
+                  "|---|" + "---|" * (len(groups) * len(keys))]
+        for row in images:
+            lines.append(f"| {row['name']} | " + " | ".join(f"{row[g][k]:.4f}" for g in groups for k in keys) + " |")
+    for warning in metrics.get("warnings", []):
+        lines += ["", f"**Warning:** {warning}"]
+    lines += ["", "## Files", "",
+              "- [resolved spec](spec.yaml), [model](model.keras), [history](history.csv), [metrics](metrics.json)",
+              f"- TensorBoard logs: `tensorboard --logdir {run_dir / 'tensorboard'}`", "",
+              "![learning curves](learning_curves.png)", "", "![test samples](samples.png)", ""]
+    return write_text(run_dir / "report.md", "\n".join(lines))

@@ -54,10 +54,12 @@ def run_files(path: str | Path) -> tuple[Path | None, Path]:
 
 def resolved_spec_data(spec: Spec) -> dict[str, Any]:
     """The spec as written after overrides, with the ``train:`` settings the run used (command-line flags
-    included), so that ``--resume`` continues with the same ones."""
+    included) and its ``data:`` (the degradation named), so that ``--resume`` continues with the same ones."""
     data = dict(spec.document.data) if spec.document is not None else spec.model_dump(exclude_none=True)
     if spec.train:
         data["train"] = dict(spec.train)
+    if spec.data:
+        data["data"] = dict(spec.data)
     return data
 
 

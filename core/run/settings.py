@@ -35,14 +35,22 @@ class TrainSettings(_Section):
     #: "constant", "cosine" (to 0 over all steps) or "plateau" (halve on a plateau of val_loss)
     schedule: str = Field("constant", pattern="^(constant|cosine|plateau)$")
     early_stopping: Optional[EarlyStopping] = None
+    #: task generation (a GAN): the adversarial loss (default non_saturating) and WGAN-GP's penalty weight (10)
+    gan_loss: Optional[str] = Field(None, pattern="^(non_saturating|hinge|wgan_gp)$")
+    gradient_penalty: Optional[PositiveFloat] = None
 
 
 class DataSettings(_Section):
     source: str = "photos"
     task: str = "super_resolution"
     validation_patches: PositiveInt = 32
-    test_patches: PositiveInt = 32
+    test_patches: PositiveInt = 32  # fixed patches for cost and checkerboard measurements
+    #: how many whole test images the test metrics use (default: all of the source's test split)
+    test_images: Optional[PositiveInt] = None
     noise: PositiveFloat = 0.1  # for task denoise
+    #: super-resolution: how the low-resolution input is made ("bicubic", "area" or "gaussian")
+    degradation: str = Field("bicubic", pattern="^(bicubic|area|gaussian)$")
+    blur_sigma: Optional[PositiveFloat] = None  # for degradation "gaussian" (default 1.6 pixels)
     options: dict[str, Any] = Field(default_factory=dict)  # passed to the source (path, count, ...)
 
 

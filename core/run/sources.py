@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 SPLITS = ("train", "validation", "test")
-TASKS = ("super_resolution", "denoise", "autoencode", "segmentation")
+TASKS = ("super_resolution", "denoise", "autoencode", "segmentation", "generation")
 
 
 class DataError(UpspecError):
@@ -26,10 +26,17 @@ class DataError(UpspecError):
 
 @dataclass
 class Images:
-    """Images of one split; ``masks`` (``(H, W)`` int class maps) for segmentation sources."""
+    """Images of one split; ``masks`` (``(H, W)`` int class maps) for segmentation sources; ``labels`` (one int
+    class per image) for labelled sources, used to judge generated images."""
 
     images: list[np.ndarray]
     masks: list[np.ndarray] | None = None
+    labels: list[int] | None = None
+    #: one name per image (file or photo name) for per-image results; numbered when not given
+    names: list[str] | None = None
+
+    def name(self, index: int) -> str:
+        return self.names[index] if self.names else f"{index:04d}"
 
 
 class DataSource:

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from upspec.errors import NotFoundError
-from upspec.errors import SpecError
 from upspec.errors import UpspecError
 from upspec.files import write_text
 from upspec.registry.registry import Registry
-from upspec.run.data import DataError
-from upspec.run.data import TaskShapes
-from upspec.run.data import get_source
-from upspec.run.data import make_pairs
-from upspec.run.data import task_shapes
 from upspec.run.models import save_model
-from upspec.run.settings import DataSettings
 from upspec.run.settings import TrainSettings
-from upspec.run.settings import data_settings
-from upspec.run.settings import train_settings
+from upspec.run.task_data import TaskData
+from upspec.run.task_data import history_rows
+from upspec.run.task_data import write_history
+from upspec.run.tensorboard_logs import sample_images_callback
 from upspec.spec.model import Spec
 
 CHECKPOINT = Path("checkpoints") / "last.keras"
@@ -35,69 +24,6 @@ STATE = Path("checkpoints") / "state.json"
 
 class TrainingDiverged(UpspecError):
     pass
-
-
-@dataclass
-class Dataset:
-    shapes: TaskShapes
-    train: tuple[np.ndarray, np.ndarray]
-    validation: tuple[np.ndarray, np.ndarray]
-    test: tuple[np.ndarray, np.ndarray]
-
-
-def _data_error(spec: Spec, message: str) -> SpecError:
-    doc = spec.document
-    path = ("data",) if doc is not None and "data" in doc.data else ("layers",)
-    return SpecError([spec.diagnostic(path, message, "see docs/runner.md for data sources and tasks")])
-
-
-def prepare_data(spec: Spec, model: Any, data: DataSettings, train: TrainSettings, registry: Registry) -> Dataset:
-    """Load the source, check it fits the model, and cut (x, y) pairs for each split."""
-    from upspec.run.rank_tasks import prepare_rank_data
-
-    signals_or_volumes = prepare_rank_data(spec, model, data, train, registry)  # 1-D and 3-D models
-    if signals_or_volumes is not None:
-        return signals_or_volumes
-    x_shape, y_shape = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
-    try:
-        shapes = task_shapes(data.task, x_shape, y_shape)
-        source = get_source(data.source, registry)
-        if data.task == "segmentation" and not source.has_masks:
-            raise DataError(f"task 'segmentation' needs a source with masks (such as 'shapes'); {data.source!r} has none")
-        size = shapes.y[:2]
-        pool = train.steps_per_epoch * train.batch_size
-        split_data = {s: source.load(s, size=size, seed=train.seed, **data.options) for s in ("train", "validation", "test")}
-    except DataError as exc:
-        raise _data_error(spec, f"the data cannot feed this model: {exc}") from None
-    except NotFoundError as exc:
-        raise _data_error(spec, f"{exc.message} ({exc.hint})") from None
-    return Dataset(
-        shapes,
-        make_pairs(shapes, split_data["train"], pool, train.seed, data.noise),
-        make_pairs(shapes, split_data["validation"], data.validation_patches, None, data.noise),
-        make_pairs(shapes, split_data["test"], data.test_patches, None, data.noise),
-    )
-
-
-def evaluation_data(spec: Spec, model: Any, registry: Registry) -> Dataset:
-    """The spec's data cut for ``model`` with a minimal training pool: for evaluating, measuring or checking
-    that the data fits (the validation and test patches do not depend on the training settings)."""
-    return prepare_data(spec, model, data_settings(spec), train_settings(spec, steps_per_epoch=1), registry)
-
-
-def history_rows(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
-        return []
-    return list(csv.DictReader(path.read_text().splitlines()))
-
-
-def _write_history(path: Path, rows: list[dict[str, Any]]) -> None:
-    keys = list(dict.fromkeys(k for row in rows for k in row))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=keys)
-    writer.writeheader()
-    writer.writerows(rows)
-    write_text(path, buffer.getvalue())
 
 
 def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry: Registry) -> list[Any]:
@@ -138,7 +64,7 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
             save_model(self.model, run_dir / CHECKPOINT, overwrite=True)
             lr = self.model.optimizer.learning_rate
             self.rows.append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}, "learning_rate": float(lr)})
-            _write_history(run_dir / "history.csv", self.rows)
+            write_history(run_dir / "history.csv", self.rows)
             write_text(run_dir / STATE, json.dumps({"epoch": epoch + 1}) + "\n")
 
     callbacks: list[Any] = [EpochCheckpoint(), EpochScalars(run_dir / "tensorboard"),
@@ -197,7 +123,7 @@ def training_pipeline(x: np.ndarray, y: np.ndarray, settings: TrainSettings) -> 
             .batch(settings.batch_size, drop_remainder=True).repeat().prefetch(tf.data.AUTOTUNE))
 
 
-def fit(model: Any, dataset: Dataset, run_dir: Path, settings: TrainSettings, spec: Spec, registry: Registry,
+def fit(model: Any, dataset: TaskData, run_dir: Path, settings: TrainSettings, spec: Spec, registry: Registry,
         initial_epoch: int = 0, verbose: int = 1) -> list[dict[str, str]]:
     """Train from ``initial_epoch`` to ``settings.epochs``; raises ``TrainingDiverged`` on a NaN loss."""
     seed_everything(settings.seed + initial_epoch)
@@ -205,6 +131,7 @@ def fit(model: Any, dataset: Dataset, run_dir: Path, settings: TrainSettings, sp
         model.optimizer.learning_rate = settings.learning_rate
     train = training_pipeline(*dataset.train, settings)
     callbacks = make_callbacks(run_dir, settings, spec, registry)
+    callbacks.append(sample_images_callback(run_dir, dataset.validation))
     model.fit(train, epochs=settings.epochs, initial_epoch=initial_epoch, steps_per_epoch=settings.steps_per_epoch,
               validation_data=dataset.validation, callbacks=callbacks, verbose=verbose, shuffle=False)
     checkpoint = callbacks[0]

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from upspec.errors import Diagnostic
 from upspec.errors import NotFoundError
 from upspec.errors import SpecError
+from upspec.gan.spec import discriminator_diagnostics
 from upspec.registry.registry import Registry
 from upspec.registry.registry import get_registry
 from upspec.registry.strategy import keeps_channels
@@ -96,6 +97,7 @@ def validate_document(doc: Document, registry: Registry) -> Spec:
     # entries are checked against the registry even when another section is broken,
     # so that one run reports every problem
     found += check_entries(_valid_entries(doc.data.get("layers")), doc, registry)
+    found += discriminator_diagnostics(doc, registry)
     if found or spec is None:
         raise SpecError(_unique(found))
     spec.layers = [Entry.model_validate(e) for e in doc.data["layers"]]

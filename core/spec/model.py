@@ -113,6 +113,8 @@ class Spec(_Section):
     compile: CompileSpec = Field(default_factory=CompileSpec)
     train: dict[str, Any] = Field(default_factory=dict)
     data: dict[str, Any] = Field(default_factory=dict)
+    #: a GAN: this spec is the generator, the section the discriminator (checked by upspec.gan.spec)
+    discriminator: Optional[dict[str, Any]] = None
 
     _document: Any = PrivateAttr(default=None)
 

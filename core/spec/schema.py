@@ -170,6 +170,21 @@ def spec_schema(registry: Registry) -> dict[str, Any]:
         "oneOf": [{"required": ["upsample"]}, {"required": ["layer"]}],
         "allOf": [_dispatch("upsample", n) for n in strategies] + [_dispatch("layer", n) for n in layers],
     }
+    graph = {
+        "name": {"type": "string", "pattern": NAME_PATTERN},
+        "description": {"type": "string"},
+        "inputs": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": {
+                "type": "array", "minItems": 1,
+                "items": {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}]},
+            },
+        },
+        "layers": {"type": "array", "minItems": 1, "items": {"$ref": REF.format(model="Entry")}},
+        "outputs": _NAMES,
+        "compile": {"$ref": REF.format(model="CompileSpec")},
+    }
     return {
         "$schema": DIALECT,
         "title": "upspec model spec",
@@ -177,21 +192,14 @@ def spec_schema(registry: Registry) -> dict[str, Any]:
         "required": ["name", "inputs", "layers"],
         "additionalProperties": False,
         "properties": {
-            "name": {"type": "string", "pattern": NAME_PATTERN},
-            "description": {"type": "string"},
-            "inputs": {
-                "type": "object",
-                "minProperties": 1,
-                "additionalProperties": {
-                    "type": "array", "minItems": 1,
-                    "items": {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}]},
-                },
-            },
-            "layers": {"type": "array", "minItems": 1, "items": {"$ref": REF.format(model="Entry")}},
-            "outputs": _NAMES,
-            "compile": {"$ref": REF.format(model="CompileSpec")},
+            **graph,
             "train": {"type": "object", "description": "training settings (see docs/spec.md)"},
             "data": {"type": "object", "description": "the data source and task (see docs/spec.md)"},
+            "discriminator": {
+                "description": "a GAN: the spec above is the generator, this graph its discriminator (docs/runner.md)",
+                "type": "object", "required": ["inputs", "layers"], "additionalProperties": False,
+                "properties": graph,
+            },
         },
         "$defs": defs,
     }

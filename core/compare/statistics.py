@@ -1,0 +1,224 @@
+"""Comparison statistics over (strategy, seed) rows: means with 95% t-intervals, paired differences against
+a reference strategy, ties, and the non-learned baseline.
+
+A sweep trains every strategy with the same seeds, and a seed fixes the initial weights and the data order,
+so seed ``s`` of one strategy and seed ``s`` of another differ only by the strategy: their difference is a
+*paired* difference, whose spread is much smaller than the spread of each strategy's own numbers. A strategy
+is *tied* with the reference when the 95% interval of its paired difference contains 0; with one seed there is
+no interval and nothing can be called a tie or a win.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+from typing import Sequence
+
+#: the metric each task ranks by (higher is better)
+PRIMARY = ("psnr", "mean_iou", "ssim")
+#: the non-learned baselines runs report, by name in metrics.json
+BASELINES = {"bicubic": "bicubic interpolation", "noisy_input": "the noisy input"}
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A mean with its 95% t-interval (``low``/``high`` are None with fewer than 2 values)."""
+
+    mean: float
+    low: float | None
+    high: float | None
+    n: int
+
+    @property
+    def half_width(self) -> float | None:
+        return None if self.high is None else self.high - self.mean
+
+    def contains_zero(self) -> bool:
+        return self.low is not None and self.high is not None and self.low <= 0.0 <= self.high
+
+    def format(self, digits: int = 2, signed: bool = False) -> str:
+        sign = "+" if signed else ""
+        if self.low is None:
+            return f"{self.mean:{sign}.{digits}f}"
+        return f"{self.mean:{sign}.{digits}f} [{self.low:{sign}.{digits}f}, {self.high:{sign}.{digits}f}]"
+
+
+def t_quantile(dof: int, level: float = 0.95) -> float:
+    """The two-sided Student t quantile (e.g. 4.303 for 2 degrees of freedom at 95%)."""
+    from scipy.stats import t
+
+    return float(t.ppf(0.5 + level / 2, dof))
+
+
+def interval(values: Sequence[float], level: float = 0.95) -> Interval:
+    values = [float(v) for v in values]
+    n = len(values)
+    if n == 0:
+        raise ValueError("no values")
+    mean = sum(values) / n
+    if n < 2:
+        return Interval(mean, None, None, n)
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    half = t_quantile(n - 1, level) * sd / math.sqrt(n)
+    return Interval(mean, mean - half, mean + half, n)
+
+
+def metric_of(row: dict[str, Any], key: str, group: str = "model") -> float | None:
+    value = row.get("metrics", {}).get(group, {}).get(key)
+    return None if value is None else float(value)
+
+
+def primary_metric(rows: Sequence[dict[str, Any]]) -> str | None:
+    for key in PRIMARY:
+        if rows and all(metric_of(r, key) is not None for r in rows):
+            return key
+    return None
+
+
+def baseline_of(rows: Sequence[dict[str, Any]]) -> str | None:
+    for name in BASELINES:
+        if rows and all(name in r.get("metrics", {}) for r in rows):
+            return name
+    return None
+
+
+@dataclass
+class StrategyStats:
+    strategy: str
+    seeds: list[int]
+    metrics: dict[str, Interval]
+    #: the paired difference to the reference strategy, per metric (absent for the reference itself)
+    difference: dict[str, Interval]
+    #: the paired gain over the baseline (model - baseline, per seed), per metric
+    gain: dict[str, Interval]
+    tie: bool = False  # tied with the reference on the primary metric
+    worse: bool = False  # significantly below the reference
+
+
+@dataclass
+class Comparison:
+    primary: str | None
+    reference: str | None
+    baseline: str | None
+    baseline_scores: dict[str, float]
+    strategies: list[StrategyStats]
+
+    @property
+    def all_lose_to_baseline(self) -> bool:
+        """Every strategy's mean primary metric is below the non-learned baseline's."""
+        if not self.baseline or not self.primary or self.primary not in self.baseline_scores:
+            return False
+        return all(s.metrics[self.primary].mean < self.baseline_scores[self.primary] for s in self.strategies)
+
+
+def compare(rows: Sequence[dict[str, Any]], reference: str | None = None) -> Comparison:
+    """Statistics of per-(strategy, seed) rows (``{"strategy", "seed", "metrics": {"model": {...}, ...}}``);
+    ``reference``: the strategy to pair against (default: the best mean on the primary metric)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row["strategy"], []).append(row)
+    primary = primary_metric(rows)
+    baseline = baseline_of(rows)
+    keys = [k for k in ("psnr", "ssim", "mean_iou") if rows and all(metric_of(r, k) is not None for r in rows)]
+    stats = []
+    for name, group in groups.items():
+        means = {k: interval([metric_of(r, k) for r in group]) for k in keys}
+        gain = ({k: interval([metric_of(r, k) - metric_of(r, k, baseline) for r in group])
+                 for k in keys if all(metric_of(r, k, baseline) is not None for r in group)} if baseline else {})
+        stats.append(StrategyStats(name, [int(r.get("seed", 0)) for r in group], means, {}, gain))
+    if primary and stats and reference is None:
+        reference = max(stats, key=lambda s: s.metrics[primary].mean).strategy
+    if reference is not None and reference not in groups:
+        raise ValueError(f"reference strategy {reference!r} is not among {sorted(groups)}")
+    if primary and reference:
+        by_seed = {int(r.get("seed", 0)): r for r in groups[reference]}
+        for s in stats:
+            if s.strategy == reference:
+                continue
+            pairs = [(r, by_seed[int(r.get("seed", 0))]) for r in groups[s.strategy] if int(r.get("seed", 0)) in by_seed]
+            if not pairs:
+                continue
+            s.difference = {k: interval([metric_of(a, k) - metric_of(b, k) for a, b in pairs]) for k in keys}
+            d = s.difference[primary]
+            s.tie = d.contains_zero()
+            s.worse = d.high is not None and d.high < 0
+    baseline_scores = {}
+    if baseline:
+        first = rows[0]["metrics"][baseline]
+        baseline_scores = {k: float(v) for k, v in first.items() if isinstance(v, (int, float))}
+    return Comparison(primary, reference, baseline, baseline_scores, stats)
+
+
+def markdown(comparison: Comparison) -> str:
+    """The statistics table and what it says, for comparison.md."""
+    c = comparison
+    if not c.strategies:
+        return ""
+    keys = list(c.strategies[0].metrics)
+    seeds = max(len(s.seeds) for s in c.strategies)
+    header = ["strategy", "seeds", *(f"{k} mean [95% CI]" for k in keys)]
+    if c.reference and c.primary:
+        header += [f"{c.primary} vs `{c.reference}` (paired) [95% CI]", "verdict"]
+    if c.baseline and c.primary:
+        header.append(f"{c.primary} gain over {c.baseline} [95% CI]")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    digits = {"psnr": 2, "ssim": 4, "mean_iou": 4}
+    for s in c.strategies:
+        cells = [f"`{s.strategy}`", str(len(s.seeds)), *(s.metrics[k].format(digits[k]) for k in keys)]
+        if c.reference and c.primary:
+            if s.strategy == c.reference:
+                cells += ["reference", "best mean"]
+            elif c.primary in s.difference:
+                d = s.difference[c.primary]
+                verdict = ("tie" if s.tie else "worse" if s.worse else "better" if d.low is not None and d.low > 0
+                           else "one seed: no interval")
+                cells += [d.format(digits[c.primary], signed=True), verdict]
+            else:
+                cells += ["-", "-"]
+        if c.baseline and c.primary:
+            g = s.gain.get(c.primary)
+            cells.append(g.format(digits[c.primary], signed=True) if g else "-")
+        lines.append("| " + " | ".join(cells) + " |")
+    notes = []
+    if c.baseline and c.baseline_scores:
+        scores = ", ".join(f"{k} {v:.4f}" for k, v in c.baseline_scores.items())
+        notes.append(f"Non-learned baseline ({BASELINES[c.baseline]}, same test images, same convention): {scores}.")
+    if seeds < 2:
+        notes.append("One seed per strategy: there are no intervals, and differences between strategies cannot be "
+                     "told from seed-to-seed noise; run `upspec sweep --seeds 3` (or more) to separate them.")
+    else:
+        ties = [s.strategy for s in c.strategies if s.tie]
+        notes.append(f"Intervals are 95% Student t-intervals over seeds; the paired column is each strategy minus "
+                     f"`{c.reference}` on the same seed. A **tie** is a paired interval that contains 0"
+                     + (f": {', '.join(f'`{t}`' for t in ties)} cannot be told from `{c.reference}`." if ties else
+                        "; there is none."))
+    if c.all_lose_to_baseline:
+        notes.append(f"**Every model loses to {BASELINES[c.baseline]}** on {c.primary}: with this training budget "
+                     "none of them is worth using over the non-learned baseline.")
+    return "\n".join(lines) + "\n\n" + "\n\n".join(notes) + "\n"
+
+
+def headline(comparison: Comparison) -> list[str]:
+    """Lines for the sweep's terminal output."""
+    c = comparison
+    out = []
+    if c.primary and c.reference:
+        best = next(s for s in c.strategies if s.strategy == c.reference)
+        ties = [s.strategy for s in c.strategies if s.tie]
+        out.append(f"best mean {c.primary}: {c.reference} ({best.metrics[c.primary].format(4 if c.primary != 'psnr' else 2)})"
+                   + (f"; tied with it: {', '.join(ties)}" if ties else ""))
+    if c.all_lose_to_baseline:
+        out.append(f"every model loses to {BASELINES[c.baseline]} on {c.primary} "
+                   f"({c.baseline_scores[c.primary]:.4f}): train longer or use a stronger model")
+    return out
+
+
+def budget_line(train: dict[str, Any], seeds: Sequence[int], seconds: Sequence[float]) -> str:
+    """The training budget of a sweep in one sentence: epochs, steps, batch, seeds, time."""
+    epochs, steps, batch = (train.get(k) for k in ("epochs", "steps_per_epoch", "batch_size"))
+    seen = f" ({epochs * steps * batch:,} patches seen)" if all(isinstance(v, int) for v in (epochs, steps, batch)) else ""
+    total = sum(seconds)
+    return (f"Budget per run: {epochs} epochs x {steps} steps, batch {batch}{seen}; seeds "
+            f"{', '.join(map(str, seeds)) or '-'} ({len(seeds)} per strategy); {len(seconds)} runs took "
+            f"{total / 60:.1f} min in all (training, evaluation and measurements, summed over runs).")

@@ -1,0 +1,99 @@
+"""Pictures of a GAN run: sample grids (Pillow, fast enough for every epoch) and the spectrum plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from typing import Sequence
+
+import numpy as np
+
+from upspec.files import atomic_path
+
+
+def tile(images: np.ndarray, columns: int, scale: int = 1, gap: int = 2) -> np.ndarray:
+    """``(N, H, W, C)`` in [0, 1] -> one uint8 picture, ``columns`` per row, grey or RGB, ``gap`` px apart."""
+    images = np.clip(np.asarray(images, "float32"), 0, 1)
+    images = images[..., :1] if images.shape[-1] not in (1, 3) else images
+    n, h, w, c = images.shape
+    rows = -(-n // columns)
+    h, w = h * scale, w * scale
+    canvas = np.full((rows * (h + gap) + gap, columns * (w + gap) + gap, c), 0.5, "float32")
+    for i, image in enumerate(images):
+        r, k = divmod(i, columns)
+        big = np.repeat(np.repeat(image, scale, 0), scale, 1)
+        canvas[gap + r * (h + gap): gap + r * (h + gap) + h, gap + k * (w + gap): gap + k * (w + gap) + w] = big
+    pixels = (canvas * 255).round().astype("uint8")
+    return pixels[..., 0] if c == 1 else pixels
+
+
+def save_png(pixels: np.ndarray, path: Path, *, overwrite: bool = True) -> Path:
+    from PIL import Image
+
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        Image.fromarray(pixels).save(tmp, format="PNG")
+    return path
+
+
+def scale_for(size: int) -> int:
+    """An integer zoom that makes small images visible (about 64 px)."""
+    return max(1, 64 // max(1, size))
+
+
+def grid_over_epochs(paths: list[Path], path: Path, columns: int = 8) -> Path | None:
+    """One row per epoch: the first ``columns`` fixed-latent samples of each saved epoch grid (``.npy``)."""
+    rows = [np.load(p)[:columns] for p in paths if p.exists()]
+    if not rows:
+        return None
+    stacked = np.concatenate(rows)
+    return save_png(tile(stacked, columns, scale_for(stacked.shape[1])), path)
+
+
+def spectrum_plot(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: Path, marks: Sequence[float] = (),
+                  title: str = "") -> Path:
+    """Log radial power against frequency, one line per ``name: (frequency, power)``; ``marks`` are the
+    upsampling frequencies (cycles per pixel), drawn as dotted lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, (frequency, power) in curves.items():
+        ax.semilogy(frequency[1:], power[1:] / power[1:].sum(), "o-", markersize=3, label=name)
+    for mark in marks:
+        ax.axvline(mark, color="grey", linestyle=":", linewidth=1)
+    ax.set_xlabel("frequency (cycles per pixel; dotted: upsampling frequencies)")
+    ax.set_ylabel("normalised power")
+    ax.set_title(title or "azimuthally averaged power spectrum")
+    ax.legend()
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=80)
+    plt.close(fig)
+    return path
+
+
+def curves_png(rows: list[dict[str, Any]], path: Path) -> Path:
+    """D and G losses (one panel) and D's scores on real and fake images (another), per epoch."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = [int(float(r["epoch"])) for r in rows]
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+    for key, label in (("d_loss", "discriminator"), ("g_loss", "generator")):
+        axes[0].plot(epochs, [float(r[key]) for r in rows], "o-", label=label)
+    for key, label in (("d_real", "D on real"), ("d_fake", "D on generated")):
+        axes[1].plot(epochs, [float(r[key]) for r in rows], "o-", label=label)
+    axes[0].set_title("losses")
+    axes[1].set_title("discriminator scores")
+    for ax in axes:
+        ax.set_xlabel("epoch")
+        ax.legend()
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=80)
+    plt.close(fig)
+    return path

@@ -1,0 +1,76 @@
+"""``report.md`` of a GAN run: the numbers against their floor and ceiling, diagnoses, pictures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from upspec.files import write_text
+
+ROWS = (("generator", "trained generator"), ("held_out_real", "held-out real images (floor)"),
+        ("untrained_generator", "untrained generator (ceiling)"))
+COLUMNS = (("fd", "FD", "{:.2f}"), ("precision", "precision", "{:.3f}"), ("recall", "recall", "{:.3f}"),
+           ("confidence", "confidence", "{:.3f}"), ("classes_covered", "classes", "{:d}"),
+           ("kl_uniform", "KL to uniform", "{:.3f}"), ("spectral_distance", "spectral distance", "{:.3f}"),
+           ("peak_ratio", "peak ratio", "{:.2f}"), ("cb", "CB", "{:.4f}"))
+
+
+def metrics_table(metrics: dict[str, Any]) -> str:
+    present = [c for c in COLUMNS if any(c[0] in metrics.get(row, {}) for row, _ in ROWS)]
+    lines = ["| | " + " | ".join(title for _, title, _ in present) + " |", "|---|" + "---|" * len(present)]
+    for row, label in ROWS:
+        scores = metrics.get(row, {})
+        cells = [fmt.format(scores[key]) if key in scores else "" for key, _, fmt in present]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_gan_report(run_dir: Path, spec: Any, metrics: dict[str, Any], settings: dict[str, Any], size: int) -> Path:
+    factor = metrics.get("upsampling_factor", [1, 1])
+    warnings = metrics.get("warnings", [])
+    diagnosis = ("\n".join(f"- **Warning:** {w}" for w in warnings) if warnings else
+                 "No collapse detected: the discriminator's loss never stayed near zero for an epoch and the "
+                 "generator's samples always differed.")
+    text = f"""# GAN run of `{spec.name}`
+
+Task: generation on `{settings['source']}`; loss `{settings['gan_loss']}`; {settings['epochs']} epochs x
+{settings['steps_per_epoch']} steps, batch {settings['batch_size']}, seed {settings['seed']}.
+
+## Samples
+
+Each sets has {metrics['test_images']} images; features: {metrics['features']}. FD is the Fréchet distance
+to the training images' features (lower is better; it depends on the set size, so compare rows, not
+papers); precision / recall after Kynkäänniemi et al. (2019), k = 3. For labelled sources: the
+classifier's mean confidence, how many classes its predictions cover and their KL divergence to uniform.
+Spectral distance: mean absolute difference in decades between the normalised radial power spectra of the
+set and of the training images. Peak ratio: power at the upsampling frequencies (multiples of
+{size}/{factor[0]} bins, for the generator's total factor {factor[0]}x{factor[1]}) over their neighbours' (about 1
+without periodic artifacts). CB: the phase variance of the samples with period {factor[0]}.
+
+{metrics_table(metrics)}
+
+## Diagnosis
+
+{diagnosis}
+
+## Pictures
+
+Samples of the fixed latent batch after the last epoch, and the first eight after every epoch (one row per
+epoch, top to bottom):
+
+![samples](samples.png)
+
+![samples over epochs](samples_over_epochs.png)
+
+![spectrum](spectrum.png)
+
+![learning curves](learning_curves.png)
+
+## Files
+
+- [resolved spec](spec.yaml), [generator](model.keras), [discriminator](discriminator.keras),
+  [history](history.csv), [metrics](metrics.json), [spectra](spectrum.json), `samples/` (every epoch)
+- TensorBoard logs (losses, D's scores, sample grids): `tensorboard --logdir {run_dir / 'tensorboard'}`
+- More samples: `upspec generate {run_dir} -n 64 -o samples.npz`
+"""
+    return write_text(run_dir / "report.md", text)

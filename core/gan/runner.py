@@ -1,0 +1,192 @@
+"""A GAN run: build both networks, play the game with a checkpoint every epoch, judge the samples, report.
+
+The run folder holds what any run's does (``spec.yaml``, ``model.keras`` (the generator), ``history.csv``,
+``metrics.json``, ``tensorboard/``, ``report.md``, ``checkpoints/``) plus ``discriminator.keras``,
+``samples/epoch-NNNN.png`` (the fixed latent batch after each epoch), ``samples_over_epochs.png``,
+``spectrum.png`` and ``spectrum.json``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from typing import Callable
+
+from upspec.errors import SpecError
+from upspec.errors import NotFoundError
+from upspec.files import write_bytes
+from upspec.gan.train import SAMPLES
+from upspec.gan.train import Game
+from upspec.gan.train import GanState
+from upspec.gan.train import load_checkpoint
+from upspec.run.data import DataError
+from upspec.run.settings import DataSettings
+from upspec.run.settings import TrainSettings
+from upspec.run.settings import data_settings
+from upspec.run.settings import train_settings
+from upspec.spec.model import Spec
+
+
+def networks(spec: Spec, registry: Any) -> tuple[Any, Any]:
+    """The generator and the discriminator, each compiled with its own ``compile:`` (its optimizer)."""
+    from upspec.build.builder import build_model
+    from upspec.gan.spec import discriminator_spec
+
+    generator = build_model(spec, registry=registry)
+    discriminator = build_model(discriminator_spec(spec, registry), registry=registry)
+    return generator, discriminator
+
+
+def gan_data_settings(spec: Spec) -> DataSettings:
+    task = spec.data.get("task", "generation")
+    if task != "generation":
+        raise SpecError([spec.diagnostic(("data", "task"), f"a spec with a 'discriminator:' section trains a GAN; "
+                                         f"its data.task must be 'generation', not {task!r}")])
+    return data_settings(spec, task="generation")
+
+
+def load_real(spec: Spec, generator: Any, data: DataSettings, train: TrainSettings, registry: Any) -> Any:
+    from upspec.gan.data import real_images
+
+    shape = tuple(generator.output_shape[1:])
+    try:
+        return real_images(data.source, data.options, shape, registry, train_count=train.steps_per_epoch * train.batch_size,
+                           held_out_count=data.test_patches, seed=train.seed)
+    except (DataError, NotFoundError) as exc:
+        raise SpecError([spec.diagnostic(("data",), f"the data cannot feed this GAN: {exc}",
+                                         "see docs/runner.md for data sources")]) from None
+
+
+def check_gan_data(spec: Spec, registry: Any) -> None:
+    """Fail early (before a sweep folder exists) when the GAN's data settings or source are wrong."""
+    from upspec.run.data import get_source
+
+    data = gan_data_settings(spec)
+    try:
+        get_source(data.source, registry)
+    except NotFoundError as exc:
+        raise SpecError([spec.diagnostic(("data", "source"), f"{exc.message}", exc.hint)]) from None
+
+
+def _callbacks(spec: Spec, run_dir: Path, registry: Any) -> list[Any]:
+    found: list[Any] = []
+    for _info, extra in registry.call("upspec_callbacks", strict=True, spec=spec, run_dir=str(run_dir)):
+        found.extend(extra or ())
+    return found
+
+
+def play(spec: Spec, generator: Any, discriminator: Any, real: Any, train: TrainSettings, run_dir: Path,
+         state: GanState, registry: Any, announce: Callable[[str], None]) -> list[dict[str, Any]]:
+    game = Game(generator, discriminator, real.train, train, run_dir, _callbacks(spec, run_dir, registry))
+    return game.play(state, announce)
+
+
+def judge_generator(spec: Spec, generator: Any, real: Any, train: TrainSettings, registry: Any,
+                    announce: Callable[[str], None] = lambda line: None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The generator's numbers beside the held-out floor and the untrained ceiling, and the radial spectra."""
+    from upspec.build.builder import build_model
+    from upspec.gan.classifier import feature_classifier
+    from upspec.gan.evaluate import Reference
+    from upspec.gan.evaluate import evaluate_generator
+    from upspec.gan.evaluate import upsampling_factor
+    from upspec.run.train import seed_everything
+
+    classifier = feature_classifier(real, announce)
+    seed_everything(train.seed)  # the untrained generator is the run's starting point
+    untrained = build_model(spec, registry=registry, compile=False)
+    return evaluate_generator(generator, untrained, Reference.of(real, classifier), upsampling_factor(spec))
+
+
+def evaluate_gan_run(run_dir: str | Path, registry: Any = None,
+                     announce: Callable[[str], None] = lambda line: None) -> dict[str, Any]:
+    """A finished GAN run's numbers again, in this process (as in its metrics.json, less the warnings)."""
+    from upspec.registry.registry import get_registry
+    from upspec.run.models import load_model
+    from upspec.spec.load import load_spec
+
+    registry = registry or get_registry()
+    run_dir = Path(run_dir)
+    spec = load_spec(run_dir / "spec.yaml", registry=registry)
+    generator = load_model(run_dir / "model.keras", registry)
+    train, data = train_settings(spec), gan_data_settings(spec)
+    real = load_real(spec, generator, data, train, registry)
+    return judge_generator(spec, generator, real, train, registry, announce)[0]
+
+
+def finish(spec: Spec, generator: Any, discriminator: Any, real: Any, train: TrainSettings, data: DataSettings,
+           run_dir: Path, rows: list[dict[str, Any]], registry: Any,
+           announce: Callable[[str], None]) -> tuple[Path, dict[str, Any]]:
+    """Judge the trained generator, write the pictures and the report; ``model.keras`` last (it marks the run done)."""
+    from upspec.gan.evaluate import upsampling_factor
+    from upspec.gan.pictures import curves_png
+    from upspec.gan.pictures import grid_over_epochs
+    from upspec.gan.pictures import spectrum_plot
+    from upspec.gan.report import write_gan_report
+    from upspec.run.models import save_model
+    from upspec.run.rundir import write_json
+
+    metrics, spectra = judge_generator(spec, generator, real, train, registry, announce)
+    factor = upsampling_factor(spec)
+    state = GanState.read(run_dir)
+    if state.warnings:
+        metrics["warnings"] = list(state.warnings)
+    write_json(run_dir / "metrics.json", metrics)
+    write_json(run_dir / "spectrum.json", {name: {"frequency": f.tolist(), "power": p.tolist()}
+                                            for name, (f, p) in spectra.items()})
+    size = generator.output_shape[1]
+    spectrum_plot(spectra, run_dir / "spectrum.png", [k / factor[0] for k in range(1, factor[0] // 2 + 1)],
+                  title=f"{spec.name}: azimuthally averaged power spectrum")
+    if rows:
+        curves_png(rows, run_dir / "learning_curves.png")
+    epochs = sorted((run_dir / SAMPLES).glob("epoch-*.npy"))
+    grid_over_epochs(epochs, run_dir / "samples_over_epochs.png")
+    last = sorted((run_dir / SAMPLES).glob("epoch-*.png"))
+    if last:
+        write_bytes(run_dir / "samples.png", last[-1].read_bytes())
+    write_gan_report(run_dir, spec, metrics, {**train.model_dump(), "source": data.source,
+                                              "gan_loss": train.gan_loss or "non_saturating"}, size)
+    save_model(discriminator, run_dir / "discriminator.keras", overwrite=True)
+    save_model(generator, run_dir / "model.keras")
+    return run_dir, metrics
+
+
+def run_gan(spec: Spec, *, registry: Any, root: str, out: str | None, train_overrides: dict[str, Any] | None,
+            verbose: int, announce: Callable[[str], None]) -> tuple[Path, dict[str, Any]]:
+    from upspec.run.rundir import new_run_dir
+    from upspec.run.rundir import write_spec
+    from upspec.run.train import seed_everything
+
+    train = train_settings(spec, **(train_overrides or {}))
+    data = gan_data_settings(spec)
+    seed_everything(train.seed)
+    generator, discriminator = networks(spec, registry)
+    real = load_real(spec, generator, data, train, registry)
+    run_dir = new_run_dir(spec, root=root, out=out)
+    announce(f"run folder: {run_dir}")
+    spec.train.update(train.model_dump(exclude_none=True))
+    write_spec(run_dir, spec)
+    progress = announce if verbose else (lambda line: None)
+    rows = play(spec, generator, discriminator, real, train, run_dir, GanState(), registry, progress)
+    return finish(spec, generator, discriminator, real, train, data, run_dir, rows, registry, announce)
+
+
+def resume_gan(spec: Spec, run_dir: Path, *, registry: Any, verbose: int,
+               announce: Callable[[str], None]) -> tuple[Path, dict[str, Any]]:
+    from upspec.run.task_data import history_rows
+    from upspec.run.train import seed_everything
+
+    train = train_settings(spec)
+    data = gan_data_settings(spec)
+    state = GanState.read(run_dir)
+    seed_everything(train.seed)
+    if state.checkpoint:
+        generator, discriminator, state = load_checkpoint(run_dir, registry)
+    else:
+        generator, discriminator = networks(spec, registry)
+    real = load_real(spec, generator, data, train, registry)
+    progress = announce if verbose else (lambda line: None)
+    if state.epoch < train.epochs:
+        rows = play(spec, generator, discriminator, real, train, run_dir, state, registry, progress)
+    else:
+        rows = history_rows(run_dir / "history.csv")
+    return finish(spec, generator, discriminator, real, train, data, run_dir, rows, registry, announce)

@@ -1,0 +1,95 @@
+"""What a sweep does differently for a GAN spec: its rows, its pictures.
+
+A row holds, beside the run's metrics (the generator against the held-out floor and the untrained ceiling),
+the generator's size and cost and the CB of its upsample entries at initialisation and after training.
+The sweep folder gets ``samples.png`` (the same latents through every strategy's generator) and
+``spectrum.png`` (every strategy's radial spectrum over the training images').
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+CB_SEEDS = (0, 1, 2)
+SAMPLES = 8
+
+
+def measure_gan(trained: Any, spec: Any, registry: Any) -> dict[str, Any]:
+    """The costs and CB of one finished GAN run (``trained``: its generator)."""
+    from upspec.analysis.cost import inference_ms
+    from upspec.analysis.cost import multiply_accumulates
+    from upspec.analysis.measure import cb_at_init
+    from upspec.analysis.measure import entry_cb
+    from upspec.analysis.measure import upsample_entries
+
+    entries = upsample_entries(spec, registry)
+    init = cb_at_init(spec, CB_SEEDS, registry)
+    latents = np.random.default_rng(0).standard_normal((16, *trained.input_shape[1:])).astype("float32")
+    return {
+        "parameters": int(trained.count_params()),
+        "macs": multiply_accumulates(trained),
+        "train_step_ms": None,  # a GAN step is two networks' steps: see each run's history.csv (seconds)
+        "inference_ms": inference_ms(trained, latents),
+        "cb_init": float(np.median([np.median(v) for v in init.values()])) if init else None,
+        "cb_trained": float(np.median(entry_cb(trained, entries, registry))) if entries else None,
+    }
+
+
+def gan_pictures(folder: Path, rows: list[dict[str, Any]], registry: Any) -> None:
+    """``samples.png``: one column per strategy (its first seed), the same latents; ``spectrum.png``: their
+    radial spectra overlaid."""
+    from upspec.compare.comparison import first_seed
+    from upspec.compare.comparison import run_folder
+    from upspec.gan.evaluate import sample
+    from upspec.gan.pictures import spectrum_plot
+    from upspec.run.models import load_model
+    from upspec.run.report import image_grid
+
+    if not rows:
+        return
+    columns = []
+    curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for row in first_seed(rows):
+        run = run_folder(folder, row)
+        columns.append((row["strategy"], sample(load_model(run / "model.keras", registry), SAMPLES, 0)))
+        spectra = json.loads((run / "spectrum.json").read_text())
+        if not curves:
+            real = spectra["training images"]
+            curves["training images"] = (np.asarray(real["frequency"]), np.asarray(real["power"]))
+        mine = spectra["generator"]
+        curves[row["strategy"]] = (np.asarray(mine["frequency"]), np.asarray(mine["power"]))
+    image_grid(columns, folder / "samples.png")
+    factor = rows[0]["metrics"].get("upsampling_factor", [1, 1])[0]
+    spectrum_plot(curves, folder / "spectrum.png", [k / factor for k in range(1, factor // 2 + 1)],
+                  title="generated samples per strategy: azimuthally averaged power spectrum")
+
+
+def gan_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
+    """D and G losses of each strategy's first seed, overlaid."""
+    from upspec.compare.comparison import first_seed
+    from upspec.compare.comparison import run_folder
+    from upspec.files import atomic_path
+    from upspec.run.report import _figure
+    from upspec.run.task_data import history_rows
+
+    plt = _figure()
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+    for row in first_seed(rows):
+        history = history_rows(run_folder(folder, row) / "history.csv")
+        epochs = [int(float(h["epoch"])) for h in history]
+        for ax, key in zip(axes, ("d_loss", "g_loss")):
+            ax.plot(epochs, [float(h[key]) for h in history], "o-", label=row["strategy"])
+    for ax, title in zip(axes, ("discriminator loss", "generator loss")):
+        ax.set_xlabel("epoch")
+        ax.set_title(title)
+    axes[1].legend(fontsize="small")
+    fig.tight_layout()
+    path = folder / "learning_curves.png"
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=80)
+    plt.close(fig)
+    return path

@@ -1,0 +1,220 @@
+"""The adversarial game: a custom loop on TensorFlow, a checkpoint of both networks every epoch, resumable.
+
+Each epoch's randomness (the order of the real images, the latent vectors, WGAN-GP's interpolation points)
+comes from ``(seed, epoch)``, so a resumed run draws what the uninterrupted one would have.
+A checkpoint is a folder ``checkpoints/epoch-NNNN/`` holding ``generator.keras`` and
+``discriminator.keras`` (each with its optimizer's state); ``checkpoints/state.json``, written last and
+atomically, names the folder, so an interruption at any moment leaves the previous epoch's pair intact.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import time
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from typing import Any
+from typing import Callable
+
+import numpy as np
+
+from upspec.files import atomic_path
+from upspec.files import write_text
+from upspec.gan.losses import discriminator_loss
+from upspec.gan.losses import generator_loss
+from upspec.gan.losses import gradient_penalty
+from upspec.gan.losses import score_summary
+from upspec.gan.pictures import save_png
+from upspec.gan.pictures import scale_for
+from upspec.gan.pictures import tile
+from upspec.run.models import load_model
+from upspec.run.models import save_model
+from upspec.run.settings import TrainSettings
+from upspec.run.task_data import history_rows
+from upspec.run.task_data import write_history
+from upspec.run.train import STATE
+from upspec.run.train import TrainingDiverged
+from upspec.run.train import seed_everything
+
+CHECKPOINTS = Path("checkpoints")
+SAMPLES = Path("samples")
+FIXED_LATENTS = 64  # the sample grid: 8 x 8
+#: collapse thresholds: a discriminator loss this close to 0 for a whole epoch, and a spread of the samples
+#: (mean over pixels of the standard deviation across the fixed latent batch) this small
+D_LOSS_FLOOR = 0.01
+SPREAD_FLOOR = 0.01
+
+
+@dataclass
+class GanState:
+    epoch: int = 0
+    checkpoint: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, run_dir: Path) -> "GanState":
+        path = run_dir / STATE
+        return cls(**json.loads(path.read_text())) if path.exists() else cls()
+
+    def write(self, run_dir: Path) -> None:
+        write_text(run_dir / STATE, json.dumps(self.__dict__) + "\n")
+
+
+def fixed_latents(shape: tuple[int, ...], seed: int, count: int = FIXED_LATENTS) -> np.ndarray:
+    """The latent batch whose samples are drawn after every epoch (the same for a seed, resumed or not)."""
+    return np.random.default_rng([seed, 7919]).standard_normal((count, *shape)).astype("float32")
+
+
+def save_checkpoint(run_dir: Path, generator: Any, discriminator: Any, state: GanState) -> None:
+    name = f"epoch-{state.epoch:04d}"
+    folder = run_dir / CHECKPOINTS / name
+    if folder.exists():  # a partial write of this epoch by an interrupted run: never named by state.json
+        shutil.rmtree(folder)
+    save_model(generator, folder / "generator.keras")
+    save_model(discriminator, folder / "discriminator.keras")
+    state.checkpoint = name
+    state.write(run_dir)
+    for old in (run_dir / CHECKPOINTS).glob("epoch-*"):
+        if old.name != name:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def has_gan_checkpoint(run_dir: Path) -> bool:
+    """Whether ``run_dir`` holds a GAN checkpoint that its state names."""
+    state = GanState.read(run_dir) if (run_dir / STATE).exists() else GanState()
+    return state.checkpoint is not None and (run_dir / CHECKPOINTS / state.checkpoint / "generator.keras").exists()
+
+
+def load_checkpoint(run_dir: Path, registry: Any) -> tuple[Any, Any, GanState]:
+    state = GanState.read(run_dir)
+    folder = run_dir / CHECKPOINTS / str(state.checkpoint)
+    return (load_model(folder / "generator.keras", registry), load_model(folder / "discriminator.keras", registry),
+            state)
+
+
+def _step_function(generator: Any, discriminator: Any, loss: str, penalty: float) -> Callable:
+    import tensorflow as tf
+
+    g_opt, d_opt = generator.optimizer, discriminator.optimizer
+
+    @tf.function
+    def step(real: Any, z_d: Any, z_g: Any, seed: Any) -> Any:
+        with tf.GradientTape() as tape:
+            fake = generator(z_d, training=True)
+            real_score = discriminator(real, training=True)
+            fake_score = discriminator(fake, training=True)
+            d_loss = discriminator_loss(loss, real_score, fake_score)
+            if loss == "wgan_gp":
+                d_loss += penalty * gradient_penalty(lambda x: discriminator(x, training=True), real, fake, seed)
+        d_opt.apply_gradients(zip(tape.gradient(d_loss, discriminator.trainable_variables),
+                                  discriminator.trainable_variables))
+        with tf.GradientTape() as tape:
+            g_loss = generator_loss(loss, discriminator(generator(z_g, training=True), training=True))
+        g_opt.apply_gradients(zip(tape.gradient(g_loss, generator.trainable_variables), generator.trainable_variables))
+        return d_loss, g_loss, score_summary(loss, real_score), score_summary(loss, fake_score)
+
+    return step
+
+
+def collapse_warnings(epoch: int, d_loss: float, spread: float, loss: str) -> list[str]:
+    """Plain-words diagnoses of one epoch: the discriminator wins outright, or the generator is constant."""
+    found = []
+    if loss != "wgan_gp" and d_loss < D_LOSS_FLOOR:
+        found.append(f"epoch {epoch}: the discriminator's loss was {d_loss:.4f}, near zero: it tells real from "
+                     "generated perfectly, so the generator gets almost no gradient (training has failed or is "
+                     "failing); lower the discriminator's learning rate or capacity, or add noise to its input")
+    if spread < SPREAD_FLOOR:
+        found.append(f"epoch {epoch}: the generator's output is nearly constant (pixel spread {spread:.4f} across "
+                     "different latent vectors): mode collapse; restart with another seed, a lower learning rate "
+                     "or another loss (--set train.gan_loss=hinge)")
+    return found
+
+
+@dataclass
+class Game:
+    generator: Any
+    discriminator: Any
+    train_images: np.ndarray
+    settings: TrainSettings
+    run_dir: Path
+    callbacks: list[Any]
+
+    @property
+    def loss(self) -> str:
+        return self.settings.gan_loss or "non_saturating"
+
+    def play(self, state: GanState, announce: Callable[[str], None] = lambda line: None) -> list[dict[str, Any]]:
+        """Train from ``state.epoch`` to ``settings.epochs``; raises ``TrainingDiverged`` on a NaN loss."""
+        import tensorflow as tf
+
+        settings, run_dir = self.settings, self.run_dir
+        seed_everything(settings.seed + state.epoch)
+        latent_shape = tuple(self.generator.input_shape[1:])
+        fixed = fixed_latents(latent_shape, settings.seed)
+        step = _step_function(self.generator, self.discriminator, self.loss, settings.gradient_penalty or 10.0)
+        writer = tf.summary.create_file_writer(str(run_dir / "tensorboard" / "train"))
+        # rows of an epoch whose checkpoint was not written (killed in between) are played again
+        rows = [r for r in history_rows(run_dir / "history.csv") if int(float(r["epoch"])) <= state.epoch]
+        batch, pool = settings.batch_size, len(self.train_images)
+        for callback in self.callbacks:
+            callback.set_model(self.generator)
+            callback.on_train_begin()
+        for epoch in range(state.epoch, settings.epochs):
+            started = time.perf_counter()
+            for callback in self.callbacks:
+                callback.on_epoch_begin(epoch)
+            rng = np.random.default_rng([settings.seed, epoch])
+            order = np.concatenate([rng.permutation(pool) for _ in range(-(-settings.steps_per_epoch * batch // pool))])
+            sums = np.zeros(4)
+            for i in range(settings.steps_per_epoch):
+                real = self.train_images[order[i * batch:(i + 1) * batch]]
+                z = rng.standard_normal((2, batch, *latent_shape)).astype("float32")
+                values = np.array([float(v) for v in step(real, z[0], z[1], tf.constant([settings.seed, epoch * 100003 + i]))])
+                if not np.isfinite(values[:2]).all():
+                    kept = f"; the last good checkpoint is in {run_dir / CHECKPOINTS}" if state.checkpoint else ""
+                    raise TrainingDiverged(f"the {'discriminator' if not math.isfinite(values[0]) else 'generator'}'s "
+                                           f"loss became NaN or infinite at step {i + 1} of epoch {epoch + 1}; training "
+                                           f"stopped{kept}; lower the learning rates (compile.optimizer and "
+                                           "discriminator.compile.optimizer)")
+                sums += values
+            means = sums / settings.steps_per_epoch
+            samples = np.asarray(self.generator.predict(fixed, batch_size=FIXED_LATENTS, verbose=0))
+            spread = float(samples.std(axis=0).mean())
+            row = {"epoch": epoch + 1, "d_loss": means[0], "g_loss": means[1], "d_real": means[2], "d_fake": means[3],
+                   "sample_spread": spread, "seconds": round(time.perf_counter() - started, 2)}
+            new = collapse_warnings(epoch + 1, means[0], spread, self.loss)
+            self._epoch_files(epoch + 1, samples, row, writer)
+            rows.append(row)
+            write_history(run_dir / "history.csv", rows)
+            state.epoch = epoch + 1
+            state.warnings += new
+            save_checkpoint(run_dir, self.generator, self.discriminator, state)
+            announce(f"epoch {epoch + 1}/{settings.epochs}: D loss {means[0]:.3f}, G loss {means[1]:.3f}, "
+                     f"D(real) {means[2]:.2f}, D(generated) {means[3]:.2f} ({row['seconds']:.0f} s)")
+            for warning in new:
+                announce(f"warning: {warning}")
+            for callback in self.callbacks:
+                callback.on_epoch_end(epoch, {k: float(v) for k, v in row.items()})
+        for callback in self.callbacks:
+            callback.on_train_end()
+        writer.close()
+        return rows
+
+    def _epoch_files(self, epoch: int, samples: np.ndarray, row: dict[str, Any], writer: Any) -> None:
+        import tensorflow as tf
+
+        folder = self.run_dir / SAMPLES
+        folder.mkdir(exist_ok=True)
+        pixels = tile(samples, 8, scale_for(samples.shape[1]))
+        save_png(pixels, folder / f"epoch-{epoch:04d}.png")
+        with atomic_path(folder / f"epoch-{epoch:04d}.npy") as tmp:
+            np.save(tmp, samples[:8].astype("float16"))
+        with writer.as_default(step=epoch):
+            for key in ("d_loss", "g_loss", "d_real", "d_fake", "sample_spread"):
+                tf.summary.scalar(key, float(row[key]))
+            picture = pixels[None, ..., None] if pixels.ndim == 2 else pixels[None]
+            tf.summary.image("samples", picture, max_outputs=1)
+        writer.flush()
