@@ -142,7 +142,6 @@ class Mnist(DataSource):
                 raise DataError(f"source 'mnist' downloads MNIST from {self.HOST[0]} and cannot reach it "
                                 f"({exc}); {offline_hint}") from None
         import keras
-        import numpy as np
 
         try:
             (x_train, _), (x_test, _) = keras.datasets.mnist.load_data()
@@ -158,19 +157,9 @@ class Arrays(DataSource):
     name = "npz"
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, path: str = "", **options: Any) -> Images:
-        import numpy as np
+        from upspec.run.data_files import read_npz
 
-        if not path:
-            raise DataError("data source 'npz' needs 'path:' (an .npz file with an array 'x')")
-        try:
-            arrays = np.load(path)
-        except OSError as exc:
-            raise DataError(f"cannot read {path}: {exc}") from None
-        if "x" not in arrays:
-            raise DataError(f"{path} has no array 'x' (it has: {', '.join(arrays.files)})")
-        x = arrays["x"]
-        x = x.astype("float32") / 255.0 if x.dtype == np.uint8 else x.astype("float32")
-        return Images(list(_split(x, split)))
+        return Images(list(_split(read_npz(path, size), split)))
 
 
 class Folder(DataSource):
@@ -179,15 +168,11 @@ class Folder(DataSource):
     name = "images"
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, path: str = "", **options: Any) -> Images:
-        import numpy as np
-        from PIL import Image
+        from upspec.run.data_files import image_files
+        from upspec.run.data_files import read_image
 
-        files = sorted(p for p in Path(path).glob("*") if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"})
-        if len(files) < 3:
-            raise DataError(f"data source 'images' needs a folder with at least 3 image files; {path or '(no path)'} has {len(files)}")
-        chosen = _split(files, split)
-        return Images([np.asarray(Image.open(f).convert("RGB"), "float32") / 255.0 for f in chosen],
-                      names=[f.name for f in chosen])
+        files = _split(image_files(path), split)
+        return Images([read_image(f, size) for f in files], names=[f.name for f in files])
 
 
 def _split(items: Any, split: str) -> Any:

@@ -171,6 +171,14 @@ class DySample(keras.layers.Layer):
         positions = ops.concatenate([offsets[..., a:a + 1] + base[a] for a in range(rank)], axis=-1)
         return sample_points(x, positions, self.group_count)
 
+    def count_macs(self, input_shape: tuple, output_shape: tuple) -> int:
+        """The 1x1 offset (and scope) convolutions (``upspec.analysis.macs``); the sampling, like a resize,
+        counts none."""
+        source = output_shape if self.style == "pl" else input_shape
+        positions = math.prod(int(n) for n in source[1:-1])
+        convolutions = 2 if self.scope == "dynamic" else 1
+        return convolutions * positions * int(self.offset_kernel.shape[0]) * int(self.offset_kernel.shape[1])
+
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         factor = self.factor if len(self.factor) > 1 else self.factor * (len(input_shape) - 2)
         spatial = [None if s is None else s * f for s, f in zip(input_shape[1:-1], factor)]

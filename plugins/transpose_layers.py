@@ -13,6 +13,7 @@ smaller than the stride) are zeros before the bias, as PyTorch's
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import keras
@@ -115,6 +116,11 @@ class ConvTranspose(keras.layers.Layer):
             index[axis] = slice(start, start + want)
             y = y[tuple(index)]
         return y
+
+    def count_macs(self, input_shape: tuple, output_shape: tuple) -> int:
+        """Input positions x kernel taps x input channels per group x filters (``upspec.analysis.macs``)."""
+        positions = math.prod(int(n) for n in input_shape[1:-1])
+        return positions * math.prod(self.kernel_size) * (int(input_shape[-1]) // self.groups) * self.filters
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         spatial = [None if n is None else n * s for n, s in zip(input_shape[1:-1], self.strides)]

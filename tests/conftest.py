@@ -23,6 +23,25 @@ def run_upspec(*args: str, cwd: Path | str | None = None, env: dict | None = Non
     )
 
 
+def nested_venv(root: Path) -> Path:
+    """A virtual environment that sees what the *running* interpreter sees (its site-packages, editable
+    installs included), never the base interpreter's; returns its python.
+
+    ``venv --system-site-packages`` would expose the base interpreter (old setuptools, no TensorFlow) when the
+    tests run inside a venv. Here the new venv has no pip of its own; a ``.pth`` file adds the running
+    environment's site directories (``site.addsitedir`` also runs their ``.pth`` files, so editable installs
+    work), after its own, so what is pip-installed into it comes first.
+    """
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
+    python = root / "bin" / "python"
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    parents = [p for p in sys.path if p.endswith(("site-packages", "dist-packages")) and Path(p).is_dir()]
+    Path(purelib, "_upspec_running_env.pth").write_text(
+        "import site; " + "; ".join(f"site.addsitedir({p!r})" for p in parents) + "\n")
+    return python
+
+
 @pytest.fixture
 def fresh_registry(monkeypatch):
     """A registry rebuilt for the test, and rebuilt again afterwards."""

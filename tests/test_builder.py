@@ -7,6 +7,7 @@ import pytest
 from conftest import SPECS
 from upspec import SpecError
 from upspec import build_model
+from upspec import load_spec
 
 BASE = {"name": "b", "inputs": {"x": [8, 8, 1]}, "layers": [{"id": "up", "upsample": "nearest", "factor": 2, "filters": 2}]}
 
@@ -32,13 +33,22 @@ def test_unknown_optimizer_and_metric_are_spec_errors_at_their_keys():
 
 
 def test_keras_rejection_points_at_the_entry():
-    text = "name: b\ninputs: {x: [8, 8, 1]}\nlayers:\n  - {id: c, layer: Conv2D, filters: 2, kernel_size: 3, padding: sideways}\n"
+    text = "name: b\ninputs: {x: [8, 8, 1]}\nlayers:\n  - {id: c, layer: Conv2D, filters: 2, kernel_size: 3, activation: sideways}\n"
     with pytest.raises(SpecError) as caught:
         build_model(text)
     (d,) = caught.value.diagnostics
     assert (d.line, d.column) == (4, 5)
     assert d.message.startswith("Keras rejected entry 'c':")
     assert "sideways" in d.message
+
+
+def test_keras_argument_checks_run_at_validation_and_point_at_the_argument():
+    text = "name: b\ninputs: {x: [8, 8, 1]}\nlayers:\n  - {id: c, layer: Conv2D, filters: 2, kernel_size: 3, padding: sideways}\n"
+    with pytest.raises(SpecError) as caught:
+        load_spec(text)
+    (d,) = caught.value.diagnostics
+    assert (d.line, d.column) == (4, 65)
+    assert d.message == "Conv2D: padding must be one of 'valid', 'same', got 'sideways' (entry 'c')"
 
 
 def test_overrides_through_the_api():

@@ -70,7 +70,7 @@ def test_show_table_has_shapes_and_parameter_counts():
     done = run_upspec("show", str(SPECS / "seed_upsample_conv.yaml"), "--exact-params")
     assert done.returncode == 0, done.stderr
     row = next(line for line in done.stdout.splitlines() if line.startswith("up "))
-    assert row.split()[-4:] == ["(56,", "56,", "64)", "640"]
+    assert row.split()[-7:] == ["(56,", "56,", "64)", "640", "<=2,560", "1.5", "MiB"]
     assert "total parameters: 640" in done.stdout
 
 

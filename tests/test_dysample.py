@@ -156,3 +156,13 @@ def test_dysample_passes_conformance(extra):
 
     assert check_strategy(Variant()) == ["signature", "shapes", "config round trip", "gradients", "training",
                                          "unsupported rank", "save and reload"]
+
+
+def test_multiply_accumulates_are_the_offset_convolutions():
+    from upspec import build_model
+    from upspec.analysis.macs import per_layer_macs
+
+    static = per_layer_macs(build_model(_spec(groups=2)))["up_sample"]
+    assert static == 6 * 6 * 6 * (2 * 2 * 4)  # input positions x channels x (2 axes x 2 groups x 4 sub-positions)
+    dynamic = per_layer_macs(build_model(_spec(groups=2, scope="dynamic")))["up_sample"]
+    assert dynamic == 2 * static

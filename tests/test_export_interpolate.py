@@ -1,4 +1,5 @@
-"""TFLite export of the gather-based linear/cubic resizes (3-D, and ``align_corners`` in any rank)."""
+"""TFLite export of the new strategies and options: the gather-based linear/cubic resizes (3-D, and
+``align_corners`` in any rank), DySample, the grouped PyTorch-aligned transpose, pixel shuffle with blur."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from test_export import TFLITE_TOLERANCE
     ("bicubic", [4, 6, 6, 1], {}),
     ("bicubic", [6, 6, 1], {"align_corners": False}),
     ("bilinear", [9, 2], {"align_corners": True}),
+    ("dysample", [8, 8, 2], {"scope": "dynamic"}),
+    ("transpose", [8, 8, 2], {"groups": "depthwise", "alignment": "pytorch"}),
+    ("pixel_shuffle", [8, 8, 2], {"blur": True}),
 ])
-def test_interpolating_resizes_convert_to_tflite_builtins(strategy, shape, extra, tmp_path):
+def test_converts_to_tflite_builtins_and_matches_keras(strategy, shape, extra, tmp_path):
     import upspec
     from upspec.run.export import export
     from upspec.run.export import tflite_predict

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 
 import pytest
 
+from conftest import nested_venv
 from conftest import run_upspec
 
 
@@ -21,9 +21,7 @@ def test_generated_plugin_installs_and_passes_its_own_tests(tmp_path):
         "upspec_soft_up/__init__.py", "upspec_soft_up/strategy.py"]
     assert "upspec =\n    soft_up = upspec_soft_up" in (package / "setup.cfg").read_text()
 
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
-    python = str(venv / "bin" / "python")
+    python = str(nested_venv(tmp_path / "venv"))
     installed = subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", str(package)],
                                capture_output=True, text=True)
     assert installed.returncode == 0, installed.stderr

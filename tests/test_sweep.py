@@ -155,3 +155,33 @@ def test_the_default_sweep_path_does_not_import_ray():
     code = ("import sys, upspec.compare.sweep, upspec.compare.executors, upspec.cli.analysis_commands; "
             "print('ray' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+@pytest.mark.slow
+def test_a_failed_job_does_not_stop_the_others_and_resume_retries_it(tmp_path, callback_plugin, monkeypatch):
+    from upspec.registry.registry import use_local_plugins
+
+    failing = callback_plugin("failing", (
+        "    def on_epoch_end(self, epoch, logs=None):\n"
+        "        if self.strategy == 'transpose' and os.environ.get('FAIL_SWEEP'):\n"
+        "            raise RuntimeError('disk on fire')\n"))
+    out = tmp_path / "sweep"
+    monkeypatch.setenv("FAIL_SWEEP", "1")
+    try:
+        first = _invoke("--plugin", str(failing), "sweep", str(SPECS / "seed_transpose.yaml"), "--strategies",
+                        "transpose,nearest", "--out", str(out), "--epochs", "1", "--steps", "2", *TINY[4:])
+        assert first.exit_code == 1
+        assert "[1/2] transpose: failed: RuntimeError: disk on fire" in first.output
+        assert "[2/2] nearest: done in" in first.output
+        assert "1 job(s) of the sweep failed" in first.output and f"upspec sweep --resume {out}" in first.output
+        assert (out / "nearest" / "seed-0" / "row.json").exists() and not (out / "comparison.md").exists()
+
+        monkeypatch.delenv("FAIL_SWEEP")
+        resumed = _invoke("--plugin", str(failing), "sweep", "--resume", str(out))
+        assert resumed.exit_code == 0, resumed.output
+        assert "[2/2] nearest: finished earlier, kept" in resumed.output
+        assert "[1/2] transpose: finishing its report" in resumed.output  # its one epoch was saved before the error
+        rows = json.loads((out / "comparison.json").read_text())["rows"]
+        assert [r["strategy"] for r in rows] == ["transpose", "nearest"]
+    finally:
+        use_local_plugins(())

@@ -68,3 +68,17 @@ def test_a_sweep_on_a_local_ray_cluster_matches_the_local_executor_and_resumes(t
     assert (tmp_path / "ray" / "nearest" / "seed-0" / "row.json").read_text() == kept
     assert resumed.rows[1]["metrics"] == local.rows[1]["metrics"]
     assert json.loads((tmp_path / "ray" / "comparison.json").read_text())["rows"][1]["strategy"] == "transpose"
+
+
+def test_the_sweep_command_names_the_extra_when_ray_is_missing(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from upspec.cli.main import make_cli
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    args = ["sweep", str(SPECS / "seed_transpose.yaml"), "--strategies", "nearest", "--executor", "ray",
+            "--out", str(tmp_path / "sweep")]
+    done = CliRunner().invoke(make_cli(args), args)
+    assert done.exit_code == 1
+    assert "upspec: error: --executor ray needs Ray, which is not installed: pip install 'upspec[ray]'" in done.output
+    assert not (tmp_path / "sweep").exists()

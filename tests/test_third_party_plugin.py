@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import SPECS
+from conftest import nested_venv
 
 PACKAGE = Path(__file__).parent / "packages" / "upspec-zoh"
 
@@ -19,9 +19,7 @@ PACKAGE = Path(__file__).parent / "packages" / "upspec-zoh"
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory):
     """A virtual environment that sees upspec and its dependencies, plus the plugin installed with pip."""
-    root = tmp_path_factory.mktemp("venv")
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(root)], check=True)
-    python = root / "bin" / "python"
+    python = nested_venv(tmp_path_factory.mktemp("venv"))
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", str(PACKAGE)],
                    check=True, capture_output=True)
     return python

@@ -158,3 +158,11 @@ def test_grouped_pytorch_aligned_transpose_saves_and_reloads(tmp_path):
     model.save(tmp_path / "m.keras")
     np.testing.assert_allclose(load_model(tmp_path / "m.keras").predict(x, verbose=0), model.predict(x, verbose=0),
                                atol=1e-6)
+
+
+def test_grouped_transpose_counts_its_multiply_accumulates_per_group():
+    from upspec import build_model
+    from upspec.analysis.macs import per_layer_macs
+
+    macs = per_layer_macs(build_model(_spec(groups=2)))["up"]
+    assert macs == 6 * 6 * 9 * (4 // 2) * 8

@@ -14,11 +14,18 @@ import click
 from upspec.cli.main import report_spec_error
 from upspec.cli.options import SpecArgument
 from upspec.cli.options import spec_overrides
+from upspec.errors import NotFoundError
 from upspec.errors import SpecError
 from upspec.files import WouldOverwrite
 
 if TYPE_CHECKING:
     from upspec.graph.graph import Graph
+
+
+def human_bytes(count: Any) -> str:
+    from upspec.graph.estimate import human_bytes as format_bytes
+
+    return format_bytes(count)
 
 
 def fmt(shape: Any) -> str:
@@ -62,7 +69,7 @@ def validate(specs: tuple[str, ...], strategy: str | None, overrides: tuple[str,
     convolution that overlaps unevenly) go to stderr. Without --build,
     TensorFlow is not imported.
     """
-    failed = 0
+    status = 0
     for path in specs:
         try:
             graph = load_graph(path, strategy, overrides)
@@ -74,13 +81,29 @@ def validate(specs: tuple[str, ...], strategy: str | None, overrides: tuple[str,
         except SpecError as error:
             report_spec_error(error)
             click.echo(f"{path}: invalid", err=True)
-            failed += 1
+            status = max(status, 2)
+            continue
+        except NotFoundError as error:
+            click.echo(f"{path}: error: {error}", err=True)
+            click.echo(f"{path}: invalid", err=True)
+            status = max(status, 2)
+            continue
+        except (KeyboardInterrupt, click.exceptions.Exit):
+            raise
+        except Exception as error:  # noqa: BLE001 - one file that breaks upspec must not stop the others
+            click.echo(f"{path}: error: upspec failed on this spec: {type(error).__name__}: {error}", err=True)
+            click.echo(f"{path}: failed (a bug in upspec or a plugin; --debug shows the traceback)", err=True)
+            if click.get_current_context().find_root().obj.get("debug"):
+                import traceback
+
+                traceback.print_exc()
+            status = max(status, 1)
             continue
         ins = ", ".join(fmt(n.shape) for n in graph.inputs)
         outs = ", ".join(fmt(graph.nodes[o].shape) for o in graph.outputs)
         click.echo(f"{path}: ok: {graph.spec.name}: {len(graph.entries)} entries, {ins} -> {outs}")
-    if failed:
-        raise click.exceptions.Exit(2)
+    if status:
+        raise click.exceptions.Exit(status)
 
 
 def _parameter_counts(graph: Graph) -> dict[str, int]:
@@ -100,16 +123,29 @@ def _describe(node: Any) -> str:
     return node.type_name
 
 
+def _estimated(node: Any) -> tuple[str, str]:
+    """(estimated parameters, activation memory per example) as table cells."""
+    est = node.estimate
+    if est is None:
+        return "?", "?"
+    params = "?" if est.params is None else (f"<={est.params:,}" if node.kind == "upsample" and est.params else f"{est.params:,}")
+    return params, human_bytes(est.memory)
+
+
 def _table(graph: Graph, counts: dict[str, int] | None) -> str:
-    rows = [("id", "type", "inputs", "output shape", "params")]
+    rows = [("id", "type", "inputs", "output shape", "params", "est. params", "activations")]
     for node in graph.nodes.values():
         count = "" if counts is None or node.entry is None else f"{counts.get(node.id, 0):,}"
-        rows.append((node.id, _describe(node), ", ".join(node.inputs) or "-", fmt(node.shape), count))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        rows.append((node.id, _describe(node), ", ".join(node.inputs) or "-", fmt(node.shape), count, *_estimated(node)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     if counts is not None:
         lines.append(f"total parameters: {sum(counts.values()):,}")
+    estimates = [n.estimate for n in graph.nodes.values() if n.estimate is not None]
+    lines.append(f"estimated: at most {sum(e.params or 0 for e in estimates):,} parameters, "
+                 f"{human_bytes(sum(e.memory or 0 for e in estimates))} of activations per example (float32); "
+                 f"budgets {graph.spec.limits.max_params:,} and {human_bytes(graph.spec.limits.max_memory)}")
     lines.append("outputs: " + ", ".join(graph.outputs))
     return "\n".join(lines)
 
@@ -158,7 +194,9 @@ def show(spec: str, strategy: str | None, overrides: tuple[str, ...], output_for
         if output_format == "json":
             click.echo(json.dumps([
                 {"id": n.id, "type": _describe(n), "inputs": n.inputs, "shape": n.shape,
-                 "params": None if counts is None or n.entry is None else counts.get(n.id, 0)}
+                 "params": None if counts is None or n.entry is None else counts.get(n.id, 0),
+                 "estimated_params": n.estimate.params if n.estimate else None,
+                 "activation_bytes": n.estimate.memory if n.estimate else None}
                 for n in graph.nodes.values()
             ], indent=2))
         else:

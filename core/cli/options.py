@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any
 from typing import Callable
@@ -10,10 +11,26 @@ import click
 
 
 def spec_overrides(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--strategy NAME`` and ``--set PATH=VALUE`` (repeatable)."""
+    """``--strategy NAME``, ``--set PATH=VALUE`` (repeatable), and the budgets ``--max-params`` / ``--max-memory``
+    (passed on as ``--set limits.max_params=N`` / ``limits.max_memory=SIZE``)."""
+
     from upspec.cli.completion import complete_set
     from upspec.cli.completion import complete_strategy
 
+    inner = command
+
+    @functools.wraps(inner)
+    def with_limits(*args: Any, max_params: str | None = None, max_memory: str | None = None, **kwargs: Any) -> Any:
+        extra = [f"limits.max_params={max_params}"] if max_params is not None else []
+        extra += [f"limits.max_memory={max_memory}"] if max_memory is not None else []
+        if extra:
+            kwargs["overrides"] = (*kwargs.get("overrides", ()), *extra)
+        return inner(*args, **kwargs)
+
+    command = click.option("--max-memory", metavar="SIZE", default=None,
+                           help="Budget of activation memory per example, e.g. '16 GiB' (default 4 GiB).")(with_limits)
+    command = click.option("--max-params", metavar="N", default=None,
+                           help="Budget of the model's estimated parameter count (default 200,000,000).")(command)
     command = click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", shell_complete=complete_set,
                            help="Override one value, e.g. layers.up.filters=64 or train.epochs=2; repeatable.")(command)
     command = click.option("--strategy", metavar="NAME", default=None, shell_complete=complete_strategy,

@@ -12,6 +12,13 @@ from upspec.cli.options import SpecArgument
 from upspec.cli.options import progress_option
 from upspec.cli.options import spec_overrides
 from upspec.cli.terminal import keras_verbosity
+from upspec.errors import UpspecError
+
+
+DISTRIBUTE = click.option(
+    "--distribute", type=click.Choice(["none", "mirrored", "multi_worker"]),
+    help="Override train.distribute: mirrored (local GPUs; UPSPEC_CPU_DEVICES=N splits the CPU) or "
+         "multi_worker (the cluster in TF_CONFIG; run the same command on every worker).")
 
 
 def _print_metrics(metrics: dict[str, Any]) -> None:
@@ -37,16 +44,25 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
 @click.option("--steps", "steps_per_epoch", type=int, help="Override train.steps_per_epoch.")
 @click.option("--batch-size", type=int, help="Override train.batch_size.")
 @click.option("--seed", type=int, help="Override train.seed.")
+@DISTRIBUTE
 @progress_option(default=True)
 def run(spec: str, strategy: str | None, overrides: tuple[str, ...], out: str | None, epochs: int | None,
-        steps_per_epoch: int | None, batch_size: int | None, seed: int | None, progress: bool) -> None:
+        steps_per_epoch: int | None, batch_size: int | None, seed: int | None, distribute: str | None,
+        progress: bool) -> None:
     """Train, evaluate and report a spec on its data (default: super-resolution on real photos)."""
     from upspec.run.runner import run as run_spec
 
     result = run_spec(spec, strategy=strategy, overrides=list(overrides), out=out, verbose=keras_verbosity(progress),
                       train_overrides={"epochs": epochs, "steps_per_epoch": steps_per_epoch, "batch_size": batch_size,
-                                       "seed": seed},
+                                       "seed": seed, "distribute": distribute},
                       announce=click.echo)
+    _print_result(result)
+
+
+def _print_result(result: Any) -> None:
+    if not result.chief:
+        click.echo("trained as a worker of a multi_worker run; the chief wrote the run folder and its report")
+        return
     _print_metrics(result.metrics)
     click.echo(f"report: {result.run_dir / 'report.md'}")
 
@@ -58,9 +74,10 @@ def run(spec: str, strategy: str | None, overrides: tuple[str, ...], out: str | 
               help="Continue an interrupted run from its last checkpoint.")
 @click.option("--out", type=click.Path(file_okay=False))
 @click.option("--epochs", type=int)
+@DISTRIBUTE
 @progress_option(default=True)
 def train(spec: str | None, strategy: str | None, overrides: tuple[str, ...], resume_dir: str | None,
-          out: str | None, epochs: int | None, progress: bool) -> None:
+          out: str | None, epochs: int | None, distribute: str | None, progress: bool) -> None:
     """Train a spec (like run), or --resume RUN_DIR after an interruption."""
     from upspec.run.runner import resume
     from upspec.run.runner import run as run_spec
@@ -69,11 +86,10 @@ def train(spec: str | None, strategy: str | None, overrides: tuple[str, ...], re
         result = resume(resume_dir, verbose=keras_verbosity(progress), announce=click.echo)
     elif spec:
         result = run_spec(spec, strategy=strategy, overrides=list(overrides), out=out, verbose=keras_verbosity(progress),
-                          train_overrides={"epochs": epochs}, announce=click.echo)
+                          train_overrides={"epochs": epochs, "distribute": distribute}, announce=click.echo)
     else:
         raise click.UsageError("give a SPEC, or --resume RUN_DIR")
-    _print_metrics(result.metrics)
-    click.echo(f"report: {result.run_dir / 'report.md'}")
+    _print_result(result)
 
 
 @click.command()
@@ -83,6 +99,13 @@ def evaluate(run_dir: str, as_json: bool) -> None:
     """Evaluate a finished run's saved model on its spec's whole test images, in this process."""
     from upspec import evaluate as evaluate_run
 
+    from upspec.run.checkpoint import unfinished_message
+    from upspec.run.train import CHECKPOINT
+
+    if not (Path(run_dir) / "model.keras").exists():
+        if not (Path(run_dir) / "spec.yaml").exists():
+            raise click.BadParameter(f"{run_dir} is not a run folder (no spec.yaml)", param_hint="RUN_DIR")
+        raise UpspecError(unfinished_message(Path(run_dir), Path(run_dir) / CHECKPOINT))
     metrics = evaluate_run(run_dir)
     if as_json:
         click.echo(json.dumps(metrics, indent=2))

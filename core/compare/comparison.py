@@ -180,7 +180,7 @@ def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str
     """comparison.md (statistics over seeds, budget, ties, baseline), .csv and .json, the sample grid and the
     overlaid curves; returns the headline lines for the terminal."""
     means = strategy_means(rows)
-    seeds = sorted({row.get("seed") for row in rows if row.get("seed") is not None})
+    seeds = sorted({int(row["seed"]) for row in rows if row.get("seed") is not None})
     table = markdown_table(means)
     stats = compare(rows) if rows else None
     notes = "".join(f"\n- skipped `{name}`: {reason}" for name, reason in skipped.items())

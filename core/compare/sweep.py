@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import Callable
 from typing import Sequence
@@ -26,6 +27,9 @@ from upspec.files import write_text
 from upspec.gan.spec import is_gan
 from upspec.registry.registry import get_registry
 from upspec.spec.load import load_spec
+
+if TYPE_CHECKING:
+    from upspec.registry.registry import Registry
 
 STATE = "sweep.json"
 
@@ -64,7 +68,7 @@ class SweepPlan:
                    state["skipped"])
 
 
-def choose_strategies(source: Any, wanted: str, overrides: list[str], registry: Any) -> tuple[list[str], dict[str, str]]:
+def choose_strategies(source: Any, wanted: str, overrides: list[str], registry: Registry) -> tuple[list[str], dict[str, str]]:
     """The strategies to run (``all`` or a comma list), and the ones skipped with the reason."""
     names = sorted(registry.strategies) if wanted == "all" else [n.strip() for n in wanted.split(",") if n.strip()]
     if not names:
@@ -120,7 +124,6 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
     :func:`~upspec.compare.executors.make_executor`) runs the jobs, this process by default."""
     from upspec.compare.comparison import write_comparison
     from upspec.compare.executors import LocalExecutor
-    from upspec.run.shared_data import shared_data
 
     if resume:
         if seeds is not None or seed_list:
@@ -135,7 +138,19 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
         announce(f"skipped {name}: {reason}")
 
     jobs = plan_jobs(folder, plan, verbose)
-    label = _labeller(jobs, many_seeds=len(plan.seeds) > 1)
+    rows = _run_jobs(folder, jobs, executor, _labeller(jobs, many_seeds=len(plan.seeds) > 1), announce)
+    ordered = [rows[job.key] for job in jobs]
+    for line in write_comparison(folder, ordered, plan.skipped, get_registry()):
+        announce(line)
+    return SweepResult(folder, ordered, plan.skipped)
+
+
+def _run_jobs(folder: Path, jobs: list[SweepJob], executor: Any, label: Callable[[SweepJob], str],
+              announce: Callable[[str], None]) -> dict[tuple[str, int], dict[str, Any]]:
+    """Every job's row: read back for the finished ones, from the executor for the others."""
+    from upspec.compare.executors import LocalExecutor
+    from upspec.run.shared_data import shared_data
+
     rows: dict[tuple[str, int], dict[str, Any]] = {}
     todo = []
     for job in jobs:
@@ -144,22 +159,23 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
             announce(f"{label(job)}: {JobState.DONE.action}")
         else:
             todo.append(job)
+
+    def started(job: SweepJob) -> None:
+        announce(f"{label(job)}: {job_state(job.run_dir).action}")
+
     failed: list[tuple[SweepJob, BaseException]] = []
-    started = lambda job: announce(f"{label(job)}: {job_state(job.run_dir).action}")  # noqa: E731
     with shared_data():  # jobs in this process load and cut the data once
         for job, row, error in (executor or LocalExecutor()).run(todo, started):
             if error is not None:
                 failed.append((job, error))
                 announce(f"{label(job)}: failed: {_describe(error)}")
                 continue
+            assert row is not None  # a job without an error has its row
             rows[job.key] = row
             announce(f"{label(job)}: done in {row['seconds']:.0f} s: {_headline(row['metrics'])}")
     if failed:
         _raise_failures(folder, failed)
-    ordered = [rows[job.key] for job in jobs]
-    for line in write_comparison(folder, ordered, plan.skipped, get_registry()):
-        announce(line)
-    return SweepResult(folder, ordered, plan.skipped)
+    return rows
 
 
 def _start(source: Any, strategies: str, overrides: list[str], train: dict[str, Any], seeds: int | None,
@@ -216,7 +232,7 @@ class StaticShapes:
         return cls(ins if len(ins) > 1 else ins[0], outs if len(outs) > 1 else outs[0])
 
 
-def _check_data(spec: Any, registry: Any) -> None:
+def _check_data(spec: Any, registry: Registry) -> None:
     """Fail before creating the sweep folder when the spec's data cannot feed the model."""
     from upspec.graph.graph import build_graph
     from upspec.run.task_data import evaluation_data

@@ -25,6 +25,13 @@ def metrics_table(metrics: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _held_out_note(metrics: dict[str, Any]) -> str:
+    if not metrics.get("features", "").startswith("source image"):
+        return ""
+    return ("\nThe held-out patches come from other photos than the training ones, so their row is a reference, "
+            "not a floor: a generator that imitates the training photos can score better.\n")
+
+
 def write_gan_report(run_dir: Path, spec: Any, metrics: dict[str, Any], settings: dict[str, Any], size: int) -> Path:
     factor = metrics.get("upsampling_factor", [1, 1])
     warnings = metrics.get("warnings", [])
@@ -48,7 +55,7 @@ set and of the training images. Peak ratio: power at the upsampling frequencies 
 without periodic artifacts). CB: the phase variance of the samples with period {factor[0]}.
 
 {metrics_table(metrics)}
-
+{_held_out_note(metrics)}
 ## Diagnosis
 
 {diagnosis}

@@ -11,6 +11,10 @@ from upspec.errors import Diagnostic
 from upspec.errors import NotFoundError
 from upspec.errors import SpecError
 from upspec.errors import available
+from upspec.graph.estimate import Estimate
+from upspec.graph.estimate import activation_bytes
+from upspec.graph.estimate import estimate
+from upspec.graph.estimate import human_bytes
 from upspec.graph.shapes import Inferred
 from upspec.graph.shapes import Shape
 from upspec.graph.shapes import ShapeProblem
@@ -33,6 +37,8 @@ class Node:
     index: int | None = None  # position in ``layers:``; None for inputs
     shape: Shape | None = None
     notes: tuple[str, ...] = ()
+    #: static parameter count and activation bytes per example (``upspec.graph.estimate``)
+    estimate: Estimate | None = None
 
     @property
     def kind(self) -> str:
@@ -199,6 +205,7 @@ class _GraphBuilder:
             node = nodes[name]
             if node.entry is None:
                 node.shape = tuple(self.spec.inputs[name])
+                node.estimate = Estimate(0, activation_bytes(node.shape))
                 continue
             parents = [nodes[i] for i in node.inputs]
             notes = tuple(dict.fromkeys(note for p in parents for note in p.notes))
@@ -209,9 +216,12 @@ class _GraphBuilder:
                 path = node.path + ((key,) if key else ())
                 self.error(path, f"{self._label(node.entry, node.index)}: {problem.message}", problem.hint)
                 continue
-            except (TypeError, ValueError, KeyError):  # a parameter of an odd form: Keras will say more
+            except Exception:  # noqa: BLE001 - a parameter of an odd form: the rules never crash, Keras will say more
                 inferred = Inferred(None, notes)
             node.shape, node.notes = inferred.shape, inferred.notes
+            node.estimate = estimate(node.kind, node.type_name,
+                                     node.entry.params if node.kind == "upsample" else self._with_defaults(node.entry),
+                                     [p.shape for p in parents], node.shape)
 
     def _infer(self, node: Node, parents: list[Node], notes: tuple[str, ...]) -> Inferred:
         entry = node.entry
@@ -224,6 +234,34 @@ class _GraphBuilder:
             return infer_upsample(entry.upsample, strategy.ranks, entry.params, parents[0].shape, notes)  # type: ignore[arg-type]
         params = self._with_defaults(entry)
         return infer_layer(entry.layer, params, [p.shape for p in parents], [p.id for p in parents], notes, label)  # type: ignore[arg-type]
+
+    # -- budgets -------------------------------------------------------------
+
+    def budget(self, nodes: list[Node]) -> None:
+        """The static estimates against ``limits:``; over budget is an error at the entry that costs most."""
+        limits = self.spec.limits
+        for what, budget, option, key in (("params", limits.max_params, "--max-params", "max_params"),
+                                          ("memory", limits.max_memory, "--max-memory", "max_memory")):
+            costs = [(getattr(n.estimate, what) or 0, n) for n in nodes if n.estimate is not None]
+            total = sum(cost for cost, _ in costs)
+            if total <= budget:
+                continue
+            cost, worst = max(costs, key=lambda item: item[0])
+            if what == "params":
+                message = f"the model would have about {total:,} parameters, over the budget of {budget:,}"
+            else:
+                message = (f"the model's activations would take about {human_bytes(total)} per example, "
+                           f"over the budget of {human_bytes(budget)}")
+            share = f"{cost:,} parameters" if what == "params" else human_bytes(cost)
+            where = worst.path
+            if worst.entry is not None:
+                driver = [k for k in ("factor", "filters", "units", "kernel_size", "size") if k in worst.entry.params]
+                where += (driver[0],) if driver else ()
+                label = self._label(worst.entry, worst.index)
+            else:
+                label = f"input {worst.id!r}"
+            self.error(where, f"{message}; {label} alone takes {share}",
+                       f"if this is intended, raise the budget with {option} or 'limits: {{{key}: ...}}' in the spec")
 
     def _with_defaults(self, entry: Entry) -> dict[str, Any]:
         try:
@@ -240,6 +278,8 @@ class _GraphBuilder:
         if order is not None:
             self.reachability(nodes, outputs)
             self.shapes(nodes, order)
+            if not self.errors:
+                self.budget([nodes[name] for name in order])
         if self.errors:
             raise SpecError(sorted(self.errors, key=lambda d: (d.line, d.column)))
         ordered = {name: nodes[name] for name in order}  # type: ignore[union-attr]

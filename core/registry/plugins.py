@@ -11,9 +11,14 @@ import importlib.metadata
 import importlib.util
 import os
 import sys
+import threading
+import time
 from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 from typing import Iterable
 
 import pluggy
@@ -36,6 +41,9 @@ BUILTIN_PLUGINS = (
 )
 ENTRY_POINT_GROUP = "upspec"
 DISABLE_ENV = "UPSPEC_DISABLE_PLUGINS"
+TRACE_ENV = "UPSPEC_TRACE_PLUGINS"
+#: seconds after which a plugin still importing is named on stderr (every command waits for it)
+SLOW_IMPORT_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,8 @@ class PluginInfo:
     distribution: str
     version: str
     builtin: bool = False
+    #: seconds its import took (0 for a plugin not imported here)
+    import_s: float = field(default=0.0, compare=False)
 
     @property
     def label(self) -> str:
@@ -97,6 +107,29 @@ def _candidates(local: Iterable[str]) -> Iterable[tuple[PluginInfo, object]]:
             yield PluginInfo(item, item, "<local module>", "-"), lambda m=item: importlib.import_module(m)
 
 
+def _timed_import(info: PluginInfo, loader: Any) -> tuple[object, float]:
+    """Import a plugin, naming it on stderr if it takes longer than ``SLOW_IMPORT_S`` (and, with
+    ``UPSPEC_TRACE_PLUGINS``, printing every plugin's import time)."""
+    def still_importing() -> None:
+        print(f"upspec: note: still importing {info.label} after {SLOW_IMPORT_S:g} s "
+              f"(disable it with {DISABLE_ENV}={info.name})", file=sys.stderr, flush=True)
+
+    watchdog = threading.Timer(SLOW_IMPORT_S, still_importing)
+    watchdog.daemon = True
+    start = time.perf_counter()
+    watchdog.start()
+    try:
+        plugin = loader()
+    finally:
+        watchdog.cancel()
+    seconds = time.perf_counter() - start
+    if os.environ.get(TRACE_ENV, "") not in ("", "0"):
+        print(f"upspec: trace: imported {info.label} in {seconds * 1000:.1f} ms", file=sys.stderr)
+    elif seconds > SLOW_IMPORT_S:
+        print(f"upspec: note: {info.label} took {seconds:.1f} s to import", file=sys.stderr)
+    return plugin, seconds
+
+
 def load_plugins(local: Iterable[str] = ()) -> tuple[pluggy.PluginManager, dict[str, PluginInfo], list[PluginProblem]]:
     """Build a plugin manager with every plugin that loads cleanly.
 
@@ -117,10 +150,14 @@ def load_plugins(local: Iterable[str] = ()) -> tuple[pluggy.PluginManager, dict[
             problems.append(PluginProblem(info, f"has the same name as {other.label}; it was not loaded"))
             continue
         try:
-            plugin = loader()  # type: ignore[operator]
-        except Exception as exc:  # any import failure must not take the tool down
-            problems.append(PluginProblem(info, f"failed to import: {type(exc).__name__}: {exc}"))
+            plugin, seconds = _timed_import(info, loader)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - any import failure (SystemExit too) must not take the tool down
+            shown = f"SystemExit({exc.code!r})" if isinstance(exc, SystemExit) else f"{type(exc).__name__}: {exc}"
+            problems.append(PluginProblem(info, f"failed to import: {shown}"))
             continue
+        info = replace(info, import_s=seconds)
         unknown = [
             n for n in dir(plugin)
             if n.startswith("upspec_") and n not in hook_names and callable(getattr(plugin, n))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextvars
+import dataclasses
+import functools
 import os
 import sys
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
+from typing import Callable
 from typing import Iterable
 
 import pluggy
@@ -53,6 +57,10 @@ class Registry:
             self._offers = {}
             strategies, strategy_conflicts = self._collect(_strategies_from(self.call("upspec_strategies"), self))
             layers, layer_conflicts = self._collect(_layers_from(self.call("upspec_layers"), self))
+            order = list(self.plugins)
+            for conflicts in (strategy_conflicts, layer_conflicts):
+                for offering in conflicts.values():
+                    offering.sort(key=lambda info: order.index(info.name))  # messages name them in registration order
             self._offers.update(strategies=strategies, strategy_conflicts=strategy_conflicts, layers=layers,
                                 layer_conflicts=layer_conflicts)
         return self._offers
@@ -71,30 +79,28 @@ class Registry:
     # -- hooks ---------------------------------------------------------------
 
     def call(self, hook: str, *, strict: bool = False, **kwargs: Any) -> list[tuple[PluginInfo, Any]]:
-        """Call ``hook`` on each plugin in registration order, one at a time.
+        """Call ``hook`` through pluggy (``pm.hook.<name>(...)``: wrappers, ``tryfirst`` / ``trylast`` and
+        pluggy's order apply) and return ``(plugin, result)`` in the order pluggy called them.
 
-        A plugin that raises becomes a :class:`PluginProblem` (or, with
-        ``strict``, a :class:`PluginError`) while the others keep working.
+        Each plugin's implementation is guarded (see :func:`guard_hookimpls`): one that raises, even
+        ``SystemExit``, becomes a :class:`PluginProblem` (or, with ``strict``, a :class:`PluginError`)
+        while the others keep working. ``KeyboardInterrupt`` still interrupts.
         """
-        results = []
-        trace = os.environ.get(TRACE_ENV, "") not in ("", "0")
-        for impl in getattr(self.pm.hook, hook).get_hookimpls():
-            info = self.plugins[impl.plugin_name]
-            args = [kwargs[name] for name in impl.argnames]
-            if trace:
-                print(f"upspec: trace: {hook}() -> {info.label}", file=sys.stderr)
-            try:
-                result = impl.function(*args)
-            except Exception as exc:
-                message = f"hook {hook}() raised {type(exc).__name__}: {exc}"
-                if strict:
-                    raise PluginError(info.name, info.distribution, message) from exc
-                self.problems.append(PluginProblem(info, message))
-                continue
-            if trace:
-                print(f"upspec: trace: {hook}() <- {info.name}: {result!r}"[:300], file=sys.stderr)
-            results.append((info, result))
-        return results
+        collected: list[tuple[PluginInfo, Any]] = []
+        token = _CALL.set(_Call(self, hook, strict, collected))
+        try:
+            results = getattr(self.pm.hook, hook)(**kwargs)
+        finally:
+            _CALL.reset(token)
+        # pluggy's list is the truth (a wrapper may have changed it); each result keeps the plugin that made it
+        made_by = {id(result): info for info, result in collected}
+        return [(made_by.get(id(result), WRAPPER), result) for result in results or ()]
+
+    def with_strategy(self, strategy: Strategy, info: PluginInfo) -> "Registry":
+        """A copy of this registry that also provides ``strategy`` (for conformance checks)."""
+        copy = dataclasses.replace(self, strategies={**self.strategies, strategy.name: Provided(strategy.name, strategy, info)})
+        copy._parameters = {}
+        return copy
 
     @staticmethod
     def _collect(offered: Iterable[tuple[str, Any, PluginInfo]]) -> tuple[dict[str, Provided], dict[str, list[PluginInfo]]]:
@@ -183,8 +189,74 @@ def _layers_from(results: list[tuple[PluginInfo, Any]], registry: Registry) -> I
             yield name, target, info
 
 
+#: the plugin named for a result that a hook wrapper added
+WRAPPER = PluginInfo("<hook wrapper>", "-", "-", "-")
+
+
+@dataclass
+class _Call:
+    registry: Registry
+    hook: str
+    strict: bool
+    collected: list[tuple[PluginInfo, Any]]
+
+
+#: the hook call in progress (hook calls may nest: a callback hook during a command hook)
+_CALL: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("upspec_hook_call", default=None)
+
+
+def _guarded(function: Callable[..., Any], info: PluginInfo) -> Callable[..., Any]:
+    """``function`` (one plugin's hook implementation), recording its result or its failure by plugin."""
+
+    @functools.wraps(function)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        call = _CALL.get()
+        try:
+            result = function(*args, **kwargs)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - SystemExit from a plugin is a plugin failure, not an exit
+            if call is None:
+                raise
+            shown = f"{type(exc).__name__}({exc.code!r})" if isinstance(exc, SystemExit) else f"{type(exc).__name__}: {exc}"
+            message = f"hook {call.hook}() raised {shown}"
+            if call.strict:
+                raise PluginError(info.name, info.distribution, message) from exc
+            call.registry.problems.append(PluginProblem(info, message))
+            return None
+        if call is not None:
+            call.collected.append((info, result))
+        return result
+
+    guarded._upspec_guarded = True  # type: ignore[attr-defined]
+    return guarded
+
+
+def guard_hookimpls(pm: pluggy.PluginManager, infos: dict[str, PluginInfo]) -> None:
+    """Guard every plain hook implementation inside pluggy's own ``HookImpl`` objects.
+
+    Wrappers (``wrapper=True`` / ``hookwrapper=True``) are left as they are: they see the
+    guarded results and exceptions like any pluggy wrapper would.
+    """
+    for name in [n for n in dir(pm.hook) if n.startswith("upspec_")]:
+        for impl in getattr(pm.hook, name).get_hookimpls():
+            if impl.wrapper or impl.hookwrapper or getattr(impl.function, "_upspec_guarded", False):
+                continue
+            impl.function = _guarded(impl.function, infos[impl.plugin_name])
+
+
+def _trace(pm: pluggy.PluginManager) -> None:
+    """``UPSPEC_TRACE_PLUGINS=1``: pluggy's own tracing of every hook call and result, on stderr."""
+    if os.environ.get(TRACE_ENV, "") in ("", "0"):
+        return
+    pm.trace.root.setwriter(lambda text: sys.stderr.write("upspec: trace: " + text))
+    pm.enable_tracing()
+
+
 def build_registry(local_plugins: Iterable[str] = ()) -> Registry:
     pm, infos, problems = load_plugins(local_plugins)
+    guard_hookimpls(pm, infos)
+    _trace(pm)
     return Registry(pm=pm, plugins=infos, problems=problems)
 
 

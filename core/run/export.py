@@ -20,6 +20,8 @@ from typing import Sequence
 from upspec.errors import UpspecError
 from upspec.files import WouldOverwrite
 from upspec.files import atomic_path
+from upspec.files import clean_temporaries
+from upspec.files import io_error
 
 FORMATS = ("saved_model", "tflite")
 
@@ -145,18 +147,27 @@ def export(model: Any, out: str | os.PathLike, *, formats: Sequence[str] = FORMA
     """Write ``out/saved_model/`` and ``out/model.tflite``; returns the paths written by format."""
     require_tensorflow_backend("export to a SavedModel or TFLite")
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    created = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise io_error(out, exc) from exc
+    clean_temporaries(out)  # left by an export that was killed
     targets = {"saved_model": out / "saved_model", "tflite": out / "model.tflite"}
-    if not overwrite:
-        for fmt in formats:
-            if targets[fmt].exists():
-                raise WouldOverwrite(targets[fmt])
     written = {}
-    if "tflite" in formats:  # first: the one that can fail for a strategy
-        written["tflite"] = export_tflite(model, targets["tflite"], overwrite=overwrite,
-                                          select_tf_ops=select_tf_ops, strategies=strategies)
-    if "saved_model" in formats:
-        written["saved_model"] = export_saved_model(model, targets["saved_model"], overwrite=overwrite)
+    try:
+        if not overwrite:
+            for fmt in formats:
+                if targets[fmt].exists():
+                    raise WouldOverwrite(targets[fmt])
+        if "tflite" in formats:  # first: the one that can fail for a strategy
+            written["tflite"] = export_tflite(model, targets["tflite"], overwrite=overwrite,
+                                              select_tf_ops=select_tf_ops, strategies=strategies)
+        if "saved_model" in formats:
+            written["saved_model"] = export_saved_model(model, targets["saved_model"], overwrite=overwrite)
+    finally:
+        if created and not any(out.iterdir()):
+            out.rmdir()  # a failed export leaves no empty folder
     return written
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -9,9 +11,15 @@ from typing import Any
 from typing import Callable
 
 from upspec.build.builder import build_model
+from upspec.build.precision import dtype_policy
 from upspec.errors import UpspecError
+from upspec.files import clean_temporaries
 from upspec.gan.spec import is_gan
+from upspec.registry.registry import Registry
 from upspec.registry.registry import get_registry
+from upspec.run.checkpoint import run_stage
+from upspec.run.distribute import Distribution
+from upspec.run.distribute import distribution
 from upspec.run.evaluate import evaluate
 from upspec.run.models import load_model
 from upspec.run.models import save_model
@@ -26,11 +34,11 @@ from upspec.run.rundir import write_spec
 from upspec.run.settings import data_settings
 from upspec.run.settings import train_settings
 from upspec.run.shared_data import dataset_for
-from upspec.run.task_data import history_rows
 from upspec.run.tensorboard_logs import write_test_summaries
 from upspec.run.timing import record_inference
 from upspec.run.train import CHECKPOINT
 from upspec.run.train import fit
+from upspec.run.train import restore_history
 from upspec.run.train import resume_state
 from upspec.run.train import seed_everything
 from upspec.spec.load import load_spec
@@ -41,12 +49,46 @@ from upspec.spec.model import Spec
 class RunResult:
     run_dir: Path
     metrics: dict[str, Any]
+    #: False for a ``multi_worker`` worker other than the chief: it trained, and the chief wrote the run folder
+    chief: bool = True
     #: the trained model, still in memory (a sweep measures it without loading model.keras again)
     model: Any = field(default=None, repr=False, compare=False)
 
 
-def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, settings: dict[str, Any]) -> RunResult:
-    save_model(model, run_dir / "model.keras")
+@contextlib.contextmanager
+def model_scope(train: Any, dist: Distribution) -> Any:
+    """Where models are built or loaded: under ``train.precision``'s dtype policy and the strategy's scope."""
+    with dtype_policy(train.precision), dist.scope():
+        yield
+
+
+def _use_settings(model: Any, train: Any) -> Any:
+    if train.jit_compile is not None:
+        model.jit_compile = train.jit_compile
+    return model
+
+
+def _describe(dist: Distribution, train: Any, announce: Callable[[str], None]) -> None:
+    if dist.strategy is not None:
+        announce(f"distribute: {dist.kind}, worker {dist.worker + 1} of {dist.workers}, {dist.replicas} replicas "
+                 f"in all, global batch {train.batch_size} ({train.batch_size // dist.replicas} per replica)")
+
+
+def _train_as_worker(model: Any, dataset: Any, train: Any, spec: Spec, registry: Any, dist: Distribution,
+                     initial_epoch: int = 0) -> RunResult:
+    """A worker other than the chief trains in step with it; its checkpoints go to a scratch folder."""
+    with tempfile.TemporaryDirectory(prefix=f"upspec-worker-{dist.worker}-") as scratch:
+        fit(model, dataset, Path(scratch), train, spec, registry, initial_epoch=initial_epoch, verbose=0,
+            distribution=dist)
+    return RunResult(Path(scratch), {}, chief=False)
+
+
+def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, settings: dict[str, Any],
+            reload: bool = False) -> RunResult:
+    if not (run_dir / "model.keras").exists():  # a resumed run stopped while reporting has its model already
+        save_model(model, run_dir / "model.keras")
+    if reload:  # evaluate the saved model on one device, outside the multi-worker strategy
+        model = load_model(run_dir / "model.keras")
     images = len(dataset.shapes.x) == 3  # 2-D images: whole test images; 1-D signals and 3-D volumes: patches
     if images:
         from upspec.run.predict import Predictor
@@ -70,14 +112,14 @@ def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, set
 
         rank_sample_picture(model, dataset.shapes, dataset.test, run_dir / "samples.png")
     write_report(run_dir, spec, metrics, settings)
-    return RunResult(run_dir, metrics, model)
+    return RunResult(run_dir, metrics, model=model)
 
 
 def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out: str | None = None,
         root: str = "runs", train_overrides: dict[str, Any] | None = None, verbose: int = 1,
-        announce: Callable[[str], None] = lambda line: None) -> RunResult:
+        announce: Callable[[str], None] = lambda line: None, registry: Registry | None = None) -> RunResult:
     """Train, evaluate and report ``source`` (anything ``load_spec`` takes) in a new run folder."""
-    registry = get_registry()
+    registry = registry or get_registry()
     spec = load_spec(source, strategy=strategy, overrides=overrides, registry=registry)
     if is_gan(spec):
         from upspec.gan.runner import run_gan
@@ -86,9 +128,14 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
                                   verbose=verbose, announce=announce))
     train = train_settings(spec, **(train_overrides or {}))
     data = data_settings(spec)
+    dist = distribution(train)  # first: UPSPEC_CPU_DEVICES must act before TensorFlow starts its devices
     seed_everything(train.seed)  # the initial weights too: the same seed gives the same run
-    model = build_model(spec, registry=registry)
+    with model_scope(train, dist):
+        model = _use_settings(build_model(spec, registry=registry), train)
     dataset = dataset_for(spec, model, data, train, registry)
+    _describe(dist, train, announce)
+    if not dist.chief:
+        return _train_as_worker(model, dataset, train, spec, registry, dist)
     run_dir = new_run_dir(spec, root=root, out=out)
     announce(f"run folder: {run_dir}")
     announce(f"model: {spec.name}, {model.count_params():,} parameters; upsampling: {upsampling_summary(spec)}")
@@ -96,18 +143,22 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
     if dataset.shapes.task == "super_resolution":
         spec.data["degradation"] = data.degradation  # the run's spec names the degradation it trained on
     write_spec(run_dir, spec)
-    rows = fit(model, dataset, run_dir, train, spec, registry, verbose=verbose)
-    return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), **_data_facts(data)})
+    rows = fit(model, dataset, run_dir, train, spec, registry, verbose=verbose, distribution=dist)
+    return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), **_data_facts(data)},
+                   reload=dist.custom_loop)
 
 
-def resume(run_dir: str | Path, *, verbose: int = 1, announce: Callable[[str], None] = lambda line: None) -> RunResult:
+def resume(run_dir: str | Path, *, verbose: int = 1, announce: Callable[[str], None] = lambda line: None,
+           registry: Registry | None = None) -> RunResult:
     """Continue an interrupted run from its last checkpoint (optimizer state and epoch count included)."""
     run_dir = Path(run_dir)
     if not (run_dir / "spec.yaml").exists():
         raise UpspecError(f"{run_dir} is not a run folder (no spec.yaml)")
-    if (run_dir / "model.keras").exists():
-        raise UpspecError(f"{run_dir} is already finished (model.keras exists)")
-    registry = get_registry()
+    stage = run_stage(run_dir, run_dir / CHECKPOINT)
+    if stage == "finished":
+        raise UpspecError(f"{run_dir} is already finished (model.keras and report.md exist)")
+    clean_temporaries(run_dir, run_dir / "checkpoints")  # what killed writes left behind
+    registry = registry or get_registry()
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
     if is_gan(spec):
         from upspec.gan.runner import resume_gan
@@ -116,14 +167,24 @@ def resume(run_dir: str | Path, *, verbose: int = 1, announce: Callable[[str], N
     train = train_settings(spec)
     data = data_settings(spec)
     done = resume_state(run_dir)
+    rows = restore_history(run_dir)
+    dist = distribution(train)
     seed_everything(train.seed)
-    model = load_model(run_dir / CHECKPOINT) if done else build_model(spec, registry=registry)
+    with model_scope(train, dist):
+        if stage == "reporting":  # stopped while evaluating or writing the report: the final model is saved
+            model = load_model(run_dir / "model.keras", registry)
+        else:
+            model = load_model(run_dir / CHECKPOINT, registry) if done else build_model(spec, registry=registry)
+        model = _use_settings(model, train)
     dataset = dataset_for(spec, model, data, train, registry)
-    if done < train.epochs:
-        rows = fit(model, dataset, run_dir, train, spec, registry, initial_epoch=done, verbose=verbose)
-    else:  # interrupted after the last epoch, before the report
-        rows = history_rows(run_dir / "history.csv")
-    return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), **_data_facts(data)})
+    _describe(dist, train, announce)
+    if not dist.chief:
+        return _train_as_worker(model, dataset, train, spec, registry, dist, initial_epoch=done)
+    if stage != "reporting" and done < train.epochs:
+        rows = fit(model, dataset, run_dir, train, spec, registry, initial_epoch=done, verbose=verbose,
+                   distribution=dist)
+    return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), **_data_facts(data)},
+                   reload=dist.custom_loop)
 
 
 def _data_facts(data: Any) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from typing import Literal
 from typing import Optional
 
 from pydantic import BaseModel
@@ -12,13 +13,18 @@ from pydantic import PositiveFloat
 from pydantic import PositiveInt
 from pydantic import ValidationError
 
+from upspec.errors import Diagnostic
+from upspec.errors import NotFoundError
 from upspec.errors import SpecError
+from upspec.errors import available
 from upspec.spec.diagnose import diagnostics_from
 from upspec.spec.model import Spec
+from upspec.spec.yaml_source import Document
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: `epochs: true` or `batch_size: "8"` are errors, not 1 and 8
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class EarlyStopping(_Section):
@@ -33,8 +39,14 @@ class TrainSettings(_Section):
     seed: int = 0
     learning_rate: Optional[PositiveFloat] = None  # overrides the optimizer's
     #: "constant", "cosine" (to 0 over all steps) or "plateau" (halve on a plateau of val_loss)
-    schedule: str = Field("constant", pattern="^(constant|cosine|plateau)$")
+    schedule: Literal["constant", "cosine", "plateau"] = "constant"
     early_stopping: Optional[EarlyStopping] = None
+    #: "none", "mirrored" (every local GPU, or `devices`) or "multi_worker" (the cluster named by TF_CONFIG)
+    distribute: Literal["none", "mirrored", "multi_worker"] = "none"
+    devices: Optional[list[str]] = None  # for mirrored, e.g. ["/gpu:0", "/gpu:1"]
+    #: Keras mixed precision (the output layers stay float32)
+    precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = "float32"
+    jit_compile: Optional[bool] = None  # XLA; None: Keras's choice (off on CPU)
     #: task generation (a GAN): the adversarial loss (default non_saturating) and WGAN-GP's penalty weight (10)
     gan_loss: Optional[str] = Field(None, pattern="^(non_saturating|hinge|wgan_gp)$")
     gradient_penalty: Optional[PositiveFloat] = None
@@ -54,15 +66,67 @@ class DataSettings(_Section):
     options: dict[str, Any] = Field(default_factory=dict)  # passed to the source (path, count, ...)
 
 
+#: the section models that ``validate`` checks, by top-level key; other lanes' sections register here too
+SECTIONS: dict[str, type] = {"train": TrainSettings, "data": DataSettings}
+
+
+def _fields(model: type, path: tuple) -> list[str]:
+    """The keys allowed at ``path`` inside ``model`` (for did-you-mean hints)."""
+    for part in path:
+        annotation = model.model_fields[part].annotation if part in getattr(model, "model_fields", {}) else None
+        nested = [a for a in (getattr(annotation, "__args__", None) or (annotation,)) if hasattr(a, "model_fields")]
+        if not nested:
+            return []
+        model = nested[0]
+    return list(getattr(model, "model_fields", []))
+
+
+def section_diagnostics(doc: Document, key: str, data: Any, model: type) -> tuple[Any, list[Diagnostic]]:
+    """The validated section, or None and one diagnostic per problem (at the offending key or value)."""
+    if not isinstance(data, dict):
+        return None, [doc.diagnostic((key,), f"'{key}:' must be a mapping, got {data!r}",
+                                     f"allowed keys: {', '.join(model.model_fields)}")]
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        return None, diagnostics_from(exc, doc, base=(key,), data=data, allowed_keys=lambda p: _fields(model, p),
+                                      describe_path=lambda p: ".".join([key, *map(str, p)]))
+
+
+def check_sections(doc: Document, registry: Any) -> list[Diagnostic]:
+    """``train:``, ``data:`` (and any registered section) as ``validate`` sees them; data names against the registry."""
+    found: list[Diagnostic] = []
+    for key, model in SECTIONS.items():
+        if key not in doc.data:
+            continue
+        settings, problems = section_diagnostics(doc, key, doc.data[key], model)
+        found += problems
+        if key == "data" and settings is not None:
+            found += _check_data_names(doc, settings, registry)
+    return found
+
+
+def _check_data_names(doc: Document, data: DataSettings, registry: Any) -> list[Diagnostic]:
+    from upspec.run.data import TASKS
+    from upspec.run.data import get_source
+
+    found = []
+    try:
+        get_source(data.source, registry)
+    except NotFoundError as exc:
+        found.append(doc.diagnostic(("data", "source"), exc.message, exc.hint))
+    if data.task not in TASKS:
+        found.append(doc.diagnostic(("data", "task"), f"unknown task {data.task!r}", available(TASKS, data.task)))
+    return found
+
+
 def _section(spec: Spec, key: str, model: type, overrides: dict[str, Any]) -> Any:
     data = {**getattr(spec, key), **{k: v for k, v in overrides.items() if v is not None}}
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        doc = spec.document
-        fields = list(model.model_fields)
-        raise SpecError(diagnostics_from(exc, doc, base=(key,), data=data, allowed_keys=lambda _: fields,
-                                         describe_path=lambda p: ".".join([key, *map(str, p)]))) from None
+    doc = spec.document if spec.document is not None else Document(data={key: data}, source=spec.source)
+    settings, problems = section_diagnostics(doc, key, data, model)
+    if problems:
+        raise SpecError(problems)
+    return settings
 
 
 def train_settings(spec: Spec, **overrides: Any) -> TrainSettings:

@@ -65,6 +65,9 @@ class TaskData:
 def _data_error(spec: Spec, message: str) -> SpecError:
     doc = spec.document
     path = ("data",) if doc is not None and "data" in doc.data else ("layers",)
+    options = doc.data.get("data", {}).get("options") if doc is not None and path == ("data",) else None
+    if isinstance(options, dict) and "path" in options:  # a user's file: point at the line that names it
+        path = ("data", "options", "path")
     return SpecError([spec.diagnostic(path, message, "see docs/runner.md for data sources and tasks")])
 
 
@@ -112,19 +115,19 @@ def prepare_data(spec: Spec, model: Any, data: DataSettings, train: TrainSetting
         size = shapes.y[:2]
         pool = train.steps_per_epoch * train.batch_size
         split_data = {s: source.load(s, size=size, seed=train.seed, **data.options) for s in ("train", "validation", "test")}
+        options = {"noise": data.noise, "degradation": data.degradation, "blur_sigma": data.blur_sigma}
+        return TaskData(  # cutting pairs meets the data's channels and sizes: its errors are spec errors too
+            shapes,
+            make_pairs(shapes, split_data["train"], pool, train.seed, **options),
+            make_pairs(shapes, split_data["validation"], data.validation_patches, None, **options),
+            make_pairs(shapes, split_data["test"], data.test_patches, None, **options),
+            whole_images(shapes, split_data["test"], data, train.seed),
+            data,
+        )
     except DataError as exc:
         raise _data_error(spec, f"the data cannot feed this model: {exc}") from None
     except NotFoundError as exc:
         raise _data_error(spec, f"{exc.message} ({exc.hint})") from None
-    options = {"noise": data.noise, "degradation": data.degradation, "blur_sigma": data.blur_sigma}
-    return TaskData(
-        shapes,
-        make_pairs(shapes, split_data["train"], pool, train.seed, **options),
-        make_pairs(shapes, split_data["validation"], data.validation_patches, None, **options),
-        make_pairs(shapes, split_data["test"], data.test_patches, None, **options),
-        whole_images(shapes, split_data["test"], data, train.seed),
-        data,
-    )
 
 
 def evaluation_data(spec: Spec, model: Any, registry: Registry) -> TaskData:

@@ -10,7 +10,8 @@ from typing import Any
 from upspec.errors import UpspecError
 from upspec.files import write_text
 from upspec.registry.registry import Registry
-from upspec.run.models import save_model
+from upspec.run.checkpoint import checkpoint_state
+from upspec.run.checkpoint import save_checkpoint
 from upspec.run.settings import TrainSettings
 from upspec.run.task_data import TaskData
 from upspec.run.task_data import history_rows
@@ -61,9 +62,10 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
             logs = logs or {}
             if self.diverged_at is not None or not all(math.isfinite(float(v)) for v in logs.values()):
                 return
-            save_model(self.model, run_dir / CHECKPOINT, overwrite=True)
             lr = self.model.optimizer.learning_rate
-            self.rows.append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}, "learning_rate": float(lr)})
+            self.rows.append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}, "learning_rate": as_float(lr)})
+            # weights, epoch and history in one atomic file: a kill at any moment leaves them in agreement
+            save_checkpoint(self.model, run_dir / CHECKPOINT, {"epoch": epoch + 1, "history": self.rows})
             write_history(run_dir / "history.csv", self.rows)
             write_text(run_dir / STATE, json.dumps({"epoch": epoch + 1}) + "\n")
 
@@ -81,12 +83,19 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
     return callbacks
 
 
+def as_float(variable: Any) -> float:
+    """A scalar variable's value, also a distributed one (``float()`` refuses a MirroredVariable)."""
+    import keras
+
+    return float(keras.ops.convert_to_numpy(variable))
+
+
 def _cosine(settings: TrainSettings) -> Any:
     import keras
 
     class Cosine(keras.callbacks.Callback):
         def on_train_begin(self, logs: dict | None = None) -> None:
-            self.base = float(self.model.optimizer.learning_rate)
+            self.base = as_float(self.model.optimizer.learning_rate)
 
         def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
             self.model.optimizer.learning_rate = self.base * 0.5 * (1 + math.cos(math.pi * epoch / settings.epochs))
@@ -114,7 +123,7 @@ def seed_everything(seed: int) -> None:
         torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-def training_pipeline(x: np.ndarray, y: np.ndarray, settings: TrainSettings) -> Any:
+def training_pipeline(x: Any, y: Any, settings: TrainSettings) -> Any:
     """The ``tf.data`` pipeline ``fit`` trains on: shuffled each epoch, whole batches, repeated, prefetched."""
     import tensorflow as tf
 
@@ -124,16 +133,24 @@ def training_pipeline(x: np.ndarray, y: np.ndarray, settings: TrainSettings) -> 
 
 
 def fit(model: Any, dataset: TaskData, run_dir: Path, settings: TrainSettings, spec: Spec, registry: Registry,
-        initial_epoch: int = 0, verbose: int = 1) -> list[dict[str, str]]:
-    """Train from ``initial_epoch`` to ``settings.epochs``; raises ``TrainingDiverged`` on a NaN loss."""
+        initial_epoch: int = 0, verbose: int = 1, distribution: Any = None) -> list[dict[str, str]]:
+    """Train from ``initial_epoch`` to ``settings.epochs``; raises ``TrainingDiverged`` on a NaN loss.
+
+    ``distribution`` (``upspec.run.distribute.Distribution``): the strategy the model was built under."""
     seed_everything(settings.seed + initial_epoch)
     if settings.learning_rate is not None and initial_epoch == 0:
         model.optimizer.learning_rate = settings.learning_rate
     train = training_pipeline(*dataset.train, settings)
     callbacks = make_callbacks(run_dir, settings, spec, registry)
     callbacks.append(sample_images_callback(run_dir, dataset.validation))
-    model.fit(train, epochs=settings.epochs, initial_epoch=initial_epoch, steps_per_epoch=settings.steps_per_epoch,
-              validation_data=dataset.validation, callbacks=callbacks, verbose=verbose, shuffle=False)
+    if distribution is not None and distribution.custom_loop:
+        from upspec.run.custom_loop import fit_with_strategy
+
+        fit_with_strategy(model, train, dataset.validation, callbacks, distribution.strategy, epochs=settings.epochs,
+                          steps_per_epoch=settings.steps_per_epoch, initial_epoch=initial_epoch, verbose=verbose)
+    else:
+        model.fit(train, epochs=settings.epochs, initial_epoch=initial_epoch, steps_per_epoch=settings.steps_per_epoch,
+                  validation_data=dataset.validation, callbacks=callbacks, verbose=verbose, shuffle=False)
     checkpoint = callbacks[0]
     if checkpoint.diverged_at is not None:
         kept = f"; the last good checkpoint is {run_dir / CHECKPOINT}" if (run_dir / CHECKPOINT).exists() else ""
@@ -144,6 +161,22 @@ def fit(model: Any, dataset: TaskData, run_dir: Path, settings: TrainSettings, s
 
 
 def resume_state(run_dir: Path) -> int:
-    """The number of epochs finished in ``run_dir`` (0 if none)."""
+    """The number of epochs finished in ``run_dir`` (0 if none): the checkpoint's own record, which is
+    written with its weights in one atomic step (``state.json`` may lag it by one kill)."""
+    embedded = checkpoint_state(run_dir / CHECKPOINT)
+    if embedded is not None:
+        return int(embedded["epoch"])
     state = run_dir / STATE
-    return json.loads(state.read_text())["epoch"] if state.exists() else 0
+    return json.loads(state.read_text())["epoch"] if state.exists() and (run_dir / CHECKPOINT).exists() else 0
+
+
+def restore_history(run_dir: Path) -> list[dict[str, Any]]:
+    """The history that belongs to the checkpoint, written back to ``history.csv`` (which a kill may have left
+    one epoch behind, or ahead of a checkpoint that never landed)."""
+    embedded = checkpoint_state(run_dir / CHECKPOINT)
+    rows = embedded.get("history") if embedded else None
+    if rows is None:
+        return history_rows(run_dir / "history.csv")[: resume_state(run_dir)]
+    write_history(run_dir / "history.csv", rows)
+    write_text(run_dir / STATE, json.dumps({"epoch": int(embedded["epoch"])}) + "\n")
+    return rows

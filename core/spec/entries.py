@@ -20,7 +20,11 @@ from upspec.errors import available
 from upspec.registry.registry import Registry
 from upspec.registry.strategy import Parameter
 from upspec.spec.diagnose import diagnostics_from
+from upspec.spec.layer_args import argument_problems
+from upspec.spec.layer_args import combination_problems
 from upspec.spec.model import Entry
+from upspec.spec.strict_values import coerced
+from upspec.spec.strict_values import describe_coercion
 from upspec.spec.yaml_source import Document
 
 
@@ -61,7 +65,13 @@ def _check_upsample(entry: Entry, index: int, doc: Document, registry: Registry)
             describe_path=lambda p: f"{label} (upsample: {entry.upsample})" if not p else f"{label}: {p[0]}",
             expected=lambda p: parameters[p[0]].type_text if p and p[0] in parameters else None,
         )
-    entry.__pydantic_extra__.update(validated)  # normalised values, e.g. "3" -> 3
+    loose = [doc.diagnostic(path + where, f"invalid value for {label}: {'.'.join(map(str, where))}: "
+                                          f"{describe_coercion(value, read_as)}",
+                            f"expected {parameters[where[0]].type_text}")
+             for where, value, read_as in coerced(entry.params, validated)]
+    if loose:
+        return loose
+    entry.__pydantic_extra__.update(validated)
     factor = validated.get("factor")
     if isinstance(factor, list) and len(set(factor)) > 1 and not strategy.per_axis_factors:
         return [doc.diagnostic(path + ("factor",), f"strategy {entry.upsample!r} does not support a different factor per axis (got {factor})",
@@ -84,6 +94,13 @@ def _check_layer(entry: Entry, index: int, doc: Document, registry: Registry) ->
         elif key not in signature.parameters:
             found.append(doc.diagnostic(path + (key,), f"{entry.layer} has no argument {key!r} ({label})",
                                         available(["id", "inputs", "allow", *signature.parameters], key), key=True))
+    for key, value in entry.params.items():
+        if key in signature.parameters and key != "name":
+            for problem in argument_problems(entry.layer, key, value, signature.default(key), entry.params):  # type: ignore[arg-type]
+                found.append(doc.diagnostic(path + (key,), f"{entry.layer}: {problem} ({label})"))
+    if not found:
+        for key, problem in combination_problems(entry.params):
+            found.append(doc.diagnostic(path + (key,), f"{entry.layer}: {problem} ({label})"))
     for required in signature.required:
         if required not in entry.params:
             found.append(doc.diagnostic(path + ("layer",), f"{entry.layer} needs the argument {required!r} ({label})"))

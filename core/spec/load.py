@@ -24,21 +24,25 @@ from upspec.gan.spec import discriminator_diagnostics
 from upspec.registry.registry import Registry
 from upspec.registry.registry import get_registry
 from upspec.registry.strategy import keeps_channels
+from upspec.run.settings import check_sections
 from upspec.spec.diagnose import diagnostics_from
 from upspec.spec.entries import check_entries
 from upspec.spec.model import ID_PATTERN
 from upspec.spec.model import CompileSpec
 from upspec.spec.model import Entry
+from upspec.spec.model import LimitsSpec
 from upspec.spec.model import Spec
 from upspec.spec.overrides import apply_overrides
 from upspec.spec.overrides import apply_strategy
 from upspec.spec.yaml_source import Document
+from upspec.spec.yaml_source import decode_spec
 from upspec.spec.yaml_source import parse_yaml
 
 SpecSource = Union[Spec, Document, Mapping[str, Any], str, os.PathLike]
 Overrides = Union[Mapping[str, Any], Iterable[str], None]
 
-_SECTION_KEYS = {(): list(Spec.model_fields), ("compile",): list(CompileSpec.model_fields)}
+_SECTION_KEYS = {(): list(Spec.model_fields), ("compile",): list(CompileSpec.model_fields),
+                 ("limits",): list(LimitsSpec.model_fields)}
 
 
 def read_source(source: SpecSource) -> Document:
@@ -54,12 +58,12 @@ def read_source(source: SpecSource) -> Document:
     if isinstance(source, os.PathLike) or (isinstance(source, str) and _looks_like_path(source)):
         path = Path(source)
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except FileNotFoundError:
             raise SpecError([Diagnostic(str(path), 0, 0, "no such spec file")]) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SpecError([Diagnostic(str(path), 0, 0, f"cannot read the spec: {exc}")]) from None
-        return parse_yaml(text, source=str(path))
+        except OSError as exc:
+            raise SpecError([Diagnostic(str(path), 0, 0, f"cannot read the spec: {exc.strerror or exc}")]) from None
+        return parse_yaml(decode_spec(raw, str(path)), source=str(path))
     if isinstance(source, str):
         return parse_yaml(source, source="<string>")
     raise TypeError(f"load_spec() takes a path, YAML text, a dict or a Spec, not {type(source).__name__}")
@@ -97,6 +101,7 @@ def validate_document(doc: Document, registry: Registry) -> Spec:
     # entries are checked against the registry even when another section is broken,
     # so that one run reports every problem
     found += check_entries(_valid_entries(doc.data.get("layers")), doc, registry)
+    found += check_sections(doc, registry)
     found += discriminator_diagnostics(doc, registry)
     if found or spec is None:
         raise SpecError(_unique(found))

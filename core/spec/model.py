@@ -7,6 +7,7 @@ which parameters they take, is the registry's business (see ``entries.py``).
 from __future__ import annotations
 
 import typing
+from typing import Annotated
 from typing import Any
 from typing import Literal
 from typing import Optional
@@ -17,8 +18,15 @@ from pydantic import ConfigDict
 from pydantic import Field
 from pydantic import PositiveInt
 from pydantic import PrivateAttr
+from pydantic import StrictInt
 from pydantic import field_validator
 from pydantic import model_validator
+
+from upspec.spec.limits import MAX_DIM
+from upspec.spec.limits import MAX_MEMORY
+from upspec.spec.limits import MAX_PARAMS
+from upspec.spec.limits import parse_size
+from upspec.spec.limits import MAX_RANK
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
 ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
@@ -42,6 +50,13 @@ class OptimizerSpec(_Section):
     def arguments(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
 
+    @model_validator(mode="after")
+    def _positive_learning_rate(self) -> "OptimizerSpec":
+        rate = (self.model_extra or {}).get("learning_rate")
+        if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0):
+            raise ValueError(f"the optimizer's learning_rate must be a positive number, got {rate!r}")
+        return self
+
 
 class CompileSpec(_Section):
     optimizer: OptimizerSpec = Field(default_factory=lambda: OptimizerSpec(name="adam"))
@@ -57,6 +72,19 @@ class CompileSpec(_Section):
     @classmethod
     def _one_metric(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+
+class LimitsSpec(_Section):
+    """Budgets of the static estimates; ``--max-params`` / ``--max-memory`` set them from the command line."""
+
+    max_params: Annotated[StrictInt, Field(gt=0)] = MAX_PARAMS
+    #: bytes of activations per example: an integer, or a string such as "8 GiB"
+    max_memory: Union[StrictInt, str] = MAX_MEMORY
+
+    @field_validator("max_memory")
+    @classmethod
+    def _size(cls, value: Any) -> int:
+        return parse_size(value)
 
 
 class Entry(BaseModel):
@@ -95,7 +123,8 @@ class Entry(BaseModel):
         return self.upsample if self.upsample is not None else self.layer  # type: ignore[return-value]
 
 
-Dim = Optional[PositiveInt]
+#: a dimension: a positive integer (not a boolean, not a string) up to MAX_DIM, or null for "any size"
+Dim = Optional[Annotated[StrictInt, Field(gt=0, le=MAX_DIM)]]
 
 
 class Spec(_Section):
@@ -107,10 +136,11 @@ class Spec(_Section):
 
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
-    inputs: dict[str, list[Dim]] = Field(min_length=1)
+    inputs: dict[str, Annotated[list[Dim], Field(max_length=MAX_RANK)]] = Field(min_length=1)
     layers: list[Entry] = Field(min_length=1)
     outputs: Optional[list[str]] = None
     compile: CompileSpec = Field(default_factory=CompileSpec)
+    limits: LimitsSpec = Field(default_factory=LimitsSpec)
     train: dict[str, Any] = Field(default_factory=dict)
     data: dict[str, Any] = Field(default_factory=dict)
     #: a GAN: this spec is the generator, the section the discriminator (checked by upspec.gan.spec)

@@ -6,6 +6,7 @@ override is reported like a bad line in the file.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from typing import Iterable
 from typing import Mapping
@@ -30,11 +31,29 @@ def _pairs(overrides: Mapping[str, Any] | Iterable[str]) -> Iterable[tuple[str, 
         if not sep or not path.strip():
             raise SpecError([Diagnostic(where, 1, 1, "an override must look like PATH=VALUE",
                                         "for example: --set layers.up.filters=64")])
-        value = parse_yaml(raw, source=where).data if raw.strip() else None
+        value = _parse_value(raw, where, column=len("--set ") + len(path) + 2) if raw.strip() else None
         yield path.strip(), value, where
 
 
-def _step(container: Any, part: str, walked: str, where: str) -> Any:
+def _parse_value(raw: str, where: str, column: int) -> Any:
+    """The YAML value of an override; errors point into the ``--set`` argument (its column)."""
+    try:
+        return parse_yaml(raw, source=where).data
+    except SpecError as error:
+        raise SpecError([replace(d, line=1, column=column + (d.column - 1 if d.line == 1 else len(raw)))
+                         for d in error.diagnostics]) from None
+
+
+def _part_columns(dotted: str) -> list[int]:
+    """The column of each dotted part inside ``--set PATH=VALUE``."""
+    columns, at = [], len("--set ") + 1
+    for part in dotted.split("."):
+        columns.append(at)
+        at += len(part) + 1
+    return columns
+
+
+def _step(container: Any, part: str, walked: str, where: str, column: int = 1) -> Any:
     """The key or index that ``part`` names in ``container``."""
     if isinstance(container, list):
         if part.lstrip("-").isdigit() and -len(container) <= int(part) < len(container):
@@ -43,11 +62,11 @@ def _step(container: Any, part: str, walked: str, where: str) -> Any:
         for index, entry in enumerate(container):
             if isinstance(entry, dict) and entry.get("id") == part:
                 return index
-        raise SpecError([Diagnostic(where, 1, 1, f"{walked} has no entry with id {part!r}",
+        raise SpecError([Diagnostic(where, 1, column, f"{walked} has no entry with id {part!r}",
                                     available(ids, part) + f", or an index 0..{len(container) - 1}")])
     if isinstance(container, dict):
         return part
-    raise SpecError([Diagnostic(where, 1, 1, f"{walked} is a {type(container).__name__}, it has no key {part!r}")])
+    raise SpecError([Diagnostic(where, 1, column, f"{walked} is a {type(container).__name__}, it has no key {part!r}")])
 
 
 def apply_overrides(doc: Document, overrides: Mapping[str, Any] | Iterable[str]) -> None:
@@ -56,10 +75,15 @@ def apply_overrides(doc: Document, overrides: Mapping[str, Any] | Iterable[str])
         return
     for dotted, value, where in _pairs(overrides):
         parts = dotted.split(".")
+        columns = _part_columns(dotted)
+        for part, column in zip(parts, columns):
+            if not part.strip():
+                raise SpecError([Diagnostic(where, 1, column, f"the path {dotted!r} has an empty part",
+                                            "a path is keys, ids or indexes joined by '.', e.g. layers.up.filters")])
         container: Any = doc.data
         path: tuple = ()
         for depth, part in enumerate(parts):
-            key = _step(container, part, ".".join(parts[:depth]) or "the spec", where)
+            key = _step(container, part, ".".join(parts[:depth]) or "the spec", where, columns[depth])
             path += (key,)
             if depth == len(parts) - 1:
                 container[key] = value

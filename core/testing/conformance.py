@@ -213,17 +213,10 @@ def check_unsupported_rank(strategy: Strategy) -> None:
 
 def _registry_with(strategy: Strategy) -> Any:
     """The current registry, with ``strategy`` in it even if no plugin registers it."""
-    import copy
-
     from upspec.registry.plugins import PluginInfo
-    from upspec.registry.registry import Provided
     from upspec.registry.registry import get_registry
 
-    registry = copy.copy(get_registry())
-    registry.strategies = {**registry.strategies,
-                           strategy.name: Provided(strategy.name, strategy, PluginInfo("conformance", "-", "-", "-"))}
-    registry._parameters = {}
-    return registry
+    return get_registry().with_strategy(strategy, PluginInfo("conformance", "-", "-", "-"))
 
 
 CHECKS: dict[str, Callable[[Strategy], None]] = {
