@@ -1,49 +1,86 @@
 """upspec: YAML model specs, pluggable upsampling strategies, compiled Keras models.
 
-Importing this package does not import TensorFlow or Keras; only building,
-training and loading models do. It does make every plugin's custom Keras
-objects known to Keras as soon as Keras is imported (see
-:mod:`upspec.keras_objects`), so ``keras.saving.load_model`` reads any model
-upspec saved.
+Everything a user or a plugin author needs is importable from here:
+``upspec.load_spec`` and ``upspec.build_model``; the hook markers
+``upspec.hookimpl`` / ``upspec.hookspec``; the base classes a plugin
+subclasses (``upspec.Strategy``, ``upspec.DataSource``) and what they return
+(``upspec.Images``); the errors; and small helpers for strategy authors
+(``upspec.convolution_class``, ``upspec.keras_layer_names``) and data
+sources (``upspec.resize_images``).
+
+Importing this package does not import TensorFlow, Keras or NumPy; only
+building, training and loading models do. The data-source names are
+resolved on first use (they live beside NumPy code). It does make every
+plugin's custom Keras objects known to Keras as soon as Keras is imported
+(see :mod:`upspec.keras_objects`), so ``keras.saving.load_model`` reads any
+model upspec saved.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 from typing import Any
 
 from upspec.errors import NotFoundError
 from upspec.errors import PluginError
 from upspec.errors import SpecError
+from upspec.errors import UpspecError
 from upspec.hookspecs import hookimpl
 from upspec.hookspecs import hookspec
 from upspec.keras_objects import install as _install_keras_objects
 from upspec.keras_objects import register_keras_objects
+from upspec.registry.strategy import NonNegativeInt  # pydantic's types, without importing pydantic
+from upspec.registry.strategy import PositiveInt
 from upspec.version import __version__
 
 if TYPE_CHECKING:
     from upspec.build.builder import build_model
+    from upspec.registry.layer_signatures import keras_layer_names
+    from upspec.registry.registry import Registry
     from upspec.registry.strategy import Strategy
+    from upspec.registry.strategy import convolution_class
+    from upspec.run.data_files import image_files
+    from upspec.run.data_files import read_image
+    from upspec.run.data_files import read_npz
+    from upspec.run.resize import resize as resize_images
+    from upspec.run.sources import DataError
+    from upspec.run.sources import DataSource
+    from upspec.run.sources import Images
     from upspec.spec.load import load_spec
+    from upspec.spec.model import Spec
 
 #: names imported on first use, so that ``import upspec`` (every plugin does it) stays cheap for ``--help``
+#: and shell completion (no pydantic, NumPy or TensorFlow): name -> (module, attribute)
 _LAZY = {
-    "build_model": "upspec.build.builder",
-    "load_spec": "upspec.spec.load",
-    "Strategy": "upspec.registry.strategy",
+    "build_model": ("upspec.build.builder", "build_model"),
+    "keras_layer_names": ("upspec.registry.layer_signatures", "keras_layer_names"),
+    "Registry": ("upspec.registry.registry", "Registry"),
+    "Strategy": ("upspec.registry.strategy", "Strategy"),
+    "convolution_class": ("upspec.registry.strategy", "convolution_class"),
+    "load_spec": ("upspec.spec.load", "load_spec"),
+    "Spec": ("upspec.spec.model", "Spec"),
+    "DataError": ("upspec.run.sources", "DataError"),
+    "DataSource": ("upspec.run.sources", "DataSource"),
+    "Images": ("upspec.run.sources", "Images"),
+    "resize_images": ("upspec.run.resize", "resize"),
+    "image_files": ("upspec.run.data_files", "image_files"),
+    "read_image": ("upspec.run.data_files", "read_image"),
+    "read_npz": ("upspec.run.data_files", "read_npz"),
 }
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
+        import importlib
+
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module), attribute)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'upspec' has no attribute {name!r}")
 
 
-def predict(model, images):  # type: ignore[no-untyped-def]
+def predict(model: Any, images: Any) -> list[Any]:
     """Run ``model`` (a ``keras.Model``, a saved ``.keras`` file or a run folder) on images of any size:
     one array, a list of arrays (``(H, W[, C])`` in [0, 1]) or image paths; returns one output per image in
     the input's channel layout. See ``upspec.run.predict``."""
@@ -52,7 +89,7 @@ def predict(model, images):  # type: ignore[no-untyped-def]
     return _predict(model, images)
 
 
-def evaluate(run_dir):  # type: ignore[no-untyped-def]
+def evaluate(run_dir: Any) -> dict[str, Any]:
     """The test metrics of a finished run (``metrics.json``'s content): whole held-out images, the
     literature's convention (see ``upspec.run.evaluate``)."""
     from upspec.run.evaluate import evaluate_run
@@ -60,7 +97,7 @@ def evaluate(run_dir):  # type: ignore[no-untyped-def]
     return evaluate_run(run_dir)
 
 
-def generate(source, n=64, *, seed=0, output=None, overwrite=False):  # type: ignore[no-untyped-def]
+def generate(source: Any, n: int = 64, *, seed: int = 0, output: Any = None, overwrite: bool = False) -> Any:
     """Samples from a trained GAN run's generator (see :func:`upspec.gan.generate.generate`)."""
     from upspec.gan.generate import generate as _generate
 
@@ -68,19 +105,33 @@ def generate(source, n=64, *, seed=0, output=None, overwrite=False):  # type: ig
 
 
 __all__ = [
+    "DataError",
+    "DataSource",
+    "Images",
+    "NonNegativeInt",
     "NotFoundError",
     "PluginError",
+    "PositiveInt",
+    "Registry",
+    "Spec",
     "SpecError",
     "Strategy",
+    "UpspecError",
     "__version__",
     "build_model",
+    "convolution_class",
     "evaluate",
     "generate",
     "hookimpl",
     "hookspec",
+    "image_files",
+    "keras_layer_names",
     "load_spec",
     "predict",
+    "read_image",
+    "read_npz",
     "register_keras_objects",
+    "resize_images",
 ]
 
 _install_keras_objects()

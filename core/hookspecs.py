@@ -20,8 +20,9 @@ if TYPE_CHECKING:
     import click
     import keras
 
-    from upspec.registry.strategy import Strategy
-    from upspec.spec.model import Spec
+    from upspec import DataSource
+    from upspec import Spec
+    from upspec import Strategy
 
 hookspec = pluggy.HookspecMarker("upspec")
 hookimpl = pluggy.HookimplMarker("upspec")
@@ -55,12 +56,13 @@ def upspec_layers() -> Mapping[str, Any]:
 
 
 @hookspec
-def upspec_datasets() -> Iterable[Any]:
+def upspec_datasets() -> Iterable["DataSource"]:
     """Return the data sources this plugin provides, for a spec's ``data:`` section.
 
     Called once, when a run needs data or when listing plugins. Return
-    :class:`upspec.run.data.DataSource` instances; each has a ``name`` and a
-    ``load(**options)`` method returning image arrays.
+    :class:`upspec.DataSource` instances; each has a ``name`` and a
+    ``load(split, *, size, seed, **options)`` method returning
+    :class:`upspec.Images`.
     """
 
 

@@ -22,14 +22,18 @@ import importlib
 import importlib.abc
 import importlib.util
 import sys
+from typing import TYPE_CHECKING
 from typing import Any
+
+if TYPE_CHECKING:
+    from upspec.registry.registry import Registry
 
 _KERAS = "keras"
 _registering = False
 _done_for: object | None = None
 
 
-def register_keras_objects(registry: Any = None) -> None:
+def register_keras_objects(registry: Registry | None = None) -> None:
     """Import every module that registers a plugin's Keras objects (idempotent per registry)."""
     global _registering, _done_for
     if _registering:

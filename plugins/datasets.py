@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
+from upspec import DataError
+from upspec import DataSource
+from upspec import Images
 from upspec import hookimpl
-from upspec.run.sources import DataError
-from upspec.run.sources import DataSource
-from upspec.run.sources import Images
 
 if TYPE_CHECKING:
     import numpy as np
@@ -106,13 +106,13 @@ class Digits(DataSource):
         import numpy as np
         from sklearn.datasets import load_digits
 
-        from upspec.run.resize import resize
+        from upspec import resize_images
 
         loaded = load_digits()
         digits = loaded.images.astype("float32") / 16.0
         order = np.random.default_rng(0).permutation(len(digits))
         part = {"train": order[:1400], "validation": order[1400:1600], "test": order[1600:]}[split]
-        big = resize(digits[part][..., None], (20, 20), "bicubic").clip(0, 1)
+        big = resize_images(digits[part][..., None], (20, 20), "bicubic").clip(0, 1)
         rng = np.random.default_rng(seed + {"train": 0, "validation": 1, "test": 2}[split])
         canvas = np.zeros((len(part), 28, 28, 1), "float32")
         for i, digit in enumerate(big):
@@ -157,7 +157,7 @@ class Arrays(DataSource):
     name = "npz"
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, path: str = "", **options: Any) -> Images:
-        from upspec.run.data_files import read_npz
+        from upspec import read_npz
 
         return Images(list(_split(read_npz(path, size), split)))
 
@@ -168,8 +168,8 @@ class Folder(DataSource):
     name = "images"
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, path: str = "", **options: Any) -> Images:
-        from upspec.run.data_files import image_files
-        from upspec.run.data_files import read_image
+        from upspec import image_files
+        from upspec import read_image
 
         files = _split(image_files(path), split)
         return Images([read_image(f, size) for f in files], names=[f.name for f in files])

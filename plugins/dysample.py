@@ -17,7 +17,7 @@ from typing import Optional
 
 from upspec import Strategy
 from upspec import hookimpl
-from upspec.registry.strategy import PositiveInt
+from upspec import PositiveInt
 from upspec.plugins.resize import convolve
 
 

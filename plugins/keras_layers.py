@@ -1,13 +1,13 @@
 """Every Keras layer class, by its class name, for ``layer:`` entries.
 
 Layers that would let a spec run code (``Lambda``) or that wrap other layers
-are left out; see ``FORBIDDEN_LAYERS``.
+are left out; see ``upspec.keras_layer_names``.
 """
 
 from __future__ import annotations
 
 from upspec import hookimpl
-from upspec.registry.layer_signatures import keras_layer_names
+from upspec import keras_layer_names
 
 
 @hookimpl

@@ -17,11 +17,12 @@ from typing import Optional
 
 
 from upspec import Strategy
+from upspec import convolution_class
 from upspec import hookimpl
 from upspec.plugins.resize import convolve
 from upspec.plugins.resize import resize
 from upspec.plugins.resize import resize_only
-from upspec.registry.strategy import PositiveInt
+from upspec import PositiveInt
 
 
 class BilinearAdditive(Strategy):
@@ -54,10 +55,10 @@ class TransposeZeroOrderHold(Strategy):
         import keras
 
         rank = len(factor)
-        transpose = {1: keras.layers.Conv1DTranspose, 2: keras.layers.Conv2DTranspose, 3: keras.layers.Conv3DTranspose}
         hold = {1: keras.layers.AveragePooling1D, 2: keras.layers.AveragePooling2D, 3: keras.layers.AveragePooling3D}
-        y = transpose[rank](filters, kernel_size, strides=tuple(factor), padding="same", use_bias=use_bias,
-                            kernel_initializer=kernel_initializer, name=f"{name}_deconv")(x)
+        y = convolution_class(rank, transpose=True)(filters, kernel_size, strides=tuple(factor), padding="same",
+                                                    use_bias=use_bias, kernel_initializer=kernel_initializer,
+                                                    name=f"{name}_deconv")(x)
         y = hold[rank](pool_size=factor[0] if rank == 1 else tuple(factor), strides=1, padding="same",
                        name=f"{name}_hold")(y)
         return keras.layers.Activation(activation or "linear", name=name)(y)

@@ -17,6 +17,7 @@ from typing import Literal
 from typing import Optional
 
 from upspec import Strategy
+from upspec import convolution_class
 from upspec import hookimpl
 
 LAYERS_MODULE = "upspec.plugins.pixel_shuffle_layers"
@@ -43,15 +44,11 @@ class PixelShuffleStrategy(Strategy):
         blur_padding: Literal["replicate", "zeros"] = "replicate",
         name: str,
     ) -> Any:
-        import keras
-
         from upspec.plugins.pixel_shuffle_layers import ICNR
         from upspec.plugins.pixel_shuffle_layers import PixelShuffle
 
-        rank = len(factor)
-        layer_class = {1: keras.layers.Conv1D, 2: keras.layers.Conv2D, 3: keras.layers.Conv3D}[rank]
         initializer = ICNR(kernel_initializer, factor) if icnr else kernel_initializer
-        x = layer_class(
+        x = convolution_class(len(factor))(
             filters * math.prod(factor),
             kernel_size,
             padding="same",

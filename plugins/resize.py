@@ -18,6 +18,7 @@ from typing import Any
 from typing import Optional
 
 from upspec import Strategy
+from upspec import convolution_class
 from upspec import hookimpl
 
 
@@ -65,11 +66,7 @@ def resize_only(y: Any, activation: Optional[str], name: str) -> Any:
 def convolve(x: Any, *, filters: int, kernel_size: Any, activation: Any, use_bias: bool,
              kernel_initializer: Any, name: str) -> Any:
     """The "same"-padded convolution of matching rank that resize strategies end with."""
-    import keras
-
-    rank = len(x.shape) - 2
-    layer_class = {1: keras.layers.Conv1D, 2: keras.layers.Conv2D, 3: keras.layers.Conv3D}[rank]
-    return layer_class(
+    return convolution_class(len(x.shape) - 2)(
         filters,
         kernel_size,
         padding="same",

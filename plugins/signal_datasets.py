@@ -21,10 +21,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
+from upspec import DataError
+from upspec import DataSource
+from upspec import Images
 from upspec import hookimpl
-from upspec.run.sources import DataError
-from upspec.run.sources import DataSource
-from upspec.run.sources import Images
 
 if TYPE_CHECKING:
     import numpy as np
@@ -35,8 +35,6 @@ SIGNAL_KINDS = ("sinusoids", "chirp", "steps")
 
 def _to_unit(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Scale to a random sub-range of [0.05, 0.95] (so that clipping at [0, 1] never bites)."""
-    import numpy as np
-
     low, high = float(values.min()), float(values.max())
     span = high - low if high > low else 1.0
     bottom = rng.uniform(0.05, 0.3)
@@ -65,7 +63,7 @@ def generate_signal(length: int, kind: str, rng: np.random.Generator) -> np.ndar
     return _to_unit(np.asarray(values, dtype="float64"), rng)
 
 
-def generate_volume(size: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
+def generate_volume(size: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
     """Ellipsoids and boxes on a smooth background, ``size`` voxels, values in [0, 1]."""
     import numpy as np
 
@@ -129,7 +127,8 @@ def mri_volumes() -> np.ndarray:
         from nibabel.testing import data_path
     except ImportError:  # pragma: no cover - nibabel is a dependency
         raise DataError("data source 'mri' reads the volume that ships with nibabel; install nibabel") from None
-    data = np.asarray(nibabel.load(f"{data_path}/example4d.nii.gz").get_fdata(), dtype="float32")
+    image: Any = nibabel.load(f"{data_path}/example4d.nii.gz")
+    data = np.asarray(image.get_fdata(), dtype="float32")
     return np.moveaxis(data / data.max(), -1, 0)
 
 

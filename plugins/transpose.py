@@ -9,9 +9,10 @@ from typing import Union
 
 
 from upspec import Strategy
+from upspec import convolution_class
 from upspec import hookimpl
-from upspec.registry.strategy import NonNegativeInt
-from upspec.registry.strategy import PositiveInt
+from upspec import NonNegativeInt
+from upspec import PositiveInt
 
 
 def _per_axis(value: Any, rank: int) -> tuple[int, ...]:
@@ -67,16 +68,12 @@ class Transpose(Strategy):
         output_padding: Optional[Union[NonNegativeInt, list[NonNegativeInt]]] = None,
         name: str,
     ) -> Any:
-        import keras
-
         rank = len(factor)
         kernel = _per_axis(kernel_size, rank)
         check_output_padding(output_padding, kernel, factor, alignment)
         groups = x.shape[-1] if groups == "depthwise" else groups
         if groups == 1 and alignment == "keras":
-            layer_class = {1: keras.layers.Conv1DTranspose, 2: keras.layers.Conv2DTranspose,
-                           3: keras.layers.Conv3DTranspose}
-            conv = layer_class[rank](
+            conv = convolution_class(rank, transpose=True)(
                 filters,
                 kernel_size,
                 strides=tuple(factor),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_upspec
+from conftest import invoke_upspec
 from upspec import SpecError
 from upspec import load_spec
 from upspec.graph.graph import build_graph
@@ -41,7 +41,7 @@ def test_bad_spec_points_at_the_cause(path):
 def test_cli_reports_bad_spec_with_exit_2_and_no_traceback(name):
     path = Path(__file__).parent / "bad_specs" / f"{name}.yaml"
     line, column, message = expectation(path)
-    done = run_upspec("validate", str(path))
+    done = invoke_upspec("validate", str(path))
     assert done.returncode == 2
     assert f"{path}:{line}:{column}: error: {message}" in done.stderr
     assert "Traceback" not in done.stderr

@@ -14,11 +14,20 @@ BASE = {"name": "b", "inputs": {"x": [8, 8, 1]}, "layers": [{"id": "up", "upsamp
 
 def test_optimizer_arguments_and_metrics_are_applied():
     model = build_model({**BASE, "compile": {"optimizer": {"name": "sgd", "learning_rate": 0.25, "momentum": 0.5},
-                                             "loss": "mae", "metrics": ["mse"]}})
+                                             "loss": "mae", "metrics": ["mse", "psnr"]}})
     assert isinstance(model.optimizer, keras.optimizers.SGD)
     assert float(model.optimizer.learning_rate) == pytest.approx(0.25)
     assert float(model.optimizer.momentum) == pytest.approx(0.5)
     assert model.loss == "mae"
+    rng = np.random.default_rng(0)
+    x, y = rng.random((4, 8, 8, 1), dtype="float32"), rng.random((4, 16, 16, 2), dtype="float32")
+    scores = model.evaluate(x, y, batch_size=4, verbose=0, return_dict=True)
+    assert sorted(scores) == ["loss", "mse", "psnr"]
+    prediction = model.predict(x, verbose=0)
+    assert scores["loss"] == pytest.approx(np.mean(np.abs(prediction - y)), rel=1e-5)
+    assert scores["mse"] == pytest.approx(np.mean((prediction - y) ** 2), rel=1e-5)
+    per_image = 10 * np.log10(1 / np.mean((np.clip(prediction, 0, 1) - y) ** 2, axis=(1, 2, 3)))
+    assert scores["psnr"] == pytest.approx(np.mean(per_image), rel=1e-4)
 
 
 def test_unknown_optimizer_and_metric_are_spec_errors_at_their_keys():
@@ -65,10 +74,12 @@ def test_multi_output_model():
 
 
 def test_one_and_three_dimensional_models_run():
-    for name, shape in (("signal_1d.yaml", (2, 64, 2)), ("volume_3d.yaml", (1, 16, 16, 16, 1))):
+    for name, shape, expected in (("signal_1d.yaml", (2, 64, 2), (2, 256, 2)),
+                                  ("volume_3d.yaml", (1, 16, 16, 16, 1), (1, 32, 32, 32, 1))):
         model = build_model(SPECS / name)
-        out = model(np.zeros(shape, "float32"))
-        assert tuple(out.shape[1:]) == model.output_shape[1:]
+        out = model(np.random.default_rng(0).random(shape, dtype="float32"))
+        assert tuple(out.shape) == expected, name
+        assert np.isfinite(np.asarray(out)).all() and float(np.std(np.asarray(out))) > 0, name
 
 
 def test_model_built_hook_sees_every_model(fresh_registry, write_plugin):
@@ -110,28 +121,26 @@ def upspec_strategies():
 
 
 def test_a_strategy_that_breaks_the_shape_contract_is_named_and_others_keep_working(tmp_path, write_plugin):
-    from conftest import SPECS
-    from conftest import run_upspec
+    from conftest import invoke_upspec
 
     plugin = write_plugin("shrink_plugin", SHRINKING)
-    done = run_upspec("--plugin", str(plugin), "build", str(SPECS / "seed_transpose.yaml"), "--strategy", "shrink",
-                      cwd=tmp_path)
+    done = invoke_upspec("--plugin", str(plugin), "build", str(SPECS / "seed_transpose.yaml"), "--strategy", "shrink",
+                         cwd=tmp_path)
     assert done.returncode == 1
     assert ('plugin "shrink_plugin" (distribution <local file>): strategy \'shrink\' broke the upsample contract in '
             "entry 'up': expected output shape (56, 56, 32), got (28, 28, 33)") in done.stderr
-    others = run_upspec("--plugin", str(plugin), "build", str(SPECS / "seed_transpose.yaml"), "--strategy", "nearest",
-                        cwd=tmp_path)
+    others = invoke_upspec("--plugin", str(plugin), "build", str(SPECS / "seed_transpose.yaml"), "--strategy", "nearest",
+                           cwd=tmp_path)
     assert others.returncode == 0, others.stderr
 
 
-def test_trace_logs_every_hook_call(tmp_path):
-    from conftest import SPECS
-    from conftest import run_upspec
+def test_trace_logs_every_hook_call(tmp_path, fresh_registry):
+    from conftest import invoke_upspec
 
-    done = run_upspec("validate", str(SPECS / "seed_transpose.yaml"), cwd=tmp_path, env={"UPSPEC_TRACE_PLUGINS": "1"})
+    done = invoke_upspec("validate", str(SPECS / "seed_transpose.yaml"), cwd=tmp_path, env={"UPSPEC_TRACE_PLUGINS": "1"})
     assert done.returncode == 0, done.stderr
     assert 'upspec: trace: upspec_strategies() -> plugin "transpose" (distribution upspec 0.1.0)' in done.stderr
-    assert "upspec: trace: upspec_layers() <- carafe: {'CarafeReassembly': 'upspec_carafe.layers:CarafeReassembly'}" \
-        in done.stderr
-    quiet = run_upspec("validate", str(SPECS / "seed_transpose.yaml"), cwd=tmp_path)
+    assert "upspec: trace: upspec_layers() <- keras_layers: {'Activation': 'keras.layers:Activation', " in done.stderr
+    fresh_registry.use_local_plugins(())
+    quiet = invoke_upspec("validate", str(SPECS / "seed_transpose.yaml"), cwd=tmp_path)
     assert "trace" not in quiet.stderr

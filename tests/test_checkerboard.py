@@ -14,7 +14,7 @@ import pytest
 
 import upspec
 from conftest import SPECS
-from conftest import run_upspec
+from conftest import invoke_upspec
 from upspec.analysis.checkerboard import aliasing_energy
 from upspec.analysis.checkerboard import phase_variance
 
@@ -100,8 +100,8 @@ def test_sugawara_zero_order_hold_removes_the_transpose_checkerboard():
 
 @pytest.mark.slow
 def test_checkerboard_command_on_a_spec_and_on_a_trained_run(tmp_path):
-    done = run_upspec("checkerboard", str(SPECS / "unet.yaml"), "--seeds", "2", "--json", "--out",
-                      str(tmp_path / "cb"), cwd=tmp_path)
+    done = invoke_upspec("checkerboard", str(SPECS / "unet.yaml"), "--seeds", "2", "--json", "--out",
+                         str(tmp_path / "cb"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert [e["entry"] for e in report["entries"]] == [e.id for e in upspec.load_spec(SPECS / "unet.yaml").layers
@@ -112,14 +112,22 @@ def test_checkerboard_command_on_a_spec_and_on_a_trained_run(tmp_path):
     assert json.loads((tmp_path / "cb" / "checkerboard.json").read_text()) == report
 
     run_dir = tmp_path / "run"
-    trained = run_upspec("run", str(SPECS / "seed_transpose.yaml"), "--quiet", "--out", str(run_dir),
-                         "--set", "train.epochs=1", "--set", "train.steps_per_epoch=3", "--set", "train.batch_size=4",
-                         "--set", "data.test_patches=4", "--set", "data.validation_patches=4", cwd=tmp_path)
+    trained = invoke_upspec("run", str(SPECS / "seed_transpose.yaml"), "--quiet", "--out", str(run_dir),
+                            "--set", "train.epochs=1", "--set", "train.steps_per_epoch=3", "--set", "train.batch_size=4",
+                            "--set", "data.test_patches=4", "--set", "data.validation_patches=4", cwd=tmp_path)
     assert trained.returncode == 0, trained.stderr
-    measured = run_upspec("checkerboard", str(run_dir), "--seeds", "2", cwd=tmp_path)
+    measured = invoke_upspec("checkerboard", str(run_dir), "--seeds", "2", cwd=tmp_path)
     assert measured.returncode == 0, measured.stderr
     assert "up         transpose          2x2" in measured.stdout and "4.00" in measured.stdout
     assert "aliasing energy at the period-2x2 frequencies: predictions" in measured.stdout
     (folder,) = (tmp_path / "runs" / "seed-transpose").glob("checkerboard-*")
     saved = json.loads((folder / "checkerboard.json").read_text())
-    assert saved["trained"] and saved["entries"][0]["cb_trained"] >= 0
+    assert saved["trained"]
+    (entry,) = saved["entries"]
+    from upspec.analysis.measure import measure
+    from upspec.run.models import load_model
+
+    # the number reported is the trained model's own, measured again here from the saved model
+    (again,) = measure(upspec.load_spec(run_dir / "spec.yaml"), model=load_model(run_dir / "model.keras"), seeds=(0,))
+    assert entry["cb_trained"] == pytest.approx(again.cb_trained, rel=1e-4)
+    assert 0 < entry["cb_trained"] < 1 and entry["cb_trained"] not in entry["cb_init"]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import SPECS
-from conftest import run_upspec
+from conftest import invoke_upspec
 
 #: TFLite runs the same float32 kernels in another order; this is the largest difference we accept.
 TFLITE_TOLERANCE = 1e-5
@@ -58,10 +58,10 @@ def test_export_command_writes_both_formats_and_never_overwrites(tmp_path):
 
     import upspec.run.models as models
 
-    built = run_upspec("build", str(SPECS / "seed_transpose.yaml"), "--strategy", "pixel_shuffle",
-                       "-o", str(tmp_path / "model.keras"), cwd=tmp_path)
+    built = invoke_upspec("build", str(SPECS / "seed_transpose.yaml"), "--strategy", "pixel_shuffle",
+                          "-o", str(tmp_path / "model.keras"), cwd=tmp_path)
     assert built.returncode == 0, built.stderr
-    done = run_upspec("export", str(tmp_path / "model.keras"), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    done = invoke_upspec("export", str(tmp_path / "model.keras"), "-o", str(tmp_path / "out"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "out/model.tflite (tflite)" in done.stdout and "out/saved_model (saved_model)" in done.stdout
 
@@ -72,19 +72,19 @@ def test_export_command_writes_both_formats_and_never_overwrites(tmp_path):
     assert np.abs(served - model.predict(x, verbose=0)).max() < 1e-6
     before = (tmp_path / "out" / "model.tflite").read_bytes()
 
-    again = run_upspec("export", str(tmp_path / "model.keras"), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    again = invoke_upspec("export", str(tmp_path / "model.keras"), "-o", str(tmp_path / "out"), cwd=tmp_path)
     assert again.returncode == 1
     assert "already exists; refusing to overwrite it (pass --force to replace it)" in again.stderr
     assert (tmp_path / "out" / "model.tflite").read_bytes() == before
 
 
 def test_export_command_names_the_strategy_tflite_cannot_convert(tmp_path):
-    built = run_upspec("build", str(SPECS / "seed_transpose.yaml"), "--strategy", "bicubic",
-                       "-o", str(tmp_path / "run" / "model.keras"), cwd=tmp_path)
+    built = invoke_upspec("build", str(SPECS / "seed_transpose.yaml"), "--strategy", "bicubic",
+                          "-o", str(tmp_path / "run" / "model.keras"), cwd=tmp_path)
     assert built.returncode == 0, built.stderr
     (tmp_path / "run" / "spec.yaml").write_text((SPECS / "seed_transpose.yaml").read_text().replace(
         "upsample: transpose", "upsample: bicubic"))
-    done = run_upspec("export", str(tmp_path / "run"), "--format", "tflite", cwd=tmp_path)
+    done = invoke_upspec("export", str(tmp_path / "run"), "--format", "tflite", cwd=tmp_path)
     assert done.returncode == 1
     assert "entry 'up' (strategy 'bicubic')" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "run" / "export" / "model.tflite").exists()

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from conftest import SPECS
+from conftest import invoke_upspec
 from conftest import run_upspec
 
 FAST = ["--set", "train.epochs=2", "--set", "train.steps_per_epoch=3", "--set", "train.batch_size=4",
@@ -16,7 +17,7 @@ FAST = ["--set", "train.epochs=2", "--set", "train.steps_per_epoch=3", "--set", 
 
 @pytest.mark.slow
 def test_run_writes_a_complete_run_folder_and_never_reuses_it(tmp_path):
-    done = run_upspec("run", str(SPECS / "seed_transpose.yaml"), "--quiet", *FAST, cwd=tmp_path)
+    done = invoke_upspec("run", str(SPECS / "seed_transpose.yaml"), "--quiet", *FAST, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "bicubic" in done.stdout and "PSNR" in done.stdout
     (run_dir,) = (tmp_path / "runs" / "seed-transpose").iterdir()
@@ -32,18 +33,18 @@ def test_run_writes_a_complete_run_folder_and_never_reuses_it(tmp_path):
     assert "epochs: 2" in (run_dir / "spec.yaml").read_text()
     assert not [p for p in run_dir.rglob(".*tmp*")]
 
-    again = run_upspec("run", str(SPECS / "seed_transpose.yaml"), "--quiet", *FAST, cwd=tmp_path)
+    again = invoke_upspec("run", str(SPECS / "seed_transpose.yaml"), "--quiet", *FAST, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert len(list((tmp_path / "runs" / "seed-transpose").iterdir())) == 2
     assert (run_dir / "metrics.json").read_text() == json.dumps(metrics, indent=2) + "\n"
 
-    evaluated = run_upspec("evaluate", str(run_dir), "--json", cwd=tmp_path)
+    evaluated = invoke_upspec("evaluate", str(run_dir), "--json", cwd=tmp_path)
     assert evaluated.returncode == 0, evaluated.stderr
     assert json.loads(evaluated.stdout)["model"] == pytest.approx(metrics["model"], rel=1e-5)
 
 
 def test_data_that_cannot_fit_the_model_is_a_spec_error(tmp_path):
-    done = run_upspec("run", str(SPECS / "seed_upsample_conv.yaml"), "--quiet", *FAST, cwd=tmp_path)
+    done = invoke_upspec("run", str(SPECS / "seed_upsample_conv.yaml"), "--quiet", *FAST, cwd=tmp_path)
     assert done.returncode == 2
     assert "the model outputs 64 channels (input (28, 28, 1), output (56, 56, 64))" in done.stderr
     assert "Traceback" not in done.stderr
@@ -51,7 +52,7 @@ def test_data_that_cannot_fit_the_model_is_a_spec_error(tmp_path):
 
 
 def test_unknown_data_source_lists_the_sources(tmp_path):
-    done = run_upspec("run", str(SPECS / "seed_transpose.yaml"), "--set", "data.source=photo", cwd=tmp_path)
+    done = invoke_upspec("run", str(SPECS / "seed_transpose.yaml"), "--set", "data.source=photo", cwd=tmp_path)
     assert done.returncode == 2
     assert "unknown data source 'photo'" in done.stderr and "did you mean 'photos'?" in done.stderr
 
@@ -68,7 +69,7 @@ def test_interrupted_training_resumes_from_the_last_checkpoint(tmp_path, callbac
     assert first.returncode == 9
     assert json.loads((out / "checkpoints" / "state.json").read_text()) == {"epoch": 1}
     assert not (out / "model.keras").exists()
-    resumed = run_upspec("--plugin", str(stopper), "train", "--resume", str(out), "--quiet", cwd=tmp_path)
+    resumed = invoke_upspec("--plugin", str(stopper), "train", "--resume", str(out), "--quiet", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     rows = list(csv.DictReader((out / "history.csv").read_text().splitlines()))
     assert [r["epoch"] for r in rows] == ["1", "2"]
@@ -84,8 +85,8 @@ def test_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path, cal
         "            kernel = self.model.get_layer('out').kernel\n"
         "            kernel.assign(np.full(kernel.shape, np.nan, 'float32'))\n"))
     out = tmp_path / "run"
-    done = run_upspec("--plugin", str(poison), "train", str(SPECS / "seed_transpose.yaml"), "--quiet", "--out", str(out),
-                      *FAST, "--set", "train.epochs=3", cwd=tmp_path)
+    done = invoke_upspec("--plugin", str(poison), "train", str(SPECS / "seed_transpose.yaml"), "--quiet", "--out", str(out),
+                         *FAST, "--set", "train.epochs=3", cwd=tmp_path)
     assert done.returncode == 1
     assert ("the loss became NaN or infinite at step 1 of epoch 2; training stopped; the last good checkpoint is "
             f"{out / 'checkpoints' / 'last.keras'}") in done.stderr
@@ -109,8 +110,8 @@ def test_predict_in_a_fresh_process_matches_the_saved_model(tmp_path):
 
     from upspec.run.models import load_model
 
-    built = run_upspec("build", str(SPECS / "seed_transpose.yaml"), "--strategy", "pixel_shuffle",
-                       "-o", str(tmp_path / "model.keras"), cwd=tmp_path)
+    built = invoke_upspec("build", str(SPECS / "seed_transpose.yaml"), "--strategy", "pixel_shuffle",
+                          "-o", str(tmp_path / "model.keras"), cwd=tmp_path)
     assert built.returncode == 0, built.stderr
     rng = np.random.default_rng(0)
     x = rng.random((3, 28, 28, 1), dtype="float32")
@@ -124,21 +125,21 @@ def test_predict_in_a_fresh_process_matches_the_saved_model(tmp_path):
     expected = load_model(tmp_path / "model.keras").predict(x, verbose=0)
     np.testing.assert_allclose(np.load(tmp_path / "out.npz")["y"], expected, atol=1e-5)
 
-    as_images = run_upspec("predict", str(tmp_path / "model.keras"), str(tmp_path / "photo0.png"),
-                           str(tmp_path / "photo1.png"), "-o", str(tmp_path / "images"), cwd=tmp_path)
+    as_images = invoke_upspec("predict", str(tmp_path / "model.keras"), str(tmp_path / "photo0.png"),
+                              str(tmp_path / "photo1.png"), "-o", str(tmp_path / "images"), cwd=tmp_path)
     assert as_images.returncode == 0, as_images.stderr
     written = sorted(p.name for p in (tmp_path / "images").iterdir())
     assert written == ["photo0.png", "photo1.png"]
     assert np.asarray(Image.open(tmp_path / "images" / "photo0.png")).shape == (56, 56, 3)  # RGB in, RGB out
 
-    again = run_upspec("predict", str(tmp_path / "model.keras"), str(tmp_path / "inputs.npz"),
-                       "-o", str(tmp_path / "out.npz"), cwd=tmp_path)
+    again = invoke_upspec("predict", str(tmp_path / "model.keras"), str(tmp_path / "inputs.npz"),
+                          "-o", str(tmp_path / "out.npz"), cwd=tmp_path)
     assert again.returncode == 2 and "refusing to overwrite" in again.stderr
 
     grey = (rng.random((40, 30)) * 255).astype("uint8")
     Image.fromarray(grey).save(tmp_path / "big.png")
-    other_size = run_upspec("predict", str(tmp_path / "model.keras"), str(tmp_path / "big.png"),
-                            "-o", str(tmp_path / "more"), cwd=tmp_path)
+    other_size = invoke_upspec("predict", str(tmp_path / "model.keras"), str(tmp_path / "big.png"),
+                               "-o", str(tmp_path / "more"), cwd=tmp_path)
     assert other_size.returncode == 0, other_size.stderr
     written = np.asarray(Image.open(tmp_path / "more" / "big.png"))
     assert written.shape == (80, 60)  # any size; grey in, grey out
@@ -148,7 +149,7 @@ def test_predict_in_a_fresh_process_matches_the_saved_model(tmp_path):
 def test_a_plugins_data_source_and_metric_are_used_by_name(tmp_path, write_plugin):
     plugin = write_plugin("noise_plugin", (
         "import numpy as np, upspec\n"
-        "from upspec.run.data import DataSource, Images\n"
+        "from upspec import DataSource, Images\n"
         "class Noise(DataSource):\n"
         "    name = 'noise'\n"
         "    def load(self, split, *, size, seed, count=32, **options):\n"
@@ -162,13 +163,13 @@ def test_a_plugins_data_source_and_metric_are_used_by_name(tmp_path, write_plugi
         "    import keras\n"
         "    return {'max_error': lambda t, p: keras.ops.max(keras.ops.abs(t - p))}\n"))
     out = tmp_path / "run"
-    done = run_upspec("--plugin", str(plugin), "run", str(SPECS / "seed_transpose.yaml"), "--quiet", "--out", str(out),
-                      *FAST, "--set", "data.source=noise", "--set", "compile.metrics=[max_error]", cwd=tmp_path)
+    done = invoke_upspec("--plugin", str(plugin), "run", str(SPECS / "seed_transpose.yaml"), "--quiet", "--out", str(out),
+                         *FAST, "--set", "data.source=noise", "--set", "compile.metrics=[max_error]", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader((out / "history.csv").read_text().splitlines()))
     assert 0 < float(rows[-1]["max_error"]) <= 1 and "val_max_error" in rows[-1]
     assert "source: noise" in (out / "spec.yaml").read_text()
-    listed = run_upspec("--plugin", str(plugin), "plugins", cwd=tmp_path)
+    listed = invoke_upspec("--plugin", str(plugin), "plugins", cwd=tmp_path)
     assert "hooks: upspec_datasets, upspec_metrics" in listed.stdout
 
 

@@ -76,30 +76,31 @@ def test_every_strategy_and_metric_model_loads_with_plain_keras(tmp_path, keras_
 
 @pytest.mark.slow
 def test_a_run_trained_with_psnr_and_ssim_can_be_evaluated_predicted_exported_and_measured(tmp_path):
+    from tests.conftest import invoke_upspec
     from tests.conftest import run_upspec
 
     fast = ["--set", "train.epochs=1", "--set", "train.steps_per_epoch=2", "--set", "train.batch_size=4",
             "--set", "data.test_patches=4", "--set", "data.validation_patches=4"]
     run_dir = tmp_path / "run"
-    done = run_upspec("run", str(SPECS / "seed_transpose.yaml"), "--quiet", "--set", "compile.metrics=[psnr, ssim]",
-                      *fast, "--out", str(run_dir), cwd=tmp_path)
+    done = invoke_upspec("run", str(SPECS / "seed_transpose.yaml"), "--quiet", "--set", "compile.metrics=[psnr, ssim]",
+                         *fast, "--out", str(run_dir), cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
 
-    evaluated = run_upspec("evaluate", str(run_dir), "--json", cwd=tmp_path)
+    evaluated = run_upspec("evaluate", str(run_dir), "--json", cwd=tmp_path)  # a fresh process reads the metrics
     assert evaluated.returncode == 0, evaluated.stderr[-3000:]
     assert 0 < json.loads(evaluated.stdout)["model"]["ssim"] <= 1
 
     np.savez(tmp_path / "x.npz", x=np.random.default_rng(1).random((3, 28, 28, 1)).astype("float32"))
-    predicted = run_upspec("predict", str(run_dir / "model.keras"), str(tmp_path / "x.npz"), "-o",
-                           str(tmp_path / "y.npz"), cwd=tmp_path)
+    predicted = invoke_upspec("predict", str(run_dir / "model.keras"), str(tmp_path / "x.npz"), "-o",
+                              str(tmp_path / "y.npz"), cwd=tmp_path)
     assert predicted.returncode == 0, predicted.stderr[-3000:]
     assert np.load(tmp_path / "y.npz")["y"].shape == (3, 56, 56, 1)
 
-    exported = run_upspec("export", str(run_dir), "--format", "saved_model", cwd=tmp_path)
+    exported = invoke_upspec("export", str(run_dir), "--format", "saved_model", cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr[-3000:]
     assert (run_dir / "export" / "saved_model" / "saved_model.pb").is_file()
 
-    measured = run_upspec("checkerboard", str(run_dir), "--seeds", "1", "--json", "--out", str(tmp_path / "cb"),
-                          cwd=tmp_path)
+    measured = invoke_upspec("checkerboard", str(run_dir), "--seeds", "1", "--json", "--out", str(tmp_path / "cb"),
+                             cwd=tmp_path)
     assert measured.returncode == 0, measured.stderr[-3000:]
     assert "up" in measured.stdout

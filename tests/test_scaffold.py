@@ -7,13 +7,13 @@ import subprocess
 
 import pytest
 
+from conftest import invoke_upspec
 from conftest import nested_venv
-from conftest import run_upspec
 
 
 @pytest.mark.slow
 def test_generated_plugin_installs_and_passes_its_own_tests(tmp_path):
-    done = run_upspec("new-plugin", "soft_up", "--dir", str(tmp_path))
+    done = invoke_upspec("new-plugin", "soft_up", "--dir", str(tmp_path))
     assert done.returncode == 0, done.stderr
     package = tmp_path / "upspec-soft-up"
     assert sorted(p.relative_to(package).as_posix() for p in package.rglob("*") if p.is_file()) == [
@@ -37,11 +37,11 @@ def test_generated_plugin_installs_and_passes_its_own_tests(tmp_path):
 
 
 def test_bad_names_and_existing_folders_are_refused(tmp_path):
-    bad = run_upspec("new-plugin", "Soft-Up", "--dir", str(tmp_path))
+    bad = invoke_upspec("new-plugin", "Soft-Up", "--dir", str(tmp_path))
     assert bad.returncode == 2 and "must be lower case letters, digits and underscores" in bad.stderr
     (tmp_path / "upspec-soft").mkdir()
     (tmp_path / "upspec-soft" / "mine.txt").write_text("keep me")
-    taken = run_upspec("new-plugin", "soft", "--dir", str(tmp_path))
+    taken = invoke_upspec("new-plugin", "soft", "--dir", str(tmp_path))
     assert taken.returncode == 2 and "already exists; refusing to overwrite it" in taken.stderr
     assert (tmp_path / "upspec-soft" / "mine.txt").read_text() == "keep me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["upspec-soft"]

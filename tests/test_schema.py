@@ -103,3 +103,14 @@ def test_the_schema_rejects_what_validate_rejects(validator):
     for number in caught:
         (path,) = (ROOT / "tests" / "bad_specs").glob(f"{number}_*.yaml")
         assert _errors(validator, yaml.safe_load(path.read_text())), path.name
+
+
+def test_train_and_data_sections_are_checked(validator):
+    spec = _seed()
+    spec["train"] = {"epochs": 2, "batch_size": 8}
+    spec["data"] = {"source": "photos", "degradation": "area"}
+    assert _errors(validator, spec) == []
+    spec["train"] = {"epochz": 2}
+    assert _errors(validator, spec) == ["Additional properties are not allowed ('epochz' was unexpected)"]
+    spec["train"] = {"epochs": 0}
+    assert _errors(validator, spec)

@@ -81,5 +81,9 @@ def test_every_registered_strategy_builds_the_seed(upspec_strategy_name):
 
     model = upspec.build_model(upspec.load_spec(SPECS / "seed_transpose.yaml", strategy=upspec_strategy_name))
     assert model.output_shape == (None, 56, 56, 1)
-    assert model.get_layer("up").name == "up"
+    names = [layer.name for layer in model.layers]
+    # the entry's layers are named after its id, and the one that produces its output is the id itself
+    assert names[0] == "image" and names[-2:] == ["up", "out"]
+    assert all(name == "up" or name.startswith("up_") for name in names[1:-1]), names
+    assert tuple(model.get_layer("up").output.shape) == (None, 56, 56, 32)
 

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from conftest import SPECS
+from conftest import invoke_upspec
 from conftest import run_upspec
 
 TINY = ["--epochs", "2", "--steps", "3", "--batch-size", "4", "--set", "data.test_patches=4",
@@ -15,10 +16,11 @@ TINY = ["--epochs", "2", "--steps", "3", "--batch-size", "4", "--set", "data.tes
 
 
 @pytest.mark.slow
+@pytest.mark.example_plugin
 def test_sweep_compares_builtin_and_plugin_strategies(tmp_path):
     out = tmp_path / "sweep"
-    done = run_upspec("sweep", str(SPECS / "seed_transpose.yaml"), "--strategies", "nearest,carafe", "--out", str(out),
-                      *TINY, cwd=tmp_path)
+    done = invoke_upspec("sweep", str(SPECS / "seed_transpose.yaml"), "--strategies", "nearest,carafe", "--out", str(out),
+                         *TINY, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "[1/2] nearest: training" in done.stdout and "[2/2] carafe: done in" in done.stdout
     for name in ("comparison.md", "comparison.csv", "comparison.json", "samples.png", "learning_curves.png",
@@ -56,7 +58,7 @@ def test_an_interrupted_sweep_resumes_without_retraining_finished_strategies(tmp
     assert json.loads((out / "transpose" / "seed-0" / "checkpoints" / "state.json").read_text()) == {"epoch": 1}
     assert not (out / "comparison.md").exists()
 
-    resumed = run_upspec("--plugin", str(killer), "sweep", "--resume", str(out), cwd=tmp_path)
+    resumed = invoke_upspec("--plugin", str(killer), "sweep", "--resume", str(out), cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert "[1/2] nearest: finished earlier, kept" in resumed.stdout
     assert "[2/2] transpose: resuming from its last checkpoint" in resumed.stdout
@@ -68,7 +70,7 @@ def test_an_interrupted_sweep_resumes_without_retraining_finished_strategies(tmp
 
 
 def test_sweep_refuses_an_unknown_strategy_by_name(tmp_path):
-    done = run_upspec("sweep", str(SPECS / "seed_transpose.yaml"), "--strategies", "nearest,nearst", cwd=tmp_path)
+    done = invoke_upspec("sweep", str(SPECS / "seed_transpose.yaml"), "--strategies", "nearest,nearst", cwd=tmp_path)
     assert done.returncode == 2
     assert "unknown upsampling strategy 'nearst'" in done.stderr and "did you mean 'nearest'?" in done.stderr
     assert not (tmp_path / "runs").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,12 @@ from upspec.run.rundir import run_files
 from upspec.run.rundir import write_json
 from upspec.spec.load import load_spec
 
+if TYPE_CHECKING:
+    import keras
+
+    from upspec.registry.registry import Registry
+    from upspec.spec.model import Spec
+
 
 @dataclass
 class CheckerboardResult:
@@ -29,7 +36,7 @@ class CheckerboardResult:
     report: dict[str, Any]
 
 
-def aliasing(spec: Any, model: Any, registry: Any, factor: tuple[int, ...]) -> dict[str, float] | None:
+def aliasing(spec: Spec, model: keras.Model, registry: Registry, factor: tuple[int, ...]) -> dict[str, float] | None:
     """Aliasing energy of the model's test predictions and of the targets, when the spec's data fits."""
     from upspec.errors import SpecError
     from upspec.run.task_data import evaluation_data
@@ -71,14 +78,14 @@ def run_checkerboard(source: str | Path, *, seeds: tuple[int, ...] = SEEDS, out:
     scale = tuple(o // i for o, i in zip(model.output_shape[1:-1], model.input_shape[1:-1])) \
         if len(model.inputs) == 1 and None not in model.output_shape[1:-1] else ()
     factor = scale if scale and max(scale) > 1 else (reports[0].factor if reports else ())
-    report = {
+    summary = {
         "spec": spec.name, "source": str(source), "seeds": list(seeds), "trained": trained is not None,
         "entries": [r.summary() for r in reports],
         "aliasing_energy": aliasing(spec, model, registry, factor) if factor else None,
         "aliasing_factor": list(factor),
     }
-    write_json(folder / "checkerboard.json", report)
-    return CheckerboardResult(folder, report)
+    write_json(folder / "checkerboard.json", summary)
+    return CheckerboardResult(folder, summary)
 
 
 def format_report(report: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ import numpy as np
 from upspec.analysis.checkerboard import overlap_ratio
 from upspec.analysis.checkerboard import phase_variance
 from upspec.graph.graph import build_graph
+from upspec.graph.shapes import per_axis
 from upspec.registry.registry import Registry
 from upspec.registry.registry import get_registry
 from upspec.spec.model import Spec
@@ -45,12 +46,10 @@ def upsample_entries(spec: Spec, registry: Registry | None = None) -> list[tuple
     shapes = {node.id: node.shape for node in graph.nodes.values()}
     found = []
     for node in graph.entries:
-        if node.kind != "upsample":
+        if node.entry is None or node.kind != "upsample":
             continue
-        source = tuple(shapes[node.inputs[0]])
-        factor = node.entry.params["factor"]
-        rank = len(source) - 1
-        found.append((node, tuple(factor) if isinstance(factor, list) else (factor,) * rank, source))
+        source = tuple(shapes[node.inputs[0]] or ())
+        found.append((node, per_axis(node.entry.params["factor"], len(source) - 1, "factor"), source))
     return found
 
 

@@ -8,16 +8,13 @@ import numpy as np
 
 from upspec.analysis.checkerboard import interior
 from upspec.analysis.checkerboard import spectrum
-from upspec.files import atomic_path
+from upspec.figures import pyplot
+from upspec.figures import save_figure
 
 
 def constant_response_png(output: np.ndarray, title: str, path: Path, factor: tuple[int, ...] = ()) -> Path:
     """``output``: ``(1, H, W, C)`` (or 1-D / 3-D, shown as a 2-D slice): the channel mean and its spectrum."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     image = np.asarray(output, dtype="float64")[0]
     while image.ndim > 3:  # 3-D volumes: the middle slice
         image = image[image.shape[0] // 2]
@@ -35,7 +32,4 @@ def constant_response_png(output: np.ndarray, title: str, path: Path, factor: tu
         ax.set_yticks([])
     fig.suptitle(title)
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import Iterator
 
@@ -14,8 +15,16 @@ from upspec.errors import SpecError
 from upspec.graph.graph import Graph
 from upspec.graph.graph import Node
 from upspec.graph.graph import build_graph
+from upspec.graph.shapes import per_axis
 from upspec.registry.registry import Registry
 from upspec.registry.registry import get_registry
+from upspec.spec.model import UpsampleEntry
+
+if TYPE_CHECKING:
+    import keras
+
+    from upspec.spec.load import Overrides
+    from upspec.spec.load import SpecSource
 
 
 def layers_between(inputs: list[Any], output: Any) -> list[Any]:
@@ -39,21 +48,19 @@ def _build_node(node: Node, tensors: dict[str, Any], graph: Graph, registry: Reg
     entry = node.entry
     assert entry is not None
     inputs = [tensors[name] for name in node.inputs]
-    if entry.kind == "upsample":
-        strategy = registry.strategy(entry.upsample)  # type: ignore[arg-type]
+    if isinstance(entry, UpsampleEntry):
+        strategy = registry.strategy(entry.upsample)
         params = dict(entry.params)
-        rank = len(inputs[0].shape) - 2
-        factor = params.pop("factor")
-        params["factor"] = tuple(factor) if isinstance(factor, list) else (factor,) * rank
+        params["factor"] = per_axis(params["factor"], len(inputs[0].shape) - 2, "factor")
         return strategy.build(inputs[0], name=node.id, **params)
-    layer_class = registry.layer_class(entry.layer)  # type: ignore[arg-type]
+    layer_class = registry.layer_class(entry.layer)
     layer = layer_class(**entry.params, name=node.id)
     return layer(inputs if len(inputs) > 1 else inputs[0])
 
 
 def _keras_error(graph: Graph, node: Node, exc: Exception) -> SpecError:
     """A Keras complaint about one entry, pointed at that entry in the file."""
-    label = f"entry {node.id!r}" if node.entry and node.entry.id else f"layers[{node.index}] ({node.type_name})"
+    label = node.label
     message = f"Keras rejected {label}: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}"
     return SpecError([graph.spec.diagnostic(node.path, message)])
 
@@ -74,7 +81,7 @@ def recursion_room(layers: int) -> Iterator[None]:
         sys.setrecursionlimit(old)
 
 
-def assemble(graph: Graph, registry: Registry) -> tuple[Any, dict[str, list[str]]]:
+def assemble(graph: Graph, registry: Registry) -> tuple[keras.Model, dict[str, list[str]]]:
     """The uncompiled functional model, and the Keras layer names of each entry."""
     import keras
 
@@ -117,11 +124,13 @@ def _check_contract(node: Node, tensor: Any, registry: Registry) -> None:
         )
 
 
-def build_model(spec: Any, *, strategy: str | None = None, overrides: Any = None,
-                registry: Registry | None = None, compile: bool = True) -> Any:
+def build_model(spec: SpecSource, *, strategy: str | None = None, overrides: Overrides = None,
+                registry: Registry | None = None, compile: bool = True) -> keras.Model:
     """Build a compiled Keras functional model from a spec.
 
-    ``spec`` is anything :func:`upspec.load_spec` accepts. ``strategy``
+    ``spec`` is anything :func:`upspec.load_spec` accepts: a :class:`upspec.Spec`, a path to a YAML file,
+    YAML text, or a dict. ``registry`` defaults to the process's registry of installed plugins;
+    ``compile=False`` returns the model uncompiled. ``strategy``
     switches every ``upsample:`` entry to that strategy; ``overrides`` sets
     dotted paths (``{"layers.up.filters": 64}`` or ``["layers.up.filters=64"]``).
     The model is named after the spec and each layer after its entry's id.

@@ -11,11 +11,9 @@ from upspec.spec.model import Spec
 
 def _named_metric(metric: Any, name: str) -> Any:
     """A plugin's metric under the name the spec used (a bare function would log as its ``__name__``)."""
-    import inspect
-
     import keras
 
-    if inspect.isclass(metric) and issubclass(metric, keras.metrics.Metric):
+    if isinstance(metric, type) and issubclass(metric, keras.metrics.Metric):
         return metric(name=name)
     if isinstance(metric, keras.metrics.Metric):
         return metric

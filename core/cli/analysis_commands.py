@@ -91,7 +91,7 @@ def _int_list(value: str | None, param: click.Parameter) -> list[int] | None:
 
 
 for _param in sweep.params:  # --strategy is kept for old command lines, as a hidden alias of --strategies
-    if _param.name == "strategy":
+    if _param.name == "strategy" and isinstance(_param, click.Option):
         _param.hidden = True
 
 

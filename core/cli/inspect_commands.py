@@ -145,7 +145,7 @@ def _table(graph: Graph, counts: dict[str, int] | None) -> str:
     estimates = [n.estimate for n in graph.nodes.values() if n.estimate is not None]
     lines.append(f"estimated: at most {sum(e.params or 0 for e in estimates):,} parameters, "
                  f"{human_bytes(sum(e.memory or 0 for e in estimates))} of activations per example (float32); "
-                 f"budgets {graph.spec.limits.max_params:,} and {human_bytes(graph.spec.limits.max_memory)}")
+                 f"budgets {graph.spec.limits.max_params:,} and {human_bytes(int(graph.spec.limits.max_memory))}")
     lines.append("outputs: " + ", ".join(graph.outputs))
     return "\n".join(lines)
 

@@ -6,16 +6,21 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 import numpy as np
 
+from upspec.figures import pyplot
+from upspec.figures import save_figure
 from upspec.compare.statistics import budget_line
 from upspec.compare.statistics import compare
 from upspec.compare.statistics import headline
 from upspec.compare.statistics import markdown
-from upspec.files import atomic_path
 from upspec.files import write_text
+
+if TYPE_CHECKING:
+    from upspec.registry.registry import Registry
 
 COLUMNS = [("strategy", "strategy", "{}"), ("parameters", "parameters", "{:,}"), ("macs", "MACs / forward", "{:,}"),
            ("train_step_ms", "train step (ms)", "{:.1f}"), ("inference_ms", "inference (ms / image)", "{:.2f}"),
@@ -96,10 +101,9 @@ def _csv(rows: list[dict[str, Any]]) -> str:
 
 
 def overlaid_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
-    from upspec.run.report import _figure
     from upspec.run.task_data import history_rows
 
-    plt = _figure()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
     for row in first_seed(rows):
         history = history_rows(run_folder(folder, row) / "history.csv")
@@ -117,14 +121,10 @@ def overlaid_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
         ax.set_title(title)
     axes[1].legend(fontsize="small")
     fig.tight_layout()
-    path = folder / "learning_curves.png"
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    return path
+    return save_figure(fig, folder / "learning_curves.png")
 
 
-def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Any, dataset: Any = None,
+def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Registry, dataset: Any = None,
                   count: int = 4) -> Path | None:
     """The same whole test images through every strategy's trained model (its first seed), each labelled with
     its PSNR (``dataset``: the sweep's evaluation data, cut again from the first strategy's run when not given)."""
@@ -175,7 +175,7 @@ def sweep_budget(folder: Path, rows: list[dict[str, Any]]) -> str:
     return budget_line(train, seeds, [float(row.get("seconds") or 0.0) for row in rows])
 
 
-def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str, str], registry: Any,
+def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str, str], registry: Registry,
                      dataset: Any = None) -> list[str]:
     """comparison.md (statistics over seeds, budget, ties, baseline), .csv and .json, the sample grid and the
     overlaid curves; returns the headline lines for the terminal."""
@@ -203,7 +203,7 @@ def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str
 
         gan_pictures(folder, rows, registry)
         gan_curves(folder, rows)
-        return
-    strategy_grid(folder, rows, registry, dataset)
-    overlaid_curves(folder, rows)
+    else:
+        strategy_grid(folder, rows, registry, dataset)
+        overlaid_curves(folder, rows)
     return headline(stats) if stats else []

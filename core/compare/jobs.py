@@ -14,11 +14,15 @@ import time
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 import yaml
 
 from upspec.files import write_text
+
+if TYPE_CHECKING:
+    from upspec.registry.registry import Registry
 
 ROW = "row.json"
 CB_SEEDS = (0, 1, 2)
@@ -127,7 +131,7 @@ def _clear_unstarted(run_dir: Path) -> None:
         shutil.rmtree(run_dir)
 
 
-def measure_run(run_dir: Path, registry: Any, trained: Any = None) -> dict[str, Any]:
+def measure_run(run_dir: Path, registry: Registry, trained: Any = None) -> dict[str, Any]:
     """The costs and CB of a finished run (``trained``, or else its saved model); the step and inference times
     the run recorded while training and evaluating (``timing.json``), measured here only for a run without."""
     from upspec.run.models import load_model
@@ -152,7 +156,7 @@ def measure_run(run_dir: Path, registry: Any, trained: Any = None) -> dict[str, 
 _EVALUATION_DATA: dict[str, Any] = {}
 
 
-def evaluation_data_for(spec: Any, model: Any, registry: Any) -> Any:
+def evaluation_data_for(spec: Any, model: Any, registry: Registry) -> Any:
     """``evaluation_data`` cut once per process for each data section, seed and model shape: every strategy of a
     sweep is measured on the same test patches."""
     from upspec.run.task_data import evaluation_data
@@ -165,7 +169,7 @@ def evaluation_data_for(spec: Any, model: Any, registry: Any) -> Any:
     return _EVALUATION_DATA[key]
 
 
-def _measure(trained: Any, spec: Any, registry: Any, dataset_x: Any = None, dataset_y: Any = None) -> dict[str, Any]:
+def _measure(trained: Any, spec: Any, registry: Registry, dataset_x: Any = None, dataset_y: Any = None) -> dict[str, Any]:
     """Parameters, MACs and CB; with test data, the step and inference times too (a fresh model trained on
     one batch: for runs that did not record them)."""
     import numpy as np

@@ -69,6 +69,13 @@ def metric_of(row: dict[str, Any], key: str, group: str = "model") -> float | No
     return None if value is None else float(value)
 
 
+def known_metric(row: dict[str, Any], key: str, group: str = "model") -> float:
+    """``metric_of`` for a key the caller checked every row has."""
+    value = metric_of(row, key, group)
+    assert value is not None, f"{group}.{key} missing from a row"
+    return value
+
+
 def primary_metric(rows: Sequence[dict[str, Any]]) -> str | None:
     for key in PRIMARY:
         if rows and all(metric_of(r, key) is not None for r in rows):
@@ -123,8 +130,8 @@ def compare(rows: Sequence[dict[str, Any]], reference: str | None = None) -> Com
     keys = [k for k in ("psnr", "ssim", "mean_iou") if rows and all(metric_of(r, k) is not None for r in rows)]
     stats = []
     for name, group in groups.items():
-        means = {k: interval([metric_of(r, k) for r in group]) for k in keys}
-        gain = ({k: interval([metric_of(r, k) - metric_of(r, k, baseline) for r in group])
+        means = {k: interval([known_metric(r, k) for r in group]) for k in keys}
+        gain = ({k: interval([known_metric(r, k) - known_metric(r, k, baseline) for r in group])
                  for k in keys if all(metric_of(r, k, baseline) is not None for r in group)} if baseline else {})
         stats.append(StrategyStats(name, [int(r.get("seed", 0)) for r in group], means, {}, gain))
     if primary and stats and reference is None:
@@ -139,7 +146,7 @@ def compare(rows: Sequence[dict[str, Any]], reference: str | None = None) -> Com
             pairs = [(r, by_seed[int(r.get("seed", 0))]) for r in groups[s.strategy] if int(r.get("seed", 0)) in by_seed]
             if not pairs:
                 continue
-            s.difference = {k: interval([metric_of(a, k) - metric_of(b, k) for a, b in pairs]) for k in keys}
+            s.difference = {k: interval([known_metric(a, k) - known_metric(b, k) for a, b in pairs]) for k in keys}
             d = s.difference[primary]
             s.tie = d.contains_zero()
             s.worse = d.high is not None and d.high < 0
@@ -193,7 +200,7 @@ def markdown(comparison: Comparison) -> str:
                      f"`{c.reference}` on the same seed. A **tie** is a paired interval that contains 0"
                      + (f": {', '.join(f'`{t}`' for t in ties)} cannot be told from `{c.reference}`." if ties else
                         "; there is none."))
-    if c.all_lose_to_baseline:
+    if c.all_lose_to_baseline and c.baseline:
         notes.append(f"**Every model loses to {BASELINES[c.baseline]}** on {c.primary}: with this training budget "
                      "none of them is worth using over the non-learned baseline.")
     return "\n".join(lines) + "\n\n" + "\n\n".join(notes) + "\n"
@@ -208,7 +215,7 @@ def headline(comparison: Comparison) -> list[str]:
         ties = [s.strategy for s in c.strategies if s.tie]
         out.append(f"best mean {c.primary}: {c.reference} ({best.metrics[c.primary].format(4 if c.primary != 'psnr' else 2)})"
                    + (f"; tied with it: {', '.join(ties)}" if ties else ""))
-    if c.all_lose_to_baseline:
+    if c.all_lose_to_baseline and c.baseline and c.primary:
         out.append(f"every model loses to {BASELINES[c.baseline]} on {c.primary} "
                    f"({c.baseline_scores[c.primary]:.4f}): train longer or use a stronger model")
     return out
@@ -217,7 +224,8 @@ def headline(comparison: Comparison) -> list[str]:
 def budget_line(train: dict[str, Any], seeds: Sequence[int], seconds: Sequence[float]) -> str:
     """The training budget of a sweep in one sentence: epochs, steps, batch, seeds, time."""
     epochs, steps, batch = (train.get(k) for k in ("epochs", "steps_per_epoch", "batch_size"))
-    seen = f" ({epochs * steps * batch:,} patches seen)" if all(isinstance(v, int) for v in (epochs, steps, batch)) else ""
+    seen = (f" ({epochs * steps * batch:,} patches seen)"
+            if isinstance(epochs, int) and isinstance(steps, int) and isinstance(batch, int) else "")
     total = sum(seconds)
     return (f"Budget per run: {epochs} epochs x {steps} steps, batch {batch}{seen}; seeds "
             f"{', '.join(map(str, seeds)) or '-'} ({len(seeds)} per strategy); {len(seconds)} runs took "

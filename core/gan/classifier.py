@@ -56,9 +56,9 @@ def _sha256(path: Path) -> str:
 
 def _task(real: RealImages) -> tuple[str, Callable[[np.ndarray, np.ndarray | None], tuple[np.ndarray, np.ndarray]]]:
     if real.labelled:
-        return "labels", lambda x, labels: (x, labels)  # type: ignore[return-value]
+        return "labels", lambda x, labels: (x, labels)
     if real.train_sources is not None:
-        return "source image", lambda x, labels: (x, labels)  # type: ignore[return-value]
+        return "source image", lambda x, labels: (x, labels)
     square = real.train.shape[1] == real.train.shape[2]
 
     def rotations(x: np.ndarray, _labels: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

@@ -8,6 +8,8 @@ from typing import Sequence
 
 import numpy as np
 
+from upspec.figures import pyplot
+from upspec.figures import save_figure
 from upspec.files import atomic_path
 
 
@@ -53,11 +55,7 @@ def spectrum_plot(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: Path, 
                   title: str = "") -> Path:
     """Log radial power against frequency, one line per ``name: (frequency, power)``; ``marks`` are the
     upsampling frequencies (cycles per pixel), drawn as dotted lines."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     for name, (frequency, power) in curves.items():
         ax.semilogy(frequency[1:], power[1:] / power[1:].sum(), "o-", markersize=3, label=name)
@@ -68,19 +66,12 @@ def spectrum_plot(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: Path, 
     ax.set_title(title or "azimuthally averaged power spectrum")
     ax.legend()
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def curves_png(rows: list[dict[str, Any]], path: Path) -> Path:
     """D and G losses (one panel) and D's scores on real and fake images (another), per epoch."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     epochs = [int(float(r["epoch"])) for r in rows]
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
     for key, label in (("d_loss", "discriminator"), ("g_loss", "generator")):
@@ -93,7 +84,4 @@ def curves_png(rows: list[dict[str, Any]], path: Path) -> Path:
         ax.set_xlabel("epoch")
         ax.legend()
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -72,11 +72,11 @@ def gan_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
     """D and G losses of each strategy's first seed, overlaid."""
     from upspec.compare.comparison import first_seed
     from upspec.compare.comparison import run_folder
-    from upspec.files import atomic_path
-    from upspec.run.report import _figure
+    from upspec.figures import pyplot
+    from upspec.figures import save_figure
     from upspec.run.task_data import history_rows
 
-    plt = _figure()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
     for row in first_seed(rows):
         history = history_rows(run_folder(folder, row) / "history.csv")
@@ -88,8 +88,4 @@ def gan_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
         ax.set_title(title)
     axes[1].legend(fontsize="small")
     fig.tight_layout()
-    path = folder / "learning_curves.png"
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    return path
+    return save_figure(fig, folder / "learning_curves.png")

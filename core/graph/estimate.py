@@ -68,8 +68,10 @@ def layer_params(layer: str, params: dict[str, Any], parents: list[Shape | None]
         return 2 * channels
     if layer == "RMSNormalization":
         return channels
-    if layer == "PReLU":
-        return math.prod(d or 1 for d in shape)
+    if layer == "PReLU":  # one slope per value, shared along ``shared_axes`` (1-based, batch excluded)
+        shared = params.get("shared_axes") or []
+        shared = {int(a) for a in (shared if isinstance(shared, list) else [shared])}
+        return math.prod(1 if i + 1 in shared else (d or 1) for i, d in enumerate(shape))
     if layer == "Embedding":
         return int(params["input_dim"]) * int(params["output_dim"])
     return 0 if layer in _NO_WEIGHTS else None

@@ -24,6 +24,8 @@ from upspec.graph.shapes import infer_upsample
 from upspec.registry.registry import Registry
 from upspec.registry.registry import get_registry
 from upspec.spec.model import Entry
+from upspec.spec.model import LayerEntry
+from upspec.spec.model import UpsampleEntry
 from upspec.spec.model import Spec
 
 
@@ -47,6 +49,11 @@ class Node:
     @property
     def type_name(self) -> str:
         return "Input" if self.entry is None else self.entry.type_name
+
+    @property
+    def label(self) -> str:
+        """How messages name this node: ``entry 'up'``, ``layers[3] (Conv2D)`` or ``an input``."""
+        return "an input" if self.entry is None or self.index is None else self.entry.label(self.index)
 
     @property
     def path(self) -> tuple:
@@ -109,7 +116,7 @@ class _GraphBuilder:
             elif len(self.spec.inputs) == 1:
                 inputs = list(self.spec.inputs)
             else:
-                self.error(("layers", index), f"{self._label(entry, index)} has no 'inputs:' and the spec has several inputs",
+                self.error(("layers", index), f"{entry.label(index)} has no 'inputs:' and the spec has several inputs",
                            "say which: " + ", ".join(self.spec.inputs))
                 inputs = []
             nodes[node_id] = Node(node_id, inputs, entry, index)
@@ -118,10 +125,10 @@ class _GraphBuilder:
             for position, name in enumerate(node.inputs):
                 if name not in nodes:
                     self.error(node.path + ("inputs", position) if node.entry and node.entry.inputs else node.path,
-                               f"{self._label(node.entry, node.index)} takes input {name!r}, which is not defined",
+                               f"{node.label} takes input {name!r}, which is not defined",
                                available(nodes.keys() - {node.id}, name))
                 elif name == node.id:
-                    self.error(node.path + ("inputs",), f"{self._label(node.entry, node.index)} takes its own output as input")
+                    self.error(node.path + ("inputs",), f"{node.label} takes its own output as input")
         return nodes
 
     @staticmethod
@@ -131,12 +138,6 @@ class _GraphBuilder:
         while candidate in taken:
             candidate, n = f"{base}_{n}", n + 1
         return candidate
-
-    @staticmethod
-    def _label(entry: Entry | None, index: int | None) -> str:
-        if entry is None:
-            return "an input"
-        return f"entry {entry.id!r}" if entry.id else f"layers[{index}] ({entry.type_name})"
 
     def order(self, nodes: dict[str, Node]) -> list[str] | None:
         """Kahn's topological order, inputs first; None after reporting a cycle."""
@@ -193,7 +194,7 @@ class _GraphBuilder:
                            "remove it, or feed it to an entry with 'inputs:'", key=True)
             else:
                 self.warnings.append(Diagnostic(**{
-                    **self._diagnostic(node.path, f"{self._label(node.entry, node.index)} is not used by any output",
+                    **self._diagnostic(node.path, f"{node.label} is not used by any output",
                                        "remove it, or list it under 'outputs:'").__dict__,
                     "severity": "warning",
                 }))
@@ -214,34 +215,36 @@ class _GraphBuilder:
             except ShapeProblem as problem:
                 key = problem.key if problem.key and (problem.key in node.entry.params or problem.key in ("inputs", "upsample")) else None
                 path = node.path + ((key,) if key else ())
-                self.error(path, f"{self._label(node.entry, node.index)}: {problem.message}", problem.hint)
+                self.error(path, f"{node.label}: {problem.message}", problem.hint)
                 continue
             except Exception:  # noqa: BLE001 - a parameter of an odd form: the rules never crash, Keras will say more
                 inferred = Inferred(None, notes)
             node.shape, node.notes = inferred.shape, inferred.notes
             node.estimate = estimate(node.kind, node.type_name,
-                                     node.entry.params if node.kind == "upsample" else self._with_defaults(node.entry),
+                                     node.entry.params if isinstance(node.entry, UpsampleEntry) else self._with_defaults(node.entry),
                                      [p.shape for p in parents], node.shape)
 
     def _infer(self, node: Node, parents: list[Node], notes: tuple[str, ...]) -> Inferred:
         entry = node.entry
         assert entry is not None
-        label = self._label(entry, node.index)
-        if entry.kind == "upsample":
+        label = node.label
+        if isinstance(entry, UpsampleEntry):
             if len(parents) != 1:
                 raise ShapeProblem(f"an upsample entry takes one input; it got {len(parents)}", "inputs")
-            strategy = self.registry.strategy(entry.upsample)  # type: ignore[arg-type]
-            return infer_upsample(entry.upsample, strategy.ranks, entry.params, parents[0].shape, notes)  # type: ignore[arg-type]
+            strategy = self.registry.strategy(entry.upsample)
+            return infer_upsample(entry.upsample, strategy.ranks, entry.params, parents[0].shape, notes)
         params = self._with_defaults(entry)
-        return infer_layer(entry.layer, params, [p.shape for p in parents], [p.id for p in parents], notes, label)  # type: ignore[arg-type]
+        return infer_layer(entry.layer, params, [p.shape for p in parents], [p.id for p in parents], notes, label)
 
     # -- budgets -------------------------------------------------------------
 
     def budget(self, nodes: list[Node]) -> None:
         """The static estimates against ``limits:``; over budget is an error at the entry that costs most."""
         limits = self.spec.limits
-        for what, budget, option, key in (("params", limits.max_params, "--max-params", "max_params"),
-                                          ("memory", limits.max_memory, "--max-memory", "max_memory")):
+        checks: tuple[tuple[str, int, str, str], ...] = (
+            ("params", limits.max_params, "--max-params", "max_params"),
+            ("memory", int(limits.max_memory), "--max-memory", "max_memory"))  # a size string is parsed to bytes
+        for what, budget, option, key in checks:
             costs = [(getattr(n.estimate, what) or 0, n) for n in nodes if n.estimate is not None]
             total = sum(cost for cost, _ in costs)
             if total <= budget:
@@ -257,15 +260,15 @@ class _GraphBuilder:
             if worst.entry is not None:
                 driver = [k for k in ("factor", "filters", "units", "kernel_size", "size") if k in worst.entry.params]
                 where += (driver[0],) if driver else ()
-                label = self._label(worst.entry, worst.index)
+                label = worst.label
             else:
                 label = f"input {worst.id!r}"
             self.error(where, f"{message}; {label} alone takes {share}",
                        f"if this is intended, raise the budget with {option} or 'limits: {{{key}: ...}}' in the spec")
 
-    def _with_defaults(self, entry: Entry) -> dict[str, Any]:
+    def _with_defaults(self, entry: LayerEntry) -> dict[str, Any]:
         try:
-            signature = self.registry.layer_signature(entry.layer)  # type: ignore[arg-type]
+            signature = self.registry.layer_signature(entry.layer)
         except NotFoundError:
             return dict(entry.params)
         defaults = {k: signature.default(k) for k in signature.parameters}
@@ -282,7 +285,8 @@ class _GraphBuilder:
                 self.budget([nodes[name] for name in order])
         if self.errors:
             raise SpecError(sorted(self.errors, key=lambda d: (d.line, d.column)))
-        ordered = {name: nodes[name] for name in order}  # type: ignore[union-attr]
+        assert order is not None  # no order means a cycle, which is an error
+        ordered = {name: nodes[name] for name in order}
         return Graph(self.spec, ordered, outputs, self.warnings)
 
 

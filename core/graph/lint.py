@@ -16,10 +16,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import TYPE_CHECKING
 from typing import Any
 
 from upspec.errors import Diagnostic
 from upspec.spec.model import LINTS
+
+if TYPE_CHECKING:
+    from upspec.registry.registry import Registry
+
 TRANSPOSE_LAYERS = {f"{prefix}{rank}DTranspose": rank for rank in (1, 2, 3) for prefix in ("Conv", "Convolution")}
 
 
@@ -50,7 +55,7 @@ def _rank(graph: Any, node: Any) -> int | None:
     return len(parents[0]) - 1 if parents and parents[0] is not None else None
 
 
-def _transpose_geometry(graph: Any, node: Any, registry: Any) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], str] | None:
+def _transpose_geometry(graph: Any, node: Any, registry: Registry) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], str] | None:
     """``(kernel, stride, dilation, key)`` of a transpose-convolution entry, or None for any other entry."""
     entry = node.entry
     params = entry.params
@@ -74,7 +79,7 @@ def _transpose_geometry(graph: Any, node: Any, registry: Any) -> tuple[tuple[int
     return kernel, stride, dilation, "kernel_size" if "kernel_size" in params else ""
 
 
-def _uneven_overlap(graph: Any, node: Any, registry: Any) -> Diagnostic | None:
+def _uneven_overlap(graph: Any, node: Any, registry: Registry) -> Diagnostic | None:
     geometry = _transpose_geometry(graph, node, registry)
     if geometry is None:
         return None
@@ -100,7 +105,7 @@ def _uneven_overlap(graph: Any, node: Any, registry: Any) -> Diagnostic | None:
     return dataclasses.replace(diagnostic, severity="warning")
 
 
-def lint_graph(graph: Any, registry: Any = None) -> list[Diagnostic]:
+def lint_graph(graph: Any, registry: Registry | None = None) -> list[Diagnostic]:
     """The best-practice warnings for ``graph``, in file order; entries' ``allow:`` lists are honoured."""
     from upspec.registry.registry import get_registry
 

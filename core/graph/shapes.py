@@ -123,7 +123,7 @@ def conv_transpose(shape: Shape, params: dict, layer: str, who: str) -> Inferred
     padding = str(params.get("padding", "valid")).lower()
     extra = params.get("output_padding")
     extra = per_axis(extra, rank, "output_padding") if extra is not None else (None,) * rank
-    out = []
+    out: list[int | None] = []
     for n, k, s, d, o in zip(shape[:-1], kernel, strides, dilation, extra):
         k = d * (k - 1) + 1
         if n is None:

@@ -62,7 +62,7 @@ def _jsonable(value: Any) -> Any:
 def signature_of(cls: type) -> LayerSignature:
     """Inspect a layer class's constructor."""
     params: dict[str, Any] = {}
-    for p in inspect.signature(cls.__init__).parameters.values():
+    for p in inspect.signature(getattr(cls, "__init__")).parameters.values():
         if p.name in ("self", "name") or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
             continue
         params[p.name] = _jsonable(p.default)
@@ -104,6 +104,10 @@ def _table() -> dict[str, Any] | None:
 
 
 def keras_layer_names() -> list[str]:
+    """The names of the ``keras.layers`` classes a spec may use (``FORBIDDEN_LAYERS`` left out), sorted.
+
+    Read from the stored table when it matches the installed Keras, so listing them does not import Keras.
+    """
     table = _table()
     return sorted(table["layers"]) if table else keras_layer_names_live()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import typing
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from typing import Annotated
 from typing import Any
 from typing import ClassVar
@@ -19,6 +20,9 @@ from typing import Union
 
 from annotated_types import Ge
 from annotated_types import Gt
+
+if TYPE_CHECKING:
+    import keras
 
 #: pydantic's PositiveInt and NonNegativeInt (the same ``Annotated`` types), for strategies' ``build``
 #: annotations: plugins import these instead of pydantic, which would slow every start-up and TAB
@@ -63,13 +67,10 @@ REQUIRED = inspect.Parameter.empty
 class Strategy:
     """Base class for upsampling strategies.
 
-    Subclasses set ``name`` and implement ``build``, which receives a Keras
-    tensor of shape ``(batch, *spatial, C)`` and must return one of shape
-    ``(batch, *(s * f for s, f in zip(spatial, factor)), filters)``.
-    A strategy that annotates ``filters: Optional[int]`` accepts
-    ``filters: null`` and must then keep the input's channel count.
-    ``factor`` arrives as a tuple with one int per spatial axis; ``name`` is
-    the spec entry's id, to name the Keras layers after.
+    Subclasses set ``name`` (the word used after ``upsample:`` in specs) and
+    implement :meth:`build`. Optional class attributes: ``ranks`` (the
+    spatial ranks supported) and ``per_axis_factors``. Instances are returned
+    by a plugin's ``upspec_strategies`` hook.
     """
 
     name: ClassVar[str] = ""
@@ -93,10 +94,63 @@ class Strategy:
         kernel_initializer: Any = "glorot_uniform",
         name: str,
     ) -> Any:
+        """Add the layers that upsample ``x`` and return their output tensor.
+
+        Called once per ``upsample:`` entry while a model is built, in Keras's
+        functional API.
+
+        Args:
+            x: The Keras tensor the entry receives, of shape
+                ``(batch, *spatial, C)`` (channels last). ``len(spatial)`` is
+                one of ``ranks``; other ranks are refused before ``build`` is
+                called.
+            factor: One positive int per spatial axis, already normalised
+                (``factor: 2`` in a 2-D spec arrives as ``(2, 2)``). Different
+                values per axis arrive only when ``per_axis_factors`` is true.
+            filters: The channel count of the output. A strategy that
+                annotates ``filters: Optional[int]`` accepts ``filters: null``
+                in specs, receives ``None`` and must then keep the input's
+                channel count.
+            kernel_size, activation, use_bias, kernel_initializer: The other
+                common parameters, as the spec gives them (Keras's own
+                conventions: an int or one per axis, an activation name, an
+                initializer name or config).
+            name: The entry's id. Name every layer you create after it
+                (``name`` itself for the main layer, ``f"{name}_..."`` for
+                helpers), so summaries and saved models read like the spec.
+
+        Any further keyword-only parameter is strategy-specific. The
+        keyword-only parameters, with their annotations and defaults, ARE the
+        strategy's schema: spec validation, error messages, ``upspec schema``
+        and ``upspec plugins`` all come from this signature (use pydantic
+        types such as ``PositiveInt`` or ``Literal[...]`` for constraints).
+        ``x`` must be the only positional parameter; ``factor``, ``filters``
+        and ``name`` are required; ``**kwargs`` is allowed.
+
+        Returns:
+            A Keras tensor of shape ``(batch, *(s * f for s, f in
+            zip(spatial, factor)), filters)``: the upsample contract. The
+            builder checks it and names this plugin when it is broken.
+
+        Import ``keras`` inside ``build``, not at module level, so that
+        ``upspec --help`` and ``upspec validate`` stay fast. Custom layers must
+        be ``@keras.saving.register_keras_serializable``, in modules listed in
+        ``keras_objects``, so saved models reload.
+        """
         raise NotImplementedError(f"{type(self).__name__}.build")
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
+
+
+def convolution_class(rank: int, *, transpose: bool = False) -> type[keras.layers.Layer]:
+    """Keras's convolution layer for ``rank`` spatial axes: ``Conv1D`` / ``Conv2D`` / ``Conv3D``,
+    or their ``...Transpose`` forms; for strategies that work in any rank (``len(factor)``)."""
+    import keras
+
+    if rank not in (1, 2, 3):
+        raise ValueError(f"Invalid value for argument `rank`. Expected 1, 2 or 3. Received rank={rank}")
+    return getattr(keras.layers, f"Conv{rank}D{'Transpose' if transpose else ''}")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ image into train / validation / test. A *task* turns those images into
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 from typing import Sequence
 
 import numpy as np
@@ -21,6 +21,8 @@ from upspec.run.sources import SPLITS  # noqa: F401
 from upspec.run.sources import TASKS
 from upspec.run.sources import Images
 
+if TYPE_CHECKING:
+    from upspec.registry.registry import Registry
 
 
 def to_channels(image: np.ndarray, channels: int) -> np.ndarray:
@@ -40,7 +42,7 @@ def to_channels(image: np.ndarray, channels: int) -> np.ndarray:
     raise DataError(f"cannot turn {have}-channel images into {channels}-channel ones")
 
 
-def sources(registry: Any) -> dict[str, DataSource]:
+def sources(registry: Registry) -> dict[str, DataSource]:
     found: dict[str, DataSource] = {}
     for _info, provided in registry.call("upspec_datasets"):
         for source in provided or ():
@@ -48,7 +50,7 @@ def sources(registry: Any) -> dict[str, DataSource]:
     return found
 
 
-def get_source(name: str, registry: Any) -> DataSource:
+def get_source(name: str, registry: Registry) -> DataSource:
     known = sources(registry)
     if name not in known:
         raise NotFoundError(f"unknown data source {name!r}", available(known, name))
@@ -69,7 +71,7 @@ def enlarge(image: np.ndarray, size: Sequence[int]) -> np.ndarray:
     return resize(image, new, "bilinear")
 
 
-def _crop(image: np.ndarray, size: tuple[int, int], rng: np.random.Generator | None) -> tuple[np.ndarray, slice, slice]:
+def _crop(image: np.ndarray, size: Sequence[int], rng: np.random.Generator | None) -> tuple[np.ndarray, slice, slice]:
     image = enlarge(image, size)
     h, w = image.shape[:2]
     if rng is None:  # fixed: the centre
@@ -79,7 +81,7 @@ def _crop(image: np.ndarray, size: tuple[int, int], rng: np.random.Generator | N
     return image, slice(top, top + size[0]), slice(left, left + size[1])
 
 
-def patches(data: Images, size: tuple[int, int], count: int, seed: int | None,
+def patches(data: Images, size: Sequence[int], count: int, seed: int | None,
             channels: int) -> tuple[np.ndarray, np.ndarray | None]:
     """``count`` crops of ``size``: random (seeded) for training, or a fixed grid-free set (seed None: centre
     crops of each image, then seeded random crops to reach ``count``)."""
@@ -182,6 +184,7 @@ def make_pairs(shapes: TaskShapes, data: Images, count: int, seed: int | None,
         return np.clip(y_images + rng.normal(0, noise, y_images.shape), 0, 1).astype("float32"), y_images
     if shapes.task == "autoencode":
         return y_images, y_images
+    assert masks is not None, "segmentation needs a source with masks (checked when the data is prepared)"
     return y_images, segmentation_target(masks, shapes.y[-1])
 
 

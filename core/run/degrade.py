@@ -37,7 +37,7 @@ def pil_resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     from PIL import Image
 
     pixels = to_uint8(image)
-    channels = [np.asarray(Image.fromarray(pixels[..., c]).resize((size[1], size[0]), Image.BICUBIC))
+    channels = [np.asarray(Image.fromarray(pixels[..., c]).resize((size[1], size[0]), Image.Resampling.BICUBIC))
                 for c in range(pixels.shape[-1])]
     return np.stack(channels, axis=-1).astype("float32") / 255.0
 

@@ -78,7 +78,7 @@ def mean_iou(target: np.ndarray, prediction: np.ndarray) -> float:
     """Mean over classes present of intersection over union (threshold 0.5 for one channel)."""
     if target.shape[-1] == 1:
         truth, guess = target[..., 0] > 0.5, prediction[..., 0] > 0.5
-        ious = [np.sum(truth & guess) / max(1, np.sum(truth | guess))]
+        ious = [float(np.sum(truth & guess)) / max(1, int(np.sum(truth | guess)))]
     else:
         truth, guess = target.argmax(-1), prediction.argmax(-1)
         ious = [np.sum((truth == c) & (guess == c)) / np.sum((truth == c) | (guess == c))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING
 
 from upspec.files import atomic_path
 from upspec.keras_objects import register_keras_objects
 from upspec.registry.registry import Registry
 from upspec.registry.registry import get_registry
+
+if TYPE_CHECKING:
+    import keras
 
 
 #: the longest chain of layers a saved model may have for ``load_model`` (a 3,000-entry spec has about 3,000)
@@ -20,7 +23,7 @@ def register_custom_objects(registry: Registry | None = None) -> None:
     register_keras_objects(registry or get_registry())
 
 
-def load_model(path: str | os.PathLike, registry: Registry | None = None) -> Any:
+def load_model(path: str | os.PathLike, registry: Registry | None = None) -> keras.Model:
     """``keras.saving.load_model`` after registering plugin layers; safe mode stays on. Room for deep models:
     rebuilding a functional model recurses once per layer (see ``recursion_room``)."""
     import keras
@@ -32,7 +35,7 @@ def load_model(path: str | os.PathLike, registry: Registry | None = None) -> Any
         return keras.saving.load_model(os.fspath(path))
 
 
-def save_model(model: Any, path: str | os.PathLike, *, overwrite: bool = False) -> None:
+def save_model(model: keras.Model, path: str | os.PathLike, *, overwrite: bool = False) -> None:
     """Save atomically: the file appears complete or not at all."""
     with atomic_path(path, overwrite=overwrite) as tmp:
         model.save(tmp)

@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from upspec.files import atomic_path
+from upspec.figures import pyplot
+from upspec.figures import save_figure
 from upspec.run.rank_tasks import RankTaskShapes
 from upspec.run.rank_tasks import baseline_name
 from upspec.run.rank_tasks import cubic_upsample
-from upspec.run.report import _figure
 from upspec.run.report import image_grid
 
 
@@ -41,7 +41,7 @@ def picture(shapes: Any, cols: list[tuple[str, np.ndarray]], path: Path) -> Path
 
 def signal_plot(shapes: RankTaskShapes, cols: list[tuple[str, np.ndarray]], path: Path) -> Path:
     """One panel per signal (channel 0), every column a line on the output's sample grid."""
-    plt = _figure()
+    plt = pyplot()
     rows = len(cols[0][1])
     fig, axes = plt.subplots(rows, 1, figsize=(9, 2.2 * rows), squeeze=False)
     styles = {"target": dict(color="black", linewidth=2.2, alpha=0.45), "input": dict(color="tab:blue", linewidth=1),
@@ -58,10 +58,7 @@ def signal_plot(shapes: RankTaskShapes, cols: list[tuple[str, np.ndarray]], path
             ax.set_title(f"test signals, channel 1 of {channels}" if channels > 1 else "test signals")
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=80, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, bbox_inches="tight")
 
 
 def orthogonal_slices(volume: np.ndarray) -> np.ndarray:

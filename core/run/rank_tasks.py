@@ -13,6 +13,7 @@ seeds are scored on the same data.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,9 @@ from upspec.run.data import DataError
 from upspec.run.data import TaskShapes
 from upspec.run.data import get_source
 from upspec.run.data import sources
+
+if TYPE_CHECKING:
+    from upspec.registry.registry import Registry
 
 RANK_TASKS = ("super_resolution", "denoise", "autoencode")
 DEFAULT_SOURCES = {1: "signals", 3: "volumes"}
@@ -109,7 +113,7 @@ def _load(source: Any, split: str, shapes: RankTaskShapes, count: int, seed: int
     return np.stack(arrays)
 
 
-def prepare_rank_data(spec: Any, model: Any, data: Any, train: Any, registry: Any) -> Any:
+def prepare_rank_data(spec: Any, model: Any, data: Any, train: Any, registry: Registry) -> Any:
     """The ``Dataset`` for a 1-D or 3-D model, or ``None`` for a 2-D one (the image path)."""
     from upspec.run.task_data import TaskData
     from upspec.run.task_data import _data_error
@@ -126,7 +130,7 @@ def prepare_rank_data(spec: Any, model: Any, data: Any, train: Any, registry: An
         if rank not in DEFAULT_SOURCES:
             return None
         shapes = rank_task_shapes(data.task, x_shape, y_shape)
-        source = get_source(source_name, registry)
+        source = get_source(str(source_name), registry)
         if rank not in getattr(source, "ranks", (2,)):
             raise DataError(f"data source {source_name!r} provides {_ranks(source)} data; this model takes {rank}-D "
                             f"inputs ({AXES[rank]}, channels): use {DEFAULT_SOURCES[rank]!r}"

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from typing import Sequence
 
 import numpy as np
 
+from upspec.figures import pyplot
+from upspec.figures import save_figure
 from upspec.files import atomic_path
 from upspec.files import write_text
 from upspec.run.data import TaskShapes
 from upspec.run.data import upsample_bicubic
-
-
-def _figure() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 #: tasks whose targets are continuous: an ``accuracy`` metric (exact equality) says nothing there
@@ -36,7 +30,7 @@ def meaningless_metrics(rows: list[dict[str, Any]], task: str | None) -> list[st
 def learning_curves(rows: list[dict[str, Any]], path: Path, task: str | None = None) -> Path:
     """One panel per training metric (validation beside it), x axis in whole epochs; metrics that do not fit
     the task (accuracy on regression, which a seed spec compiles to stay the seed's program) are left out."""
-    plt = _figure()
+    plt = pyplot()
     from matplotlib.ticker import MaxNLocator
 
     skip = set(meaningless_metrics(rows, task))
@@ -54,10 +48,7 @@ def learning_curves(rows: list[dict[str, Any]], path: Path, task: str | None = N
         ax.set_title(key)
         ax.legend()
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def input_columns(shapes: TaskShapes, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
@@ -69,7 +60,7 @@ def input_columns(shapes: TaskShapes, x: np.ndarray) -> list[tuple[str, np.ndarr
     if shapes.task != "super_resolution":
         return [("input", x)]
     return [("input", np.repeat(np.repeat(x, shapes.factor[0], 1), shapes.factor[1], 2)),
-            ("bicubic baseline", upsample_bicubic(x, shapes.y[:2]))]
+            ("bicubic baseline", upsample_bicubic(x, (shapes.y[0], shapes.y[1])))]
 
 
 CELL = 128  #: sample-grid cells are at least this many pixels on their longer side (nearest upscaling)
@@ -89,7 +80,7 @@ def to_rgb8(image: np.ndarray) -> np.ndarray:
     return np.repeat(pixels, 3, axis=-1) if pixels.shape[-1] == 1 else pixels
 
 
-def image_grid(columns: list[tuple[str, Any]], path: Path, labels: list[list[str]] | None = None) -> Path:
+def image_grid(columns: Sequence[tuple[str, Any]], path: Path, labels: list[list[str]] | None = None) -> Path:
     """One row per image, one titled column per ``(title, images)``; grey or the first three channels;
     ``labels[row][col]``: a line under each image (its PSNR, say).
 

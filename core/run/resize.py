@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from typing import Sequence
 
 import numpy as np
 
 
-def resize(images: np.ndarray, size: tuple[int, int], method: str = "bilinear") -> np.ndarray:
+def resize(images: np.ndarray, size: Sequence[int], method: str = "bilinear") -> np.ndarray:
     """``(N, H, W, C)`` or ``(H, W, C)`` float arrays resized to ``size`` (no antialiasing: ``tf.image.resize``'s
     default, which the TensorFlow backend calls), as float32 NumPy."""
     import keras

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import Literal
 from typing import Optional
@@ -20,6 +21,9 @@ from upspec.errors import available
 from upspec.spec.diagnose import diagnostics_from
 from upspec.spec.model import Spec
 from upspec.spec.yaml_source import Document
+
+if TYPE_CHECKING:
+    from upspec.registry.registry import Registry
 
 
 class _Section(BaseModel):
@@ -70,18 +74,18 @@ class DataSettings(_Section):
 SECTIONS: dict[str, type] = {"train": TrainSettings, "data": DataSettings}
 
 
-def _fields(model: type, path: tuple) -> list[str]:
+def _fields(model: type[BaseModel], path: tuple) -> list[str]:
     """The keys allowed at ``path`` inside ``model`` (for did-you-mean hints)."""
     for part in path:
         annotation = model.model_fields[part].annotation if part in getattr(model, "model_fields", {}) else None
         nested = [a for a in (getattr(annotation, "__args__", None) or (annotation,)) if hasattr(a, "model_fields")]
         if not nested:
             return []
-        model = nested[0]
+        model = nested[0]  # type: ignore[assignment]  # a pydantic model class, checked by hasattr above
     return list(getattr(model, "model_fields", []))
 
 
-def section_diagnostics(doc: Document, key: str, data: Any, model: type) -> tuple[Any, list[Diagnostic]]:
+def section_diagnostics(doc: Document, key: str, data: Any, model: type[BaseModel]) -> tuple[Any, list[Diagnostic]]:
     """The validated section, or None and one diagnostic per problem (at the offending key or value)."""
     if not isinstance(data, dict):
         return None, [doc.diagnostic((key,), f"'{key}:' must be a mapping, got {data!r}",
@@ -93,7 +97,7 @@ def section_diagnostics(doc: Document, key: str, data: Any, model: type) -> tupl
                                       describe_path=lambda p: ".".join([key, *map(str, p)]))
 
 
-def check_sections(doc: Document, registry: Any) -> list[Diagnostic]:
+def check_sections(doc: Document, registry: Registry) -> list[Diagnostic]:
     """``train:``, ``data:`` (and any registered section) as ``validate`` sees them; data names against the registry."""
     found: list[Diagnostic] = []
     for key, model in SECTIONS.items():
@@ -106,7 +110,7 @@ def check_sections(doc: Document, registry: Any) -> list[Diagnostic]:
     return found
 
 
-def _check_data_names(doc: Document, data: DataSettings, registry: Any) -> list[Diagnostic]:
+def _check_data_names(doc: Document, data: DataSettings, registry: Registry) -> list[Diagnostic]:
     from upspec.run.data import TASKS
     from upspec.run.data import get_source
 
@@ -120,7 +124,7 @@ def _check_data_names(doc: Document, data: DataSettings, registry: Any) -> list[
     return found
 
 
-def _section(spec: Spec, key: str, model: type, overrides: dict[str, Any]) -> Any:
+def _section(spec: Spec, key: str, model: type[BaseModel], overrides: dict[str, Any]) -> Any:
     data = {**getattr(spec, key), **{k: v for k, v in overrides.items() if v is not None}}
     doc = spec.document if spec.document is not None else Document(data={key: data}, source=spec.source)
     settings, problems = section_diagnostics(doc, key, data, model)

@@ -64,7 +64,7 @@ class TaskData:
 
 def _data_error(spec: Spec, message: str) -> SpecError:
     doc = spec.document
-    path = ("data",) if doc is not None and "data" in doc.data else ("layers",)
+    path: tuple[str, ...] = ("data",) if doc is not None and "data" in doc.data else ("layers",)
     options = doc.data.get("data", {}).get("options") if doc is not None and path == ("data",) else None
     if isinstance(options, dict) and "path" in options:  # a user's file: point at the line that names it
         path = ("data", "options", "path")
@@ -112,10 +112,10 @@ def prepare_data(spec: Spec, model: Any, data: DataSettings, train: TrainSetting
         source = get_source(data.source, registry)
         if data.task == "segmentation" and not source.has_masks:
             raise DataError(f"task 'segmentation' needs a source with masks (such as 'shapes'); {data.source!r} has none")
-        size = shapes.y[:2]
+        size = (shapes.y[0], shapes.y[1])
         pool = train.steps_per_epoch * train.batch_size
         split_data = {s: source.load(s, size=size, seed=train.seed, **data.options) for s in ("train", "validation", "test")}
-        options = {"noise": data.noise, "degradation": data.degradation, "blur_sigma": data.blur_sigma}
+        options: dict[str, Any] = {"noise": data.noise, "degradation": data.degradation, "blur_sigma": data.blur_sigma}
         return TaskData(  # cutting pairs meets the data's channels and sizes: its errors are spec errors too
             shapes,
             make_pairs(shapes, split_data["train"], pool, train.seed, **options),

@@ -45,7 +45,7 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
 
         def __init__(self) -> None:
             super().__init__()
-            self.rows = history_rows(run_dir / "history.csv")
+            self.rows: list[dict[str, Any]] = list(history_rows(run_dir / "history.csv"))
             self.diverged_at: tuple[int, int] | None = None  # (epoch, step), both from 1
             self.epoch = 0
 
@@ -175,7 +175,7 @@ def restore_history(run_dir: Path) -> list[dict[str, Any]]:
     one epoch behind, or ahead of a checkpoint that never landed)."""
     embedded = checkpoint_state(run_dir / CHECKPOINT)
     rows = embedded.get("history") if embedded else None
-    if rows is None:
+    if embedded is None or rows is None:
         return history_rows(run_dir / "history.csv")[: resume_state(run_dir)]
     write_history(run_dir / "history.csv", rows)
     write_text(run_dir / STATE, json.dumps({"epoch": int(embedded["epoch"])}) + "\n")

@@ -61,7 +61,7 @@ def diagnostics_from(
 ) -> list[Diagnostic]:
     """One diagnostic per offending place, even when pydantic reports several (unions)."""
     data = doc.data if data is None else data
-    by_place: dict[tuple[Path, tuple], list[dict]] = {}
+    by_place: dict[tuple[Path, tuple], list[Any]] = {}
     for error in exc.errors():
         path, rest = data_path(data, tuple(error["loc"]))
         by_place.setdefault((path, rest), []).append(error)

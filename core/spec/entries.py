@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic import ConfigDict
 from pydantic import ValidationError
 from pydantic import create_model
@@ -23,17 +24,15 @@ from upspec.spec.diagnose import diagnostics_from
 from upspec.spec.layer_args import argument_problems
 from upspec.spec.layer_args import combination_problems
 from upspec.spec.model import Entry
+from upspec.spec.model import LayerEntry
+from upspec.spec.model import UpsampleEntry
 from upspec.spec.strict_values import coerced
 from upspec.spec.strict_values import describe_coercion
 from upspec.spec.yaml_source import Document
 
 
-def entry_label(entry: Entry, index: int) -> str:
-    return f"entry {entry.id!r}" if entry.id else f"layers[{index}]"
-
-
 @functools.lru_cache(maxsize=None)
-def _parameter_model(strategy: str, parameters: tuple[Parameter, ...]) -> type:
+def _parameter_model(strategy: str, parameters: tuple[Parameter, ...]) -> type[BaseModel]:
     fields: dict[str, Any] = {
         p.name: (p.annotation, ... if p.required else p.default) for p in parameters
     }
@@ -48,16 +47,16 @@ def validate_strategy_params(name: str, registry: Registry, params: dict[str, An
     return model.model_validate(params).model_dump(exclude_unset=True)
 
 
-def _check_upsample(entry: Entry, index: int, doc: Document, registry: Registry) -> list[Diagnostic]:
+def _check_upsample(entry: UpsampleEntry, index: int, doc: Document, registry: Registry) -> list[Diagnostic]:
     path = ("layers", index)
-    label = entry_label(entry, index)
+    label = entry.label(index, with_type=False)
     try:
-        parameters = registry.parameters(entry.upsample)  # type: ignore[arg-type]
+        parameters = registry.parameters(entry.upsample)
     except NotFoundError as exc:
         return [doc.diagnostic(path + ("upsample",), f"{exc.message} ({label})", exc.hint)]
-    strategy = registry.strategy(entry.upsample)  # type: ignore[arg-type]
+    strategy = registry.strategy(entry.upsample)
     try:
-        validated = validate_strategy_params(entry.upsample, registry, entry.params)  # type: ignore[arg-type]
+        validated = validate_strategy_params(entry.upsample, registry, entry.params)
     except ValidationError as exc:
         return diagnostics_from(
             exc, doc, base=path, data=entry.params,
@@ -71,7 +70,8 @@ def _check_upsample(entry: Entry, index: int, doc: Document, registry: Registry)
              for where, value, read_as in coerced(entry.params, validated)]
     if loose:
         return loose
-    entry.__pydantic_extra__.update(validated)
+    if entry.__pydantic_extra__ is not None:
+        entry.__pydantic_extra__.update(validated)  # normalised values, e.g. "3" -> 3
     factor = validated.get("factor")
     if isinstance(factor, list) and len(set(factor)) > 1 and not strategy.per_axis_factors:
         return [doc.diagnostic(path + ("factor",), f"strategy {entry.upsample!r} does not support a different factor per axis (got {factor})",
@@ -79,11 +79,11 @@ def _check_upsample(entry: Entry, index: int, doc: Document, registry: Registry)
     return []
 
 
-def _check_layer(entry: Entry, index: int, doc: Document, registry: Registry) -> list[Diagnostic]:
+def _check_layer(entry: LayerEntry, index: int, doc: Document, registry: Registry) -> list[Diagnostic]:
     path = ("layers", index)
-    label = entry_label(entry, index)
+    label = entry.label(index, with_type=False)
     try:
-        signature = registry.layer_signature(entry.layer)  # type: ignore[arg-type]
+        signature = registry.layer_signature(entry.layer)
     except NotFoundError as exc:
         return [doc.diagnostic(path + ("layer",), f"{exc.message} ({label})", exc.hint)]
     found = []
@@ -96,7 +96,7 @@ def _check_layer(entry: Entry, index: int, doc: Document, registry: Registry) ->
                                         available(["id", "inputs", "allow", *signature.parameters], key), key=True))
     for key, value in entry.params.items():
         if key in signature.parameters and key != "name":
-            for problem in argument_problems(entry.layer, key, value, signature.default(key), entry.params):  # type: ignore[arg-type]
+            for problem in argument_problems(entry.layer, key, value, signature.default(key), entry.params):
                 found.append(doc.diagnostic(path + (key,), f"{entry.layer}: {problem} ({label})"))
     if not found:
         for key, problem in combination_problems(entry.params):
@@ -111,6 +111,8 @@ def check_entries(entries: list[tuple[int, Entry]], doc: Document, registry: Reg
     """Check each ``(index, entry)``; validated strategy parameters are written back."""
     found: list[Diagnostic] = []
     for index, entry in entries:
-        check = _check_upsample if entry.kind == "upsample" else _check_layer
-        found += check(entry, index, doc, registry)
+        if isinstance(entry, UpsampleEntry):
+            found += _check_upsample(entry, index, doc, registry)
+        else:
+            found += _check_layer(entry, index, doc, registry)
     return found

@@ -32,6 +32,7 @@ from upspec.spec.model import CompileSpec
 from upspec.spec.model import Entry
 from upspec.spec.model import LimitsSpec
 from upspec.spec.model import Spec
+from upspec.spec.model import parse_entry
 from upspec.spec.overrides import apply_overrides
 from upspec.spec.overrides import apply_strategy
 from upspec.spec.yaml_source import Document
@@ -105,7 +106,7 @@ def validate_document(doc: Document, registry: Registry) -> Spec:
     found += discriminator_diagnostics(doc, registry)
     if found or spec is None:
         raise SpecError(_unique(found))
-    spec.layers = [Entry.model_validate(e) for e in doc.data["layers"]]
+    spec.layers = [parse_entry(e) for e in doc.data["layers"]]
     spec._document = doc
     return spec
 
@@ -114,7 +115,7 @@ def _valid_entries(layers: Any) -> list[tuple[int, Entry]]:
     valid = []
     for index, item in enumerate(layers if isinstance(layers, list) else []):
         try:
-            valid.append((index, Entry.model_validate(item)))
+            valid.append((index, parse_entry(item)))
         except ValidationError:
             pass  # already reported by the Spec validation
     return valid

@@ -9,16 +9,19 @@ from __future__ import annotations
 import typing
 from typing import Annotated
 from typing import Any
+from typing import ClassVar
 from typing import Literal
 from typing import Optional
 from typing import Union
 
 from pydantic import BaseModel
 from pydantic import ConfigDict
+from pydantic import Discriminator
 from pydantic import Field
-from pydantic import PositiveInt
 from pydantic import PrivateAttr
 from pydantic import StrictInt
+from pydantic import Tag
+from pydantic import TypeAdapter
 from pydantic import field_validator
 from pydantic import model_validator
 
@@ -87,40 +90,99 @@ class LimitsSpec(_Section):
         return parse_size(value)
 
 
-class Entry(BaseModel):
-    """One item of ``layers:``; keys other than the five below are parameters."""
+class _EntryBase(BaseModel):
+    """What every item of ``layers:`` has; keys other than ``ENTRY_KEYS`` are parameters."""
 
     model_config = ConfigDict(extra="allow")
 
     id: Optional[str] = Field(default=None, pattern=ID_PATTERN)
     inputs: Optional[list[str]] = None
-    layer: Optional[str] = None
-    upsample: Optional[str] = None
     #: best-practice warnings this entry silences (``upspec.graph.lint``)
     allow: Optional[list[Lint]] = None
+    kind: ClassVar[str]
 
     @field_validator("inputs", mode="before")
     @classmethod
     def _one_input(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
 
-    @model_validator(mode="after")
-    def _exactly_one_kind(self) -> "Entry":
-        if (self.layer is None) == (self.upsample is None):
+    @model_validator(mode="before")
+    @classmethod
+    def _exactly_one_kind(cls, data: Any) -> Any:
+        if isinstance(data, _EntryBase):
+            return data
+        if not isinstance(data, dict):
+            raise ValueError("an entry must be a mapping with 'layer:' or 'upsample:'")
+        if (data.get("layer") is None) == (data.get("upsample") is None):
             raise ValueError("an entry needs exactly one of 'layer:' or 'upsample:'")
-        return self
+        return data
 
     @property
     def params(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
 
     @property
-    def kind(self) -> str:
-        return "upsample" if self.upsample is not None else "layer"
+    def type_name(self) -> str:
+        """The layer type or the strategy name."""
+        raise NotImplementedError
+
+    def label(self, index: int, *, with_type: bool = True) -> str:
+        """How messages name this entry: ``entry 'up'``, or ``layers[3] (Conv2D)`` when it has no id."""
+        if self.id:
+            return f"entry {self.id!r}"
+        return f"layers[{index}] ({self.type_name})" if with_type else f"layers[{index}]"
+
+
+class LayerEntry(_EntryBase):
+    """``layer: TYPE``: a registered layer class, its arguments as parameters."""
+
+    layer: str
+    kind: ClassVar[Literal["layer"]] = "layer"
 
     @property
     def type_name(self) -> str:
-        return self.upsample if self.upsample is not None else self.layer  # type: ignore[return-value]
+        return self.layer
+
+    @property
+    def upsample(self) -> None:
+        """Always None (so ``entry.upsample`` reads the same on every entry)."""
+        return None
+
+
+class UpsampleEntry(_EntryBase):
+    """``upsample: STRATEGY``: a registered strategy, its ``build`` parameters as parameters."""
+
+    upsample: str
+    kind: ClassVar[Literal["upsample"]] = "upsample"
+
+    @property
+    def type_name(self) -> str:
+        return self.upsample
+
+    @property
+    def layer(self) -> None:
+        """Always None (so ``entry.layer`` reads the same on every entry)."""
+        return None
+
+
+def _entry_kind(data: Any) -> str:
+    if isinstance(data, _EntryBase):
+        return f"{data.kind}-entry"
+    return "upsample-entry" if isinstance(data, dict) and data.get("upsample") is not None else "layer-entry"
+
+
+#: one item of ``layers:``, told apart by its ``layer:`` or ``upsample:`` key
+#: (the tags contain "-" so that error paths never mistake them for keys)
+Entry = Annotated[
+    Union[Annotated[LayerEntry, Tag("layer-entry")], Annotated[UpsampleEntry, Tag("upsample-entry")]],
+    Discriminator(_entry_kind),
+]
+_ENTRY: TypeAdapter[LayerEntry | UpsampleEntry] = TypeAdapter(Entry)
+
+
+def parse_entry(data: Any) -> LayerEntry | UpsampleEntry:
+    """One validated entry (raises pydantic's ``ValidationError``)."""
+    return _ENTRY.validate_python(data)
 
 
 #: a dimension: a positive integer (not a boolean, not a string) up to MAX_DIM, or null for "any size"

@@ -58,7 +58,7 @@ def _step(container: Any, part: str, walked: str, where: str, column: int = 1) -
     if isinstance(container, list):
         if part.lstrip("-").isdigit() and -len(container) <= int(part) < len(container):
             return int(part) % len(container)
-        ids = [e.get("id") for e in container if isinstance(e, dict) and e.get("id")]
+        ids = [str(e["id"]) for e in container if isinstance(e, dict) and e.get("id")]
         for index, entry in enumerate(container):
             if isinstance(entry, dict) and entry.get("id") == part:
                 return index

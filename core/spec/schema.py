@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from upspec.registry.layer_signatures import REQUIRED
@@ -26,6 +27,7 @@ from upspec.spec.model import ID_PATTERN
 from upspec.spec.model import LINTS
 from upspec.spec.model import NAME_PATTERN
 from upspec.spec.model import CompileSpec
+from upspec.spec.model import Spec
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 REF = "#/$defs/{model}"
@@ -69,7 +71,7 @@ def _summary(obj: Any) -> str:
     return ((type(obj).__doc__ or "").strip().splitlines() or [""])[0]
 
 
-def _strategy_models(registry: Registry) -> dict[str, type]:
+def _strategy_models(registry: Registry) -> dict[str, type[BaseModel]]:
     return {name: _parameter_model(name, tuple(registry.parameters(name).values())) for name in sorted(registry.strategies)}
 
 
@@ -83,8 +85,12 @@ def _pydantic_defs(registry: Registry) -> tuple[dict[str, Any], dict[str, dict[s
             expressible[name] = model
         except Exception:  # a plugin annotation pydantic cannot express: its parameters stay untyped
             pass
+    from upspec.run.settings import DataSettings
+    from upspec.run.settings import TrainSettings
+
     keys, document = models_json_schema(
-        [(CompileSpec, "validation"), *[(m, "validation") for m in expressible.values()]], ref_template=REF,
+        [(CompileSpec, "validation"), (TrainSettings, "validation"), (DataSettings, "validation"),
+         *[(m, "validation") for m in expressible.values()]], ref_template=REF,
     )
     defs = document.get("$defs", {})
     properties: dict[str, dict[str, Any]] = {}
@@ -185,7 +191,7 @@ def spec_schema(registry: Registry) -> dict[str, Any]:
         "outputs": _NAMES,
         "compile": {"$ref": REF.format(model="CompileSpec")},
     }
-    return {
+    schema: dict[str, Any] = {
         "$schema": DIALECT,
         "title": "upspec model spec",
         "type": "object",
@@ -193,8 +199,8 @@ def spec_schema(registry: Registry) -> dict[str, Any]:
         "additionalProperties": False,
         "properties": {
             **graph,
-            "train": {"type": "object", "description": "training settings (see docs/spec.md)"},
-            "data": {"type": "object", "description": "the data source and task (see docs/spec.md)"},
+            "train": {"$ref": REF.format(model="TrainSettings"), "description": "training settings (docs/runner.md)"},
+            "data": {"$ref": REF.format(model="DataSettings"), "description": "the data source and task (docs/runner.md)"},
             "discriminator": {
                 "description": "a GAN: the spec above is the generator, this graph its discriminator (docs/runner.md)",
                 "type": "object", "required": ["inputs", "layers"], "additionalProperties": False,
@@ -203,3 +209,6 @@ def spec_schema(registry: Registry) -> dict[str, Any]:
         },
         "$defs": defs,
     }
+    for key in Spec.model_fields:  # a section added to the spec model later is accepted, if not yet described
+        schema["properties"].setdefault(key, {"description": f"the {key}: section (see docs/spec.md)"})
+    return schema

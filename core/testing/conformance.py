@@ -16,7 +16,7 @@ from upspec.registry.strategy import Strategy
 from upspec.registry.strategy import keeps_channels
 from upspec.registry.strategy import strategy_parameters
 
-_SIZES = {1: [(7,), (8,)], 2: [(5, 6), (8, 8)], 3: [(3, 4, 5)]}
+_SIZES: dict[int, list[tuple[int, ...]]] = {1: [(7,), (8,)], 2: [(5, 6), (8, 8)], 3: [(3, 4, 5)]}
 
 
 class ConformanceError(AssertionError):
@@ -36,7 +36,8 @@ def _model(strategy: Strategy, input_shape: tuple, factor: tuple[int, ...], filt
     import keras
 
     x = keras.Input(shape=input_shape, name="x")
-    y = strategy.build(x, factor=factor, filters=filters, kernel_size=3, name="up", **extra)
+    build: Any = strategy.build  # filters=None only for strategies whose signature accepts it
+    y = build(x, factor=factor, filters=filters, kernel_size=3, name="up", **extra)
     return keras.Model(x, y, name=f"conformance_{strategy.name}")
 
 

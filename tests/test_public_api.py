@@ -1,0 +1,80 @@
+"""The plugin API lives at the package root, and the built-in plugins use nothing else."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+
+import pytest
+
+import upspec
+from conftest import ROOT
+
+#: what a module may import from upspec: the root, or its own plugin package (and the test kit, for tests)
+ALLOWED = re.compile(r"^upspec(\.plugins(\..*)?|\.testing)?$")
+
+
+def _upspec_imports(source: str) -> list[str]:
+    modules = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "upspec":
+            modules.append(node.module)
+        elif isinstance(node, ast.Import):
+            modules += [alias.name for alias in node.names if alias.name.split(".")[0] == "upspec"]
+    return modules
+
+
+def test_every_public_name_resolves():
+    for name in upspec.__all__:
+        assert getattr(upspec, name) is not None, name
+    assert sorted(upspec.__all__) == upspec.__all__
+    assert {"DataSource", "Images", "DataError", "Strategy", "hookimpl", "convolution_class"} <= set(upspec.__all__)
+    with pytest.raises(AttributeError, match="module 'upspec' has no attribute 'Nope'"):
+        upspec.Nope  # noqa: B018
+
+
+def test_the_plugin_base_classes_are_the_ones_the_runner_uses():
+    from upspec.run.data import DataSource
+    from upspec.run.data import Images
+
+    assert upspec.DataSource is DataSource and upspec.Images is Images
+    assert upspec.Strategy is upspec.registry.strategy.Strategy
+
+
+def test_importing_upspec_imports_neither_numpy_nor_keras():
+    code = "import sys, upspec; print(sorted(m for m in ('numpy', 'keras', 'tensorflow') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "[]", done.stderr
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "plugins").glob("*.py")), ids=lambda p: p.name)
+def test_builtin_plugins_import_only_the_public_api(path):
+    assert [m for m in _upspec_imports(path.read_text()) if not ALLOWED.match(m) or m == "upspec.testing"] == []
+
+
+def test_hookspecs_and_plugin_docs_use_only_the_public_api():
+    hookspecs = [m for m in _upspec_imports((ROOT / "core" / "hookspecs.py").read_text()) if m != "upspec"]
+    assert hookspecs == []
+    doc = (ROOT / "docs" / "plugins.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", doc, flags=re.S)
+    pattern = re.compile(r"^\s*(?:from|import) (upspec(?:\.[\w.]+)?)\b(?!_)", flags=re.M)
+    imported = [m for block in blocks for m in pattern.findall(block)]
+    assert imported and all(ALLOWED.match(m) and not m.startswith("upspec.plugins") for m in imported), imported
+
+
+def test_convolution_class_by_rank():
+    import keras
+
+    assert [upspec.convolution_class(r) for r in (1, 2, 3)] == [keras.layers.Conv1D, keras.layers.Conv2D,
+                                                                keras.layers.Conv3D]
+    assert upspec.convolution_class(3, transpose=True) is keras.layers.Conv3DTranspose
+    with pytest.raises(ValueError, match="Expected 1, 2 or 3. Received rank=4"):
+        upspec.convolution_class(4)
+
+
+def test_strategy_build_documents_its_contract():
+    doc = upspec.Strategy.build.__doc__ or ""
+    for part in ("x:", "factor:", "filters:", "name:", "Returns:", "keyword-only", "schema", "ranks"):
+        assert part in doc, part
