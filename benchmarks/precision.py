@@ -21,7 +21,7 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parent.parent
-SPECS = [ROOT / "specs" / "seed_transpose.yaml", ROOT / "specs" / "unet.yaml"]
+SPECS = [ROOT / "specs" / "espcn_residual.yaml", ROOT / "specs" / "unet.yaml"]
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 
 

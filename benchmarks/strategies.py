@@ -76,15 +76,19 @@ def findings(results: dict[str, tuple]) -> str:
                      + (f", against {med['transpose']:.3g} for `transpose`." if "transpose" in med else "."))
     if sr:
         rows, stats, metric = sr
-        shuffle = next((s for s in stats.strategies if s.strategy == "pixel_shuffle"), None)
-        transpose = next((s for s in stats.strategies if s.strategy == "transpose"), None)
-        if shuffle and transpose:
-            diff = shuffle.metrics[metric].mean - transpose.metrics[metric].mean
-            lines.append(f"**Shi et al. 2016** (sub-pixel convolution is at least as accurate as a deconvolution "
-                         f"layer for super-resolution, at lower cost): on super-resolution `pixel_shuffle` minus "
-                         f"`transpose` is {diff:+.3f} dB in mean PSNR; "
-                         f"{_verdict(stats, 'pixel_shuffle', metric, stats.reference)}; "
-                         f"{_verdict(stats, 'transpose', metric, stats.reference)}.")
+        from upspec.compare.statistics import interval
+
+        by_seed = {(r["strategy"], int(r.get("seed", 0))): r["metrics"]["model"][metric] for r in rows}
+        seeds = sorted({seed for name, seed in by_seed if name == "pixel_shuffle"} &
+                       {seed for name, seed in by_seed if name == "transpose"})
+        if seeds:
+            d = interval([by_seed["pixel_shuffle", s] - by_seed["transpose", s] for s in seeds])
+            word = ("agrees" if d.low is not None and d.low > 0 else
+                    "does not agree here: sub-pixel convolution is worse" if d.high is not None and d.high < 0 else
+                    "is not reproduced here: neither is better")
+            lines.append(f"**Shi et al. 2016** (sub-pixel convolution beats a deconvolution layer for "
+                         f"super-resolution, at lower cost): {word}; `pixel_shuffle` minus `transpose` on the same "
+                         f"seed: {d.format(3, signed=True)} dB PSNR. The best mean is `{stats.reference}`.")
         losing = [s.strategy for s in stats.strategies if s.gain.get(metric) and s.gain[metric].mean < 0]
         lines.append(f"Against bicubic interpolation: {len(stats.strategies) - len(losing)} of "
                      f"{len(stats.strategies)} learned strategies have a positive mean PSNR gain"
@@ -93,12 +97,24 @@ def findings(results: dict[str, tuple]) -> str:
              for label, key in (("super-resolution", "sr"), ("segmentation", "seg"), ("denoising", "denoise"))
              if key in results]
     if wojna:
+        top = all(("tied with" in w or "has the best" in w) for w in wojna)
         lines.append("**Wojna et al. 2019** (bilinear additive upsampling is at or near the top on every task): "
-                     + "; ".join(wojna) + ".")
+                     + ("agrees" if top else "agrees only in part") + ": " + "; ".join(wojna) + ".")
     lines.append("With three seeds and these short budgets most differences between learned upsamplers are ties: "
                  "the seed-to-seed spread is as large as the differences. Read a tie as \"this budget cannot tell "
                  "them apart\", not as \"they are equal\".")
     return "\n\n".join(f"- {line}" if not line.startswith("With") else line for line in lines)
+
+
+GENERATION_BEGIN = "<!-- generation section:"
+GENERATION_END = "<!-- end of the generation section -->"
+
+
+def generation_section(page: str) -> str:
+    """The generation section that benchmarks/gan_strategies.py wrote into the page: kept on regeneration."""
+    start = page.find(GENERATION_BEGIN)
+    end = page.find(GENERATION_END, start)
+    return page[start:end + len(GENERATION_END)] + "\n" if start >= 0 and end >= 0 else ""
 
 
 def main() -> None:
@@ -153,7 +169,9 @@ def main() -> None:
         wall_text, cpu_text = f"{summed / 60:.0f} min (summed over the finished runs)", "not measured"
     text = (intro.format(date=stamp, machine=machine, wall=wall_text, cpu=cpu_text)
             + "\n## What it finds\n\n" + findings(results) + "\n\n" + "\n".join(sections))
-    (ROOT / "docs" / "strategies.md").write_text(text)
+    page = ROOT / "docs" / "strategies.md"
+    kept = generation_section(page.read_text()) if page.exists() else ""
+    page.write_text(text + ("\n" + kept if kept else ""))
     print(f"wrote docs/strategies.md in {wall / 60:.1f} min wall, {cpu / 60:.1f} min CPU")
 
 

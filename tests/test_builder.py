@@ -139,8 +139,9 @@ def test_trace_logs_every_hook_call(tmp_path, fresh_registry):
 
     done = invoke_upspec("validate", str(SPECS / "seed_transpose.yaml"), cwd=tmp_path, env={"UPSPEC_TRACE_PLUGINS": "1"})
     assert done.returncode == 0, done.stderr
-    assert 'upspec: trace: upspec_strategies() -> plugin "transpose" (distribution upspec 0.1.0)' in done.stderr
-    assert "upspec: trace: upspec_layers() <- keras_layers: {'Activation': 'keras.layers:Activation', " in done.stderr
+    assert 'upspec: trace: imported plugin "transpose" (distribution upspec 0.1.0) in ' in done.stderr
+    assert "upspec: trace:   upspec_strategies [hook]" in done.stderr
+    assert "<Transpose 'transpose'>" in done.stderr.split("finish upspec_strategies -->", 1)[1].splitlines()[0]
     fresh_registry.use_local_plugins(())
     quiet = invoke_upspec("validate", str(SPECS / "seed_transpose.yaml"), cwd=tmp_path)
     assert "trace" not in quiet.stderr

@@ -49,7 +49,7 @@ def test_messages_name_an_entry_by_id_or_by_position_and_type():
 
 def test_the_graph_and_the_builder_name_entries_alike():
     text = ("name: b\ninputs: {x: [8, 8, 1]}\nlayers:\n"
-            "  - {layer: Conv2D, filters: 2, kernel_size: 3, padding: sideways}\n"
+            "  - {layer: Conv2D, filters: 2, kernel_size: 3, activation: sideways}\n"
             "  - {layer: Conv2D, filters: 2, kernel_size: 3, inputs: nope}\n")
     with pytest.raises(upspec.SpecError) as graph_error:
         upspec.build_model(text)

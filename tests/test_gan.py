@@ -369,6 +369,7 @@ def test_a_sweep_over_generator_strategies_measures_each_generator(tmp_path):
     assert by_name["transpose"]["cb_init"] > 100 * max(by_name["nearest"]["cb_init"], 1e-9)
     table = (result.folder / "comparison.md").read_text()
     assert "| generator_fd |" in table and "| held_out_real_fd |" in table and "histogram" not in table
+    assert "## Generator over seeds" in table and "| `transpose` | 1 | " in table
     for name in ("samples.png", "spectrum.png", "learning_curves.png", "comparison.csv"):
         assert (result.folder / name).stat().st_size > 0, name
 

@@ -61,10 +61,10 @@ def test_precision_and_distribute_are_checked_with_the_spec(tmp_path):
     from upspec.run.settings import train_settings
     from upspec.spec.load import load_spec
 
-    spec = load_spec("name: p\ninputs:\n  x: [8, 8, 1]\nlayers:\n  - layer: Conv2D\n    filters: 1\n    kernel_size: 1\n"
-                     "train:\n  precision: float16\n  distribute: mirored\n")
-    with pytest.raises(SpecError) as caught:
-        train_settings(spec)
+    text = ("name: p\ninputs:\n  x: [8, 8, 1]\nlayers:\n  - layer: Conv2D\n    filters: 1\n    kernel_size: 1\n"
+            "train:\n  precision: float16\n  distribute: mirored\n")
+    with pytest.raises(SpecError) as caught:  # load_spec checks train: as validate does (both errors at once)
+        train_settings(load_spec(text))
     text = "\n".join(d.format() for d in caught.value.diagnostics)
     assert "train.precision" in text and "'float32', 'mixed_float16' or 'mixed_bfloat16'" in text
     assert "train.distribute" in text and "'none', 'mirrored' or 'multi_worker'" in text

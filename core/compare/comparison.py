@@ -201,6 +201,9 @@ def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str
         from upspec.gan.sweep import gan_curves
         from upspec.gan.sweep import gan_pictures
 
+        from upspec.gan.sweep import gan_statistics
+
+        write_text(folder / "comparison.md", text.replace("## Means over seeds", gan_statistics(rows) + "## Means over seeds", 1))
         gan_pictures(folder, rows, registry)
         gan_curves(folder, rows)
     else:

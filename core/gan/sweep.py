@@ -89,3 +89,33 @@ def gan_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
     axes[1].legend(fontsize="small")
     fig.tight_layout()
     return save_figure(fig, folder / "learning_curves.png")
+
+
+#: the generator's numbers a sweep reports over seeds, and whether lower is better
+SEED_METRICS = (("fd", "FD", True), ("classes_covered", "classes", False), ("kl_uniform", "KL to uniform", True),
+                ("spectral_distance", "spectral distance", True), ("peak_ratio", "peak ratio", False))
+
+
+def gan_statistics(rows: list[dict[str, Any]]) -> str:
+    """comparison.md's section for a GAN sweep: each strategy's generator numbers, mean [95% t-interval]
+    over its seeds, and the held-out real images' for reference."""
+    from upspec.compare.statistics import interval
+
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row["strategy"], []).append(row["metrics"])
+    keys = [m for m in SEED_METRICS if all(m[0] in r["metrics"].get("generator", {}) for r in rows)]
+    lines = ["## Generator over seeds", "",
+             "| strategy | seeds | " + " | ".join(f"{title} {'(lower is better) ' if low else ''}mean [95% CI]"
+                                                 for _, title, low in keys) + " |",
+             "|---|---|" + "---|" * len(keys)]
+    for name, group in groups.items():
+        cells = [interval([g["generator"][key] for g in group]).format(3) for key, _, _ in keys]
+        lines.append(f"| `{name}` | {len(group)} | " + " | ".join(cells) + " |")
+    real = rows[0]["metrics"].get("held_out_real", {}) if rows else {}
+    if real:
+        lines.append("| held-out real images | - | " + " | ".join(f"{real.get(key, float('nan')):.3f}"
+                                                                    for key, _, _ in keys) + " |")
+    lines += ["", "Peak ratio: power at the upsampling frequencies over their neighbours' (about 1 without "
+              "periodic artifacts); see docs/runner.md (Generation) for every number.", ""]
+    return "\n".join(lines) + "\n"

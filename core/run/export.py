@@ -9,6 +9,7 @@ name the ones (and so the spec entries) at fault.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import os
 import re
@@ -59,7 +60,9 @@ def export_saved_model(model: Any, target: Path, *, overwrite: bool = False) -> 
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            model.export(os.fspath(tmp), format="tf_saved_model", verbose=False)
+            # Keras before 3.6 has no verbose= (it prints; stdout is swallowed here anyway)
+            quiet = {"verbose": False} if "verbose" in inspect.signature(model.export).parameters else {}
+            model.export(os.fspath(tmp), format="tf_saved_model", **quiet)
         _replace_dir(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

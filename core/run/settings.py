@@ -71,7 +71,7 @@ class DataSettings(_Section):
 
 
 #: the section models that ``validate`` checks, by top-level key; other lanes' sections register here too
-SECTIONS: dict[str, type] = {"train": TrainSettings, "data": DataSettings}
+SECTIONS: dict[str, type[BaseModel]] = {"train": TrainSettings, "data": DataSettings}
 
 
 def _fields(model: type[BaseModel], path: tuple) -> list[str]:

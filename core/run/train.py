@@ -178,5 +178,6 @@ def restore_history(run_dir: Path) -> list[dict[str, Any]]:
     if embedded is None or rows is None:
         return history_rows(run_dir / "history.csv")[: resume_state(run_dir)]
     write_history(run_dir / "history.csv", rows)
+    assert embedded is not None  # rows come from it
     write_text(run_dir / STATE, json.dumps({"epoch": int(embedded["epoch"])}) + "\n")
     return rows
