@@ -21,7 +21,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
-from upspec.build.builder import build_model
 from upspec.errors import NotFoundError
 from upspec.errors import PluginError
 from upspec.errors import SpecError
@@ -30,28 +29,39 @@ from upspec.hookspecs import hookimpl
 from upspec.hookspecs import hookspec
 from upspec.keras_objects import install as _install_keras_objects
 from upspec.keras_objects import register_keras_objects
-from upspec.registry.layer_signatures import keras_layer_names
-from upspec.registry.registry import Registry
-from upspec.registry.strategy import Strategy
-from upspec.registry.strategy import convolution_class
-from upspec.spec.load import load_spec
-from upspec.spec.model import Spec
+from upspec.registry.strategy import NonNegativeInt  # pydantic's types, without importing pydantic
+from upspec.registry.strategy import PositiveInt
 from upspec.version import __version__
 
 if TYPE_CHECKING:
-    from upspec.run.data import DataError
-    from upspec.run.data import DataSource
-    from upspec.run.data import Images
+    from upspec.build.builder import build_model
+    from upspec.registry.layer_signatures import keras_layer_names
+    from upspec.registry.registry import Registry
+    from upspec.registry.strategy import Strategy
+    from upspec.registry.strategy import convolution_class
     from upspec.run.data_files import image_files
     from upspec.run.data_files import read_image
     from upspec.run.data_files import read_npz
     from upspec.run.resize import resize as resize_images
+    from upspec.run.sources import DataError
+    from upspec.run.sources import DataSource
+    from upspec.run.sources import Images
+    from upspec.spec.load import load_spec
+    from upspec.spec.model import Spec
 
-#: names imported on first use (their modules import NumPy): name -> (module, attribute)
+#: names imported on first use, so that ``import upspec`` (every plugin does it) stays cheap for ``--help``
+#: and shell completion (no pydantic, NumPy or TensorFlow): name -> (module, attribute)
 _LAZY = {
-    "DataError": ("upspec.run.data", "DataError"),
-    "DataSource": ("upspec.run.data", "DataSource"),
-    "Images": ("upspec.run.data", "Images"),
+    "build_model": ("upspec.build.builder", "build_model"),
+    "keras_layer_names": ("upspec.registry.layer_signatures", "keras_layer_names"),
+    "Registry": ("upspec.registry.registry", "Registry"),
+    "Strategy": ("upspec.registry.strategy", "Strategy"),
+    "convolution_class": ("upspec.registry.strategy", "convolution_class"),
+    "load_spec": ("upspec.spec.load", "load_spec"),
+    "Spec": ("upspec.spec.model", "Spec"),
+    "DataError": ("upspec.run.sources", "DataError"),
+    "DataSource": ("upspec.run.sources", "DataSource"),
+    "Images": ("upspec.run.sources", "Images"),
     "resize_images": ("upspec.run.resize", "resize"),
     "image_files": ("upspec.run.data_files", "image_files"),
     "read_image": ("upspec.run.data_files", "read_image"),
@@ -98,8 +108,10 @@ __all__ = [
     "DataError",
     "DataSource",
     "Images",
+    "NonNegativeInt",
     "NotFoundError",
     "PluginError",
+    "PositiveInt",
     "Registry",
     "Spec",
     "SpecError",

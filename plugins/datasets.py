@@ -6,19 +6,18 @@ scikit-learn's wheels, the rest is generated or the user's own.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
-
-import numpy as np
 
 from upspec import DataError
 from upspec import DataSource
 from upspec import Images
 from upspec import hookimpl
-from upspec import image_files
-from upspec import read_image
-from upspec import read_npz
-from upspec import resize_images
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # split by image, so that no photo feeds two splits
 PHOTO_SPLITS = {
@@ -29,7 +28,11 @@ PHOTO_SPLITS = {
 }
 
 
+@functools.lru_cache(maxsize=None)
 def _photo(name: str) -> np.ndarray:
+    """One photo as float32 in [0, 1], decoded once per process (a sweep's strategies share it); read-only."""
+    import numpy as np
+
     if name.startswith("sklearn:"):
         from sklearn.datasets import load_sample_image
 
@@ -38,7 +41,9 @@ def _photo(name: str) -> np.ndarray:
         import skimage.data
 
         image = getattr(skimage.data, name)()
-    return np.asarray(image, dtype="float32") / 255.0
+    photo = np.asarray(image, dtype="float32") / 255.0
+    photo.setflags(write=False)
+    return photo
 
 
 class Photos(DataSource):
@@ -62,6 +67,8 @@ class Shapes(DataSource):
     SPLIT_OFFSET = {"train": 0, "validation": 1_000_003, "test": 2_000_003}
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, count: int = 64, **options: Any) -> Images:
+        import numpy as np
+
         rng = np.random.default_rng(seed + self.SPLIT_OFFSET[split])
         h, w = size
         images, masks = [], []
@@ -96,7 +103,10 @@ class Digits(DataSource):
     name = "digits"
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, **options: Any) -> Images:
+        import numpy as np
         from sklearn.datasets import load_digits
+
+        from upspec import resize_images
 
         loaded = load_digits()
         digits = loaded.images.astype("float32") / 16.0
@@ -147,6 +157,8 @@ class Arrays(DataSource):
     name = "npz"
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, path: str = "", **options: Any) -> Images:
+        from upspec import read_npz
+
         return Images(list(_split(read_npz(path, size), split)))
 
 
@@ -156,6 +168,9 @@ class Folder(DataSource):
     name = "images"
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, path: str = "", **options: Any) -> Images:
+        from upspec import image_files
+        from upspec import read_image
+
         files = _split(image_files(path), split)
         return Images([read_image(f, size) for f in files], names=[f.name for f in files])
 

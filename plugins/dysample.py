@@ -14,10 +14,10 @@ from typing import Any
 from typing import Literal
 from typing import Optional
 
-from pydantic import PositiveInt
 
 from upspec import Strategy
 from upspec import hookimpl
+from upspec import PositiveInt
 from upspec.plugins.resize import convolve
 
 

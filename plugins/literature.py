@@ -15,7 +15,6 @@ from typing import Any
 from typing import Literal
 from typing import Optional
 
-from pydantic import PositiveInt
 
 from upspec import Strategy
 from upspec import convolution_class
@@ -23,6 +22,7 @@ from upspec import hookimpl
 from upspec.plugins.resize import convolve
 from upspec.plugins.resize import resize
 from upspec.plugins.resize import resize_only
+from upspec import PositiveInt
 
 
 class BilinearAdditive(Strategy):

@@ -18,14 +18,16 @@ Nothing downloads. Generated splits use disjoint seeds.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from typing import Any
-
-import numpy as np
 
 from upspec import DataError
 from upspec import DataSource
 from upspec import Images
 from upspec import hookimpl
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SPLIT_OFFSET = {"train": 0, "validation": 1_000_003, "test": 2_000_003}
 SIGNAL_KINDS = ("sinusoids", "chirp", "steps")
@@ -42,6 +44,8 @@ def _to_unit(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def generate_signal(length: int, kind: str, rng: np.random.Generator) -> np.ndarray:
     """One channel of ``length`` samples: t runs over [0, 1)."""
+    import numpy as np
+
     t = np.arange(length) / length
     if kind == "sinusoids":
         count = int(rng.integers(1, 4))
@@ -61,6 +65,8 @@ def generate_signal(length: int, kind: str, rng: np.random.Generator) -> np.ndar
 
 def generate_volume(size: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
     """Ellipsoids and boxes on a smooth background, ``size`` voxels, values in [0, 1]."""
+    import numpy as np
+
     grid = np.stack(np.meshgrid(*(np.arange(n) / max(n - 1, 1) for n in size), indexing="ij"), axis=-1)
     tilt = rng.uniform(-0.15, 0.15, 3)
     volume = 0.2 + grid @ tilt + 0.05 * np.sin(2 * np.pi * grid[..., 0] * rng.uniform(0.5, 2))
@@ -83,6 +89,8 @@ class Signals(DataSource):
 
     def load(self, split: str, *, size: tuple[int, ...], seed: int, channels: int = 1, count: int = 64,
              kinds: Any = SIGNAL_KINDS, **options: Any) -> Images:
+        import numpy as np
+
         kinds = [kinds] if isinstance(kinds, str) else list(kinds)
         for kind in kinds:
             if kind not in SIGNAL_KINDS:
@@ -103,6 +111,8 @@ class Volumes(DataSource):
 
     def load(self, split: str, *, size: tuple[int, ...], seed: int, channels: int = 1, count: int = 32,
              **options: Any) -> Images:
+        import numpy as np
+
         rng = np.random.default_rng(seed + SPLIT_OFFSET[split])
         return Images([np.stack([generate_volume(tuple(size), rng) for _ in range(channels)], axis=-1)
                        for _ in range(count)])
@@ -110,6 +120,8 @@ class Volumes(DataSource):
 
 def mri_volumes() -> np.ndarray:
     """nibabel's example fMRI run: ``(2, 128, 96, 24)``, scaled to [0, 1] by its maximum."""
+    import numpy as np
+
     try:
         import nibabel
         from nibabel.testing import data_path
@@ -128,6 +140,8 @@ class Mri(DataSource):
 
     def load(self, split: str, *, size: tuple[int, ...], seed: int, channels: int = 1, count: int = 32,
              **options: Any) -> Images:
+        import numpy as np
+
         volumes = mri_volumes()
         half = volumes.shape[1] // 2
         region = {"train": volumes[:, :half], "validation": volumes[:1, half:], "test": volumes[1:, half:]}[split]

@@ -7,12 +7,12 @@ from typing import Literal
 from typing import Optional
 from typing import Union
 
-from pydantic import NonNegativeInt
-from pydantic import PositiveInt
 
 from upspec import Strategy
 from upspec import convolution_class
 from upspec import hookimpl
+from upspec import NonNegativeInt
+from upspec import PositiveInt
 
 
 def _per_axis(value: Any, rank: int) -> tuple[int, ...]:

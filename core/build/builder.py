@@ -101,11 +101,12 @@ def assemble(graph: Graph, registry: Registry) -> tuple[keras.Model, dict[str, l
         if node.kind == "upsample":
             _check_contract(node, tensors[node.id], registry)
         layer_names[node.id] = [layer.name for layer in layers_between([tensors[i] for i in node.inputs], tensors[node.id])]
-    model = keras.Model(
-        inputs=[tensors[n.id] for n in graph.inputs] if len(graph.inputs) > 1 else tensors[graph.inputs[0].id],
-        outputs=[tensors[o] for o in graph.outputs] if len(graph.outputs) > 1 else tensors[graph.outputs[0]],
-        name=graph.spec.name,
-    )
+    with recursion_room(sum(len(names) for names in layer_names.values())):
+        model = keras.Model(
+            inputs=[tensors[n.id] for n in graph.inputs] if len(graph.inputs) > 1 else tensors[graph.inputs[0].id],
+            outputs=[tensors[o] for o in graph.outputs] if len(graph.outputs) > 1 else tensors[graph.outputs[0]],
+            name=graph.spec.name,
+        )
     return model, layer_names
 
 

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from upspec.cli.completion import complete_strategy_list
 from upspec.cli.options import SpecArgument
 from upspec.cli.options import progress_option
 from upspec.cli.options import spec_overrides
@@ -35,7 +36,7 @@ def checkerboard(source: str, strategy: str | None, overrides: tuple[str, ...], 
 @click.command()
 @click.argument("spec", required=False, type=SpecArgument(exists=True))
 @spec_overrides
-@click.option("--strategies", default="all", show_default=True,
+@click.option("--strategies", default="all", show_default=True, shell_complete=complete_strategy_list,
               help="Comma-separated strategy names, or 'all' (every registered one, plugins included).")
 @click.option("--epochs", type=int, help="Override train.epochs for every strategy.")
 @click.option("--steps", "steps_per_epoch", type=int, help="Override train.steps_per_epoch.")

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 import click
@@ -16,15 +17,27 @@ from upspec.cli.options import spec_overrides
 from upspec.errors import NotFoundError
 from upspec.errors import SpecError
 from upspec.files import WouldOverwrite
-from upspec.graph.graph import Graph
-from upspec.graph.estimate import human_bytes
-from upspec.graph.graph import build_graph
-from upspec.graph.lint import lint_graph
-from upspec.graph.shapes import fmt
-from upspec.spec.load import load_spec
+
+if TYPE_CHECKING:
+    from upspec.graph.graph import Graph
+
+
+def human_bytes(count: Any) -> str:
+    from upspec.graph.estimate import human_bytes as format_bytes
+
+    return format_bytes(count)
+
+
+def fmt(shape: Any) -> str:
+    from upspec.graph.shapes import fmt as format_shape
+
+    return format_shape(shape)
 
 
 def load_graph(path: str, strategy: str | None, overrides: tuple[str, ...]) -> Graph:
+    from upspec.graph.graph import build_graph
+    from upspec.spec.load import load_spec
+
     spec = load_spec(path, strategy=strategy, overrides=list(overrides))
     return build_graph(spec)
 
@@ -34,6 +47,8 @@ strict_option = click.option("--strict", is_flag=True, help="Treat warnings as e
 
 def report_warnings(graph: Graph, strict: bool) -> None:
     """Print the graph's warnings and the best-practice lints; with ``strict``, raise them as errors."""
+    from upspec.graph.lint import lint_graph
+
     warnings = sorted([*graph.warnings, *lint_graph(graph)], key=lambda d: (d.line, d.column))
     if strict and warnings:
         raise SpecError([dataclasses.replace(w, severity="error") for w in warnings])

@@ -33,7 +33,28 @@ def report_spec_error(error: SpecError) -> None:
 
 
 class UpspecGroup(click.Group):
-    """Turns upspec's exceptions into messages and exit codes."""
+    """Turns upspec's exceptions into messages and exit codes; asks plugins for commands only when a command
+    list or an unknown command name needs them (``--version`` and completion of built-in commands never do)."""
+
+    plugin_commands_added = False
+
+    def _add_plugin_commands(self) -> None:
+        if not self.plugin_commands_added:
+            from upspec.registry.registry import get_registry
+
+            self.plugin_commands_added = True
+            get_registry(collect=False).call("upspec_commands", cli=self)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._add_plugin_commands()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and not self.plugin_commands_added:
+            self._add_plugin_commands()
+            command = super().get_command(ctx, cmd_name)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -101,13 +122,14 @@ def make_cli(argv: list[str] | None = None) -> click.Group:
     from upspec.cli import inspect_commands
     from upspec.cli import plugin_commands
     from upspec.cli import run_commands
-    from upspec.registry.registry import get_registry
     from upspec.registry.registry import use_local_plugins
 
-    use_local_plugins(_local_plugins(sys.argv[1:] if argv is None else argv))
+    if argv is None:  # during shell completion the words typed so far stand in for the arguments
+        argv = os.environ.get("COMP_WORDS", "").split()[1:] if "_UPSPEC_COMPLETE" in os.environ else sys.argv[1:]
+    use_local_plugins(_local_plugins(argv))
     for module in (inspect_commands, plugin_commands, run_commands, analysis_commands):
         module.register(cli)
-    get_registry().call("upspec_commands", cli=cli)
+    cli.plugin_commands_added = False  # asked again (lazily): the plugins may have changed
     return cli
 
 

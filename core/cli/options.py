@@ -14,6 +14,9 @@ def spec_overrides(command: Callable[..., Any]) -> Callable[..., Any]:
     """``--strategy NAME``, ``--set PATH=VALUE`` (repeatable), and the budgets ``--max-params`` / ``--max-memory``
     (passed on as ``--set limits.max_params=N`` / ``limits.max_memory=SIZE``)."""
 
+    from upspec.cli.completion import complete_set
+    from upspec.cli.completion import complete_strategy
+
     inner = command
 
     @functools.wraps(inner)
@@ -28,9 +31,9 @@ def spec_overrides(command: Callable[..., Any]) -> Callable[..., Any]:
                            help="Budget of activation memory per example, e.g. '16 GiB' (default 4 GiB).")(with_limits)
     command = click.option("--max-params", metavar="N", default=None,
                            help="Budget of the model's estimated parameter count (default 200,000,000).")(command)
-    command = click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+    command = click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", shell_complete=complete_set,
                            help="Override one value, e.g. layers.up.filters=64 or train.epochs=2; repeatable.")(command)
-    command = click.option("--strategy", metavar="NAME", default=None,
+    command = click.option("--strategy", metavar="NAME", default=None, shell_complete=complete_strategy,
                            help="Switch every upsample entry to this strategy.")(command)
     return command
 

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 from typing import Any
 
 import click
 
-from upspec.registry.registry import Registry
-from upspec.registry.registry import get_registry
+if TYPE_CHECKING:
+    from upspec.registry.registry import Registry
+
+
+def get_registry() -> Registry:
+    from upspec.registry.registry import get_registry as registry
+
+    return registry()
 
 
 def _hooks_of(registry: Registry, name: str) -> list[str]:

@@ -102,17 +102,20 @@ def run_job(job: SweepJob) -> dict[str, Any]:
     if state is JobState.DONE:
         return read_row(run_dir)
     started = time.perf_counter()
+    trained = None  # the model in memory, when this process trained it
     if state is JobState.PENDING:
         _clear_unstarted(run_dir)
-        metrics = run(job.source, strategy=job.strategy, overrides=list(job.overrides), out=str(run_dir),
-                      train_overrides={**job.train, "seed": job.seed}, verbose=job.verbose).metrics
+        result = run(job.source, strategy=job.strategy, overrides=list(job.overrides), out=str(run_dir),
+                     train_overrides={**job.train, "seed": job.seed}, verbose=job.verbose)
+        metrics, trained = result.metrics, result.model
     elif state in (JobState.TRAINING, JobState.TRAINED):
         (run_dir / "model.keras").unlink(missing_ok=True)  # a report interrupted half-way is written again
-        metrics = resume(run_dir, verbose=job.verbose).metrics
+        result = resume(run_dir, verbose=job.verbose)
+        metrics, trained = result.metrics, result.model
     else:  # EVALUATED
         metrics = json.loads((run_dir / "metrics.json").read_text())
     row = {"strategy": job.strategy, "seed": job.seed, "run": f"{run_dir.parent.name}/{run_dir.name}",
-           **measure_run(run_dir, get_registry()), "metrics": metrics,
+           **measure_run(run_dir, get_registry(), trained), "metrics": metrics,
            "seconds": round(time.perf_counter() - started, 1)}
     write_text(run_dir / ROW, json.dumps(row, indent=2, default=float) + "\n")
     return row
@@ -128,17 +131,24 @@ def _clear_unstarted(run_dir: Path) -> None:
         shutil.rmtree(run_dir)
 
 
-def measure_run(run_dir: Path, registry: Registry) -> dict[str, Any]:
-    """The costs and CB of a finished run (its saved model, on its spec's test patches)."""
+def measure_run(run_dir: Path, registry: Registry, trained: Any = None) -> dict[str, Any]:
+    """The costs and CB of a finished run (``trained``, or else its saved model); the step and inference times
+    the run recorded while training and evaluating (``timing.json``), measured here only for a run without."""
     from upspec.run.models import load_model
+    from upspec.run.timing import read_timing
     from upspec.spec.load import load_spec
 
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
-    trained = load_model(run_dir / "model.keras", registry)
+    if trained is None:
+        trained = load_model(run_dir / "model.keras", registry)
     if spec.discriminator is not None:  # a GAN: its generator, fed latents
         from upspec.gan.sweep import measure_gan
 
         return measure_gan(trained, spec, registry)
+    timing = read_timing(run_dir)
+    if {"train_step_ms", "inference_ms"} <= timing.keys():
+        return {**_measure(trained, spec, registry), "train_step_ms": timing["train_step_ms"],
+                "inference_ms": timing["inference_ms"]}
     x, y = evaluation_data_for(spec, trained, registry).test
     return _measure(trained, spec, registry, x, y)
 
@@ -159,7 +169,9 @@ def evaluation_data_for(spec: Any, model: Any, registry: Registry) -> Any:
     return _EVALUATION_DATA[key]
 
 
-def _measure(trained: Any, spec: Any, registry: Registry, dataset_x: Any, dataset_y: Any) -> dict[str, Any]:
+def _measure(trained: Any, spec: Any, registry: Registry, dataset_x: Any = None, dataset_y: Any = None) -> dict[str, Any]:
+    """Parameters, MACs and CB; with test data, the step and inference times too (a fresh model trained on
+    one batch: for runs that did not record them)."""
     import numpy as np
 
     from upspec.analysis.cost import inference_ms
@@ -172,13 +184,15 @@ def _measure(trained: Any, spec: Any, registry: Registry, dataset_x: Any, datase
 
     entries = upsample_entries(spec, registry)
     init = cb_at_init(spec, CB_SEEDS, registry)
-    fresh = build_model(spec, registry=registry)
-    batch = min(len(dataset_x), int(spec.train.get("batch_size", 16)))
-    return {
+    measured = {
         "parameters": int(trained.count_params()),
         "macs": multiply_accumulates(trained),
-        "train_step_ms": train_step_ms(fresh, dataset_x[:batch], dataset_y[:batch]),
-        "inference_ms": inference_ms(trained, dataset_x[:batch]),
         "cb_init": float(np.median([np.median(v) for v in init.values()])) if init else None,
         "cb_trained": float(np.median(entry_cb(trained, entries, registry))) if entries else None,
     }
+    if dataset_x is not None:
+        fresh = build_model(spec, registry=registry)
+        batch = min(len(dataset_x), int(spec.train.get("batch_size", 16)))
+        measured.update(train_step_ms=train_step_ms(fresh, dataset_x[:batch], dataset_y[:batch]),
+                        inference_ms=inference_ms(trained, dataset_x[:batch]))
+    return measured

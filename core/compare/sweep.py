@@ -123,6 +123,7 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
     """Train ``source`` once per strategy and seed and write the comparison; ``executor`` (from
     :func:`~upspec.compare.executors.make_executor`) runs the jobs, this process by default."""
     from upspec.compare.comparison import write_comparison
+    from upspec.compare.executors import LocalExecutor
 
     if resume:
         if seeds is not None or seed_list:
@@ -148,6 +149,7 @@ def _run_jobs(folder: Path, jobs: list[SweepJob], executor: Any, label: Callable
               announce: Callable[[str], None]) -> dict[tuple[str, int], dict[str, Any]]:
     """Every job's row: read back for the finished ones, from the executor for the others."""
     from upspec.compare.executors import LocalExecutor
+    from upspec.run.shared_data import shared_data
 
     rows: dict[tuple[str, int], dict[str, Any]] = {}
     todo = []
@@ -162,14 +164,15 @@ def _run_jobs(folder: Path, jobs: list[SweepJob], executor: Any, label: Callable
         announce(f"{label(job)}: {job_state(job.run_dir).action}")
 
     failed: list[tuple[SweepJob, BaseException]] = []
-    for job, row, error in (executor or LocalExecutor()).run(todo, started):
-        if error is not None:
-            failed.append((job, error))
-            announce(f"{label(job)}: failed: {_describe(error)}")
-            continue
-        assert row is not None  # a job without an error has its row
-        rows[job.key] = row
-        announce(f"{label(job)}: done in {row['seconds']:.0f} s: {_headline(row['metrics'])}")
+    with shared_data():  # jobs in this process load and cut the data once
+        for job, row, error in (executor or LocalExecutor()).run(todo, started):
+            if error is not None:
+                failed.append((job, error))
+                announce(f"{label(job)}: failed: {_describe(error)}")
+                continue
+            assert row is not None  # a job without an error has its row
+            rows[job.key] = row
+            announce(f"{label(job)}: done in {row['seconds']:.0f} s: {_headline(row['metrics'])}")
     if failed:
         _raise_failures(folder, failed)
     return rows
@@ -214,9 +217,24 @@ def _raise_failures(folder: Path, failed: list[tuple[SweepJob, BaseException]]) 
                       f"`upspec sweep --resume {folder}` tries the others again):{lines}")
 
 
+@dataclass(frozen=True)
+class StaticShapes:
+    """What the data side reads from a model (``input_shape``, ``output_shape``, batch axis first), from the
+    checked graph's static shapes: no Keras model is built to check that the data fits."""
+
+    input_shape: Any
+    output_shape: Any
+
+    @classmethod
+    def of(cls, graph: Any) -> StaticShapes:
+        ins = [(None, *node.shape) for node in graph.inputs]
+        outs = [(None, *graph.nodes[name].shape) for name in graph.outputs]
+        return cls(ins if len(ins) > 1 else ins[0], outs if len(outs) > 1 else outs[0])
+
+
 def _check_data(spec: Any, registry: Registry) -> None:
     """Fail before creating the sweep folder when the spec's data cannot feed the model."""
-    from upspec.build.builder import build_model
+    from upspec.graph.graph import build_graph
     from upspec.run.task_data import evaluation_data
 
     if is_gan(spec):
@@ -224,7 +242,7 @@ def _check_data(spec: Any, registry: Registry) -> None:
 
         check_gan_data(spec, registry)
         return
-    evaluation_data(spec, build_model(spec, registry=registry, compile=False), registry)
+    evaluation_data(spec, StaticShapes.of(build_graph(spec, registry)), registry)
 
 
 def _headline(metrics: dict[str, Any]) -> str:

@@ -47,12 +47,34 @@ class Registry:
     pm: pluggy.PluginManager
     plugins: dict[str, PluginInfo]
     problems: list[PluginProblem] = field(default_factory=list)
-    strategies: dict[str, Provided] = field(default_factory=dict)
-    layers: dict[str, Provided] = field(default_factory=dict)
-    #: names offered by several plugins, with every offering plugin
-    strategy_conflicts: dict[str, list[PluginInfo]] = field(default_factory=dict)
-    layer_conflicts: dict[str, list[PluginInfo]] = field(default_factory=dict)
     _parameters: dict[str, dict[str, Parameter]] = field(default_factory=dict)
+    #: strategies, layers and their conflicts, collected from the plugins on first use (``--help`` and most
+    #: shell completions never need them)
+    _offers: dict[str, Any] | None = field(default=None, repr=False)
+
+    def _offered(self) -> dict[str, Any]:
+        if self._offers is None:
+            self._offers = {}
+            strategies, strategy_conflicts = self._collect(_strategies_from(self.call("upspec_strategies"), self))
+            layers, layer_conflicts = self._collect(_layers_from(self.call("upspec_layers"), self))
+            order = list(self.plugins)
+            for conflicts in (strategy_conflicts, layer_conflicts):
+                for offering in conflicts.values():
+                    offering.sort(key=lambda info: order.index(info.name))  # messages name them in registration order
+            self._offers.update(strategies=strategies, strategy_conflicts=strategy_conflicts, layers=layers,
+                                layer_conflicts=layer_conflicts)
+        return self._offers
+
+    @staticmethod
+    def _offer(key: str) -> Any:
+        return property(lambda self: self._offered()[key],
+                        lambda self, value: self._offered().__setitem__(key, value))
+
+    strategies = _offer("strategies")  #: dict[str, Provided]
+    layers = _offer("layers")  #: dict[str, Provided]
+    #: names offered by several plugins, with every offering plugin
+    strategy_conflicts = _offer("strategy_conflicts")  #: dict[str, list[PluginInfo]]
+    layer_conflicts = _offer("layer_conflicts")  #: dict[str, list[PluginInfo]]
 
     # -- hooks ---------------------------------------------------------------
 
@@ -235,16 +257,7 @@ def build_registry(local_plugins: Iterable[str] = ()) -> Registry:
     pm, infos, problems = load_plugins(local_plugins)
     guard_hookimpls(pm, infos)
     _trace(pm)
-    registry = Registry(pm=pm, plugins=infos, problems=problems)
-    registry.strategies, registry.strategy_conflicts = registry._collect(
-        _strategies_from(registry.call("upspec_strategies"), registry)
-    )
-    registry.layers, registry.layer_conflicts = registry._collect(_layers_from(registry.call("upspec_layers"), registry))
-    order = list(infos)
-    for conflicts in (registry.strategy_conflicts, registry.layer_conflicts):
-        for offering in conflicts.values():
-            offering.sort(key=lambda info: order.index(info.name))  # messages name them in registration order
-    return registry
+    return Registry(pm=pm, plugins=infos, problems=problems)
 
 
 _current: Registry | None = None
@@ -263,9 +276,12 @@ def local_plugins() -> tuple[str, ...]:
     return _local_plugins
 
 
-def get_registry(*, refresh: bool = False) -> Registry:
-    """The process-wide registry, built on first use."""
+def get_registry(*, refresh: bool = False, collect: bool = True) -> Registry:
+    """The process-wide registry, built on first use; ``collect=False`` leaves the strategies and layers to be
+    collected when first asked for (the CLI's ``--help`` and shell completion only need the plugins)."""
     global _current
     if _current is None or refresh:
         _current = build_registry(_local_plugins)
+    if collect:
+        _current._offered()
     return _current

@@ -12,28 +12,55 @@ import inspect
 import typing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from typing import Annotated
 from typing import Any
 from typing import ClassVar
 from typing import Optional
 from typing import Union
 
-from pydantic import PositiveInt
+from annotated_types import Ge
+from annotated_types import Gt
 
 if TYPE_CHECKING:
     import keras
 
-COMMON_TYPES: dict[str, Any] = {
-    "factor": Union[PositiveInt, list[PositiveInt]],
-    "filters": PositiveInt,
-    "kernel_size": Union[PositiveInt, list[PositiveInt]],
-    "activation": Optional[str],
-    "use_bias": bool,
-    "kernel_initializer": Union[str, dict[str, Any]],
-}
-COMMON_PARAMETERS = tuple(COMMON_TYPES)
-#: ``filters`` of a strategy whose ``build`` annotates it as optional (``filters: Optional[int]``):
-#: ``filters: null`` then means "keep the input's channels" (resize only)
-OPTIONAL_FILTERS = Optional[PositiveInt]
+#: pydantic's PositiveInt and NonNegativeInt (the same ``Annotated`` types), for strategies' ``build``
+#: annotations: plugins import these instead of pydantic, which would slow every start-up and TAB
+PositiveInt = Annotated[int, Gt(0)]
+NonNegativeInt = Annotated[int, Ge(0)]
+
+COMMON_PARAMETERS = ("factor", "filters", "kernel_size", "activation", "use_bias", "kernel_initializer")
+
+
+
+def common_types() -> dict[str, Any]:
+    """The framework-defined types of the common parameters (pydantic is imported here, not at start-up)."""
+    from pydantic import PositiveInt
+
+    return {
+        "factor": Union[PositiveInt, list[PositiveInt]],
+        "filters": PositiveInt,
+        "kernel_size": Union[PositiveInt, list[PositiveInt]],
+        "activation": Optional[str],
+        "use_bias": bool,
+        "kernel_initializer": Union[str, dict[str, Any]],
+    }
+
+
+def optional_filters() -> Any:
+    """``filters`` of a strategy whose ``build`` annotates it as optional (``filters: Optional[int]``):
+    ``filters: null`` then means "keep the input's channels" (resize only)."""
+    from pydantic import PositiveInt
+
+    return Optional[PositiveInt]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "COMMON_TYPES":  # the module-level tables, built on first use (no pydantic at start-up)
+        return common_types()
+    if name == "OPTIONAL_FILTERS":
+        return optional_filters()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 REQUIRED = inspect.Parameter.empty
 
 
@@ -173,7 +200,7 @@ def allows_none(annotation: Any) -> bool:
 def keeps_channels(strategy: Strategy) -> bool:
     """Whether ``strategy`` accepts ``filters: null`` (resize only: output channels = input channels)."""
     parameter = strategy_parameters(strategy).get("filters")
-    return parameter is not None and parameter.annotation is OPTIONAL_FILTERS
+    return parameter is not None and parameter.annotation == optional_filters()
 
 
 def strategy_parameters(strategy: Strategy) -> dict[str, Parameter]:
@@ -203,13 +230,14 @@ def strategy_parameters(strategy: Strategy) -> dict[str, Parameter]:
     if missing:
         raise TypeError(f"build() must accept the common parameters of the upsample contract; missing: {', '.join(missing)}")
     result: dict[str, Parameter] = {}
+    common = common_types()
     for pname, p in keyword.items():
         if pname == "name":
             continue
-        annotation = COMMON_TYPES.get(pname) or hints.get(pname, Any)
+        annotation = common.get(pname) or hints.get(pname, Any)
         if pname == "filters" and allows_none(hints.get(pname)):
-            annotation = OPTIONAL_FILTERS
+            annotation = optional_filters()
         result[pname] = Parameter(pname, annotation, p.default)
     for pname in COMMON_PARAMETERS:  # accepted through **kwargs
-        result.setdefault(pname, Parameter(pname, COMMON_TYPES[pname], REQUIRED if pname in ("factor", "filters") else None))
+        result.setdefault(pname, Parameter(pname, common[pname], REQUIRED if pname in ("factor", "filters") else None))
     return result

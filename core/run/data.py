@@ -9,51 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from typing import Any
 from typing import Sequence
 
 import numpy as np
 
 from upspec.errors import NotFoundError
-from upspec.errors import UpspecError
 from upspec.errors import available
+from upspec.run.sources import DataError  # noqa: F401 - re-exported: the data side's names in one place
+from upspec.run.sources import DataSource
+from upspec.run.sources import SPLITS  # noqa: F401
+from upspec.run.sources import TASKS
+from upspec.run.sources import Images
 
 if TYPE_CHECKING:
     from upspec.registry.registry import Registry
-
-SPLITS = ("train", "validation", "test")
-TASKS = ("super_resolution", "denoise", "autoencode", "segmentation", "generation")
-
-
-class DataError(UpspecError):
-    """The data cannot be loaded or cannot fit the model."""
-
-
-@dataclass
-class Images:
-    """Images of one split; ``masks`` (``(H, W)`` int class maps) for segmentation sources; ``labels`` (one int
-    class per image) for labelled sources, used to judge generated images."""
-
-    images: list[np.ndarray]
-    masks: list[np.ndarray] | None = None
-    labels: list[int] | None = None
-    #: one name per image (file or photo name) for per-image results; numbered when not given
-    names: list[str] | None = None
-
-    def name(self, index: int) -> str:
-        return self.names[index] if self.names else f"{index:04d}"
-
-
-class DataSource:
-    """Base class of data sources. Subclasses set ``name`` and implement ``load``."""
-
-    name: str = ""
-    #: whether the source provides per-pixel class masks (for ``segmentation``)
-    has_masks: bool = False
-
-    def load(self, split: str, *, size: tuple[int, int], seed: int, **options: Any) -> Images:
-        """Images of ``split``; ``size`` is the patch size the task needs (a hint for generated data)."""
-        raise NotImplementedError
 
 
 def to_channels(image: np.ndarray, channels: int) -> np.ndarray:

@@ -14,17 +14,25 @@ if TYPE_CHECKING:
     import keras
 
 
+#: the longest chain of layers a saved model may have for ``load_model`` (a 3,000-entry spec has about 3,000)
+LOAD_DEPTH = 20_000
+
+
 def register_custom_objects(registry: Registry | None = None) -> None:
     """Register every plugin's Keras objects (layers, initialisers, metrics) with Keras."""
     register_keras_objects(registry or get_registry())
 
 
 def load_model(path: str | os.PathLike, registry: Registry | None = None) -> keras.Model:
-    """``keras.saving.load_model`` after registering plugin layers; safe mode stays on."""
+    """``keras.saving.load_model`` after registering plugin layers; safe mode stays on. Room for deep models:
+    rebuilding a functional model recurses once per layer (see ``recursion_room``)."""
     import keras
 
+    from upspec.build.builder import recursion_room
+
     register_custom_objects(registry)
-    return keras.saving.load_model(os.fspath(path))
+    with recursion_room(LOAD_DEPTH):
+        return keras.saving.load_model(os.fspath(path))
 
 
 def save_model(model: keras.Model, path: str | os.PathLike, *, overwrite: bool = False) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 
 from upspec.figures import pyplot
 from upspec.figures import save_figure
+from upspec.files import atomic_path
 from upspec.files import write_text
 from upspec.run.data import TaskShapes
 from upspec.run.data import upsample_bicubic
@@ -62,25 +63,61 @@ def input_columns(shapes: TaskShapes, x: np.ndarray) -> list[tuple[str, np.ndarr
             ("bicubic baseline", upsample_bicubic(x, (shapes.y[0], shapes.y[1])))]
 
 
+CELL = 128  #: sample-grid cells are at least this many pixels on their longer side (nearest upscaling)
+GAP = 4
+HEADER = 16
+LABEL = 14  #: the line under each image when there are labels
+
+
+def to_rgb8(image: np.ndarray) -> np.ndarray:
+    """An ``(H, W, C)`` float image in [0, 1] as ``(H, W, 3)`` uint8: grey repeated, or the first three channels
+    (two channels: the first)."""
+    image = np.asarray(image, dtype="float32")
+    if image.ndim == 2:
+        image = image[..., None]
+    image = image[..., :1] if image.shape[-1] < 3 else image[..., :3]
+    pixels = (np.clip(np.nan_to_num(image), 0, 1) * 255 + 0.5).astype("uint8")
+    return np.repeat(pixels, 3, axis=-1) if pixels.shape[-1] == 1 else pixels
+
+
 def image_grid(columns: Sequence[tuple[str, Any]], path: Path, labels: list[list[str]] | None = None) -> Path:
     """One row per image, one titled column per ``(title, images)``; grey or the first three channels;
-    ``labels[row][col]``: a line under each image (its PSNR, say)."""
-    plt = pyplot()
-    rows = len(columns[0][1])
-    fig, axes = plt.subplots(rows, len(columns), figsize=(2.2 * len(columns), 2.4 * rows), squeeze=False)
-    for row in range(rows):
-        for col, (title, images) in enumerate(columns):
-            image = images[row]
-            image = image[..., 0] if image.shape[-1] == 1 else image[..., :3]
-            axes[row][col].imshow(np.clip(image, 0, 1), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-            axes[row][col].set_xticks([])
-            axes[row][col].set_yticks([])
-            if row == 0:
-                axes[row][col].set_title(title)
-            if labels and labels[row][col]:
-                axes[row][col].set_xlabel(labels[row][col], fontsize="small")
-    fig.tight_layout()
-    return save_figure(fig, path)
+    ``labels[row][col]``: a line under each image (its PSNR, say).
+
+    Tiled with NumPy (small images enlarged by an integer factor, nearest neighbour, so pixels stay visible;
+    cells of different sizes top-left aligned) and written with Pillow: no figure library on the run's path.
+    """
+    from PIL import Image
+    from PIL import ImageDraw
+
+    cells = [[to_rgb8(image) for image in images] for _, images in columns]
+    tallest = max(c.shape[0] for column in cells for c in column)
+    widest = max(c.shape[1] for column in cells for c in column)
+    scale = max(1, -(-CELL // max(tallest, widest)))
+    cell_h, cell_w = tallest * scale, widest * scale
+    label_h = LABEL if labels else 0
+    rows = max(len(column) for column in cells)
+    height = HEADER + rows * (cell_h + label_h + GAP) + GAP
+    width = len(cells) * (cell_w + GAP) + GAP
+    canvas = np.full((height, width, 3), 255, "uint8")
+    for col, column in enumerate(cells):
+        left = GAP + col * (cell_w + GAP)
+        for row, pixels in enumerate(column):
+            big = np.repeat(np.repeat(pixels, scale, axis=0), scale, axis=1)
+            top = HEADER + row * (cell_h + label_h + GAP)
+            canvas[top:top + big.shape[0], left:left + big.shape[1]] = big
+    picture = Image.fromarray(canvas)
+    draw = ImageDraw.Draw(picture)
+    chars = max(4, cell_w // 6)  # the default bitmap font is 6 pixels wide
+    for col, (title, _) in enumerate(columns):
+        left = GAP + col * (cell_w + GAP)
+        draw.text((left, 2), title[:chars], fill=(0, 0, 0))
+        for row, line in enumerate(labels or []):
+            if col < len(line) and line[col]:
+                draw.text((left, HEADER + row * (cell_h + label_h + GAP) + cell_h + 1), line[col][:chars], fill=(0, 0, 0))
+    with atomic_path(path) as tmp:
+        picture.save(tmp, format="PNG")
+    return path
 
 
 def centre(image: np.ndarray, size: int) -> np.ndarray:

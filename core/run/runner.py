@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 from typing import Callable
@@ -32,9 +33,10 @@ from upspec.run.rundir import write_json
 from upspec.run.rundir import write_spec
 from upspec.run.settings import data_settings
 from upspec.run.settings import train_settings
+from upspec.run.shared_data import dataset_for
 from upspec.run.tensorboard_logs import write_test_summaries
+from upspec.run.timing import record_inference
 from upspec.run.train import CHECKPOINT
-from upspec.run.task_data import prepare_data
 from upspec.run.train import fit
 from upspec.run.train import restore_history
 from upspec.run.train import resume_state
@@ -49,6 +51,8 @@ class RunResult:
     metrics: dict[str, Any]
     #: False for a ``multi_worker`` worker other than the chief: it trained, and the chief wrote the run folder
     chief: bool = True
+    #: the trained model, still in memory (a sweep measures it without loading model.keras again)
+    model: Any = field(default=None, repr=False, compare=False)
 
 
 @contextlib.contextmanager
@@ -95,6 +99,7 @@ def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, set
         metrics["inference"] = predictor.mode
     else:
         metrics = evaluate(model, dataset)
+    record_inference(model, dataset.test[0], run_dir, settings["batch_size"])
     write_json(run_dir / "metrics.json", metrics)
     write_test_summaries(run_dir, spec, settings, metrics, epoch=len(rows))
     if rows:
@@ -107,7 +112,7 @@ def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, set
 
         rank_sample_picture(model, dataset.shapes, dataset.test, run_dir / "samples.png")
     write_report(run_dir, spec, metrics, settings)
-    return RunResult(run_dir, metrics)
+    return RunResult(run_dir, metrics, model=model)
 
 
 def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out: str | None = None,
@@ -127,7 +132,7 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
     seed_everything(train.seed)  # the initial weights too: the same seed gives the same run
     with model_scope(train, dist):
         model = _use_settings(build_model(spec, registry=registry), train)
-    dataset = prepare_data(spec, model, data, train, registry)
+    dataset = dataset_for(spec, model, data, train, registry)
     _describe(dist, train, announce)
     if not dist.chief:
         return _train_as_worker(model, dataset, train, spec, registry, dist)
@@ -171,7 +176,7 @@ def resume(run_dir: str | Path, *, verbose: int = 1, announce: Callable[[str], N
         else:
             model = load_model(run_dir / CHECKPOINT, registry) if done else build_model(spec, registry=registry)
         model = _use_settings(model, train)
-    dataset = prepare_data(spec, model, data, train, registry)
+    dataset = dataset_for(spec, model, data, train, registry)
     _describe(dist, train, announce)
     if not dist.chief:
         return _train_as_worker(model, dataset, train, spec, registry, dist, initial_epoch=done)

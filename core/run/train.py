@@ -30,8 +30,18 @@ class TrainingDiverged(UpspecError):
 def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry: Registry) -> list[Any]:
     import keras
 
+    from upspec.run.tensorboard import EpochScalars
+    from upspec.run.timing import step_timer
+
     class EpochCheckpoint(keras.callbacks.Callback):
-        """Saves the model (with optimizer state) and the history after every epoch with a finite loss."""
+        """Saves the model (with optimizer state) and the history after every epoch with a finite loss.
+
+        The NaN check reads each batch's loss from the logs Keras already converted (TensorFlow's trainer does
+        that after every step anyway); on backends that dispatch batch callbacks in a thread (JAX, torch) it
+        runs there (``async_safe``), so the training loop never waits for it.
+        """
+
+        async_safe = True
 
         def __init__(self) -> None:
             super().__init__()
@@ -59,9 +69,8 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
             write_history(run_dir / "history.csv", self.rows)
             write_text(run_dir / STATE, json.dumps({"epoch": epoch + 1}) + "\n")
 
-    callbacks: list[Any] = [EpochCheckpoint(),
-                            keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), write_graph=False,
-                                                        update_freq="epoch", profile_batch=0)]
+    callbacks: list[Any] = [EpochCheckpoint(), EpochScalars(run_dir / "tensorboard"),
+                            step_timer(run_dir, settings.steps_per_epoch)]
     if settings.early_stopping:
         callbacks.append(keras.callbacks.EarlyStopping(monitor=settings.early_stopping.monitor,
                                                        patience=settings.early_stopping.patience))
@@ -114,20 +123,24 @@ def seed_everything(seed: int) -> None:
         torch.use_deterministic_algorithms(True, warn_only=True)
 
 
+def training_pipeline(x: Any, y: Any, settings: TrainSettings) -> Any:
+    """The ``tf.data`` pipeline ``fit`` trains on: shuffled each epoch, whole batches, repeated, prefetched."""
+    import tensorflow as tf
+
+    return (tf.data.Dataset.from_tensor_slices((x, y))
+            .shuffle(len(x), seed=settings.seed, reshuffle_each_iteration=True)
+            .batch(settings.batch_size, drop_remainder=True).repeat().prefetch(tf.data.AUTOTUNE))
+
+
 def fit(model: Any, dataset: TaskData, run_dir: Path, settings: TrainSettings, spec: Spec, registry: Registry,
         initial_epoch: int = 0, verbose: int = 1, distribution: Any = None) -> list[dict[str, str]]:
     """Train from ``initial_epoch`` to ``settings.epochs``; raises ``TrainingDiverged`` on a NaN loss.
 
     ``distribution`` (``upspec.run.distribute.Distribution``): the strategy the model was built under."""
-    import tensorflow as tf
-
     seed_everything(settings.seed + initial_epoch)
     if settings.learning_rate is not None and initial_epoch == 0:
         model.optimizer.learning_rate = settings.learning_rate
-    x, y = dataset.train
-    train = (tf.data.Dataset.from_tensor_slices((x, y))
-             .shuffle(len(x), seed=settings.seed, reshuffle_each_iteration=True)
-             .batch(settings.batch_size, drop_remainder=True).repeat().prefetch(tf.data.AUTOTUNE))
+    train = training_pipeline(*dataset.train, settings)
     callbacks = make_callbacks(run_dir, settings, spec, registry)
     callbacks.append(sample_images_callback(run_dir, dataset.validation))
     if distribution is not None and distribution.custom_loop:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from typing import Any
 
-from pydantic import PositiveInt
+from annotated_types import Gt
 
 from upspec import Strategy
+
+PositiveInt = Annotated[int, Gt(0)]  # pydantic's PositiveInt; importing pydantic here would slow every TAB
 
 
 class Carafe(Strategy):
