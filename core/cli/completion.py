@@ -26,7 +26,7 @@ def _registry() -> Any:
 def _offered_names(hook: str) -> list[str]:
     """The names the plugins' ``hook`` returns, without the registry's validation of each (that needs pydantic
     and every strategy's type hints: too slow for a TAB)."""
-    names = set()
+    names: set[Any] = set()
     for _info, offered in _registry().call(hook):
         names.update(getattr(item, "name", None) for item in offered or ())
     return sorted(n for n in names if isinstance(n, str) and n)
@@ -37,7 +37,7 @@ def strategy_names() -> list[str]:
 
 
 def layer_names() -> list[str]:
-    names = set()
+    names: set[Any] = set()
     for _info, offered in _registry().call("upspec_layers"):
         names.update(offered if hasattr(offered, "keys") else ())
     return sorted(names)

@@ -123,7 +123,6 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
     """Train ``source`` once per strategy and seed and write the comparison; ``executor`` (from
     :func:`~upspec.compare.executors.make_executor`) runs the jobs, this process by default."""
     from upspec.compare.comparison import write_comparison
-    from upspec.compare.executors import LocalExecutor
 
     if resume:
         if seeds is not None or seed_list:
