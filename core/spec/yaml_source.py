@@ -108,7 +108,7 @@ def _resolve_scalar(value: str, implicit: tuple) -> str:
 _IMPLICIT_WORDS = {"yes", "no", "true", "false", "on", "off", "y", "n", "null", "nan", "inf", "_"}
 
 
-def _compose(text: str, source: str) -> yaml.Node | None:
+def _compose(text: str, source: str, parser: Any = _PARSER) -> yaml.Node | None:
     """The node tree of the one document in ``text``.
 
     Built from the parser's event stream with an explicit stack (so that deep
@@ -136,7 +136,7 @@ def _compose(text: str, source: str) -> yaml.Node | None:
     ends = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
     starts = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
     scalar_node, mapping_node = yaml.ScalarNode, yaml.MappingNode
-    for event in yaml.parse(text, Loader=_PARSER):
+    for event in yaml.parse(text, Loader=parser):
         kind = event.__class__
         if kind is scalar_event:
             count += 1
@@ -366,7 +366,14 @@ def _no_gc() -> Iterator[None]:
 
 def _parse(text: str, source: str) -> Document:
     try:
-        node = _compose(text, source)
+        try:
+            node = _compose(text, source)
+        except yaml.MarkedYAMLError as exc:
+            if "nesting depth" not in str(exc.problem) or _PARSER is yaml.SafeLoader:
+                raise
+            # libyaml (PyYAML >= 6.0.2) stops at its own depth limit while scanning ahead; the pure-Python
+            # parser streams, so the composer's limit names the bracket that crosses MAX_DEPTH
+            node = _compose(text, source, yaml.SafeLoader)
     except _Limit as exc:
         raise SpecError([exc.diagnostic]) from None
     except yaml.MarkedYAMLError as exc:
