@@ -34,7 +34,7 @@ def main() -> None:
     args = parser.parse_args()
     quiet_tensorflow()
 
-    from upspec.build.builder import build_model
+    from upspec.builder.builder import build_model
     from upspec.registry.registry import get_registry
     from upspec.run.settings import data_settings
     from upspec.run.settings import train_settings

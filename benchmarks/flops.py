@@ -51,7 +51,7 @@ def main() -> None:
     quiet_tensorflow()
 
     from upspec.analysis.cost import multiply_accumulates
-    from upspec.build.builder import build_model
+    from upspec.builder.builder import build_model
     from upspec.registry.registry import get_registry
     from upspec.run.settings import data_settings
     from upspec.run.settings import train_settings

@@ -47,7 +47,7 @@ def main() -> None:
     quiet_tensorflow()
     import numpy as np
 
-    from upspec.build.builder import build_model
+    from upspec.builder.builder import build_model
     from upspec.registry.registry import get_registry
     from upspec.run.task_data import evaluation_data
     from upspec.spec.load import load_spec

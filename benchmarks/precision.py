@@ -29,8 +29,8 @@ def measure(spec_path: Path, precision: str, jit: bool, steps: int, repeats: int
     """(training samples/s, inference samples/s, batch) for one setting: the best of ``repeats`` epochs."""
     import keras
 
-    from upspec.build.builder import build_model
-    from upspec.build.precision import dtype_policy
+    from upspec.builder.builder import build_model
+    from upspec.builder.precision import dtype_policy
     from upspec.run.settings import train_settings
     from upspec.spec.load import load_spec
 

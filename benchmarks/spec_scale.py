@@ -67,7 +67,7 @@ def main() -> None:
         if size in build_sizes:
             import keras
 
-            from upspec.build.builder import build_model
+            from upspec.builder.builder import build_model
 
             builds = []
             for _ in range(1 if size >= 1000 else args.rounds):

@@ -21,38 +21,38 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
-from upspec.errors import NotFoundError
-from upspec.errors import PluginError
-from upspec.errors import SpecError
-from upspec.errors import UpspecError
-from upspec.hookspecs import hookimpl
-from upspec.hookspecs import hookspec
-from upspec.keras_objects import install as _install_keras_objects
-from upspec.keras_objects import register_keras_objects
-from upspec.registry.strategy import NonNegativeInt  # pydantic's types, without importing pydantic
-from upspec.registry.strategy import PositiveInt
-from upspec.version import __version__
+from .errors import NotFoundError
+from .errors import PluginError
+from .errors import SpecError
+from .errors import UpspecError
+from .hookspecs import hookimpl
+from .hookspecs import hookspec
+from .keras_objects import install as _install_keras_objects
+from .keras_objects import register_keras_objects
+from .registry.strategy import NonNegativeInt  # pydantic's types, without importing pydantic
+from .registry.strategy import PositiveInt
+from .version import __version__
 
 if TYPE_CHECKING:
-    from upspec.build.builder import build_model
-    from upspec.registry.layer_signatures import keras_layer_names
-    from upspec.registry.registry import Registry
-    from upspec.registry.strategy import Strategy
-    from upspec.registry.strategy import convolution_class
-    from upspec.run.data_files import image_files
-    from upspec.run.data_files import read_image
-    from upspec.run.data_files import read_npz
-    from upspec.run.resize import resize as resize_images
-    from upspec.run.sources import DataError
-    from upspec.run.sources import DataSource
-    from upspec.run.sources import Images
-    from upspec.spec.load import load_spec
-    from upspec.spec.model import Spec
+    from .builder.builder import build_model
+    from .registry.layer_signatures import keras_layer_names
+    from .registry.registry import Registry
+    from .registry.strategy import Strategy
+    from .registry.strategy import convolution_class
+    from .run.data_files import image_files
+    from .run.data_files import read_image
+    from .run.data_files import read_npz
+    from .run.resize import resize as resize_images
+    from .run.sources import DataError
+    from .run.sources import DataSource
+    from .run.sources import Images
+    from .spec.load import load_spec
+    from .spec.model import Spec
 
 #: names imported on first use, so that ``import upspec`` (every plugin does it) stays cheap for ``--help``
 #: and shell completion (no pydantic, NumPy or TensorFlow): name -> (module, attribute)
 _LAZY = {
-    "build_model": ("upspec.build.builder", "build_model"),
+    "build_model": ("upspec.builder.builder", "build_model"),
     "keras_layer_names": ("upspec.registry.layer_signatures", "keras_layer_names"),
     "Registry": ("upspec.registry.registry", "Registry"),
     "Strategy": ("upspec.registry.strategy", "Strategy"),
@@ -84,7 +84,7 @@ def predict(model: Any, images: Any) -> list[Any]:
     """Run ``model`` (a ``keras.Model``, a saved ``.keras`` file or a run folder) on images of any size:
     one array, a list of arrays (``(H, W[, C])`` in [0, 1]) or image paths; returns one output per image in
     the input's channel layout. See ``upspec.run.predict``."""
-    from upspec.run.predict import predict as _predict
+    from .run.predict import predict as _predict
 
     return _predict(model, images)
 
@@ -92,14 +92,14 @@ def predict(model: Any, images: Any) -> list[Any]:
 def evaluate(run_dir: Any) -> dict[str, Any]:
     """The test metrics of a finished run (``metrics.json``'s content): whole held-out images, the
     literature's convention (see ``upspec.run.evaluate``)."""
-    from upspec.run.evaluate import evaluate_run
+    from .run.evaluate import evaluate_run
 
     return evaluate_run(run_dir)
 
 
 def generate(source: Any, n: int = 64, *, seed: int = 0, output: Any = None, overwrite: bool = False) -> Any:
     """Samples from a trained GAN run's generator (see :func:`upspec.gan.generate.generate`)."""
-    from upspec.gan.generate import generate as _generate
+    from .gan.generate import generate as _generate
 
     return _generate(source, n, seed=seed, output=output, overwrite=overwrite)
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from upspec.files import atomic_path
+from .files import atomic_path
 
 
 def pyplot() -> Any:

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from upspec.errors import UpspecError
+from .errors import UpspecError
 
 
 class WouldOverwrite(UpspecError, FileExistsError):

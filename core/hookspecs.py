@@ -20,9 +20,9 @@ if TYPE_CHECKING:
     import click
     import keras
 
-    from upspec import DataSource
-    from upspec import Spec
-    from upspec import Strategy
+    from . import DataSource
+    from . import Spec
+    from . import Strategy
 
 hookspec = pluggy.HookspecMarker("upspec")
 hookimpl = pluggy.HookimplMarker("upspec")

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 if TYPE_CHECKING:
-    from upspec.registry.registry import Registry
+    from .registry.registry import Registry
 
 _KERAS = "keras"
 _registering = False
@@ -38,8 +38,8 @@ def register_keras_objects(registry: Registry | None = None) -> None:
     global _registering, _done_for
     if _registering:
         return
-    from upspec.registry.layer_signatures import resolve
-    from upspec.registry.registry import get_registry
+    from .registry.layer_signatures import resolve
+    from .registry.registry import get_registry
 
     _registering = True
     try:

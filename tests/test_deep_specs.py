@@ -27,7 +27,7 @@ def low_recursion_limit():
 
 @pytest.mark.slow
 def test_a_chain_deeper_than_the_recursion_limit_builds_saves_and_loads(tmp_path, low_recursion_limit):
-    from upspec.build.builder import build_model
+    from upspec.builder.builder import build_model
     from upspec.run.models import load_model
     from upspec.run.models import save_model
 

@@ -24,7 +24,7 @@ def first_error(text: str, **kwargs):
 
 @pytest.mark.parametrize("spec", sorted(SPECS.glob("*.yaml")), ids=lambda p: p.stem)
 def test_layer_estimates_equal_keras_counts_and_upsample_estimates_bound_them(spec):
-    from upspec.build.builder import assemble
+    from upspec.builder.builder import assemble
     from upspec.registry.registry import get_registry
 
     graph = build_graph(load_spec(spec))

@@ -11,7 +11,7 @@ from conftest import SPECS
 
 @pytest.fixture
 def small_run(tmp_path):
-    from upspec.build.builder import build_model
+    from upspec.builder.builder import build_model
     from upspec.registry.registry import get_registry
     from upspec.run.settings import data_settings
     from upspec.run.settings import train_settings

@@ -17,7 +17,7 @@ def test_mixed_precision_builds_16_bit_layers_with_float32_outputs():
     import keras
 
     from upspec import build_model
-    from upspec.build.precision import dtype_policy
+    from upspec.builder.precision import dtype_policy
 
     with dtype_policy("mixed_bfloat16"):
         model = build_model(SPECS / "unet.yaml")
@@ -34,7 +34,7 @@ def test_mixed_precision_builds_16_bit_layers_with_float32_outputs():
 def test_a_mixed_precision_run_trains_saves_and_reloads(tmp_path, precision):
     import keras
 
-    from upspec.build.precision import dtype_policy
+    from upspec.builder.precision import dtype_policy
     from upspec.run.runner import run
 
     result = run(SPECS / "seed_transpose.yaml", overrides=DATA, out=str(tmp_path / "run"), verbose=0,

@@ -9,25 +9,25 @@ from typing import Any
 
 import numpy as np
 
-from upspec.analysis.checkerboard import aliasing_energy
-from upspec.analysis.measure import SEEDS
-from upspec.analysis.measure import constant_response
-from upspec.analysis.measure import entry_model
-from upspec.analysis.measure import initial_response
-from upspec.analysis.measure import measure
-from upspec.analysis.measure import upsample_entries
-from upspec.analysis.pictures import constant_response_png
-from upspec.registry.registry import get_registry
-from upspec.run.rundir import new_run_dir
-from upspec.run.rundir import run_files
-from upspec.run.rundir import write_json
-from upspec.spec.load import load_spec
+from .checkerboard import aliasing_energy
+from .measure import SEEDS
+from .measure import constant_response
+from .measure import entry_model
+from .measure import initial_response
+from .measure import measure
+from .measure import upsample_entries
+from .pictures import constant_response_png
+from ..registry.registry import get_registry
+from ..run.rundir import new_run_dir
+from ..run.rundir import run_files
+from ..run.rundir import write_json
+from ..spec.load import load_spec
 
 if TYPE_CHECKING:
     import keras
 
-    from upspec.registry.registry import Registry
-    from upspec.spec.model import Spec
+    from ..registry.registry import Registry
+    from ..spec.model import Spec
 
 
 @dataclass
@@ -38,8 +38,8 @@ class CheckerboardResult:
 
 def aliasing(spec: Spec, model: keras.Model, registry: Registry, factor: tuple[int, ...]) -> dict[str, float] | None:
     """Aliasing energy of the model's test predictions and of the targets, when the spec's data fits."""
-    from upspec.errors import SpecError
-    from upspec.run.task_data import evaluation_data
+    from ..errors import SpecError
+    from ..run.task_data import evaluation_data
 
     try:
         dataset = evaluation_data(spec, model, registry)
@@ -54,8 +54,8 @@ def run_checkerboard(source: str | Path, *, seeds: tuple[int, ...] = SEEDS, out:
                      strategy: str | None = None, overrides: Any = None, root: str = "runs") -> CheckerboardResult:
     import keras
 
-    from upspec.build.builder import build_model
-    from upspec.run.models import load_model
+    from ..builder.builder import build_model
+    from ..run.models import load_model
 
     registry = get_registry()
     model_path, spec_path = run_files(source)

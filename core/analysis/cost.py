@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from upspec.analysis.macs import multiply_accumulates
+from .macs import multiply_accumulates
 
 __all__ = ["inference_ms", "multiply_accumulates", "profiled_multiply_accumulates", "train_step_ms"]
 

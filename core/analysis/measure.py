@@ -8,13 +8,13 @@ from typing import Any
 
 import numpy as np
 
-from upspec.analysis.checkerboard import overlap_ratio
-from upspec.analysis.checkerboard import phase_variance
-from upspec.graph.graph import build_graph
-from upspec.graph.shapes import per_axis
-from upspec.registry.registry import Registry
-from upspec.registry.registry import get_registry
-from upspec.spec.model import Spec
+from .checkerboard import overlap_ratio
+from .checkerboard import phase_variance
+from ..graph.graph import build_graph
+from ..graph.shapes import per_axis
+from ..registry.registry import Registry
+from ..registry.registry import get_registry
+from ..spec.model import Spec
 
 SEEDS = (0, 1, 2, 3, 4)
 CONSTANT = 0.5

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from upspec.analysis.checkerboard import interior
-from upspec.analysis.checkerboard import spectrum
-from upspec.figures import pyplot
-from upspec.figures import save_figure
+from .checkerboard import interior
+from .checkerboard import spectrum
+from ..figures import pyplot
+from ..figures import save_figure
 
 
 def constant_response_png(output: np.ndarray, title: str, path: Path, factor: tuple[int, ...] = ()) -> Path:

@@ -6,11 +6,11 @@ import json
 
 import click
 
-from upspec.cli.completion import complete_strategy_list
-from upspec.cli.options import SpecArgument
-from upspec.cli.options import progress_option
-from upspec.cli.options import spec_overrides
-from upspec.cli.terminal import keras_verbosity
+from .completion import complete_strategy_list
+from .options import SpecArgument
+from .options import progress_option
+from .options import spec_overrides
+from .terminal import keras_verbosity
 
 
 @click.command()
@@ -23,8 +23,8 @@ from upspec.cli.terminal import keras_verbosity
 def checkerboard(source: str, strategy: str | None, overrides: tuple[str, ...], seeds: int, out: str | None,
                  as_json: bool) -> None:
     """Checkerboard measurements for each upsample entry of a SPEC, a run folder or a .keras model."""
-    from upspec.analysis.checkerboard_job import format_report
-    from upspec.analysis.checkerboard_job import run_checkerboard
+    from ..analysis.checkerboard_job import format_report
+    from ..analysis.checkerboard_job import run_checkerboard
 
     result = run_checkerboard(source, seeds=tuple(range(seeds)), out=out, strategy=strategy,
                               overrides=list(overrides))
@@ -60,10 +60,10 @@ def sweep(spec: str | None, strategy: str | None, overrides: tuple[str, ...], st
           seeds: int | None, seed_list: list[int] | None, executor: str, address: str | None,
           cpus_per_trial: float | None, gpus_per_trial: float | None, progress: bool) -> None:
     """Train the same graph once per strategy and seed on the same data, and compare them."""
-    from upspec.compare.comparison import markdown_table
-    from upspec.compare.comparison import strategy_means
-    from upspec.compare.executors import make_executor
-    from upspec.compare.sweep import run_sweep
+    from ..compare.comparison import markdown_table
+    from ..compare.comparison import strategy_means
+    from ..compare.executors import make_executor
+    from ..compare.sweep import run_sweep
 
     if strategy:  # the old spelling: --strategy NAME sweeps that one strategy
         if strategies != "all":

@@ -18,7 +18,7 @@ SET_PATHS = ("data.source=", "data.task=", "train.epochs=", "train.steps_per_epo
 
 
 def _registry() -> Any:
-    from upspec.registry.registry import get_registry
+    from ..registry.registry import get_registry
 
     return get_registry(collect=False)
 
@@ -48,7 +48,7 @@ def source_names() -> list[str]:
 
 
 def task_names() -> list[str]:
-    from upspec.run.sources import TASKS
+    from ..run.sources import TASKS
 
     return list(TASKS)
 

@@ -11,32 +11,32 @@ from typing import Any
 
 import click
 
-from upspec.cli.main import report_spec_error
-from upspec.cli.options import SpecArgument
-from upspec.cli.options import spec_overrides
-from upspec.errors import NotFoundError
-from upspec.errors import SpecError
-from upspec.files import WouldOverwrite
+from .main import report_spec_error
+from .options import SpecArgument
+from .options import spec_overrides
+from ..errors import NotFoundError
+from ..errors import SpecError
+from ..files import WouldOverwrite
 
 if TYPE_CHECKING:
-    from upspec.graph.graph import Graph
+    from ..graph.graph import Graph
 
 
 def human_bytes(count: Any) -> str:
-    from upspec.graph.estimate import human_bytes as format_bytes
+    from ..graph.estimate import human_bytes as format_bytes
 
     return format_bytes(count)
 
 
 def fmt(shape: Any) -> str:
-    from upspec.graph.shapes import fmt as format_shape
+    from ..graph.shapes import fmt as format_shape
 
     return format_shape(shape)
 
 
 def load_graph(path: str, strategy: str | None, overrides: tuple[str, ...]) -> Graph:
-    from upspec.graph.graph import build_graph
-    from upspec.spec.load import load_spec
+    from ..graph.graph import build_graph
+    from ..spec.load import load_spec
 
     spec = load_spec(path, strategy=strategy, overrides=list(overrides))
     return build_graph(spec)
@@ -47,7 +47,7 @@ strict_option = click.option("--strict", is_flag=True, help="Treat warnings as e
 
 def report_warnings(graph: Graph, strict: bool) -> None:
     """Print the graph's warnings and the best-practice lints; with ``strict``, raise them as errors."""
-    from upspec.graph.lint import lint_graph
+    from ..graph.lint import lint_graph
 
     warnings = sorted([*graph.warnings, *lint_graph(graph)], key=lambda d: (d.line, d.column))
     if strict and warnings:
@@ -75,7 +75,7 @@ def validate(specs: tuple[str, ...], strategy: str | None, overrides: tuple[str,
             graph = load_graph(path, strategy, overrides)
             report_warnings(graph, strict)
             if also_build:
-                from upspec.build.builder import build_model
+                from ..builder.builder import build_model
 
                 build_model(graph.spec)
         except SpecError as error:
@@ -107,8 +107,8 @@ def validate(specs: tuple[str, ...], strategy: str | None, overrides: tuple[str,
 
 
 def _parameter_counts(graph: Graph) -> dict[str, int]:
-    from upspec.build.builder import assemble
-    from upspec.registry.registry import get_registry
+    from ..builder.builder import assemble
+    from ..registry.registry import get_registry
 
     model, layer_names = assemble(graph, get_registry())
     return {node_id: sum(model.get_layer(n).count_params() for n in names) for node_id, names in layer_names.items()}
@@ -210,8 +210,8 @@ def show(spec: str, strategy: str | None, overrides: tuple[str, ...], output_for
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
 def build(spec: str, strategy: str | None, overrides: tuple[str, ...], output: str | None, force: bool) -> None:
     """Build and compile the Keras model; print its summary; optionally save it."""
-    from upspec.build.builder import build_model
-    from upspec.files import atomic_path
+    from ..builder.builder import build_model
+    from ..files import atomic_path
 
     if output and not output.endswith(".keras"):
         raise click.BadParameter("the file name must end in .keras", param_hint="--output")

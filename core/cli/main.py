@@ -16,10 +16,10 @@ from typing import Any
 
 import click
 
-from upspec.errors import NotFoundError
-from upspec.errors import SpecError
-from upspec.errors import UpspecError
-from upspec.version import __version__
+from ..errors import NotFoundError
+from ..errors import SpecError
+from ..errors import UpspecError
+from ..version import __version__
 
 EXIT_FAILURE = 1
 EXIT_BAD_SPEC = 2
@@ -40,7 +40,7 @@ class UpspecGroup(click.Group):
 
     def _add_plugin_commands(self) -> None:
         if not self.plugin_commands_added:
-            from upspec.registry.registry import get_registry
+            from ..registry.registry import get_registry
 
             self.plugin_commands_added = True
             get_registry(collect=False).call("upspec_commands", cli=self)
@@ -98,7 +98,7 @@ class UpspecGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, plugins: tuple[str, ...]) -> None:
     """upspec: YAML model specs with pluggable upsampling strategies, built into Keras models."""
-    from upspec.registry.registry import get_registry
+    from ..registry.registry import get_registry
 
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
@@ -118,11 +118,11 @@ def _local_plugins(argv: list[str]) -> list[str]:
 
 
 def make_cli(argv: list[str] | None = None) -> click.Group:
-    from upspec.cli import analysis_commands
-    from upspec.cli import inspect_commands
-    from upspec.cli import plugin_commands
-    from upspec.cli import run_commands
-    from upspec.registry.registry import use_local_plugins
+    from . import analysis_commands
+    from . import inspect_commands
+    from . import plugin_commands
+    from . import run_commands
+    from ..registry.registry import use_local_plugins
 
     if argv is None:  # during shell completion the words typed so far stand in for the arguments
         argv = os.environ.get("COMP_WORDS", "").split()[1:] if "_UPSPEC_COMPLETE" in os.environ else sys.argv[1:]
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     if not os.environ.get("UPSPEC_VERBOSE_TF") and not debug:  # absl lines that ignore TF_CPP_MIN_LOG_LEVEL
-        from upspec.cli.terminal import filter_native_stderr
+        from .terminal import filter_native_stderr
 
         filter_native_stderr()
     if not os.environ.get("UPSPEC_VERBOSE_TF"):  # TensorFlow's Python warnings (retracing, deprecations)

@@ -14,8 +14,8 @@ def spec_overrides(command: Callable[..., Any]) -> Callable[..., Any]:
     """``--strategy NAME``, ``--set PATH=VALUE`` (repeatable), and the budgets ``--max-params`` / ``--max-memory``
     (passed on as ``--set limits.max_params=N`` / ``limits.max_memory=SIZE``)."""
 
-    from upspec.cli.completion import complete_set
-    from upspec.cli.completion import complete_strategy
+    from .completion import complete_set
+    from .completion import complete_strategy
 
     inner = command
 
@@ -47,9 +47,9 @@ class SpecArgument(click.Path):
         super().__init__(dir_okay=dir_okay, exists=exists)
 
     def convert(self, value: Any, param: Any, ctx: Any) -> Any:
-        from upspec.errors import available
-        from upspec.shipped import resolve_spec_argument
-        from upspec.shipped import shipped_specs
+        from ..errors import available
+        from ..shipped import resolve_spec_argument
+        from ..shipped import shipped_specs
 
         resolved = resolve_spec_argument(value)
         bare = isinstance(value, str) and value.isidentifier()

@@ -9,11 +9,11 @@ from typing import Any
 import click
 
 if TYPE_CHECKING:
-    from upspec.registry.registry import Registry
+    from ..registry.registry import Registry
 
 
 def get_registry() -> Registry:
-    from upspec.registry.registry import get_registry as registry
+    from ..registry.registry import get_registry as registry
 
     return registry()
 
@@ -80,8 +80,8 @@ def plugins(as_json: bool) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 def schema(output: str | None) -> None:
     """Print the JSON Schema of a spec, including every registered strategy's parameters."""
-    from upspec.files import write_text
-    from upspec.spec.schema import spec_schema
+    from ..files import write_text
+    from ..spec.schema import spec_schema
 
     text = json.dumps(spec_schema(get_registry()), indent=2, default=repr)
     if output:
@@ -97,7 +97,7 @@ def specs(as_json: bool) -> None:
     """List the specs shipped with upspec; any command taking a SPEC accepts these names."""
     import yaml
 
-    from upspec.shipped import shipped_specs
+    from ..shipped import shipped_specs
 
     found = []
     for name, path in shipped_specs().items():
@@ -127,8 +127,8 @@ def shipped_specs_folder(found: list[dict[str, Any]]) -> str:
               help="Where to create upspec-NAME/ (default: here).")
 def new_plugin(name: str, parent: str) -> None:
     """Write a ready plugin package upspec-NAME/: setup.cfg with the entry point, a strategy, tests, a README."""
-    from upspec.scaffold.new_plugin import ScaffoldError
-    from upspec.scaffold.new_plugin import new_plugin as scaffold
+    from ..scaffold.new_plugin import ScaffoldError
+    from ..scaffold.new_plugin import new_plugin as scaffold
 
     try:
         target = scaffold(name, parent)

@@ -8,11 +8,11 @@ from typing import Any
 
 import click
 
-from upspec.cli.options import SpecArgument
-from upspec.cli.options import progress_option
-from upspec.cli.options import spec_overrides
-from upspec.cli.terminal import keras_verbosity
-from upspec.errors import UpspecError
+from .options import SpecArgument
+from .options import progress_option
+from .options import spec_overrides
+from .terminal import keras_verbosity
+from ..errors import UpspecError
 
 
 DISTRIBUTE = click.option(
@@ -50,7 +50,7 @@ def run(spec: str, strategy: str | None, overrides: tuple[str, ...], out: str | 
         steps_per_epoch: int | None, batch_size: int | None, seed: int | None, distribute: str | None,
         progress: bool) -> None:
     """Train, evaluate and report a spec on its data (default: super-resolution on real photos)."""
-    from upspec.run.runner import run as run_spec
+    from ..run.runner import run as run_spec
 
     result = run_spec(spec, strategy=strategy, overrides=list(overrides), out=out, verbose=keras_verbosity(progress),
                       train_overrides={"epochs": epochs, "steps_per_epoch": steps_per_epoch, "batch_size": batch_size,
@@ -79,8 +79,8 @@ def _print_result(result: Any) -> None:
 def train(spec: str | None, strategy: str | None, overrides: tuple[str, ...], resume_dir: str | None,
           out: str | None, epochs: int | None, distribute: str | None, progress: bool) -> None:
     """Train a spec (like run), or --resume RUN_DIR after an interruption."""
-    from upspec.run.runner import resume
-    from upspec.run.runner import run as run_spec
+    from ..run.runner import resume
+    from ..run.runner import run as run_spec
 
     if resume_dir:
         result = resume(resume_dir, verbose=keras_verbosity(progress), announce=click.echo)
@@ -97,10 +97,10 @@ def train(spec: str | None, strategy: str | None, overrides: tuple[str, ...], re
 @click.option("--json", "as_json", is_flag=True)
 def evaluate(run_dir: str, as_json: bool) -> None:
     """Evaluate a finished run's saved model on its spec's whole test images, in this process."""
-    from upspec import evaluate as evaluate_run
+    from .. import evaluate as evaluate_run
 
-    from upspec.run.checkpoint import unfinished_message
-    from upspec.run.train import CHECKPOINT
+    from ..run.checkpoint import unfinished_message
+    from ..run.train import CHECKPOINT
 
     if not (Path(run_dir) / "model.keras").exists():
         if not (Path(run_dir) / "spec.yaml").exists():
@@ -122,9 +122,9 @@ def predict(model_path: str, inputs: tuple[str, ...], output: str) -> None:
     write PNGs in the inputs' channel layout, or an .npz."""
     import numpy as np
 
-    from upspec import predict as predict_images
-    from upspec.files import atomic_path
-    from upspec.run.predict import write_image
+    from .. import predict as predict_images
+    from ..files import atomic_path
+    from ..run.predict import write_image
 
     if len(inputs) == 1 and inputs[0].endswith(".npz"):
         if Path(output).exists():
@@ -150,14 +150,14 @@ def predict(model_path: str, inputs: tuple[str, ...], output: str) -> None:
 
 def _model_and_strategies(source: str) -> tuple[Path, dict[str, str]]:
     """A run folder (its model.keras and spec.yaml) or a .keras file (with a spec.yaml beside it, if any)."""
-    from upspec.run.rundir import run_files
+    from ..run.rundir import run_files
 
     model_path, spec_path = run_files(source)
     if model_path is None or not model_path.is_file():
         raise click.BadParameter(f"{source} holds no model.keras (is it a finished run folder?)", param_hint="MODEL")
     strategies: dict[str, str] = {}
     if spec_path.is_file():
-        from upspec.spec.load import load_spec
+        from ..spec.load import load_spec
 
         try:
             spec = load_spec(spec_path)
@@ -177,9 +177,9 @@ def _model_and_strategies(source: str) -> tuple[Path, dict[str, str]]:
 @click.option("--force", is_flag=True, help="Replace an earlier export.")
 def export(model: str, out: str | None, formats: tuple[str, ...], select_tf_ops: bool, force: bool) -> None:
     """Export a saved model (a .keras file or a run folder) to a TensorFlow SavedModel and TFLite."""
-    from upspec.run.export import FORMATS
-    from upspec.run.export import export as export_model
-    from upspec.run.models import load_model
+    from ..run.export import FORMATS
+    from ..run.export import export as export_model
+    from ..run.models import load_model
 
     model_path, strategies = _model_and_strategies(model)
     target = Path(out) if out else model_path.parent / "export"
@@ -198,7 +198,7 @@ def export(model: str, out: str | None, formats: tuple[str, ...], select_tf_ops:
 @click.option("--force", is_flag=True, help="Replace existing files.")
 def generate(run_dir: str, count: int, output: str, seed: int, force: bool) -> None:
     """Samples from a trained GAN run's generator (a run folder or its model.keras)."""
-    from upspec.gan.generate import generate as generate_samples
+    from ..gan.generate import generate as generate_samples
 
     images = generate_samples(run_dir, count, seed=seed, output=output, overwrite=force)
     click.echo(f"wrote {len(images)} samples {tuple(images.shape[1:])} to {output}")

@@ -11,16 +11,16 @@ from typing import Any
 
 import numpy as np
 
-from upspec.figures import pyplot
-from upspec.figures import save_figure
-from upspec.compare.statistics import budget_line
-from upspec.compare.statistics import compare
-from upspec.compare.statistics import headline
-from upspec.compare.statistics import markdown
-from upspec.files import write_text
+from ..figures import pyplot
+from ..figures import save_figure
+from .statistics import budget_line
+from .statistics import compare
+from .statistics import headline
+from .statistics import markdown
+from ..files import write_text
 
 if TYPE_CHECKING:
-    from upspec.registry.registry import Registry
+    from ..registry.registry import Registry
 
 COLUMNS = [("strategy", "strategy", "{}"), ("parameters", "parameters", "{:,}"), ("macs", "MACs / forward", "{:,}"),
            ("train_step_ms", "train step (ms)", "{:.1f}"), ("inference_ms", "inference (ms / image)", "{:.2f}"),
@@ -101,7 +101,7 @@ def _csv(rows: list[dict[str, Any]]) -> str:
 
 
 def overlaid_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
-    from upspec.run.task_data import history_rows
+    from ..run.task_data import history_rows
 
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
@@ -128,12 +128,12 @@ def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Registry, 
                   count: int = 4) -> Path | None:
     """The same whole test images through every strategy's trained model (its first seed), each labelled with
     its PSNR (``dataset``: the sweep's evaluation data, cut again from the first strategy's run when not given)."""
-    from upspec.run.models import load_model
-    from upspec.run.rank_pictures import picture
-    from upspec.run.report import input_columns
-    from upspec.run.report import sample_grid
-    from upspec.run.task_data import evaluation_data
-    from upspec.spec.load import load_spec
+    from ..run.models import load_model
+    from ..run.rank_pictures import picture
+    from ..run.report import input_columns
+    from ..run.report import sample_grid
+    from ..run.task_data import evaluation_data
+    from ..spec.load import load_spec
 
     if not rows:
         return None
@@ -149,7 +149,7 @@ def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Registry, 
             columns.append((row["strategy"], np.clip(np.asarray(trained.predict(x, verbose=0)), 0, 1)))
         columns.append(("target", y))
         return picture(dataset.shapes, columns, folder / "samples.png")
-    from upspec.run.predict import Predictor
+    from ..run.predict import Predictor
 
     images = dataset.test_images[:count]
     models = []
@@ -198,10 +198,10 @@ def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str
     write_text(folder / "comparison.csv", _csv(rows))
     write_text(folder / "comparison.json", json.dumps({"rows": rows, "skipped": skipped}, indent=2, default=float) + "\n")
     if rows and rows[0]["metrics"].get("task") == "generation":
-        from upspec.gan.sweep import gan_curves
-        from upspec.gan.sweep import gan_pictures
+        from ..gan.sweep import gan_curves
+        from ..gan.sweep import gan_pictures
 
-        from upspec.gan.sweep import gan_statistics
+        from ..gan.sweep import gan_statistics
 
         write_text(folder / "comparison.md", text.replace("## Means over seeds", gan_statistics(rows) + "## Means over seeds", 1))
         gan_pictures(folder, rows, registry)

@@ -14,9 +14,9 @@ from typing import Callable
 from typing import Iterable
 from typing import Iterator
 
-from upspec.compare.jobs import SweepJob
-from upspec.compare.jobs import run_job
-from upspec.errors import UpspecError
+from .jobs import SweepJob
+from .jobs import run_job
+from ..errors import UpspecError
 
 EXECUTORS = ("local", "ray")
 RAY_EXTRA = "pip install 'upspec[ray]'"
@@ -82,8 +82,8 @@ class RayExecutor:
 
 def run_job_in_worker(job: SweepJob) -> dict[str, Any]:
     """:func:`run_job` in a fresh worker process: load the driver's unpublished plugins first."""
-    from upspec.registry.registry import local_plugins
-    from upspec.registry.registry import use_local_plugins
+    from ..registry.registry import local_plugins
+    from ..registry.registry import use_local_plugins
 
     if local_plugins() != tuple(job.plugins):
         use_local_plugins(job.plugins)
@@ -109,6 +109,6 @@ def make_executor(name: str, *, address: str | None = None, cpus_per_trial: floa
         import_ray()
         return RayExecutor(address=address, cpus=1 if cpus_per_trial is None else cpus_per_trial,
                            gpus=gpus_per_trial or 0, announce=announce)
-    from upspec.errors import available
+    from ..errors import available
 
     raise UpspecError(f"unknown executor {name!r} ({available(EXECUTORS, name)})")

@@ -19,10 +19,10 @@ from typing import Any
 
 import yaml
 
-from upspec.files import write_text
+from ..files import write_text
 
 if TYPE_CHECKING:
-    from upspec.registry.registry import Registry
+    from ..registry.registry import Registry
 
 ROW = "row.json"
 CB_SEEDS = (0, 1, 2)
@@ -69,10 +69,10 @@ class SweepJob:
 
 def job_state(run_dir: str | Path) -> JobState:
     """The state of a job, from the files in its run folder (the one place that reads them)."""
-    from upspec.gan.train import has_gan_checkpoint
-    from upspec.run.train import CHECKPOINT
-    from upspec.run.train import STATE
-    from upspec.run.train import resume_state
+    from ..gan.train import has_gan_checkpoint
+    from ..run.train import CHECKPOINT
+    from ..run.train import STATE
+    from ..run.train import resume_state
 
     run_dir = Path(run_dir)
     if (run_dir / ROW).exists():
@@ -93,9 +93,9 @@ def _planned_epochs(run_dir: Path) -> int:
 
 def run_job(job: SweepJob) -> dict[str, Any]:
     """Bring ``job`` to DONE from whatever state its folder is in, and return its row."""
-    from upspec.registry.registry import get_registry
-    from upspec.run.runner import resume
-    from upspec.run.runner import run
+    from ..registry.registry import get_registry
+    from ..run.runner import resume
+    from ..run.runner import run
 
     run_dir = Path(job.run_dir)
     state = job_state(run_dir)
@@ -134,15 +134,15 @@ def _clear_unstarted(run_dir: Path) -> None:
 def measure_run(run_dir: Path, registry: Registry, trained: Any = None) -> dict[str, Any]:
     """The costs and CB of a finished run (``trained``, or else its saved model); the step and inference times
     the run recorded while training and evaluating (``timing.json``), measured here only for a run without."""
-    from upspec.run.models import load_model
-    from upspec.run.timing import read_timing
-    from upspec.spec.load import load_spec
+    from ..run.models import load_model
+    from ..run.timing import read_timing
+    from ..spec.load import load_spec
 
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
     if trained is None:
         trained = load_model(run_dir / "model.keras", registry)
     if spec.discriminator is not None:  # a GAN: its generator, fed latents
-        from upspec.gan.sweep import measure_gan
+        from ..gan.sweep import measure_gan
 
         return measure_gan(trained, spec, registry)
     timing = read_timing(run_dir)
@@ -159,7 +159,7 @@ _EVALUATION_DATA: dict[str, Any] = {}
 def evaluation_data_for(spec: Any, model: Any, registry: Registry) -> Any:
     """``evaluation_data`` cut once per process for each data section, seed and model shape: every strategy of a
     sweep is measured on the same test patches."""
-    from upspec.run.task_data import evaluation_data
+    from ..run.task_data import evaluation_data
 
     key = json.dumps([spec.data, (spec.train or {}).get("seed"), list(model.input_shape), list(model.output_shape)],
                      sort_keys=True, default=str)
@@ -174,13 +174,13 @@ def _measure(trained: Any, spec: Any, registry: Registry, dataset_x: Any = None,
     one batch: for runs that did not record them)."""
     import numpy as np
 
-    from upspec.analysis.cost import inference_ms
-    from upspec.analysis.cost import multiply_accumulates
-    from upspec.analysis.cost import train_step_ms
-    from upspec.analysis.measure import cb_at_init
-    from upspec.analysis.measure import entry_cb
-    from upspec.analysis.measure import upsample_entries
-    from upspec.build.builder import build_model
+    from ..analysis.cost import inference_ms
+    from ..analysis.cost import multiply_accumulates
+    from ..analysis.cost import train_step_ms
+    from ..analysis.measure import cb_at_init
+    from ..analysis.measure import entry_cb
+    from ..analysis.measure import upsample_entries
+    from ..builder.builder import build_model
 
     entries = upsample_entries(spec, registry)
     init = cb_at_init(spec, CB_SEEDS, registry)

@@ -17,19 +17,19 @@ from typing import Any
 from typing import Callable
 from typing import Sequence
 
-from upspec.compare.jobs import JobState
-from upspec.compare.jobs import SweepJob
-from upspec.compare.jobs import job_state
-from upspec.compare.jobs import read_row
-from upspec.errors import SpecError
-from upspec.errors import UpspecError
-from upspec.files import write_text
-from upspec.gan.spec import is_gan
-from upspec.registry.registry import get_registry
-from upspec.spec.load import load_spec
+from .jobs import JobState
+from .jobs import SweepJob
+from .jobs import job_state
+from .jobs import read_row
+from ..errors import SpecError
+from ..errors import UpspecError
+from ..files import write_text
+from ..gan.spec import is_gan
+from ..registry.registry import get_registry
+from ..spec.load import load_spec
 
 if TYPE_CHECKING:
-    from upspec.registry.registry import Registry
+    from ..registry.registry import Registry
 
 STATE = "sweep.json"
 
@@ -74,7 +74,7 @@ def choose_strategies(source: Any, wanted: str, overrides: list[str], registry: 
     if not names:
         raise UpspecError("--strategies is empty; give names separated by commas, or 'all'")
     chosen, skipped = [], {}
-    from upspec.graph.graph import build_graph
+    from ..graph.graph import build_graph
 
     for name in names:
         try:
@@ -89,7 +89,7 @@ def choose_strategies(source: Any, wanted: str, overrides: list[str], registry: 
 
 def choose_seeds(spec: Any, seeds: int | None, seed_list: Sequence[int] | None, train: dict[str, Any]) -> list[int]:
     """``seed_list`` as given, or ``0..seeds-1``, or else the spec's one ``train.seed``."""
-    from upspec.run.settings import train_settings
+    from ..run.settings import train_settings
 
     if seeds is not None and seed_list:
         raise UpspecError("give --seeds N or --seed-list a,b, not both")
@@ -106,7 +106,7 @@ def choose_seeds(spec: Any, seeds: int | None, seed_list: Sequence[int] | None, 
 
 def plan_jobs(folder: Path, plan: SweepPlan, verbose: int = 0) -> list[SweepJob]:
     """One job per (strategy, seed), in the order the comparison lists them."""
-    from upspec.registry.registry import local_plugins
+    from ..registry.registry import local_plugins
 
     plugins = tuple(str(Path(p).resolve()) if Path(p).is_file() else p for p in local_plugins())
     return [SweepJob(strategy=name, seed=seed, run_dir=str((folder / name / f"seed-{seed}").resolve()),
@@ -122,7 +122,7 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
               announce: Callable[[str], None] = lambda line: None) -> SweepResult:
     """Train ``source`` once per strategy and seed and write the comparison; ``executor`` (from
     :func:`~upspec.compare.executors.make_executor`) runs the jobs, this process by default."""
-    from upspec.compare.comparison import write_comparison
+    from .comparison import write_comparison
 
     if resume:
         if seeds is not None or seed_list:
@@ -147,8 +147,8 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
 def _run_jobs(folder: Path, jobs: list[SweepJob], executor: Any, label: Callable[[SweepJob], str],
               announce: Callable[[str], None]) -> dict[tuple[str, int], dict[str, Any]]:
     """Every job's row: read back for the finished ones, from the executor for the others."""
-    from upspec.compare.executors import LocalExecutor
-    from upspec.run.shared_data import shared_data
+    from .executors import LocalExecutor
+    from ..run.shared_data import shared_data
 
     rows: dict[tuple[str, int], dict[str, Any]] = {}
     todo = []
@@ -180,7 +180,7 @@ def _run_jobs(folder: Path, jobs: list[SweepJob], executor: Any, label: Callable
 def _start(source: Any, strategies: str, overrides: list[str], train: dict[str, Any], seeds: int | None,
            seed_list: Sequence[int] | None, out: str | None, root: str) -> tuple[Path, SweepPlan]:
     """Check everything that can be checked before training, then create the sweep folder and its plan."""
-    from upspec.run.rundir import new_run_dir
+    from ..run.rundir import new_run_dir
 
     registry = get_registry()
     names, skipped = choose_strategies(source, strategies, overrides, registry)
@@ -233,11 +233,11 @@ class StaticShapes:
 
 def _check_data(spec: Any, registry: Registry) -> None:
     """Fail before creating the sweep folder when the spec's data cannot feed the model."""
-    from upspec.graph.graph import build_graph
-    from upspec.run.task_data import evaluation_data
+    from ..graph.graph import build_graph
+    from ..run.task_data import evaluation_data
 
     if is_gan(spec):
-        from upspec.gan.runner import check_gan_data
+        from ..gan.runner import check_gan_data
 
         check_gan_data(spec, registry)
         return

@@ -20,8 +20,8 @@ from typing import Callable
 
 import numpy as np
 
-from upspec.files import write_text
-from upspec.gan.data import RealImages
+from ..files import write_text
+from .data import RealImages
 
 VERSION = 1  # bump when the architecture or the training changes: old cache entries are then ignored
 FEATURES = 64
@@ -98,7 +98,7 @@ def _build(shape: tuple[int, ...], classes: int) -> Any:
 def _train(real: RealImages, task: str, prepare: Callable) -> tuple[Any, int, float]:
     import keras
 
-    from upspec.run.train import seed_everything
+    from ..run.train import seed_everything
 
     if task == "source image":  # the held-out photos are other photos: hold out a fifth of the training patches
         cut = len(real.train) * 4 // 5
@@ -120,8 +120,8 @@ def _train(real: RealImages, task: str, prepare: Callable) -> tuple[Any, int, fl
 
 def feature_classifier(real: RealImages, announce: Callable[[str], None] = lambda line: None) -> Classifier:
     """The cached classifier for ``real``'s source and image shape, trained (and cached) when missing."""
-    from upspec.run.models import load_model
-    from upspec.run.models import save_model
+    from ..run.models import load_model
+    from ..run.models import save_model
 
     task, prepare = _task(real)
     folder = cache_dir() / "classifiers"

@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from upspec.run.data import Images
-from upspec.run.data import get_source
-from upspec.run.data import patches
-from upspec.run.data import to_channels
+from ..run.data import Images
+from ..run.data import get_source
+from ..run.data import patches
+from ..run.data import to_channels
 
 
 @dataclass

@@ -12,15 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from upspec.analysis.checkerboard import phase_variance
-from upspec.analysis.spectrum import peak_ratio
-from upspec.analysis.spectrum import radial_spectrum
-from upspec.analysis.spectrum import spectral_distance
-from upspec.gan.classifier import Classifier
-from upspec.gan.data import RealImages
-from upspec.gan.metrics import class_coverage
-from upspec.gan.metrics import frechet_distance
-from upspec.gan.metrics import precision_recall
+from ..analysis.checkerboard import phase_variance
+from ..analysis.spectrum import peak_ratio
+from ..analysis.spectrum import radial_spectrum
+from ..analysis.spectrum import spectral_distance
+from .classifier import Classifier
+from .data import RealImages
+from .metrics import class_coverage
+from .metrics import frechet_distance
+from .metrics import precision_recall
 
 REFERENCE = 2000  # at most this many training images as the reference set
 EVALUATION_SEED = 2**20 + 1  # latents for evaluation: apart from any training seed

@@ -8,14 +8,14 @@ from typing import Any
 
 import numpy as np
 
-from upspec.errors import UpspecError
-from upspec.files import atomic_path
-from upspec.files import WouldOverwrite
+from ..errors import UpspecError
+from ..files import atomic_path
+from ..files import WouldOverwrite
 
 
 def _generator(source: str | os.PathLike) -> Any:
-    from upspec.run.models import load_model
-    from upspec.run.rundir import run_files
+    from ..run.models import load_model
+    from ..run.rundir import run_files
 
     path = Path(source)
     model_path, _ = run_files(path)
@@ -38,7 +38,7 @@ def generate(source: str | os.PathLike, n: int = 64, *, seed: int = 0, output: s
     ``output``: an ``.npz`` (array ``images``) or a folder for PNGs (``sample-0000.png``, ...); an existing
     file is not replaced unless ``overwrite``.
     """
-    from upspec.gan.evaluate import sample
+    from .evaluate import sample
 
     if n < 1:
         raise UpspecError(f"the number of samples must be at least 1, not {n}")
@@ -56,7 +56,7 @@ def write_images(images: np.ndarray, output: Path, *, overwrite: bool = False) -
             with open(tmp, "wb") as handle:
                 np.savez(handle, images=images)
         return
-    from upspec.gan.pictures import save_png
+    from .pictures import save_png
 
     if output.suffix:
         raise UpspecError(f"{output}: write samples to an .npz file or to a folder (a path without a suffix)")

@@ -8,9 +8,9 @@ from typing import Sequence
 
 import numpy as np
 
-from upspec.figures import pyplot
-from upspec.figures import save_figure
-from upspec.files import atomic_path
+from ..figures import pyplot
+from ..figures import save_figure
+from ..files import atomic_path
 
 
 def tile(images: np.ndarray, columns: int, scale: int = 1, gap: int = 2) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from upspec.files import write_text
+from ..files import write_text
 
 ROWS = (("generator", "trained generator"), ("held_out_real", "held-out real images (floor)"),
         ("untrained_generator", "untrained generator (ceiling)"))

@@ -12,25 +12,25 @@ from pathlib import Path
 from typing import Any
 from typing import Callable
 
-from upspec.errors import SpecError
-from upspec.errors import NotFoundError
-from upspec.files import write_bytes
-from upspec.gan.train import SAMPLES
-from upspec.gan.train import Game
-from upspec.gan.train import GanState
-from upspec.gan.train import load_checkpoint
-from upspec.run.data import DataError
-from upspec.run.settings import DataSettings
-from upspec.run.settings import TrainSettings
-from upspec.run.settings import data_settings
-from upspec.run.settings import train_settings
-from upspec.spec.model import Spec
+from ..errors import SpecError
+from ..errors import NotFoundError
+from ..files import write_bytes
+from .train import SAMPLES
+from .train import Game
+from .train import GanState
+from .train import load_checkpoint
+from ..run.data import DataError
+from ..run.settings import DataSettings
+from ..run.settings import TrainSettings
+from ..run.settings import data_settings
+from ..run.settings import train_settings
+from ..spec.model import Spec
 
 
 def networks(spec: Spec, registry: Any) -> tuple[Any, Any]:
     """The generator and the discriminator, each compiled with its own ``compile:`` (its optimizer)."""
-    from upspec.build.builder import build_model
-    from upspec.gan.spec import discriminator_spec
+    from ..builder.builder import build_model
+    from .spec import discriminator_spec
 
     generator = build_model(spec, registry=registry)
     discriminator = build_model(discriminator_spec(spec, registry), registry=registry)
@@ -46,7 +46,7 @@ def gan_data_settings(spec: Spec) -> DataSettings:
 
 
 def load_real(spec: Spec, generator: Any, data: DataSettings, train: TrainSettings, registry: Any) -> Any:
-    from upspec.gan.data import real_images
+    from .data import real_images
 
     shape = tuple(generator.output_shape[1:])
     try:
@@ -59,7 +59,7 @@ def load_real(spec: Spec, generator: Any, data: DataSettings, train: TrainSettin
 
 def check_gan_data(spec: Spec, registry: Any) -> None:
     """Fail early (before a sweep folder exists) when the GAN's data settings or source are wrong."""
-    from upspec.run.data import get_source
+    from ..run.data import get_source
 
     data = gan_data_settings(spec)
     try:
@@ -84,12 +84,12 @@ def play(spec: Spec, generator: Any, discriminator: Any, real: Any, train: Train
 def judge_generator(spec: Spec, generator: Any, real: Any, train: TrainSettings, registry: Any,
                     announce: Callable[[str], None] = lambda line: None) -> tuple[dict[str, Any], dict[str, Any]]:
     """The generator's numbers beside the held-out floor and the untrained ceiling, and the radial spectra."""
-    from upspec.build.builder import build_model
-    from upspec.gan.classifier import feature_classifier
-    from upspec.gan.evaluate import Reference
-    from upspec.gan.evaluate import evaluate_generator
-    from upspec.gan.evaluate import upsampling_factor
-    from upspec.run.train import seed_everything
+    from ..builder.builder import build_model
+    from .classifier import feature_classifier
+    from .evaluate import Reference
+    from .evaluate import evaluate_generator
+    from .evaluate import upsampling_factor
+    from ..run.train import seed_everything
 
     classifier = feature_classifier(real, announce)
     seed_everything(train.seed)  # the untrained generator is the run's starting point
@@ -100,9 +100,9 @@ def judge_generator(spec: Spec, generator: Any, real: Any, train: TrainSettings,
 def evaluate_gan_run(run_dir: str | Path, registry: Any = None,
                      announce: Callable[[str], None] = lambda line: None) -> dict[str, Any]:
     """A finished GAN run's numbers again, in this process (as in its metrics.json, less the warnings)."""
-    from upspec.registry.registry import get_registry
-    from upspec.run.models import load_model
-    from upspec.spec.load import load_spec
+    from ..registry.registry import get_registry
+    from ..run.models import load_model
+    from ..spec.load import load_spec
 
     registry = registry or get_registry()
     run_dir = Path(run_dir)
@@ -117,13 +117,13 @@ def finish(spec: Spec, generator: Any, discriminator: Any, real: Any, train: Tra
            run_dir: Path, rows: list[dict[str, Any]], registry: Any,
            announce: Callable[[str], None]) -> tuple[Path, dict[str, Any]]:
     """Judge the trained generator, write the pictures and the report; ``model.keras`` last (it marks the run done)."""
-    from upspec.gan.evaluate import upsampling_factor
-    from upspec.gan.pictures import curves_png
-    from upspec.gan.pictures import grid_over_epochs
-    from upspec.gan.pictures import spectrum_plot
-    from upspec.gan.report import write_gan_report
-    from upspec.run.models import save_model
-    from upspec.run.rundir import write_json
+    from .evaluate import upsampling_factor
+    from .pictures import curves_png
+    from .pictures import grid_over_epochs
+    from .pictures import spectrum_plot
+    from .report import write_gan_report
+    from ..run.models import save_model
+    from ..run.rundir import write_json
 
     metrics, spectra = judge_generator(spec, generator, real, train, registry, announce)
     factor = upsampling_factor(spec)
@@ -152,9 +152,9 @@ def finish(spec: Spec, generator: Any, discriminator: Any, real: Any, train: Tra
 
 def run_gan(spec: Spec, *, registry: Any, root: str, out: str | None, train_overrides: dict[str, Any] | None,
             verbose: int, announce: Callable[[str], None]) -> tuple[Path, dict[str, Any]]:
-    from upspec.run.rundir import new_run_dir
-    from upspec.run.rundir import write_spec
-    from upspec.run.train import seed_everything
+    from ..run.rundir import new_run_dir
+    from ..run.rundir import write_spec
+    from ..run.train import seed_everything
 
     train = train_settings(spec, **(train_overrides or {}))
     data = gan_data_settings(spec)
@@ -172,8 +172,8 @@ def run_gan(spec: Spec, *, registry: Any, root: str, out: str | None, train_over
 
 def resume_gan(spec: Spec, run_dir: Path, *, registry: Any, verbose: int,
                announce: Callable[[str], None]) -> tuple[Path, dict[str, Any]]:
-    from upspec.run.task_data import history_rows
-    from upspec.run.train import seed_everything
+    from ..run.task_data import history_rows
+    from ..run.train import seed_everything
 
     train = train_settings(spec)
     data = gan_data_settings(spec)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from upspec.errors import Diagnostic
-from upspec.errors import SpecError
-from upspec.errors import available
-from upspec.registry.registry import Registry
-from upspec.spec.yaml_source import Document
+from ..errors import Diagnostic
+from ..errors import SpecError
+from ..errors import available
+from ..registry.registry import Registry
+from ..spec.yaml_source import Document
 
 SECTION = "discriminator"
 SECTION_KEYS = ("name", "description", "inputs", "layers", "outputs", "compile")
@@ -48,7 +48,7 @@ def _section(doc: Document) -> tuple[Document, list[Diagnostic]]:
 
 def discriminator_diagnostics(doc: Document, registry: Registry) -> list[Diagnostic]:
     """Every problem in ``doc``'s ``discriminator:`` section (empty when it is fine or absent)."""
-    from upspec.spec.load import validate_document
+    from ..spec.load import validate_document
 
     if not isinstance(doc.data, dict) or not isinstance(doc.data.get(SECTION), dict):
         return []  # absent, or not a mapping: the Spec model says so
@@ -62,8 +62,8 @@ def discriminator_diagnostics(doc: Document, registry: Registry) -> list[Diagnos
 
 def discriminator_spec(spec: Any, registry: Registry) -> Any:
     """The discriminator of a GAN spec as a :class:`~upspec.spec.model.Spec` of its own."""
-    from upspec.spec.load import read_source
-    from upspec.spec.load import validate_document
+    from ..spec.load import read_source
+    from ..spec.load import validate_document
 
     sub, found = _section(read_source(spec))
     if found:
@@ -77,8 +77,8 @@ def check_pair(generator: Any, registry: Registry) -> Any:
     The generator takes one latent input of known shape and outputs one image; the discriminator takes that
     image, shape for shape, and outputs scores whose last axis is 1 (one per image, or per patch: averaged).
     """
-    from upspec.graph.graph import build_graph
-    from upspec.graph.shapes import fmt
+    from ..graph.graph import build_graph
+    from ..graph.shapes import fmt
 
     spec = generator.spec
     disc = discriminator_spec(spec, registry)

@@ -20,11 +20,11 @@ SAMPLES = 8
 
 def measure_gan(trained: Any, spec: Any, registry: Any) -> dict[str, Any]:
     """The costs and CB of one finished GAN run (``trained``: its generator)."""
-    from upspec.analysis.cost import inference_ms
-    from upspec.analysis.cost import multiply_accumulates
-    from upspec.analysis.measure import cb_at_init
-    from upspec.analysis.measure import entry_cb
-    from upspec.analysis.measure import upsample_entries
+    from ..analysis.cost import inference_ms
+    from ..analysis.cost import multiply_accumulates
+    from ..analysis.measure import cb_at_init
+    from ..analysis.measure import entry_cb
+    from ..analysis.measure import upsample_entries
 
     entries = upsample_entries(spec, registry)
     init = cb_at_init(spec, CB_SEEDS, registry)
@@ -42,12 +42,12 @@ def measure_gan(trained: Any, spec: Any, registry: Any) -> dict[str, Any]:
 def gan_pictures(folder: Path, rows: list[dict[str, Any]], registry: Any) -> None:
     """``samples.png``: one column per strategy (its first seed), the same latents; ``spectrum.png``: their
     radial spectra overlaid."""
-    from upspec.compare.comparison import first_seed
-    from upspec.compare.comparison import run_folder
-    from upspec.gan.evaluate import sample
-    from upspec.gan.pictures import spectrum_plot
-    from upspec.run.models import load_model
-    from upspec.run.report import image_grid
+    from ..compare.comparison import first_seed
+    from ..compare.comparison import run_folder
+    from .evaluate import sample
+    from .pictures import spectrum_plot
+    from ..run.models import load_model
+    from ..run.report import image_grid
 
     if not rows:
         return
@@ -70,11 +70,11 @@ def gan_pictures(folder: Path, rows: list[dict[str, Any]], registry: Any) -> Non
 
 def gan_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
     """D and G losses of each strategy's first seed, overlaid."""
-    from upspec.compare.comparison import first_seed
-    from upspec.compare.comparison import run_folder
-    from upspec.figures import pyplot
-    from upspec.figures import save_figure
-    from upspec.run.task_data import history_rows
+    from ..compare.comparison import first_seed
+    from ..compare.comparison import run_folder
+    from ..figures import pyplot
+    from ..figures import save_figure
+    from ..run.task_data import history_rows
 
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
@@ -99,7 +99,7 @@ SEED_METRICS = (("fd", "FD", True), ("classes_covered", "classes", False), ("kl_
 def gan_statistics(rows: list[dict[str, Any]]) -> str:
     """comparison.md's section for a GAN sweep: each strategy's generator numbers, mean [95% t-interval]
     over its seeds, and the held-out real images' for reference."""
-    from upspec.compare.statistics import interval
+    from ..compare.statistics import interval
 
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in rows:

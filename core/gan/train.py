@@ -21,23 +21,23 @@ from typing import Callable
 
 import numpy as np
 
-from upspec.files import atomic_path
-from upspec.files import write_text
-from upspec.gan.losses import discriminator_loss
-from upspec.gan.losses import generator_loss
-from upspec.gan.losses import gradient_penalty
-from upspec.gan.losses import score_summary
-from upspec.gan.pictures import save_png
-from upspec.gan.pictures import scale_for
-from upspec.gan.pictures import tile
-from upspec.run.models import load_model
-from upspec.run.models import save_model
-from upspec.run.settings import TrainSettings
-from upspec.run.task_data import history_rows
-from upspec.run.task_data import write_history
-from upspec.run.train import STATE
-from upspec.run.train import TrainingDiverged
-from upspec.run.train import seed_everything
+from ..files import atomic_path
+from ..files import write_text
+from .losses import discriminator_loss
+from .losses import generator_loss
+from .losses import gradient_penalty
+from .losses import score_summary
+from .pictures import save_png
+from .pictures import scale_for
+from .pictures import tile
+from ..run.models import load_model
+from ..run.models import save_model
+from ..run.settings import TrainSettings
+from ..run.task_data import history_rows
+from ..run.task_data import write_history
+from ..run.train import STATE
+from ..run.train import TrainingDiverged
+from ..run.train import seed_everything
 
 CHECKPOINTS = Path("checkpoints")
 SAMPLES = Path("samples")

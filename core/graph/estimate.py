@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from upspec.graph.shapes import Shape
+from .shapes import Shape
 
 BYTES_PER_VALUE = 4
 

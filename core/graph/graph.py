@@ -7,26 +7,26 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
-from upspec.errors import Diagnostic
-from upspec.errors import NotFoundError
-from upspec.errors import SpecError
-from upspec.errors import available
-from upspec.graph.estimate import Estimate
-from upspec.graph.estimate import activation_bytes
-from upspec.graph.estimate import estimate
-from upspec.graph.estimate import human_bytes
-from upspec.graph.shapes import Inferred
-from upspec.graph.shapes import Shape
-from upspec.graph.shapes import ShapeProblem
-from upspec.graph.shapes import fmt
-from upspec.graph.shapes import infer_layer
-from upspec.graph.shapes import infer_upsample
-from upspec.registry.registry import Registry
-from upspec.registry.registry import get_registry
-from upspec.spec.model import Entry
-from upspec.spec.model import LayerEntry
-from upspec.spec.model import UpsampleEntry
-from upspec.spec.model import Spec
+from ..errors import Diagnostic
+from ..errors import NotFoundError
+from ..errors import SpecError
+from ..errors import available
+from .estimate import Estimate
+from .estimate import activation_bytes
+from .estimate import estimate
+from .estimate import human_bytes
+from .shapes import Inferred
+from .shapes import Shape
+from .shapes import ShapeProblem
+from .shapes import fmt
+from .shapes import infer_layer
+from .shapes import infer_upsample
+from ..registry.registry import Registry
+from ..registry.registry import get_registry
+from ..spec.model import Entry
+from ..spec.model import LayerEntry
+from ..spec.model import UpsampleEntry
+from ..spec.model import Spec
 
 
 @dataclass
@@ -300,7 +300,7 @@ def build_graph(spec: Spec, registry: Registry | None = None) -> Graph:
     registry = registry or get_registry()
     graph = _GraphBuilder(spec, registry).build()
     if spec.discriminator is not None:  # a GAN: the discriminator must take what the generator makes
-        from upspec.gan.spec import check_pair
+        from ..gan.spec import check_pair
 
         check_pair(graph, registry)
     return graph

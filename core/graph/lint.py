@@ -19,11 +19,11 @@ import math
 from typing import TYPE_CHECKING
 from typing import Any
 
-from upspec.errors import Diagnostic
-from upspec.spec.model import LINTS
+from ..errors import Diagnostic
+from ..spec.model import LINTS
 
 if TYPE_CHECKING:
-    from upspec.registry.registry import Registry
+    from ..registry.registry import Registry
 
 TRANSPOSE_LAYERS = {f"{prefix}{rank}DTranspose": rank for rank in (1, 2, 3) for prefix in ("Conv", "Convolution")}
 
@@ -107,7 +107,7 @@ def _uneven_overlap(graph: Any, node: Any, registry: Registry) -> Diagnostic | N
 
 def lint_graph(graph: Any, registry: Registry | None = None) -> list[Diagnostic]:
     """The best-practice warnings for ``graph``, in file order; entries' ``allow:`` lists are honoured."""
-    from upspec.registry.registry import get_registry
+    from ..registry.registry import get_registry
 
     registry = registry or get_registry()
     found = []

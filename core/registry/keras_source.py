@@ -71,7 +71,7 @@ def _default(node: ast.expr, constants: dict[str, ast.expr]) -> Any:
 
 def _init_parameters(root: Path, module: str, name: str, depth: int = 0) -> dict[str, Any] | None:
     """``__init__``'s parameters (name -> default or REQUIRED) of ``module.name``, following base classes."""
-    from upspec.registry.layer_signatures import REQUIRED
+    from .layer_signatures import REQUIRED
 
     path = _module_file(root, module)
     if path is None or depth > 8:
@@ -108,8 +108,8 @@ def table_from_source() -> dict[str, Any] | None:
     """``{"keras_version": ..., "layers": {name: {arg: default}}}`` for the installed Keras, or None."""
     import importlib.metadata
 
-    from upspec.registry.layer_signatures import BASE_PARAMETERS
-    from upspec.registry.layer_signatures import FORBIDDEN_LAYERS
+    from .layer_signatures import BASE_PARAMETERS
+    from .layer_signatures import FORBIDDEN_LAYERS
 
     root = _keras_root()
     if root is None:

@@ -98,7 +98,7 @@ def _table() -> dict[str, Any] | None:
         return None
     if table.get("keras_version") == installed:
         return table
-    from upspec.registry.keras_source import cached_table  # another Keras: its source, parsed once, no import
+    from .keras_source import cached_table  # another Keras: its source, parsed once, no import
 
     return cached_table(installed)
 

@@ -23,9 +23,9 @@ from typing import Iterable
 
 import pluggy
 
-from upspec import hookspecs
-from upspec.errors import available
-from upspec.version import __version__
+from .. import hookspecs
+from ..errors import available
+from ..version import __version__
 
 #: the built-in plugins, registered before any entry point, in this order
 BUILTIN_PLUGINS = (

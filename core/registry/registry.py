@@ -15,20 +15,20 @@ from typing import Iterable
 
 import pluggy
 
-from upspec.errors import NotFoundError
-from upspec.errors import PluginError
-from upspec.errors import available
-from upspec.registry.layer_signatures import FORBIDDEN_LAYERS
-from upspec.registry.layer_signatures import LayerSignature
-from upspec.registry.layer_signatures import keras_layer_signature
-from upspec.registry.layer_signatures import resolve
-from upspec.registry.layer_signatures import signature_of
-from upspec.registry.plugins import PluginInfo
-from upspec.registry.plugins import PluginProblem
-from upspec.registry.plugins import load_plugins
-from upspec.registry.strategy import Parameter
-from upspec.registry.strategy import Strategy
-from upspec.registry.strategy import strategy_parameters
+from ..errors import NotFoundError
+from ..errors import PluginError
+from ..errors import available
+from .layer_signatures import FORBIDDEN_LAYERS
+from .layer_signatures import LayerSignature
+from .layer_signatures import keras_layer_signature
+from .layer_signatures import resolve
+from .layer_signatures import signature_of
+from .plugins import PluginInfo
+from .plugins import PluginProblem
+from .plugins import load_plugins
+from .strategy import Parameter
+from .strategy import Strategy
+from .strategy import strategy_parameters
 
 TRACE_ENV = "UPSPEC_TRACE_PLUGINS"
 

@@ -15,8 +15,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from upspec.files import atomic_path
-from upspec.files import io_error
+from ..files import atomic_path
+from ..files import io_error
 
 STATE_ENTRY = "upspec_state.json"
 

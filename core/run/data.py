@@ -13,16 +13,16 @@ from typing import Sequence
 
 import numpy as np
 
-from upspec.errors import NotFoundError
-from upspec.errors import available
-from upspec.run.sources import DataError  # noqa: F401 - re-exported: the data side's names in one place
-from upspec.run.sources import DataSource
-from upspec.run.sources import SPLITS  # noqa: F401
-from upspec.run.sources import TASKS
-from upspec.run.sources import Images
+from ..errors import NotFoundError
+from ..errors import available
+from .sources import DataError  # noqa: F401 - re-exported: the data side's names in one place
+from .sources import DataSource
+from .sources import SPLITS  # noqa: F401
+from .sources import TASKS
+from .sources import Images
 
 if TYPE_CHECKING:
-    from upspec.registry.registry import Registry
+    from ..registry.registry import Registry
 
 
 def to_channels(image: np.ndarray, channels: int) -> np.ndarray:
@@ -64,7 +64,7 @@ def enlarge(image: np.ndarray, size: Sequence[int]) -> np.ndarray:
     h, w = image.shape[:2]
     if h >= size[0] and w >= size[1]:
         return image
-    from upspec.run.resize import resize
+    from .resize import resize
 
     scale = max(size[0] / h, size[1] / w)
     new = (max(size[0], int(np.ceil(h * scale))), max(size[1], int(np.ceil(w * scale))))
@@ -106,7 +106,7 @@ def downsample(y: np.ndarray, factor: Sequence[int]) -> np.ndarray:
 
 def upsample_bicubic(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """The classical baseline for super-resolution: PIL's bicubic upscaling of each image (8-bit, as a user's)."""
-    from upspec.run.degrade import pil_resize
+    from .degrade import pil_resize
 
     return np.stack([pil_resize(image, size) for image in x]).astype("float32")
 
@@ -152,9 +152,9 @@ def sr_pairs(data: Images, shapes: TaskShapes, count: int, seed: int | None, deg
              blur_sigma: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``count`` aligned (low, high) resolution patch pairs: each whole image is degraded once, then patches
     are cut at the same place in both (random with ``seed``; centre crops first when ``seed`` is None)."""
-    from upspec.run.degrade import DEFAULT_BLUR_SIGMA
-    from upspec.run.degrade import degrade
-    from upspec.run.degrade import mod_crop
+    from .degrade import DEFAULT_BLUR_SIGMA
+    from .degrade import degrade
+    from .degrade import mod_crop
 
     factor, size = shapes.factor, shapes.x[:2]
     rng = np.random.default_rng(seed if seed is not None else 12345)

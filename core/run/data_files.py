@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from upspec.run.data import DataError
+from .data import DataError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
 #: an image needs width x height x channels values; this keeps a forged header from allocating gigabytes

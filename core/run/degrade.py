@@ -15,8 +15,8 @@ from typing import Sequence
 
 import numpy as np
 
-from upspec.errors import NotFoundError
-from upspec.errors import available
+from ..errors import NotFoundError
+from ..errors import available
 
 DEGRADATIONS = ("bicubic", "area", "gaussian")
 DEFAULT_BLUR_SIGMA = 1.6

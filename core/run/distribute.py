@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from typing import ContextManager
 
-from upspec.errors import UpspecError
+from ..errors import UpspecError
 
 CPU_DEVICES_ENV = "UPSPEC_CPU_DEVICES"
 

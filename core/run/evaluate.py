@@ -16,9 +16,9 @@ from typing import Sequence
 
 import numpy as np
 
-from upspec.run.data import TaskShapes
-from upspec.run.data import upsample_bicubic
-from upspec.run.degrade import quantize
+from .data import TaskShapes
+from .data import upsample_bicubic
+from .degrade import quantize
 
 Y_WEIGHTS = np.array([65.481, 128.553, 24.966], "float32") / 255.0
 
@@ -45,7 +45,7 @@ def ssim(target: np.ndarray, prediction: np.ndarray) -> float:
     """SSIM of one image (Wang et al. 2004: Gaussian window 11, sigma 1.5, valid borders), any Keras backend."""
     import keras
 
-    from upspec.plugins.image_metric_functions import ssim as batch_ssim
+    from ..plugins.image_metric_functions import ssim as batch_ssim
 
     return float(keras.ops.convert_to_numpy(batch_ssim(target[None].astype("float32"), prediction[None].astype("float32")))[0])
 
@@ -65,8 +65,8 @@ def image_scores(target: np.ndarray, prediction: np.ndarray) -> dict[str, float]
     ``tf.image``'s), values in [0, 1]."""
     import keras
 
-    from upspec.plugins.image_metric_functions import psnr
-    from upspec.plugins.image_metric_functions import ssim
+    from ..plugins.image_metric_functions import psnr
+    from ..plugins.image_metric_functions import ssim
 
     prediction = np.clip(prediction, 0.0, 1.0).astype("float32")
     target = target.astype("float32")
@@ -99,8 +99,8 @@ def collapse_warning(prediction: np.ndarray) -> str | None:
 def convention(shapes: TaskShapes, degradation: str | None = None, blur_sigma: float | None = None) -> str:
     """The evaluation convention in one sentence, for reports."""
     if shapes.task == "super_resolution":
-        from upspec.run.degrade import DEFAULT_BLUR_SIGMA
-        from upspec.run.degrade import describe
+        from .degrade import DEFAULT_BLUR_SIGMA
+        from .degrade import describe
 
         scale = shapes.factor
         channel = ("the BT.601 luminance Y (16-235, BasicSR's rgb2ycbcr)" if shapes.y[-1] == 3 else
@@ -123,11 +123,11 @@ def _mean(scores: list[dict[str, float]]) -> dict[str, float]:
 def evaluate(model: Any, data: Any, predictions: list[np.ndarray] | None = None) -> dict[str, Any]:
     """The test metrics of ``model`` on ``data.test_images`` (a ``TaskData``), through the same whole-image
     path as ``upspec predict``; ``predictions``: already computed outputs for those images."""
-    from upspec.run.predict import Predictor
+    from .predict import Predictor
 
     shapes: TaskShapes = data.shapes
     if len(shapes.x) != 3:  # 1-D signals and 3-D volumes: their own metrics on test patches
-        from upspec.run.rank_metrics import evaluate_rank
+        from .rank_metrics import evaluate_rank
 
         return evaluate_rank(model, shapes, data.test)  # type: ignore[arg-type]
     images = data.test_images
@@ -172,11 +172,11 @@ def evaluate_run(run_dir: Any, registry: Any = None) -> dict[str, Any]:
     """Evaluate a finished run's saved model on its spec's whole test images, in this process."""
     from pathlib import Path
 
-    from upspec.registry.registry import get_registry
-    from upspec.run.models import load_model
-    from upspec.run.predict import PredictError
-    from upspec.run.task_data import evaluation_data
-    from upspec.spec.load import load_spec
+    from ..registry.registry import get_registry
+    from .models import load_model
+    from .predict import PredictError
+    from .task_data import evaluation_data
+    from ..spec.load import load_spec
 
     run_dir = Path(run_dir)
     if not (run_dir / "spec.yaml").is_file() or not (run_dir / "model.keras").is_file():
@@ -184,7 +184,7 @@ def evaluate_run(run_dir: Any, registry: Any = None) -> dict[str, Any]:
     registry = registry or get_registry()
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
     if spec.discriminator is not None:  # a GAN: its generator judged again
-        from upspec.gan.runner import evaluate_gan_run
+        from ..gan.runner import evaluate_gan_run
 
         return evaluate_gan_run(run_dir, registry)
     model = load_model(run_dir / "model.keras", registry)

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 from typing import Sequence
 
-from upspec.errors import UpspecError
-from upspec.files import WouldOverwrite
-from upspec.files import atomic_path
-from upspec.files import clean_temporaries
-from upspec.files import io_error
+from ..errors import UpspecError
+from ..files import WouldOverwrite
+from ..files import atomic_path
+from ..files import clean_temporaries
+from ..files import io_error
 
 FORMATS = ("saved_model", "tflite")
 

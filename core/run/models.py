@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from upspec.files import atomic_path
-from upspec.keras_objects import register_keras_objects
-from upspec.registry.registry import Registry
-from upspec.registry.registry import get_registry
+from ..files import atomic_path
+from ..keras_objects import register_keras_objects
+from ..registry.registry import Registry
+from ..registry.registry import get_registry
 
 if TYPE_CHECKING:
     import keras
@@ -28,7 +28,7 @@ def load_model(path: str | os.PathLike, registry: Registry | None = None) -> ker
     rebuilding a functional model recurses once per layer (see ``recursion_room``)."""
     import keras
 
-    from upspec.build.builder import recursion_room
+    from ..builder.builder import recursion_room
 
     register_custom_objects(registry)
     with recursion_room(LOAD_DEPTH):

@@ -20,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from upspec.errors import UpspecError
+from ..errors import UpspecError
 
 #: images with more input pixels than this go through the size-agnostic copy in tiles of ``LARGE_TILE``
 WHOLE_PIXELS = 1024 * 1024
@@ -176,7 +176,7 @@ class Predictor:
             y = self.run(ycc[..., :1])
             if self.out_channels != 1:
                 return y
-            from upspec.run.degrade import pil_resize
+            from .degrade import pil_resize
 
             chroma = pil_resize(ycc[..., 1:], y.shape[:2]) if y.shape[:2] != image.shape[:2] else ycc[..., 1:]
             return ycbcr_to_rgb(np.concatenate([np.clip(y, 0, 1), chroma], axis=-1))
@@ -219,8 +219,8 @@ def predict(model: Any, images: Any) -> list[np.ndarray]:
 
 def _as_model(model: Any) -> Any:
     if isinstance(model, (str, bytes)) or hasattr(model, "__fspath__"):
-        from upspec.run.models import load_model
-        from upspec.run.rundir import run_files
+        from .models import load_model
+        from .rundir import run_files
 
         path, _spec = run_files(model)
         if path is None or not path.is_file():
@@ -244,7 +244,7 @@ def write_image(path: Any, image: np.ndarray) -> None:
     """A ``(H, W, 1|3)`` image in [0, 1] as an 8-bit PNG (grey or RGB), atomically, never overwriting."""
     from PIL import Image
 
-    from upspec.files import atomic_path
+    from ..files import atomic_path
 
     pixels = (np.clip(image, 0, 1) * 255).round().astype("uint8")
     pixels = pixels[..., 0] if pixels.shape[-1] == 1 else pixels[..., :3]

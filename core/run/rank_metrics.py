@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from upspec.run.evaluate import collapse_warning
-from upspec.run.rank_tasks import RankTaskShapes
-from upspec.run.rank_tasks import baseline_name
-from upspec.run.rank_tasks import cubic_upsample
+from .evaluate import collapse_warning
+from .rank_tasks import RankTaskShapes
+from .rank_tasks import baseline_name
+from .rank_tasks import cubic_upsample
 
 SSIM_WINDOW = 11
 

@@ -11,12 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from upspec.figures import pyplot
-from upspec.figures import save_figure
-from upspec.run.rank_tasks import RankTaskShapes
-from upspec.run.rank_tasks import baseline_name
-from upspec.run.rank_tasks import cubic_upsample
-from upspec.run.report import image_grid
+from ..figures import pyplot
+from ..figures import save_figure
+from .rank_tasks import RankTaskShapes
+from .rank_tasks import baseline_name
+from .rank_tasks import cubic_upsample
+from .report import image_grid
 
 
 def rank_input_columns(shapes: RankTaskShapes, x: np.ndarray) -> list[tuple[str, np.ndarray]]:

@@ -18,14 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from upspec.errors import NotFoundError
-from upspec.run.data import DataError
-from upspec.run.data import TaskShapes
-from upspec.run.data import get_source
-from upspec.run.data import sources
+from ..errors import NotFoundError
+from .data import DataError
+from .data import TaskShapes
+from .data import get_source
+from .data import sources
 
 if TYPE_CHECKING:
-    from upspec.registry.registry import Registry
+    from ..registry.registry import Registry
 
 RANK_TASKS = ("super_resolution", "denoise", "autoencode")
 DEFAULT_SOURCES = {1: "signals", 3: "volumes"}
@@ -84,7 +84,7 @@ def block_mean(y: np.ndarray, factor: tuple[int, ...]) -> np.ndarray:
 def cubic_upsample(x: np.ndarray, factor: tuple[int, ...]) -> np.ndarray:
     """The classical baseline: separable cubic interpolation (TensorFlow's bicubic convention per axis),
     clipped to [0, 1]."""
-    from upspec.plugins.interpolation_layers import Interpolate
+    from ..plugins.interpolation_layers import Interpolate
 
     return np.clip(np.asarray(Interpolate(factor, "cubic", None)(x.astype("float32"))), 0.0, 1.0)
 
@@ -115,8 +115,8 @@ def _load(source: Any, split: str, shapes: RankTaskShapes, count: int, seed: int
 
 def prepare_rank_data(spec: Any, model: Any, data: Any, train: Any, registry: Registry) -> Any:
     """The ``Dataset`` for a 1-D or 3-D model, or ``None`` for a 2-D one (the image path)."""
-    from upspec.run.task_data import TaskData
-    from upspec.run.task_data import _data_error
+    from .task_data import TaskData
+    from .task_data import _data_error
 
     x_shape, y_shape = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
     rank = rank_of(x_shape)

@@ -8,12 +8,12 @@ from typing import Sequence
 
 import numpy as np
 
-from upspec.figures import pyplot
-from upspec.figures import save_figure
-from upspec.files import atomic_path
-from upspec.files import write_text
-from upspec.run.data import TaskShapes
-from upspec.run.data import upsample_bicubic
+from ..figures import pyplot
+from ..figures import save_figure
+from ..files import atomic_path
+from ..files import write_text
+from .data import TaskShapes
+from .data import upsample_bicubic
 
 
 #: tasks whose targets are continuous: an ``accuracy`` metric (exact equality) says nothing there
@@ -54,7 +54,7 @@ def learning_curves(rows: list[dict[str, Any]], path: Path, task: str | None = N
 def input_columns(shapes: TaskShapes, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
     """The input (nearest-upscaled for super-resolution) and, for super-resolution, bicubic."""
     if len(shapes.x) != 3:  # 1-D signals and 3-D volumes
-        from upspec.run.rank_pictures import rank_input_columns
+        from .rank_pictures import rank_input_columns
 
         return rank_input_columns(shapes, x)  # type: ignore[arg-type]
     if shapes.task != "super_resolution":

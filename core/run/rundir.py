@@ -9,9 +9,9 @@ from typing import Any
 
 import yaml
 
-from upspec.errors import UpspecError
-from upspec.files import write_text
-from upspec.spec.model import Spec
+from ..errors import UpspecError
+from ..files import write_text
+from ..spec.model import Spec
 
 
 def new_run_dir(spec: Spec, root: str | Path = "runs", out: str | Path | None = None, prefix: str = "") -> Path:

@@ -10,39 +10,39 @@ from pathlib import Path
 from typing import Any
 from typing import Callable
 
-from upspec.build.builder import build_model
-from upspec.build.precision import dtype_policy
-from upspec.errors import UpspecError
-from upspec.files import clean_temporaries
-from upspec.gan.spec import is_gan
-from upspec.registry.registry import Registry
-from upspec.registry.registry import get_registry
-from upspec.run.checkpoint import run_stage
-from upspec.run.distribute import Distribution
-from upspec.run.distribute import distribution
-from upspec.run.evaluate import evaluate
-from upspec.run.models import load_model
-from upspec.run.models import save_model
-from upspec.run.report import learning_curves
-from upspec.run.report import meaningless_metrics
-from upspec.run.report import upsampling_summary
-from upspec.run.report import sample_grid
-from upspec.run.report import write_report
-from upspec.run.rundir import new_run_dir
-from upspec.run.rundir import write_json
-from upspec.run.rundir import write_spec
-from upspec.run.settings import data_settings
-from upspec.run.settings import train_settings
-from upspec.run.shared_data import dataset_for
-from upspec.run.tensorboard_logs import write_test_summaries
-from upspec.run.timing import record_inference
-from upspec.run.train import CHECKPOINT
-from upspec.run.train import fit
-from upspec.run.train import restore_history
-from upspec.run.train import resume_state
-from upspec.run.train import seed_everything
-from upspec.spec.load import load_spec
-from upspec.spec.model import Spec
+from ..builder.builder import build_model
+from ..builder.precision import dtype_policy
+from ..errors import UpspecError
+from ..files import clean_temporaries
+from ..gan.spec import is_gan
+from ..registry.registry import Registry
+from ..registry.registry import get_registry
+from .checkpoint import run_stage
+from .distribute import Distribution
+from .distribute import distribution
+from .evaluate import evaluate
+from .models import load_model
+from .models import save_model
+from .report import learning_curves
+from .report import meaningless_metrics
+from .report import upsampling_summary
+from .report import sample_grid
+from .report import write_report
+from .rundir import new_run_dir
+from .rundir import write_json
+from .rundir import write_spec
+from .settings import data_settings
+from .settings import train_settings
+from .shared_data import dataset_for
+from .tensorboard_logs import write_test_summaries
+from .timing import record_inference
+from .train import CHECKPOINT
+from .train import fit
+from .train import restore_history
+from .train import resume_state
+from .train import seed_everything
+from ..spec.load import load_spec
+from ..spec.model import Spec
 
 
 @dataclass
@@ -91,7 +91,7 @@ def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, set
         model = load_model(run_dir / "model.keras")
     images = len(dataset.shapes.x) == 3  # 2-D images: whole test images; 1-D signals and 3-D volumes: patches
     if images:
-        from upspec.run.predict import Predictor
+        from .predict import Predictor
 
         predictor = Predictor(model)
         predictions = [predictor.run(image.x) for image in dataset.test_images]
@@ -108,7 +108,7 @@ def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, set
     if images:
         sample_grid(dataset, predictions, metrics, run_dir / "samples.png")
     else:
-        from upspec.run.rank_pictures import rank_sample_picture
+        from .rank_pictures import rank_sample_picture
 
         rank_sample_picture(model, dataset.shapes, dataset.test, run_dir / "samples.png")
     write_report(run_dir, spec, metrics, settings)
@@ -122,7 +122,7 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
     registry = registry or get_registry()
     spec = load_spec(source, strategy=strategy, overrides=overrides, registry=registry)
     if is_gan(spec):
-        from upspec.gan.runner import run_gan
+        from ..gan.runner import run_gan
 
         return RunResult(*run_gan(spec, registry=registry, root=root, out=out, train_overrides=train_overrides,
                                   verbose=verbose, announce=announce))
@@ -161,7 +161,7 @@ def resume(run_dir: str | Path, *, verbose: int = 1, announce: Callable[[str], N
     registry = registry or get_registry()
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
     if is_gan(spec):
-        from upspec.gan.runner import resume_gan
+        from ..gan.runner import resume_gan
 
         return RunResult(*resume_gan(spec, run_dir, registry=registry, verbose=verbose, announce=announce))
     train = train_settings(spec)

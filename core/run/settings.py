@@ -14,16 +14,16 @@ from pydantic import PositiveFloat
 from pydantic import PositiveInt
 from pydantic import ValidationError
 
-from upspec.errors import Diagnostic
-from upspec.errors import NotFoundError
-from upspec.errors import SpecError
-from upspec.errors import available
-from upspec.spec.diagnose import diagnostics_from
-from upspec.spec.model import Spec
-from upspec.spec.yaml_source import Document
+from ..errors import Diagnostic
+from ..errors import NotFoundError
+from ..errors import SpecError
+from ..errors import available
+from ..spec.diagnose import diagnostics_from
+from ..spec.model import Spec
+from ..spec.yaml_source import Document
 
 if TYPE_CHECKING:
-    from upspec.registry.registry import Registry
+    from ..registry.registry import Registry
 
 
 class _Section(BaseModel):
@@ -111,8 +111,8 @@ def check_sections(doc: Document, registry: Registry) -> list[Diagnostic]:
 
 
 def _check_data_names(doc: Document, data: DataSettings, registry: Registry) -> list[Diagnostic]:
-    from upspec.run.data import TASKS
-    from upspec.run.data import get_source
+    from .data import TASKS
+    from .data import get_source
 
     found = []
     try:

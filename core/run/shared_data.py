@@ -28,7 +28,7 @@ def shared_data() -> Iterator[None]:
 
 def dataset_for(spec: Any, model: Any, data: Any, train: Any, registry: Any) -> Any:
     """``prepare_data(spec, model, data, train, registry)``, shared within :func:`shared_data`."""
-    from upspec.run.task_data import prepare_data
+    from .task_data import prepare_data
 
     if _cache is None:
         return prepare_data(spec, model, data, train, registry)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
 
-from upspec.errors import UpspecError
+from ..errors import UpspecError
 
 if TYPE_CHECKING:
     import numpy as np

@@ -17,27 +17,27 @@ from typing import Any
 
 import numpy as np
 
-from upspec.errors import NotFoundError
-from upspec.errors import SpecError
-from upspec.files import write_text
-from upspec.registry.registry import Registry
-from upspec.run.data import DataError
-from upspec.run.data import Images
-from upspec.run.data import TaskShapes
-from upspec.run.data import enlarge
-from upspec.run.data import get_source
-from upspec.run.data import make_pairs
-from upspec.run.data import segmentation_target
-from upspec.run.data import task_shapes
-from upspec.run.data import to_channels
-from upspec.run.degrade import DEFAULT_BLUR_SIGMA
-from upspec.run.degrade import degrade
-from upspec.run.degrade import mod_crop
-from upspec.run.settings import DataSettings
-from upspec.run.settings import TrainSettings
-from upspec.run.settings import data_settings
-from upspec.run.settings import train_settings
-from upspec.spec.model import Spec
+from ..errors import NotFoundError
+from ..errors import SpecError
+from ..files import write_text
+from ..registry.registry import Registry
+from .data import DataError
+from .data import Images
+from .data import TaskShapes
+from .data import enlarge
+from .data import get_source
+from .data import make_pairs
+from .data import segmentation_target
+from .data import task_shapes
+from .data import to_channels
+from .degrade import DEFAULT_BLUR_SIGMA
+from .degrade import degrade
+from .degrade import mod_crop
+from .settings import DataSettings
+from .settings import TrainSettings
+from .settings import data_settings
+from .settings import train_settings
+from ..spec.model import Spec
 
 
 @dataclass
@@ -101,7 +101,7 @@ def whole_images(shapes: TaskShapes, data: Images, settings: DataSettings, seed:
 
 def prepare_data(spec: Spec, model: Any, data: DataSettings, train: TrainSettings, registry: Registry) -> TaskData:
     """Load the source, check it fits the model, and cut (x, y) pairs for each split."""
-    from upspec.run.rank_tasks import prepare_rank_data
+    from .rank_tasks import prepare_rank_data
 
     signals_or_volumes = prepare_rank_data(spec, model, data, train, registry)  # 1-D and 3-D models: patches only
     if signals_or_volumes is not None:

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from upspec.files import write_text
+from ..files import write_text
 
 TIMING = "timing.json"
 

@@ -7,17 +7,17 @@ import math
 from pathlib import Path
 from typing import Any
 
-from upspec.errors import UpspecError
-from upspec.files import write_text
-from upspec.registry.registry import Registry
-from upspec.run.checkpoint import checkpoint_state
-from upspec.run.checkpoint import save_checkpoint
-from upspec.run.settings import TrainSettings
-from upspec.run.task_data import TaskData
-from upspec.run.task_data import history_rows
-from upspec.run.task_data import write_history
-from upspec.run.tensorboard_logs import sample_images_callback
-from upspec.spec.model import Spec
+from ..errors import UpspecError
+from ..files import write_text
+from ..registry.registry import Registry
+from .checkpoint import checkpoint_state
+from .checkpoint import save_checkpoint
+from .settings import TrainSettings
+from .task_data import TaskData
+from .task_data import history_rows
+from .task_data import write_history
+from .tensorboard_logs import sample_images_callback
+from ..spec.model import Spec
 
 CHECKPOINT = Path("checkpoints") / "last.keras"
 STATE = Path("checkpoints") / "state.json"
@@ -30,8 +30,8 @@ class TrainingDiverged(UpspecError):
 def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry: Registry) -> list[Any]:
     import keras
 
-    from upspec.run.tensorboard import EpochScalars
-    from upspec.run.timing import step_timer
+    from .tensorboard import EpochScalars
+    from .timing import step_timer
 
     class EpochCheckpoint(keras.callbacks.Callback):
         """Saves the model (with optimizer state) and the history after every epoch with a finite loss.
@@ -144,7 +144,7 @@ def fit(model: Any, dataset: TaskData, run_dir: Path, settings: TrainSettings, s
     callbacks = make_callbacks(run_dir, settings, spec, registry)
     callbacks.append(sample_images_callback(run_dir, dataset.validation))
     if distribution is not None and distribution.custom_loop:
-        from upspec.run.custom_loop import fit_with_strategy
+        from .custom_loop import fit_with_strategy
 
         fit_with_strategy(model, train, dataset.validation, callbacks, distribution.strategy, epochs=settings.epochs,
                           steps_per_epoch=settings.steps_per_epoch, initial_epoch=initial_epoch, verbose=verbose)

@@ -8,9 +8,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from upspec.errors import UpspecError
-from upspec.scaffold.templates import FILES
-from upspec.version import __version__
+from ..errors import UpspecError
+from .templates import FILES
+from ..version import __version__
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 

@@ -7,10 +7,10 @@ from typing import Callable
 
 from pydantic import ValidationError
 
-from upspec.errors import Diagnostic
-from upspec.errors import available
-from upspec.spec.yaml_source import Document
-from upspec.spec.yaml_source import Path
+from ..errors import Diagnostic
+from ..errors import available
+from .yaml_source import Document
+from .yaml_source import Path
 
 
 def data_path(data: Any, loc: tuple) -> tuple[Path, Any]:

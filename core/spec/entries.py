@@ -15,20 +15,20 @@ from pydantic import ConfigDict
 from pydantic import ValidationError
 from pydantic import create_model
 
-from upspec.errors import Diagnostic
-from upspec.errors import NotFoundError
-from upspec.errors import available
-from upspec.registry.registry import Registry
-from upspec.registry.strategy import Parameter
-from upspec.spec.diagnose import diagnostics_from
-from upspec.spec.layer_args import argument_problems
-from upspec.spec.layer_args import combination_problems
-from upspec.spec.model import Entry
-from upspec.spec.model import LayerEntry
-from upspec.spec.model import UpsampleEntry
-from upspec.spec.strict_values import coerced
-from upspec.spec.strict_values import describe_coercion
-from upspec.spec.yaml_source import Document
+from ..errors import Diagnostic
+from ..errors import NotFoundError
+from ..errors import available
+from ..registry.registry import Registry
+from ..registry.strategy import Parameter
+from .diagnose import diagnostics_from
+from .layer_args import argument_problems
+from .layer_args import combination_problems
+from .model import Entry
+from .model import LayerEntry
+from .model import UpsampleEntry
+from .strict_values import coerced
+from .strict_values import describe_coercion
+from .yaml_source import Document
 
 
 @functools.lru_cache(maxsize=None)

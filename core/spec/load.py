@@ -17,27 +17,27 @@ from typing import Union
 
 from pydantic import ValidationError
 
-from upspec.errors import Diagnostic
-from upspec.errors import NotFoundError
-from upspec.errors import SpecError
-from upspec.gan.spec import discriminator_diagnostics
-from upspec.registry.registry import Registry
-from upspec.registry.registry import get_registry
-from upspec.registry.strategy import keeps_channels
-from upspec.run.settings import check_sections
-from upspec.spec.diagnose import diagnostics_from
-from upspec.spec.entries import check_entries
-from upspec.spec.model import ID_PATTERN
-from upspec.spec.model import CompileSpec
-from upspec.spec.model import Entry
-from upspec.spec.model import LimitsSpec
-from upspec.spec.model import Spec
-from upspec.spec.model import parse_entry
-from upspec.spec.overrides import apply_overrides
-from upspec.spec.overrides import apply_strategy
-from upspec.spec.yaml_source import Document
-from upspec.spec.yaml_source import decode_spec
-from upspec.spec.yaml_source import parse_yaml
+from ..errors import Diagnostic
+from ..errors import NotFoundError
+from ..errors import SpecError
+from ..gan.spec import discriminator_diagnostics
+from ..registry.registry import Registry
+from ..registry.registry import get_registry
+from ..registry.strategy import keeps_channels
+from ..run.settings import check_sections
+from .diagnose import diagnostics_from
+from .entries import check_entries
+from .model import ID_PATTERN
+from .model import CompileSpec
+from .model import Entry
+from .model import LimitsSpec
+from .model import Spec
+from .model import parse_entry
+from .overrides import apply_overrides
+from .overrides import apply_strategy
+from .yaml_source import Document
+from .yaml_source import decode_spec
+from .yaml_source import parse_yaml
 
 SpecSource = Union[Spec, Document, Mapping[str, Any], str, os.PathLike]
 Overrides = Union[Mapping[str, Any], Iterable[str], None]

@@ -25,11 +25,11 @@ from pydantic import TypeAdapter
 from pydantic import field_validator
 from pydantic import model_validator
 
-from upspec.spec.limits import MAX_DIM
-from upspec.spec.limits import MAX_MEMORY
-from upspec.spec.limits import MAX_PARAMS
-from upspec.spec.limits import parse_size
-from upspec.spec.limits import MAX_RANK
+from .limits import MAX_DIM
+from .limits import MAX_MEMORY
+from .limits import MAX_PARAMS
+from .limits import parse_size
+from .limits import MAX_RANK
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
 ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
@@ -222,7 +222,7 @@ class Spec(_Section):
     def diagnostic(self, path: tuple, message: str, hint: str = "", *, key: bool = False) -> Any:
         """A diagnostic at ``path`` in the source; without a document (a ``Spec`` built in code), at no position."""
         if self._document is None:
-            from upspec.errors import Diagnostic
+            from ..errors import Diagnostic
 
             return Diagnostic(self.source, 0, 0, message, hint)
         return self._document.diagnostic(path, message, hint, key=key)

@@ -11,12 +11,12 @@ from typing import Any
 from typing import Iterable
 from typing import Mapping
 
-from upspec.errors import Diagnostic
-from upspec.errors import SpecError
-from upspec.errors import available
-from upspec.spec.yaml_source import Document
-from upspec.spec.yaml_source import Mark
-from upspec.spec.yaml_source import parse_yaml
+from ..errors import Diagnostic
+from ..errors import SpecError
+from ..errors import available
+from .yaml_source import Document
+from .yaml_source import Mark
+from .yaml_source import parse_yaml
 
 
 def _pairs(overrides: Mapping[str, Any] | Iterable[str]) -> Iterable[tuple[str, Any, str]]:

@@ -20,14 +20,14 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from upspec.registry.layer_signatures import REQUIRED
-from upspec.registry.registry import Registry
-from upspec.spec.entries import _parameter_model
-from upspec.spec.model import ID_PATTERN
-from upspec.spec.model import LINTS
-from upspec.spec.model import NAME_PATTERN
-from upspec.spec.model import CompileSpec
-from upspec.spec.model import Spec
+from ..registry.layer_signatures import REQUIRED
+from ..registry.registry import Registry
+from .entries import _parameter_model
+from .model import ID_PATTERN
+from .model import LINTS
+from .model import NAME_PATTERN
+from .model import CompileSpec
+from .model import Spec
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 REF = "#/$defs/{model}"
@@ -85,8 +85,8 @@ def _pydantic_defs(registry: Registry) -> tuple[dict[str, Any], dict[str, dict[s
             expressible[name] = model
         except Exception:  # a plugin annotation pydantic cannot express: its parameters stay untyped
             pass
-    from upspec.run.settings import DataSettings
-    from upspec.run.settings import TrainSettings
+    from ..run.settings import DataSettings
+    from ..run.settings import TrainSettings
 
     keys, document = models_json_schema(
         [(CompileSpec, "validation"), (TrainSettings, "validation"), (DataSettings, "validation"),

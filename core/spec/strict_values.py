@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from typing import Iterator
 
-from upspec.spec.yaml_source import Path
+from .yaml_source import Path
 
 
 def coerced(given: Any, validated: Any, path: Path = ()) -> Iterator[tuple[Path, Any, str]]:

@@ -18,11 +18,11 @@ from typing import Iterator
 
 import yaml
 
-from upspec.errors import Diagnostic
-from upspec.errors import SpecError
-from upspec.spec.limits import MAX_DEPTH
-from upspec.spec.limits import MAX_NODES
-from upspec.spec.limits import MAX_SPEC_BYTES
+from ..errors import Diagnostic
+from ..errors import SpecError
+from .limits import MAX_DEPTH
+from .limits import MAX_NODES
+from .limits import MAX_SPEC_BYTES
 
 Path = tuple[Any, ...]
 

@@ -11,10 +11,10 @@ registered through the ``pytest11`` entry point) adds the fixtures
 
 from __future__ import annotations
 
-from upspec.testing.conformance import CHECKS
-from upspec.testing.conformance import ConformanceError
-from upspec.testing.conformance import check_strategy
-from upspec.testing.conformance import resolve_strategy
-from upspec.testing.generated import conformance_tests
+from .conformance import CHECKS
+from .conformance import ConformanceError
+from .conformance import check_strategy
+from .conformance import resolve_strategy
+from .generated import conformance_tests
 
 __all__ = ["CHECKS", "ConformanceError", "check_strategy", "conformance_tests", "resolve_strategy"]

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 from typing import Callable
 
-from upspec.errors import SpecError
-from upspec.registry.strategy import Strategy
-from upspec.registry.strategy import keeps_channels
-from upspec.registry.strategy import strategy_parameters
+from ..errors import SpecError
+from ..registry.strategy import Strategy
+from ..registry.strategy import keeps_channels
+from ..registry.strategy import strategy_parameters
 
 _SIZES: dict[int, list[tuple[int, ...]]] = {1: [(7,), (8,)], 2: [(5, 6), (8, 8)], 3: [(3, 4, 5)]}
 
@@ -175,7 +175,7 @@ def check_training(strategy: Strategy) -> None:
 
 def check_signature(strategy: Strategy) -> None:
     """Parameters validate from the ``build`` signature: a wrong value is a spec error at that key."""
-    from upspec.spec.entries import validate_strategy_params
+    from ..spec.entries import validate_strategy_params
 
     try:
         strategy_parameters(strategy)
@@ -193,8 +193,8 @@ def check_signature(strategy: Strategy) -> None:
 
 def check_unsupported_rank(strategy: Strategy) -> None:
     """A rank the strategy does not declare is a clear spec error, before Keras."""
-    from upspec.graph.graph import build_graph
-    from upspec.spec.load import load_spec
+    from ..graph.graph import build_graph
+    from ..spec.load import load_spec
 
     missing = [r for r in (1, 2, 3) if r not in strategy.ranks]
     if not missing:
@@ -214,8 +214,8 @@ def check_unsupported_rank(strategy: Strategy) -> None:
 
 def _registry_with(strategy: Strategy) -> Any:
     """The current registry, with ``strategy`` in it even if no plugin registers it."""
-    from upspec.registry.plugins import PluginInfo
-    from upspec.registry.registry import get_registry
+    from ..registry.plugins import PluginInfo
+    from ..registry.registry import get_registry
 
     return get_registry().with_strategy(strategy, PluginInfo("conformance", "-", "-", "-"))
 
@@ -236,7 +236,7 @@ def resolve_strategy(strategy: Strategy | str) -> Strategy:
     if isinstance(strategy, Strategy):
         return strategy
     if isinstance(strategy, str):
-        from upspec.registry.registry import get_registry
+        from ..registry.registry import get_registry
 
         return get_registry().strategy(strategy)
     raise TypeError(f"expected an upspec.Strategy instance or a registered strategy name, not {strategy!r}")

@@ -66,7 +66,7 @@ def _paths(tree: Any, path: tuple = ()) -> list[tuple]:
 
 @st.composite
 def mutated_tree(draw: st.DrawFn) -> Any:
-    from upspec.spec.yaml_source import parse_yaml
+    from ..spec.yaml_source import parse_yaml
 
     tree = copy.deepcopy(parse_yaml(draw(st.sampled_from(SEEDS))).data)
     for _ in range(draw(st.integers(1, 4))):
@@ -94,9 +94,9 @@ def mutated_tree(draw: st.DrawFn) -> Any:
 
 def check_spec(source: Any) -> None:
     """load -> graph (shapes, estimates, budgets); only ``SpecError`` may come out."""
-    from upspec import SpecError
-    from upspec import load_spec
-    from upspec.graph.graph import build_graph
+    from .. import SpecError
+    from .. import load_spec
+    from ..graph.graph import build_graph
 
     try:
         build_graph(load_spec(source))

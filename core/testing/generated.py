@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from upspec.registry.strategy import Strategy
-from upspec.testing.conformance import CHECKS
-from upspec.testing.conformance import check_strategy
+from ..registry.strategy import Strategy
+from .conformance import CHECKS
+from .conformance import check_strategy
 
 
 def conformance_tests(strategy: Strategy | str, checks: list[str] | None = None) -> Any:

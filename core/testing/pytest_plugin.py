@@ -34,7 +34,7 @@ def pytest_generate_tests(metafunc: Any) -> None:
 
 
 def _registered() -> list[str]:
-    from upspec.registry.registry import get_registry
+    from ..registry.registry import get_registry
 
     return sorted(get_registry().strategies)
 
@@ -42,6 +42,6 @@ def _registered() -> list[str]:
 @pytest.fixture
 def upspec_conformance() -> Any:
     """Run upspec's conformance checks on a strategy (an instance or a registered name)."""
-    from upspec.testing.conformance import check_strategy
+    from .conformance import check_strategy
 
     return check_strategy

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from upspec.errors import SpecError
-from upspec.registry.registry import Registry
-from upspec.spec.model import Spec
+from ..errors import SpecError
+from ..registry.registry import Registry
+from ..spec.model import Spec
 
 
 def _named_metric(metric: Any, name: str) -> Any:

@@ -8,23 +8,23 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import Iterator
 
-from upspec.build.precision import dtype_policy
-from upspec.build.precision import is_mixed
-from upspec.errors import PluginError
-from upspec.errors import SpecError
-from upspec.graph.graph import Graph
-from upspec.graph.graph import Node
-from upspec.graph.graph import build_graph
-from upspec.graph.shapes import per_axis
-from upspec.registry.registry import Registry
-from upspec.registry.registry import get_registry
-from upspec.spec.model import UpsampleEntry
+from .precision import dtype_policy
+from .precision import is_mixed
+from ..errors import PluginError
+from ..errors import SpecError
+from ..graph.graph import Graph
+from ..graph.graph import Node
+from ..graph.graph import build_graph
+from ..graph.shapes import per_axis
+from ..registry.registry import Registry
+from ..registry.registry import get_registry
+from ..spec.model import UpsampleEntry
 
 if TYPE_CHECKING:
     import keras
 
-    from upspec.spec.load import Overrides
-    from upspec.spec.load import SpecSource
+    from ..spec.load import Overrides
+    from ..spec.load import SpecSource
 
 
 def layers_between(inputs: list[Any], output: Any) -> list[Any]:
@@ -137,8 +137,8 @@ def build_model(spec: SpecSource, *, strategy: str | None = None, overrides: Ove
 
     Raises :class:`upspec.SpecError` for any problem in the spec.
     """
-    from upspec.spec.load import load_spec
-    from upspec.spec.model import Spec
+    from ..spec.load import load_spec
+    from ..spec.model import Spec
 
     registry = registry or get_registry()
     if not isinstance(spec, Spec) or strategy is not None or overrides:
@@ -147,7 +147,7 @@ def build_model(spec: SpecSource, *, strategy: str | None = None, overrides: Ove
     with recursion_room(len(graph.nodes)):
         model, _ = assemble(graph, registry)
     if compile:
-        from upspec.build.compile import compile_model
+        from .compile import compile_model
 
         compile_model(model, spec, registry)
     registry.call("upspec_model_built", strict=True, model=model, spec=spec)
