@@ -32,6 +32,7 @@ from .keras_objects import register_keras_objects
 from .registry.strategy import NonNegativeInt  # pydantic's types, without importing pydantic
 from .registry.strategy import PositiveInt
 from .version import __version__
+from . import run  # the runner package, callable: upspec.run(spec) is the main job
 
 if TYPE_CHECKING:
     from .builder.builder import build_model
@@ -80,6 +81,22 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'upspec' has no attribute {name!r}")
 
 
+def export(source: Any, out: Any = None, **options: Any) -> Any:
+    """Export a finished run folder or a saved ``.keras`` file to a SavedModel and TFLite; returns
+    ``{format: path}`` (see :func:`upspec.run.export.export_run`)."""
+    from .run.export import export_run
+
+    return export_run(source, out, **options)
+
+
+def sweep(source: Any, **options: Any) -> Any:
+    """Train ``source`` once per strategy and seed and write the comparison (see
+    :func:`upspec.compare.sweep.run_sweep`)."""
+    from .compare.sweep import run_sweep
+
+    return run_sweep(source, **options)
+
+
 def predict(model: Any, images: Any) -> list[Any]:
     """Run ``model`` (a ``keras.Model``, a saved ``.keras`` file or a run folder) on images of any size:
     one array, a list of arrays (``(H, W[, C])`` in [0, 1]) or image paths; returns one output per image in
@@ -121,6 +138,7 @@ __all__ = [
     "build_model",
     "convolution_class",
     "evaluate",
+    "export",
     "generate",
     "hookimpl",
     "hookspec",
@@ -132,6 +150,8 @@ __all__ = [
     "read_npz",
     "register_keras_objects",
     "resize_images",
+    "run",
+    "sweep",
 ]
 
 _install_keras_objects()

@@ -78,3 +78,19 @@ def test_strategy_build_documents_its_contract():
     doc = upspec.Strategy.build.__doc__ or ""
     for part in ("x:", "factor:", "filters:", "name:", "Returns:", "keyword-only", "schema", "ranks"):
         assert part in doc, part
+
+
+def test_the_runner_verbs_are_functions_at_the_root():
+    # DESIGN: run, evaluate, predict, export, sweep, generate have Python functions; `upspec.run` is also the
+    # runner package, so the package itself is callable and still holds its modules
+    import upspec.run.runner
+
+    for verb in ("run", "evaluate", "predict", "export", "sweep", "generate"):
+        assert callable(getattr(upspec, verb)), verb
+    assert upspec.run.runner.run.__name__ == "run"
+
+
+def test_export_of_a_folder_without_a_model_names_the_folder(tmp_path):
+    (tmp_path / "spec.yaml").write_text("name: a\n")
+    with pytest.raises(upspec.UpspecError, match=f"{tmp_path} holds no model.keras .*train --resume"):
+        upspec.export(tmp_path)

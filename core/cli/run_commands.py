@@ -148,25 +148,6 @@ def predict(model_path: str, inputs: tuple[str, ...], output: str) -> None:
     click.echo(f"wrote {len(outputs)} images to {folder}")
 
 
-def _model_and_strategies(source: str) -> tuple[Path, dict[str, str]]:
-    """A run folder (its model.keras and spec.yaml) or a .keras file (with a spec.yaml beside it, if any)."""
-    from ..run.rundir import run_files
-
-    model_path, spec_path = run_files(source)
-    if model_path is None or not model_path.is_file():
-        raise click.BadParameter(f"{source} holds no model.keras (is it a finished run folder?)", param_hint="MODEL")
-    strategies: dict[str, str] = {}
-    if spec_path.is_file():
-        from ..spec.load import load_spec
-
-        try:
-            spec = load_spec(spec_path)
-            strategies = {e.id: e.upsample for e in spec.layers if e.upsample and e.id}
-        except Exception:  # noqa: BLE001 - the names only improve an error message
-            strategies = {}
-    return model_path, strategies
-
-
 @click.command()
 @click.argument("model", type=click.Path(exists=True))
 @click.option("-o", "--out", type=click.Path(file_okay=False),
@@ -178,13 +159,9 @@ def _model_and_strategies(source: str) -> tuple[Path, dict[str, str]]:
 def export(model: str, out: str | None, formats: tuple[str, ...], select_tf_ops: bool, force: bool) -> None:
     """Export a saved model (a .keras file or a run folder) to a TensorFlow SavedModel and TFLite."""
     from ..run.export import FORMATS
-    from ..run.export import export as export_model
-    from ..run.models import load_model
+    from ..run.export import export_run
 
-    model_path, strategies = _model_and_strategies(model)
-    target = Path(out) if out else model_path.parent / "export"
-    written = export_model(load_model(model_path), target, formats=formats or FORMATS, overwrite=force,
-                           select_tf_ops=select_tf_ops, strategies=strategies)
+    written = export_run(model, out, formats=formats or FORMATS, overwrite=force, select_tf_ops=select_tf_ops)
     for fmt, path in written.items():
         click.echo(f"wrote {path} ({fmt})")
 

@@ -119,11 +119,14 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
               train_overrides: dict[str, Any] | None = None, seeds: int | None = None,
               seed_list: Sequence[int] | None = None, out: str | None = None, resume: str | None = None,
               root: str = "runs", verbose: int = 0, executor: Any = None,
-              announce: Callable[[str], None] = lambda line: None) -> SweepResult:
+              announce: Callable[[str], None] = lambda line: None, registry: Registry | None = None) -> SweepResult:
     """Train ``source`` once per strategy and seed and write the comparison; ``executor`` (from
-    :func:`~upspec.compare.executors.make_executor`) runs the jobs, this process by default."""
+    :func:`~upspec.compare.executors.make_executor`) runs the jobs, this process by default. ``registry``:
+    the caller's (the process-wide one by default); jobs on other processes build their own from the
+    plan's plugins."""
     from .comparison import write_comparison
 
+    registry = registry or get_registry()
     if resume:
         if seeds is not None or seed_list:
             raise UpspecError("--resume finishes the sweep as it was planned; give the seeds to a new sweep")
@@ -131,7 +134,7 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
         plan = SweepPlan.read(folder)
     else:
         folder, plan = _start(source, strategies, list(overrides or []), train_overrides or {}, seeds, seed_list, out,
-                              root)
+                              root, registry)
     announce(f"sweep folder: {folder}")
     for name, reason in plan.skipped.items():
         announce(f"skipped {name}: {reason}")
@@ -139,7 +142,7 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
     jobs = plan_jobs(folder, plan, verbose)
     rows = _run_jobs(folder, jobs, executor, _labeller(jobs, many_seeds=len(plan.seeds) > 1), announce)
     ordered = [rows[job.key] for job in jobs]
-    for line in write_comparison(folder, ordered, plan.skipped, get_registry()):
+    for line in write_comparison(folder, ordered, plan.skipped, registry):
         announce(line)
     return SweepResult(folder, ordered, plan.skipped)
 
@@ -178,11 +181,11 @@ def _run_jobs(folder: Path, jobs: list[SweepJob], executor: Any, label: Callable
 
 
 def _start(source: Any, strategies: str, overrides: list[str], train: dict[str, Any], seeds: int | None,
-           seed_list: Sequence[int] | None, out: str | None, root: str) -> tuple[Path, SweepPlan]:
+           seed_list: Sequence[int] | None, out: str | None, root: str,
+           registry: Registry) -> tuple[Path, SweepPlan]:
     """Check everything that can be checked before training, then create the sweep folder and its plan."""
     from ..run.rundir import new_run_dir
 
-    registry = get_registry()
     names, skipped = choose_strategies(source, strategies, overrides, registry)
     if not names:
         raise UpspecError(f"no strategy can build this graph: {skipped}")

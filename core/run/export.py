@@ -189,3 +189,36 @@ def tflite_predict(path: str | os.PathLike, x: Any) -> Any:
         interpreter.invoke()
         results.append(interpreter.get_tensor(out["index"])[0])
     return np.stack(results)
+
+
+def export_run(source: str | os.PathLike, out: str | os.PathLike | None = None, *,
+               formats: Sequence[str] = FORMATS, overwrite: bool = False, select_tf_ops: bool = False,
+               registry: Any = None) -> dict[str, Path]:
+    """Export a finished run folder or a saved ``.keras`` file (``export/`` beside it unless ``out``): the
+    model loaded with upspec's layers registered, unconvertible layers named by their entry and strategy
+    (read from the ``spec.yaml`` beside the model, when there is one)."""
+    from .models import load_model
+    from .rundir import run_files
+
+    model_path, spec_path = run_files(str(source))
+    if model_path is None or not model_path.is_file():
+        raise UpspecError(f"{source} holds no model.keras (is it a finished run folder? "
+                          "`upspec train --resume RUN_DIR` finishes one)")
+    target = Path(out) if out else model_path.parent / "export"
+    return export(load_model(model_path, registry), target, formats=formats, overwrite=overwrite,
+                  select_tf_ops=select_tf_ops, strategies=_upsample_strategies(spec_path, registry))
+
+
+def _upsample_strategies(spec_path: Path, registry: Any) -> dict[str, str]:
+    """Entry id -> strategy of the spec beside a model; empty when there is none or it no longer loads
+    (the names only improve an error message)."""
+    from ..errors import SpecError
+    from ..spec.load import load_spec
+
+    if not spec_path.is_file():
+        return {}
+    try:
+        spec = load_spec(spec_path, registry=registry)
+    except SpecError:
+        return {}
+    return {e.id: e.upsample for e in spec.layers if e.upsample and e.id}
