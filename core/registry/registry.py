@@ -98,9 +98,8 @@ class Registry:
 
     def with_strategy(self, strategy: Strategy, info: PluginInfo) -> "Registry":
         """A copy of this registry that also provides ``strategy`` (for conformance checks)."""
-        copy = dataclasses.replace(self, strategies={**self.strategies, strategy.name: Provided(strategy.name, strategy, info)})
-        copy._parameters = {}
-        return copy
+        strategies = {**self.strategies, strategy.name: Provided(strategy.name, strategy, info)}
+        return dataclasses.replace(self, _parameters={}, _offers={**self._offered(), "strategies": strategies})
 
     @staticmethod
     def _collect(offered: Iterable[tuple[str, Any, PluginInfo]]) -> tuple[dict[str, Provided], dict[str, list[PluginInfo]]]:
