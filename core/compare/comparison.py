@@ -100,24 +100,30 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def overlaid_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
+def overlaid_curves(folder: Path, rows: list[dict[str, Any]],
+                    panels: tuple[tuple[str, str], ...] = (("loss", "training loss"), ("val_loss", "validation loss")),
+                    log: bool = True) -> Path:
+    """learning_curves.png: one panel per ``(history column, title)``, each strategy's first seed overlaid;
+    ``log``: a log loss axis (off for losses that go negative, such as a GAN's hinge or Wasserstein loss)."""
     from ..run.task_data import history_rows
 
     plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 3.5), squeeze=False)
+    axes = axes[0]
     for row in first_seed(rows):
         history = history_rows(run_folder(folder, row) / "history.csv")
         epochs = [int(float(h["epoch"])) for h in history]
-        for ax, key in zip(axes, ("loss", "val_loss")):
+        for ax, (key, _) in zip(axes, panels):
             if history and key in history[0]:
                 ax.plot(epochs, [float(h[key]) for h in history], "o-", label=row["strategy"])
     from matplotlib.ticker import MaxNLocator
 
-    for ax, title in zip(axes, ("training loss", "validation loss")):
+    for ax, (_, title) in zip(axes, panels):
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_yscale("log")
+        if log:
+            ax.set_yscale("log")
         ax.set_title(title)
     axes[1].legend(fontsize="small")
     fig.tight_layout()

@@ -69,26 +69,10 @@ def gan_pictures(folder: Path, rows: list[dict[str, Any]], registry: Any) -> Non
 
 
 def gan_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
-    """D and G losses of each strategy's first seed, overlaid."""
-    from ..compare.comparison import first_seed
-    from ..compare.comparison import run_folder
-    from ..figures import pyplot
-    from ..figures import save_figure
-    from ..run.task_data import history_rows
+    """D and G losses of each strategy's first seed, overlaid (linear axes: hinge and WGAN losses go negative)."""
+    from ..compare.comparison import overlaid_curves
 
-    plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
-    for row in first_seed(rows):
-        history = history_rows(run_folder(folder, row) / "history.csv")
-        epochs = [int(float(h["epoch"])) for h in history]
-        for ax, key in zip(axes, ("d_loss", "g_loss")):
-            ax.plot(epochs, [float(h[key]) for h in history], "o-", label=row["strategy"])
-    for ax, title in zip(axes, ("discriminator loss", "generator loss")):
-        ax.set_xlabel("epoch")
-        ax.set_title(title)
-    axes[1].legend(fontsize="small")
-    fig.tight_layout()
-    return save_figure(fig, folder / "learning_curves.png")
+    return overlaid_curves(folder, rows, (("d_loss", "discriminator loss"), ("g_loss", "generator loss")), log=False)
 
 
 #: the generator's numbers a sweep reports over seeds, and whether lower is better
