@@ -1,8 +1,3 @@
-from __future__ import annotations
+"""The version, read by setup.cfg (attr:) so the installed metadata and the code cannot disagree."""
 
-import importlib.metadata
-
-try:
-    __version__ = importlib.metadata.version("upspec")
-except importlib.metadata.PackageNotFoundError:  # running from a source tree
-    __version__ = "0+unknown"
+__version__ = "0.1.0"
