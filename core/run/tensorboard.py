@@ -53,8 +53,9 @@ class EpochScalars(keras.callbacks.Callback):
         train = {k: v for k, v in logs.items() if not k.startswith("val_")}
         optimizer = getattr(self.model, "optimizer", None)
         if optimizer is not None and "learning_rate" not in train:
-            # convert_to_numpy: float() refuses the MirroredVariable a distributed optimizer holds
-            train["learning_rate"] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+            from .train import as_float  # float() refuses the MirroredVariable a distributed optimizer holds
+
+            train["learning_rate"] = as_float(optimizer.learning_rate)
         self._write("train", train, epoch)
         validation = {k[4:]: v for k, v in logs.items() if k.startswith("val_")}
         if validation:
