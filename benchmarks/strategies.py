@@ -106,15 +106,14 @@ def findings(results: dict[str, tuple]) -> str:
     return "\n\n".join(f"- {line}" if not line.startswith("With") else line for line in lines)
 
 
-GENERATION_BEGIN = "<!-- generation section:"
-GENERATION_END = "<!-- end of the generation section -->"
-
-
 def generation_section(page: str) -> str:
     """The generation section that benchmarks/gan_strategies.py wrote into the page: kept on regeneration."""
-    start = page.find(GENERATION_BEGIN)
-    end = page.find(GENERATION_END, start)
-    return page[start:end + len(GENERATION_END)] + "\n" if start >= 0 and end >= 0 else ""
+    from gan_strategies import BEGIN
+    from gan_strategies import END
+
+    start = page.find(BEGIN)
+    end = page.find(END, start)
+    return page[start:end + len(END)] + "\n" if start >= 0 and end >= 0 else ""
 
 
 def main() -> None:
