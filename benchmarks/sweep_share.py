@@ -29,7 +29,7 @@ from common import machine  # noqa: E402
 from common import quiet_tensorflow  # noqa: E402
 from common import write_section  # noqa: E402
 
-#: (module, attribute, phase): functions timed, by the name each is looked up under at its call site
+#: (module or class, attribute, phase): functions timed, by the name each is looked up under at its call site
 PHASES = [
     ("upspec.run.runner", "fit", "training (`fit`)"),
     ("upspec.compare.sweep", "choose_strategies", "pre-sweep check (graphs per strategy)"),
@@ -37,7 +37,12 @@ PHASES = [
     ("upspec.run.runner", "build_model", "build model"),
     ("upspec.run.runner", "dataset_for", "load and cut data"),
     ("upspec.run.runner", "save_model", "save model"),
-    ("upspec.run.runner", "evaluate", "evaluate on the test set"),
+    ("upspec.run.predict.Predictor", "__init__", "whole-image predictor (a free-size copy of the model)"),
+    ("upspec.run.predict.Predictor", "run", "predict the whole test images"),
+    ("upspec.run.runner", "evaluate", "score the test images (PSNR/SSIM)"),
+    ("upspec.run.runner", "record_inference", "time inference"),
+    ("upspec.run.runner", "write_test_summaries", "TensorBoard test scalars and HParams"),
+    ("upspec.run.runner", "save_sample_predictions", "save sample outputs"),
     ("upspec.run.runner", "learning_curves", "learning-curve plot"),
     ("upspec.run.runner", "sample_grid", "sample grid"),
     ("upspec.run.runner", "write_report", "report.md"),
@@ -46,11 +51,20 @@ PHASES = [
 ]
 
 
+def _resolve(path: str) -> Any:
+    """A module, or a class inside one (``package.module.Class``)."""
+    try:
+        return importlib.import_module(path)
+    except ModuleNotFoundError:
+        module, _, name = path.rpartition(".")
+        return getattr(importlib.import_module(module), name)
+
+
 @contextlib.contextmanager
 def timers(totals: dict[str, float]) -> Iterator[None]:
     originals = []
-    for module_name, attribute, phase in PHASES:
-        module = importlib.import_module(module_name)
+    for path, attribute, phase in PHASES:
+        module = _resolve(path)
         if not hasattr(module, attribute):
             continue
         original = getattr(module, attribute)

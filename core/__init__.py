@@ -29,8 +29,6 @@ from .hookspecs import hookimpl
 from .hookspecs import hookspec
 from .keras_objects import install as _install_keras_objects
 from .keras_objects import register_keras_objects
-from .registry.strategy import NonNegativeInt  # pydantic's types, without importing pydantic
-from .registry.strategy import PositiveInt
 from .version import __version__
 from . import run  # the runner package, callable: upspec.run(spec) is the main job
 
@@ -38,6 +36,8 @@ if TYPE_CHECKING:
     from .builder.builder import build_model
     from .registry.layer_signatures import keras_layer_names
     from .registry.registry import Registry
+    from .registry.strategy import NonNegativeInt
+    from .registry.strategy import PositiveInt
     from .registry.strategy import Strategy
     from .registry.strategy import convolution_class
     from .run.data_files import image_files
@@ -58,6 +58,8 @@ _LAZY = {
     "Registry": ("upspec.registry.registry", "Registry"),
     "Strategy": ("upspec.registry.strategy", "Strategy"),
     "convolution_class": ("upspec.registry.strategy", "convolution_class"),
+    "PositiveInt": ("upspec.registry.strategy", "PositiveInt"),  # pydantic's types, without importing pydantic
+    "NonNegativeInt": ("upspec.registry.strategy", "NonNegativeInt"),
     "load_spec": ("upspec.spec.load", "load_spec"),
     "Spec": ("upspec.spec.model", "Spec"),
     "DataError": ("upspec.run.sources", "DataError"),

@@ -33,12 +33,15 @@ def psnr(y_true: Any, y_pred: Any) -> Any:
     return -10.0 * ops.log(mse) / np.log(10.0)
 
 
-def _gaussian_window(size: int, channels: int, sigma: float = 1.5) -> np.ndarray:
+def _gaussian_windows(size: int, channels: int, sigma: float = 1.5) -> tuple[np.ndarray, np.ndarray]:
+    """The 2-D Gaussian window as its two 1-D factors (a column and a row depthwise kernel): the same window,
+    5.5x fewer multiplications at 11 taps."""
     ax = np.arange(size, dtype=np.float64) - (size - 1) / 2.0
     g = np.exp(-(ax**2) / (2.0 * sigma**2))
-    g /= g.sum()
-    window = np.outer(g, g).astype("float32")
-    return np.tile(window[:, :, None, None], (1, 1, channels, 1))
+    g = (g / g.sum()).astype("float32")
+    column = np.tile(g[:, None, None, None], (1, 1, channels, 1))
+    row = np.tile(g[None, :, None, None], (1, 1, channels, 1))
+    return column, row
 
 
 @keras.saving.register_keras_serializable(package="upspec")
@@ -47,10 +50,11 @@ def ssim(y_true: Any, y_pred: Any) -> Any:
         raise ValueError(f"ssim needs images of shape (batch, height, width, channels); got {tuple(y_true.shape)}")
     y_true, y_pred = _pair(y_true, y_pred)
     size = min(11, int(y_true.shape[1] or 11), int(y_true.shape[2] or 11))
-    window = ops.convert_to_tensor(_gaussian_window(size, int(y_true.shape[-1])))
+    column, row = (ops.convert_to_tensor(w) for w in _gaussian_windows(size, int(y_true.shape[-1])))
 
     def blur(x: Any) -> Any:
-        return ops.depthwise_conv(x, window, strides=1, padding="valid")
+        return ops.depthwise_conv(ops.depthwise_conv(x, column, strides=1, padding="valid"), row, strides=1,
+                                  padding="valid")
 
     c1, c2 = 0.01**2, 0.03**2
     mu_t, mu_p = blur(y_true), blur(y_pred)

@@ -131,3 +131,21 @@ def test_checkerboard_command_on_a_spec_and_on_a_trained_run(tmp_path):
     (again,) = measure(upspec.load_spec(run_dir / "spec.yaml"), model=load_model(run_dir / "model.keras"), seeds=(0,))
     assert entry["cb_trained"] == pytest.approx(again.cb_trained, rel=1e-4)
     assert 0 < entry["cb_trained"] < 1 and entry["cb_trained"] not in entry["cb_init"]
+
+
+@pytest.mark.parametrize("strategy", ["transpose", "pixel_shuffle", "bilinear"])
+def test_initialisations_measured_together_equal_each_built_alone(strategy):
+    """cb_at_init builds one copy of the entry per seed in one model: each copy is initialised exactly as the
+    entry built on its own after that seed."""
+    from upspec.analysis.measure import initial_response
+    from upspec.analysis.measure import initial_responses
+    from upspec.analysis.measure import upsample_entries
+
+    registry = upspec.registry.registry.get_registry()
+    ((node, factor, source),) = upsample_entries(_seed_spec(strategy), registry)
+    together = initial_responses(node, factor, source, registry, (0, 1, 2))
+    alone = [initial_response(node, factor, source, registry, seed) for seed in (0, 1, 2)]
+    assert len(together) == 3
+    for a, b in zip(together, alone):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(together[0], together[1])  # the seeds do differ

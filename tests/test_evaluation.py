@@ -155,3 +155,42 @@ def test_a_model_that_does_not_map_images_to_images_is_refused_by_name():
         Predictor(classifier)
     with pytest.raises(PredictError, match="the model takes 1-channel images; got an array of shape"):
         Predictor(nearest_model()).run(np.zeros((4, 4, 3), "float32"))
+
+
+@pytest.mark.parametrize("shape", [(2, 64, 64, 1), (1, 30, 45, 3), (3, 11, 16, 1)])
+def test_ssim_with_separable_windows_is_tensorflows_ssim(shape):
+    """The Gaussian window applied as a column then a row filter: the same numbers as tf.image.ssim."""
+    import tensorflow as tf
+
+    from upspec.plugins.image_metric_functions import ssim
+
+    rng = np.random.default_rng(3)
+    a = rng.random(shape, dtype="float32")
+    b = np.clip(a + 0.1 * rng.standard_normal(shape).astype("float32"), 0, 1)
+    np.testing.assert_allclose(np.asarray(ssim(a, b)), tf.image.ssim(a, b, 1.0).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_the_baseline_is_scored_once_per_test_image(monkeypatch):
+    """Every strategy of a sweep is scored against the same bicubic baseline: computed on the first
+    evaluation, kept on the image, identical afterwards."""
+    from upspec.run import evaluate as evaluation
+    from upspec.run.data import TaskShapes
+    from upspec.run.task_data import TaskData
+    from upspec.run.task_data import TestImage
+
+    high = photo((64, 96))
+    low = degrade(high, (2, 2), "bicubic")
+    shapes = TaskShapes(task="super_resolution", x=(16, 16, 3), y=(32, 32, 3))
+    data = TaskData(shapes, (low[None], high[None]), (low[None], high[None]), (low[None], high[None]),
+                    [TestImage("astronaut", low, high)])
+    calls = []
+    real = evaluation.upsample_bicubic
+    monkeypatch.setattr(evaluation, "upsample_bicubic", lambda *a: calls.append(1) or real(*a))
+    guess = np.repeat(np.repeat(low, 2, 0), 2, 1)
+    first = evaluation.evaluate(None, data, [guess])
+    second = evaluation.evaluate(None, data, [np.clip(guess + 0.01, 0, 1)])
+    assert len(calls) == 1
+    assert first["bicubic"] == second["bicubic"]
+    expected = pair_scores(high, real(low[None], high.shape[:2])[0], (2, 2), True)
+    assert first["images"][0]["bicubic"] == expected
+    assert first["model"] != second["model"]

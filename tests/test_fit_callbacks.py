@@ -72,3 +72,67 @@ def test_epoch_scalars_are_read_by_tensorboard_and_match_the_history(small_run):
     assert [v for _, v in validation] == pytest.approx([float(r["val_loss"]) for r in history], rel=1e-6)
     assert [v for _, v in scalars("train", "epoch_learning_rate")] == pytest.approx(
         [float(r["learning_rate"]) for r in history])
+
+
+def test_steps_per_execution_is_the_largest_divisor_of_the_epoch_up_to_32():
+    import keras
+
+    from upspec.run.settings import TrainSettings
+    from upspec.run.train import steps_per_execution
+
+    assert steps_per_execution(TrainSettings(steps_per_epoch=60), []) == 30
+    assert steps_per_execution(TrainSettings(steps_per_epoch=200), []) == 25
+    assert steps_per_execution(TrainSettings(steps_per_epoch=3), []) == 3
+    assert steps_per_execution(TrainSettings(steps_per_epoch=97), []) == 1  # a prime: one step per call
+    assert steps_per_execution(TrainSettings(steps_per_epoch=60, steps_per_execution=4), []) == 4
+
+    class PerBatch(keras.callbacks.Callback):  # a plugin's callback that acts on every batch
+        def on_train_batch_end(self, batch, logs=None):
+            pass
+
+    class PerEpoch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            pass
+
+    assert steps_per_execution(TrainSettings(steps_per_epoch=60), [PerEpoch()]) == 30
+    assert steps_per_execution(TrainSettings(steps_per_epoch=60), [PerEpoch(), PerBatch()]) == 1
+
+
+def test_steps_per_execution_must_divide_the_epoch_and_be_1_when_distributed(tmp_path):
+    from conftest import invoke_upspec
+
+    spec = str(SPECS / "seed_transpose.yaml")
+    done = invoke_upspec("validate", spec, "--set", "train.steps_per_execution=7", cwd=tmp_path)
+    assert done.returncode == 2
+    assert ("--set train.steps_per_execution=7:1:33: error: invalid value for train.steps_per_execution: must divide "
+            "train.steps_per_epoch (60) so epochs keep their length: 1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60") in done.stderr
+    done = invoke_upspec("validate", spec, "--set", "train.distribute=mirrored", "--set", "train.steps_per_execution=2",
+                         cwd=tmp_path)
+    assert done.returncode == 2 and "must be 1 with train.distribute" in done.stderr
+    assert invoke_upspec("validate", spec, "--set", "train.steps_per_execution=12", cwd=tmp_path).returncode == 0
+
+
+@pytest.mark.slow
+def test_several_steps_per_execution_train_exactly_as_one(small_run, tmp_path):
+    """The same batches in the same order: the weights and the history are identical, only faster."""
+    import numpy as np
+
+    from upspec.builder.builder import build_model
+    from upspec.run.train import fit
+    from upspec.run.train import seed_everything
+
+    spec, settings, _model, dataset, registry, _run_dir = small_run
+    results = []
+    for chunk in (None, 1):
+        seed_everything(0)
+        model = build_model(spec, registry=registry)
+        run_dir = tmp_path / f"run-{chunk}"
+        run_dir.mkdir()
+        rows = fit(model, dataset, run_dir, settings.model_copy(update={"steps_per_execution": chunk}), spec, registry,
+                   verbose=0)
+        assert model.steps_per_execution == 1  # put back for prediction afterwards
+        results.append((model.get_weights(), rows))
+    (chunked, chunked_rows), (single, single_rows) = results
+    assert chunked_rows == single_rows
+    for a, b in zip(chunked, single):
+        np.testing.assert_array_equal(a, b)

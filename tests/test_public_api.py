@@ -44,9 +44,32 @@ def test_the_plugin_base_classes_are_the_ones_the_runner_uses():
 
 
 def test_importing_upspec_imports_neither_numpy_nor_keras():
-    code = "import sys, upspec; print(sorted(m for m in ('numpy', 'keras', 'tensorflow') if m in sys.modules))"
+    code = ("import sys, upspec; "
+            "print(sorted(m for m in ('numpy', 'keras', 'tensorflow', 'annotated_types') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_positive_int_is_pydantics_and_made_on_first_use():
+    import typing
+
+    import annotated_types
+    import pydantic
+
+    from upspec import NonNegativeInt
+    from upspec import PositiveInt
+
+    assert typing.get_args(PositiveInt) == typing.get_args(pydantic.PositiveInt) == (int, annotated_types.Gt(0))
+    assert typing.get_args(NonNegativeInt) == (int, annotated_types.Ge(0))
+    assert upspec.PositiveInt is PositiveInt is upspec.registry.strategy.PositiveInt
+
+
+def test_the_framework_heap_is_frozen_once_before_any_model():
+    code = ("import gc; from upspec.run.heap import settle_framework; settle_framework(); n = gc.get_freeze_count(); "
+            "import keras; keras.layers.Dense(2); settle_framework(); "
+            "print(n > 100000, gc.get_freeze_count() == n)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.split() == ["True", "True"], done.stderr
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "plugins").glob("*.py")), ids=lambda p: p.name)

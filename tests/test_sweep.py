@@ -187,3 +187,52 @@ def test_a_failed_job_does_not_stop_the_others_and_resume_retries_it(tmp_path, c
         assert [r["strategy"] for r in rows] == ["transpose", "nearest"]
     finally:
         use_local_plugins(())
+
+
+def test_the_comparison_grid_reads_each_runs_saved_outputs_without_loading_models(tmp_path, monkeypatch):
+    """Each run saves its outputs on the first test images (8-bit, as shown); the sweep's grid tiles them and
+    loads no model (none exists here)."""
+    import shutil
+
+    import numpy as np
+    from PIL import Image
+
+    from upspec.compare import comparison
+    from upspec.registry.registry import get_registry
+    from upspec.run import models
+    from upspec.run.report import load_sample_predictions
+    from upspec.run.report import save_sample_predictions
+
+    registry = get_registry()
+    folder = tmp_path / "sweep"
+    rows = []
+    for strategy, value in (("dark", 0.0), ("light", 1.0)):
+        run = folder / strategy / "seed-0"
+        run.mkdir(parents=True)
+        shutil.copy(SPECS / "seed_transpose.yaml", run / "spec.yaml")
+        rows.append({"strategy": strategy, "seed": 0, "run": f"{strategy}/seed-0", "metrics": {"images": []}})
+    data = comparison._evaluation_data(folder / "dark" / "seed-0", registry)
+    for row, value in zip(rows, (0.0, 1.0)):
+        outputs = [np.full(image.y.shape, value, "float32") for image in data.test_images]
+        save_sample_predictions(folder / row["run"], outputs)
+        saved = load_sample_predictions(folder / row["run"])
+        assert len(saved) == 4 and all(s.dtype == np.float32 and (s == value).all() for s in saved)
+        assert saved[0].shape == data.test_images[0].y.shape
+
+    from upspec.run import report
+
+    drawn = {}
+    real_grid = report.sample_grid
+
+    def spy(dataset, predictions, metrics, path, **kwargs):
+        drawn[kwargs["first_title"]] = predictions
+        drawn.update({title: preds for title, preds, _ in kwargs["extra"]})
+        return real_grid(dataset, predictions, metrics, path, **kwargs)
+
+    monkeypatch.setattr(models, "load_model", lambda *a, **k: pytest.fail("a model was loaded"))
+    monkeypatch.setattr(report, "sample_grid", spy)
+    path = comparison.strategy_grid(folder, rows, registry)
+    assert Image.open(path).size[0] > 0
+    assert set(drawn) == {"dark", "light"}
+    assert all((p == 0).all() for p in drawn["dark"]) and all((p == 1).all() for p in drawn["light"])
+    assert load_sample_predictions(tmp_path) is None  # a run without saved outputs: the model is used

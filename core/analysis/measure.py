@@ -89,10 +89,28 @@ def initial_response(node: Any, factor: tuple[int, ...], source: tuple, registry
     return constant_response(entry_model(node, factor, source, registry))
 
 
+def initial_responses(node: Any, factor: tuple[int, ...], source: tuple, registry: Registry,
+                      seeds: tuple[int, ...], value: float = CONSTANT) -> list[np.ndarray]:
+    """:func:`initial_response` for every seed at once: one model with one copy of the entry per seed, each
+    built right after seeding (so initialised exactly as on its own), fed the constant in one call."""
+    import keras
+
+    params = {**node.entry.params, "factor": factor}
+    x = keras.Input(tuple(d or 32 for d in source))
+    outputs = []
+    for seed in seeds:
+        keras.utils.set_random_seed(seed)
+        outputs.append(registry.strategy(node.entry.upsample).build(x, name=f"{node.id}_seed{seed}", **params))
+    model = keras.Model(x, outputs)
+    responses = model(np.full((1, *model.input_shape[1:]), value, "float32"))
+    return [np.asarray(r) for r in (responses if isinstance(responses, (list, tuple)) else [responses])]
+
+
 def cb_at_init(spec: Spec, seeds: tuple[int, ...] = SEEDS, registry: Registry | None = None) -> dict[str, list[float]]:
     """CB per entry for fresh initialisations, one value per seed."""
     registry = registry or get_registry()
-    return {node.id: [phase_variance(initial_response(node, factor, source, registry, seed), factor) for seed in seeds]
+    return {node.id: [phase_variance(response, factor)
+                      for response in initial_responses(node, factor, source, registry, tuple(seeds))]
             for node, factor, source in upsample_entries(spec, registry)}
 
 

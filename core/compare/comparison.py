@@ -11,8 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from ..figures import pyplot
-from ..figures import save_figure
+from ..charts import Panel
+from ..charts import Series
+from ..charts import line_chart
+from ..run.report import SAMPLE_COUNT
 from .statistics import budget_line
 from .statistics import compare
 from .statistics import headline
@@ -107,46 +109,32 @@ def overlaid_curves(folder: Path, rows: list[dict[str, Any]],
     ``log``: a log loss axis (off for losses that go negative, such as a GAN's hinge or Wasserstein loss)."""
     from ..run.task_data import history_rows
 
-    plt = pyplot()
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 3.5), squeeze=False)
-    axes = axes[0]
+    series: dict[str, list[Series]] = {key: [] for key, _ in panels}
     for row in first_seed(rows):
         history = history_rows(run_folder(folder, row) / "history.csv")
         epochs = [int(float(h["epoch"])) for h in history]
-        for ax, (key, _) in zip(axes, panels):
+        for key, _ in panels:
             if history and key in history[0]:
-                ax.plot(epochs, [float(h[key]) for h in history], "o-", label=row["strategy"])
-    from matplotlib.ticker import MaxNLocator
-
-    for ax, (_, title) in zip(axes, panels):
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("loss")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        if log:
-            ax.set_yscale("log")
-        ax.set_title(title)
-    axes[1].legend(fontsize="small")
-    fig.tight_layout()
-    return save_figure(fig, folder / "learning_curves.png")
+                series[key].append(Series(row["strategy"], epochs, [float(h[key]) for h in history]))
+    return line_chart([Panel(title, series[key], ylabel="loss", log=log) for key, title in panels],
+                      folder / "learning_curves.png")
 
 
 def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Registry, dataset: Any = None,
-                  count: int = 4) -> Path | None:
+                  count: int = SAMPLE_COUNT) -> Path | None:
     """The same whole test images through every strategy's trained model (its first seed), each labelled with
-    its PSNR (``dataset``: the sweep's evaluation data, cut again from the first strategy's run when not given)."""
+    its PSNR (``dataset``: the sweep's evaluation data, cut again from the first strategy's spec when not
+    given). Each run's saved outputs on those images are used; a run without them has its model loaded."""
     from ..run.models import load_model
     from ..run.rank_pictures import picture
     from ..run.report import input_columns
+    from ..run.report import load_sample_predictions
     from ..run.report import sample_grid
-    from ..run.task_data import evaluation_data
-    from ..spec.load import load_spec
 
     if not rows:
         return None
     if dataset is None:
-        first = run_folder(folder, rows[0])
-        dataset = evaluation_data(load_spec(first / "spec.yaml", registry=registry),
-                                  load_model(first / "model.keras", registry), registry)
+        dataset = _evaluation_data(run_folder(folder, rows[0]), registry)
     if not getattr(dataset, "test_images", None):  # 1-D signals and 3-D volumes: test patches
         x, y = dataset.test[0][:count], dataset.test[1][:count]
         columns = input_columns(dataset.shapes, x)
@@ -160,12 +148,27 @@ def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Registry, 
     images = dataset.test_images[:count]
     models = []
     for row in first_seed(rows):
-        predictor = Predictor(load_model(run_folder(folder, row) / "model.keras", registry))
-        models.append((row["strategy"], [predictor.run(image.x) for image in images], row["metrics"].get("images", [])))
+        run_dir = run_folder(folder, row)
+        predictions = load_sample_predictions(run_dir, len(images))
+        if predictions is None:
+            predictor = Predictor(load_model(run_dir / "model.keras", registry))
+            predictions = [predictor.run(image.x) for image in images]
+        models.append((row["strategy"], predictions, row["metrics"].get("images", [])))
     first_title, first_predictions, first_scores = models[0]
     return sample_grid(dataset, first_predictions, {"images": first_scores}, folder / "samples.png", count=count,
                        extra=[(title, predictions, [{"model": s.get("model")} for s in scores])
                               for title, predictions, scores in models[1:]], first_title=first_title)
+
+
+def _evaluation_data(run_dir: Path, registry: Registry) -> Any:
+    """A run's evaluation data, cut for the shapes of its spec's graph (no model is loaded for them)."""
+    from ..graph.graph import build_graph
+    from ..run.task_data import evaluation_data
+    from ..spec.load import load_spec
+    from .sweep import StaticShapes
+
+    spec = load_spec(run_dir / "spec.yaml", registry=registry)
+    return evaluation_data(spec, StaticShapes.of(build_graph(spec, registry)), registry)
 
 
 def sweep_budget(folder: Path, rows: list[dict[str, Any]]) -> str:

@@ -125,7 +125,9 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
     the caller's (the process-wide one by default); jobs on other processes build their own from the
     plan's plugins."""
     from .comparison import write_comparison
+    from ..run.heap import settle_framework
 
+    settle_framework()
     registry = registry or get_registry()
     if resume:
         if seeds is not None or seed_list:

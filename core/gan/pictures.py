@@ -8,8 +8,10 @@ from typing import Sequence
 
 import numpy as np
 
-from ..figures import pyplot
-from ..figures import save_figure
+from ..charts import Panel
+from ..charts import Series
+from ..charts import line_chart
+from ..figures import FIGURE_PNG
 from ..files import atomic_path
 
 
@@ -33,7 +35,7 @@ def save_png(pixels: np.ndarray, path: Path, *, overwrite: bool = True) -> Path:
     from PIL import Image
 
     with atomic_path(path, overwrite=overwrite) as tmp:
-        Image.fromarray(pixels).save(tmp, format="PNG")
+        Image.fromarray(pixels).save(tmp, **FIGURE_PNG)
     return path
 
 
@@ -55,33 +57,20 @@ def spectrum_plot(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: Path, 
                   title: str = "") -> Path:
     """Log radial power against frequency, one line per ``name: (frequency, power)``; ``marks`` are the
     upsampling frequencies (cycles per pixel), drawn as dotted lines."""
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for name, (frequency, power) in curves.items():
-        ax.semilogy(frequency[1:], power[1:] / power[1:].sum(), "o-", markersize=3, label=name)
-    for mark in marks:
-        ax.axvline(mark, color="grey", linestyle=":", linewidth=1)
-    ax.set_xlabel("frequency (cycles per pixel; dotted: upsampling frequencies)")
-    ax.set_ylabel("normalised power")
-    ax.set_title(title or "azimuthally averaged power spectrum")
-    ax.legend()
-    fig.tight_layout()
-    return save_figure(fig, path)
+    series = [Series(name, frequency[1:], power[1:] / power[1:].sum()) for name, (frequency, power) in curves.items()]
+    return line_chart([Panel(title or "azimuthally averaged power spectrum", series,
+                             xlabel="frequency (cycles per pixel; dotted: upsampling frequencies)",
+                             ylabel="normalised power", log=True, integer_x=False, marks=marks)],
+                      path, panel_size=(520, 340))
 
 
 def curves_png(rows: list[dict[str, Any]], path: Path) -> Path:
     """D and G losses (one panel) and D's scores on real and fake images (another), per epoch."""
-    plt = pyplot()
     epochs = [int(float(r["epoch"])) for r in rows]
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
-    for key, label in (("d_loss", "discriminator"), ("g_loss", "generator")):
-        axes[0].plot(epochs, [float(r[key]) for r in rows], "o-", label=label)
-    for key, label in (("d_real", "D on real"), ("d_fake", "D on generated")):
-        axes[1].plot(epochs, [float(r[key]) for r in rows], "o-", label=label)
-    axes[0].set_title("losses")
-    axes[1].set_title("discriminator scores")
-    for ax in axes:
-        ax.set_xlabel("epoch")
-        ax.legend()
-    fig.tight_layout()
-    return save_figure(fig, path)
+
+    def series(key: str, label: str) -> Series:
+        return Series(label, epochs, [float(r[key]) for r in rows])
+
+    return line_chart([Panel("losses", [series("d_loss", "discriminator"), series("g_loss", "generator")]),
+                       Panel("discriminator scores", [series("d_real", "D on real"), series("d_fake", "D on generated")])],
+                      path)

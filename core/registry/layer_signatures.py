@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import importlib.metadata
 import inspect
 import json
 from dataclasses import dataclass
@@ -91,6 +90,8 @@ def generate_table() -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=1)
 def _table() -> dict[str, Any] | None:
+    import importlib.metadata  # here, not at start-up: --version and --help never need it
+
     try:
         installed = importlib.metadata.version("keras")
         table = json.loads(TABLE.read_text())

@@ -8,8 +8,10 @@ from typing import Sequence
 
 import numpy as np
 
-from ..figures import pyplot
-from ..figures import save_figure
+from ..charts import Panel
+from ..charts import Series
+from ..charts import line_chart
+from ..figures import FIGURE_PNG
 from ..files import atomic_path
 from ..files import write_text
 from .data import TaskShapes
@@ -30,25 +32,17 @@ def meaningless_metrics(rows: list[dict[str, Any]], task: str | None) -> list[st
 def learning_curves(rows: list[dict[str, Any]], path: Path, task: str | None = None) -> Path:
     """One panel per training metric (validation beside it), x axis in whole epochs; metrics that do not fit
     the task (accuracy on regression, which a seed spec compiles to stay the seed's program) are left out."""
-    plt = pyplot()
-    from matplotlib.ticker import MaxNLocator
-
     skip = set(meaningless_metrics(rows, task))
     keys = [k for k in (rows[0] if rows else {})
             if k not in ("epoch", "learning_rate") and not k.startswith("val_") and k not in skip]
-    fig, axes = plt.subplots(1, max(1, len(keys)), figsize=(4 * max(1, len(keys)), 3), squeeze=False)
     epochs = [int(float(r["epoch"])) for r in rows]
-    for ax, key in zip(axes[0], keys):
-        ax.plot(epochs, [float(r[key]) for r in rows], "o-", label="train")
-        if rows and f"val_{key}" in rows[0]:
-            ax.plot(epochs, [float(r[f"val_{key}"]) for r in rows], "o-", label="validation")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(key)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_title(key)
-        ax.legend()
-    fig.tight_layout()
-    return save_figure(fig, path)
+    panels = []
+    for key in keys:
+        series = [Series("train", epochs, [float(r[key]) for r in rows])]
+        if f"val_{key}" in rows[0]:
+            series.append(Series("validation", epochs, [float(r[f"val_{key}"]) for r in rows]))
+        panels.append(Panel(key, series, ylabel=key))
+    return line_chart(panels or [Panel("no metrics", [])], path)
 
 
 def input_columns(shapes: TaskShapes, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
@@ -116,7 +110,7 @@ def image_grid(columns: Sequence[tuple[str, Any]], path: Path, labels: list[list
             if col < len(line) and line[col]:
                 draw.text((left, HEADER + row * (cell_h + label_h + GAP) + cell_h + 1), line[col][:chars], fill=(0, 0, 0))
     with atomic_path(path) as tmp:
-        picture.save(tmp, format="PNG")
+        picture.save(tmp, **FIGURE_PNG)
     return path
 
 
@@ -134,7 +128,37 @@ def _label(scores: dict[str, float] | None) -> str:
     return ", ".join(f"{k} {v:.3f}" for k, v in scores.items())
 
 
-def sample_grid(data: Any, predictions: list[np.ndarray], metrics: dict[str, Any], path: Path, count: int = 4,
+SAMPLE_COUNT = 4  #: test images in a sample grid
+SAMPLE_PREDICTIONS = "samples.npz"
+
+
+def save_sample_predictions(run_dir: Path, predictions: list[np.ndarray], count: int = SAMPLE_COUNT) -> Path:
+    """The model's outputs on the first ``count`` test images, 8-bit (as the grids show them), in the run folder:
+    a sweep's comparison grid reads them instead of loading every model again."""
+    path = Path(run_dir) / SAMPLE_PREDICTIONS
+    arrays = {f"image_{i}": (np.clip(np.nan_to_num(p), 0, 1) * 255 + 0.5).astype("uint8")
+              for i, p in enumerate(predictions[:count])}
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, **arrays)
+    return path
+
+
+def load_sample_predictions(run_dir: Path, count: int = SAMPLE_COUNT) -> list[np.ndarray] | None:
+    """What :func:`save_sample_predictions` wrote (as floats in [0, 1]), or None when the run has no (or too
+    few, or unreadable) saved outputs."""
+    path = Path(run_dir) / SAMPLE_PREDICTIONS
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            arrays = [saved[f"image_{i}"] for i in range(len(saved.files))]
+    except (OSError, ValueError, KeyError):
+        return None
+    if len(arrays) < count or any(a.dtype != np.uint8 for a in arrays):
+        return None
+    return [a.astype("float32") / 255.0 for a in arrays[:count]]
+
+
+def sample_grid(data: Any, predictions: list[np.ndarray], metrics: dict[str, Any], path: Path, count: int = SAMPLE_COUNT,
                 crop: int = 96, extra: list[tuple[str, list[np.ndarray], list[dict[str, Any]]]] | None = None,
                 first_title: str = "model") -> Path:
     """Rows of whole test images (a centre crop of ``crop`` output pixels): input (nearest-upscaled) /

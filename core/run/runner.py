@@ -21,12 +21,14 @@ from .checkpoint import run_stage
 from .distribute import Distribution
 from .distribute import distribution
 from .evaluate import evaluate
+from .heap import settle_framework
 from .models import load_model
 from .models import save_model
 from .report import learning_curves
 from .report import meaningless_metrics
 from .report import upsampling_summary
 from .report import sample_grid
+from .report import save_sample_predictions
 from .report import write_report
 from .rundir import new_run_dir
 from .rundir import write_json
@@ -97,6 +99,7 @@ def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, set
         predictions = [predictor.run(image.x) for image in dataset.test_images]
         metrics = evaluate(model, dataset, predictions)
         metrics["inference"] = predictor.mode
+        save_sample_predictions(run_dir, predictions)
     else:
         metrics = evaluate(model, dataset)
     record_inference(model, dataset.test[0], run_dir, settings["batch_size"])
@@ -119,6 +122,7 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
         root: str = "runs", train_overrides: dict[str, Any] | None = None, verbose: int = 1,
         announce: Callable[[str], None] = lambda line: None, registry: Registry | None = None) -> RunResult:
     """Train, evaluate and report ``source`` (anything ``load_spec`` takes) in a new run folder."""
+    settle_framework()
     registry = registry or get_registry()
     spec = load_spec(source, strategy=strategy, overrides=overrides, registry=registry)
     if is_gan(spec):
@@ -158,6 +162,7 @@ def resume(run_dir: str | Path, *, verbose: int = 1, announce: Callable[[str], N
     if stage == "finished":
         raise UpspecError(f"{run_dir} is already finished (model.keras and report.md exist)")
     clean_temporaries(run_dir, run_dir / "checkpoints")  # what killed writes left behind
+    settle_framework()
     registry = registry or get_registry()
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
     if is_gan(spec):

@@ -13,6 +13,8 @@ from pydantic import Field
 from pydantic import PositiveFloat
 from pydantic import PositiveInt
 from pydantic import ValidationError
+from pydantic import ValidationInfo
+from pydantic import field_validator
 
 from ..errors import Diagnostic
 from ..errors import NotFoundError
@@ -51,6 +53,24 @@ class TrainSettings(_Section):
     #: Keras mixed precision (the output layers stay float32)
     precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = "float32"
     jit_compile: Optional[bool] = None  # XLA; None: Keras's choice (off on CPU)
+    #: training steps per call into the compiled step function (Keras's ``steps_per_execution``); it must
+    #: divide steps_per_epoch, so every epoch sees the same batches and ends with the same weights as one step
+    #: per call. None: the largest divisor of steps_per_epoch up to 32 (1 when a plugin's callback acts per batch,
+    #: and under train.distribute, where Keras's multi-step loop fails)
+    steps_per_execution: Optional[PositiveInt] = None
+
+    @field_validator("steps_per_execution")
+    @classmethod
+    def _divides_the_epoch(cls, value: Optional[int], info: ValidationInfo) -> Optional[int]:
+        steps = info.data.get("steps_per_epoch")
+        if value is not None and value > 1 and info.data.get("distribute", "none") != "none":
+            raise ValueError("must be 1 with train.distribute (Keras's multi-step loop fails under a tf.distribute "
+                             "strategy on TensorFlow 2.21)")
+        if value is not None and steps is not None and steps % value:
+            small = [d for d in range(1, min(steps, 64) + 1) if steps % d == 0]
+            raise ValueError(f"must divide train.steps_per_epoch ({steps}) so epochs keep their length: "
+                             f"{', '.join(map(str, small))}{', ...' if steps > 64 else ''}")
+        return value
     #: task generation (a GAN): the adversarial loss (default non_saturating) and WGAN-GP's penalty weight (10)
     gan_loss: Optional[str] = Field(None, pattern="^(non_saturating|hinge|wgan_gp)$")
     gradient_penalty: Optional[PositiveFloat] = None

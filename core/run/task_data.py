@@ -47,6 +47,9 @@ class TestImage:
     name: str
     x: np.ndarray
     y: np.ndarray
+    #: scores that depend on the image alone (the bicubic or noisy-input baseline), computed once: every
+    #: strategy of a sweep is scored against the same baseline
+    baseline: dict[str, dict[str, float]] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass
