@@ -98,6 +98,20 @@ def test_steps_per_execution_is_the_largest_divisor_of_the_epoch_up_to_32():
     assert steps_per_execution(TrainSettings(steps_per_epoch=60), [PerEpoch(), PerBatch()]) == 1
 
 
+def test_the_pytorch_backend_runs_one_step_per_call(monkeypatch):
+    import keras
+
+    from upspec.errors import UpspecError
+    from upspec.run.settings import TrainSettings
+    from upspec.run.train import steps_per_execution
+
+    monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
+    assert steps_per_execution(TrainSettings(steps_per_epoch=60), []) == 1
+    assert steps_per_execution(TrainSettings(steps_per_epoch=60, steps_per_execution=1), []) == 1
+    with pytest.raises(UpspecError, match="train.steps_per_execution is 6, but Keras's PyTorch backend runs one step"):
+        steps_per_execution(TrainSettings(steps_per_epoch=60, steps_per_execution=6), [])
+
+
 def test_steps_per_execution_must_divide_the_epoch_and_be_1_when_distributed(tmp_path):
     from conftest import invoke_upspec
 

@@ -144,11 +144,18 @@ def steps_per_execution(settings: TrainSettings, callbacks: list[Any]) -> int:
     Several steps per call save Keras's per-step Python work (a tenth of a small model's step on a CPU): the
     same batches in the same order, the same weights. The default is the largest divisor of
     ``steps_per_epoch`` up to ``MAX_STEPS_PER_EXECUTION`` (a divisor, so epochs keep their length), and 1
-    when one of ``callbacks`` (a plugin's) acts on every batch, which Keras would call once per execution."""
+    when one of ``callbacks`` (a plugin's) acts on every batch, which Keras would call once per execution, or
+    on the PyTorch backend, whose Keras trainer takes one step per call only."""
     import keras
 
+    torch = keras.backend.backend() == "torch"
     if settings.steps_per_execution is not None:
+        if torch and settings.steps_per_execution > 1:
+            raise UpspecError(f"train.steps_per_execution is {settings.steps_per_execution}, but Keras's PyTorch "
+                              "backend runs one step per call: set it to 1 or leave it out")
         return settings.steps_per_execution
+    if torch:
+        return 1
     base = keras.callbacks.Callback
     hooks = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end")
     if any(getattr(type(cb), hook, None) is not getattr(base, hook) for cb in callbacks for hook in hooks):
