@@ -79,7 +79,9 @@ def main() -> None:
         try:
             model.fit(pipeline, epochs=1, steps_per_epoch=spe, verbose=0)  # trace (and compile, with XLA)
         except Exception as error:  # noqa: BLE001 - reported in the table
-            failures[(batch, jit, spe)] = f"{type(error).__name__}: {str(error).strip().splitlines()[0][:80]}"
+            lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+            telling = [line for line in lines if "nsupported" in line or "no registered" in line.lower()] or lines
+            failures[(batch, jit, spe)] = f"{type(error).__name__}: {telling[0][:100]}"
             continue
         models[(batch, jit, spe)] = (model, pipeline)
     seconds: dict[tuple[int, bool, int], list[float]] = {key: [] for key in models}

@@ -122,3 +122,30 @@ def test_clean_temporaries_removes_only_leftovers(tmp_path):
     assert removed == [".last.keras.k2j3_a.tmp.keras", ".model.tflite.x.tmp.tflite", ".report.md.y.tmp.md",
                        ".saved_model.tmp"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [".keep", "last.keras", "report.md"]
+
+
+def test_checkpoints_reuse_kerass_attribute_skipsets(tmp_path, monkeypatch):
+    """After one save, later saves find Keras's skip-sets (it writes them under another key than it reads), so
+    no throw-away Optimizer is built per checkpoint; the checkpoint still loads with its optimizer state."""
+    import numpy as np
+    from keras.src.optimizers.optimizer import Optimizer
+
+    from upspec.builder.builder import build_model
+    from upspec.run.checkpoint import checkpoint_state
+    from upspec.run.checkpoint import save_checkpoint
+    from upspec.run.models import load_model
+    from upspec.spec.load import load_spec
+
+    model = build_model(load_spec(SPECS / "seed_transpose.yaml"))
+    x = np.random.default_rng(0).random((4, 28, 28, 1), dtype="float32")
+    model.train_on_batch(x, np.repeat(np.repeat(x, 2, 1), 2, 2))
+    save_checkpoint(model, tmp_path / "a.keras", {"epoch": 1})
+    built = []
+    real_init = Optimizer.__init__
+    monkeypatch.setattr(Optimizer, "__init__", lambda self, *a, **k: built.append(1) or real_init(self, *a, **k))
+    save_checkpoint(model, tmp_path / "b.keras", {"epoch": 2})
+    assert built == []
+    loaded = load_model(tmp_path / "b.keras")
+    assert checkpoint_state(tmp_path / "b.keras") == {"epoch": 2}
+    for a, b in zip(loaded.optimizer.variables, model.optimizer.variables):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))

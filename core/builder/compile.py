@@ -37,13 +37,13 @@ def compile_model(model: Any, spec: Spec, registry: Registry) -> None:
         errors.append(spec.diagnostic(path, message, hint))
 
     optimizer = None
-    try:
-        optimizer_class = type(keras.optimizers.get(section.optimizer.name))
-        optimizer = optimizer_class(**section.optimizer.arguments)
+    try:  # one optimizer, made from its name and arguments (not a default one first, to learn its class)
+        optimizer = keras.optimizers.get({"class_name": section.optimizer.name, "config": section.optimizer.arguments})
     except (ValueError, TypeError) as exc:
         names = sorted(n.lower() for n in dir(keras.optimizers) if isinstance(getattr(keras.optimizers, n), type)
                        and issubclass(getattr(keras.optimizers, n), keras.optimizers.Optimizer) and n != "Optimizer")
-        fail(("compile", "optimizer"), f"invalid optimizer {section.optimizer.name!r}: {exc}", "available: " + ", ".join(names))
+        why = str(exc) if section.optimizer.name.lower() in names else "Keras has no optimizer of that name"
+        fail(("compile", "optimizer"), f"invalid optimizer {section.optimizer.name!r}: {why}", "available: " + ", ".join(names))
 
     custom = _plugin_metrics(registry)
     losses = section.loss if isinstance(section.loss, dict) else {None: section.loss}

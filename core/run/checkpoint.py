@@ -21,10 +21,30 @@ from ..files import io_error
 STATE_ENTRY = "upspec_state.json"
 
 
+#: the kinds of object whose attribute skip-sets Keras's saving computes
+_SKIPSET_KINDS = ("Operation", "Layer", "Functional", "Sequential", "Metric", "Optimizer", "Loss")
+
+
+def keep_keras_skipsets() -> None:
+    """Keras 3's ``saving_lib.get_attr_skipset`` stores each skip-set under ``saving_attr_skipset_<kind>`` but
+    looks it up under ``saving_attr_skiplist_<kind>``, so every save builds throw-away Layer, Optimizer and
+    Metric objects (with variables) to compute them again: 40% of a small model's per-epoch checkpoint. Store
+    them under the key it reads too (the same sets; a no-op once Keras reads the key it writes)."""
+    try:
+        from keras.src.backend.common import global_state
+    except ImportError:  # another Keras layout: nothing to do
+        return
+    for kind in _SKIPSET_KINDS:
+        found = global_state.get_global_attribute(f"saving_attr_skipset_{kind}", None)
+        if found is not None and global_state.get_global_attribute(f"saving_attr_skiplist_{kind}", None) is None:
+            global_state.set_global_attribute(f"saving_attr_skiplist_{kind}", found)
+
+
 def save_checkpoint(model: Any, path: Path, state: dict[str, Any]) -> None:
     """``model`` (optimizer included) and ``state`` into ``path``, replacing it atomically."""
     with atomic_path(path, overwrite=True) as tmp:
         model.save(tmp)
+        keep_keras_skipsets()
         try:
             with zipfile.ZipFile(tmp, "a") as archive:
                 archive.writestr(STATE_ENTRY, json.dumps(state))

@@ -37,5 +37,8 @@ def load_model(path: str | os.PathLike, registry: Registry | None = None) -> ker
 
 def save_model(model: keras.Model, path: str | os.PathLike, *, overwrite: bool = False) -> None:
     """Save atomically: the file appears complete or not at all."""
+    from .checkpoint import keep_keras_skipsets
+
     with atomic_path(path, overwrite=overwrite) as tmp:
         model.save(tmp)
+        keep_keras_skipsets()
