@@ -14,6 +14,7 @@ setting that cannot run (XLA without a kernel for an op on this device) is repor
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 import time
@@ -79,9 +80,9 @@ def main() -> None:
         try:
             model.fit(pipeline, epochs=1, steps_per_epoch=spe, verbose=0)  # trace (and compile, with XLA)
         except Exception as error:  # noqa: BLE001 - reported in the table
-            lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-            telling = [line for line in lines if "nsupported" in line or "no registered" in line.lower()] or lines
-            failures[(batch, jit, spe)] = f"{type(error).__name__}: {telling[0][:100]}"
+            unsupported = re.search(r"on (XLA_\w+): (\w+)", str(error))
+            failures[(batch, jit, spe)] = (f"{unsupported.group(1)} has no kernel for {unsupported.group(2)}" if unsupported
+                                           else f"{type(error).__name__}: {str(error).strip()[:100]}")
             continue
         models[(batch, jit, spe)] = (model, pipeline)
     seconds: dict[tuple[int, bool, int], list[float]] = {key: [] for key in models}
