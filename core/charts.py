@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 from typing import Any
+from typing import Collection
 from typing import Sequence
 
 from .figures import FIGURE_PNG
@@ -33,8 +34,8 @@ FONT = 11
 @dataclass(frozen=True)
 class Series:
     label: str
-    x: Sequence[float]
-    y: Sequence[float]
+    x: Collection[float]  #: a list or a 1-D array
+    y: Collection[float]
     colour: tuple[int, int, int] | None = None
     markers: bool = True
 
@@ -243,7 +244,7 @@ def line_chart(panels: Sequence[Panel], path: str | os.PathLike, panel_size: tup
     font, small = _font(FONT * s + s), _font(FONT * s - s)
     for i, panel in enumerate(panels):
         _draw_panel(canvas, draw, panel, (i * width * s, 0, (i + 1) * width * s, height * s), s, font, small)
-    picture = canvas.resize((canvas.size[0] // s, canvas.size[1] // s), Image.LANCZOS)
+    picture = canvas.resize((canvas.size[0] // s, canvas.size[1] // s), Image.Resampling.LANCZOS)
     with atomic_path(path) as tmp:
         picture.save(tmp, **FIGURE_PNG)
     return Path(path)

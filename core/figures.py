@@ -11,7 +11,7 @@ from .files import atomic_path
 
 #: how figures (grids, charts) are written: zlib level 1 is 4x faster than Pillow's default 6 for a few per cent
 #: larger files; images a user asked for (``upspec predict``) keep the default
-FIGURE_PNG = {"format": "PNG", "compress_level": 1}
+FIGURE_PNG: dict[str, Any] = {"format": "PNG", "compress_level": 1}
 
 
 def pyplot() -> Any:
