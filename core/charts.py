@@ -86,13 +86,31 @@ def log_ticks(low: float, high: float) -> list[float]:
     return [t for t in linear_ticks(low, high, 4) if t > 0]
 
 
-def tick_label(value: float) -> str:
+def tick_label(value: float, step: float | None = None) -> str:
+    """A tick's label with as many significant digits as the ticks' spacing ``step`` needs (so neighbouring
+    ticks never read the same); scientific notation below 1e-3 and from 1e5."""
     if value == 0:
         return "0"
     magnitude = abs(value)
+    spacing = step if step is not None and math.isfinite(step) and step > 0 else None
     if magnitude >= 1e5 or magnitude < 1e-3:
-        return f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
+        digits = max(0, math.floor(math.log10(magnitude)) - math.floor(math.log10(spacing))) if spacing else 0
+        mantissa, exponent = f"{value:.{min(digits, 6)}e}".split("e")
+        return f"{mantissa}e{int(exponent)}"
+    if spacing:
+        return f"{value:.{min(max(0, -math.floor(math.log10(spacing) + 1e-9)), 8)}f}"
     return f"{value:.6g}"
+
+
+def _spacing(ticks: Sequence[float]) -> float | None:
+    """The smallest gap between neighbouring ticks (what their labels must tell apart)."""
+    gaps = [b - a for a, b in zip(ticks, ticks[1:]) if b > a]
+    return min(gaps) if gaps else None
+
+
+def _decades(ticks: Sequence[float]) -> bool:
+    """Whether every tick is a power of ten (labels need one significant digit)."""
+    return all(abs(math.log10(t) - round(math.log10(t))) < 1e-9 for t in ticks if t > 0)
 
 
 def _font(size: int) -> Any:
@@ -129,7 +147,8 @@ def _range(values: list[float], log: bool) -> tuple[float, float]:
     return (10 ** low, 10 ** high) if log else (low, high)
 
 
-def _draw_panel(canvas: Any, draw: Any, panel: Panel, box: tuple[int, int, int, int], scale: int, font: Any, small: Any) -> None:
+def _draw_panel(canvas: Any, draw: Any, panel: Panel, box: tuple[int, int, int, int], scale: int, font: Any, small: Any,
+                legend: bool = True) -> None:
     left, top, right, bottom = box
     s = scale
     plot = (left + MARGIN["left"] * s, top + MARGIN["top"] * s, right - MARGIN["right"] * s,
@@ -160,16 +179,19 @@ def _draw_panel(canvas: Any, draw: Any, panel: Panel, box: tuple[int, int, int, 
         return py1 - fraction * (py1 - py0)
 
     grid = (225, 225, 225)
-    for tick in linear_ticks(x_low, x_high, 5, integer=panel.integer_x):
+    x_ticks = linear_ticks(x_low, x_high, 5, integer=panel.integer_x)
+    for tick in x_ticks:
         x = to_x(tick)
         draw.line([(x, py0), (x, py1)], fill=grid, width=s)
         draw.line([(x, py1), (x, py1 + 4 * s)], fill=(0, 0, 0), width=s)
-        draw.text((x, py1 + 6 * s), tick_label(tick), fill=(0, 0, 0), font=small, anchor="mt")
-    for tick in (log_ticks(y_low, y_high) if panel.log else linear_ticks(y_low, y_high, 5)):
+        draw.text((x, py1 + 6 * s), tick_label(tick, _spacing(x_ticks)), fill=(0, 0, 0), font=small, anchor="mt")
+    y_ticks = log_ticks(y_low, y_high) if panel.log else linear_ticks(y_low, y_high, 5)
+    y_step = None if panel.log and _decades(y_ticks) else _spacing(y_ticks)
+    for tick in y_ticks:
         y = to_y(tick)
         draw.line([(px0, y), (px1, y)], fill=grid, width=s)
         draw.line([(px0 - 4 * s, y), (px0, y)], fill=(0, 0, 0), width=s)
-        draw.text((px0 - 6 * s, y), tick_label(tick), fill=(0, 0, 0), font=small, anchor="rm")
+        draw.text((px0 - 6 * s, y), tick_label(tick, y_step), fill=(0, 0, 0), font=small, anchor="rm")
     for mark in panel.marks:
         x = to_x(float(mark))
         for y in range(int(py0), int(py1), 6 * s):
@@ -188,11 +210,20 @@ def _draw_panel(canvas: Any, draw: Any, panel: Panel, box: tuple[int, int, int, 
                 for x, y in points:
                     draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
     drawn = [(to_x(x), to_y(y)) for _, _, rs in runs for run in rs for x, y in run]
-    _legend(draw, [(series.label, series.colour or COLOURS[i % len(COLOURS)]) for i, series, _ in runs
-                   if series.label], plot, drawn, s, small)
+    if legend:
+        _legend(draw, [(_short(series.label), series.colour or COLOURS[i % len(COLOURS)]) for i, series, _ in runs
+                       if series.label], plot, drawn, s, small)
     if panel.log and any(float(y) <= 0 for series in panel.series for y in series.y if math.isfinite(float(y))):
         draw.text((right - 4 * s, bottom - 4 * s), "values <= 0 not shown", fill=(90, 90, 90), font=small,
                   anchor="rd")
+
+
+LABEL_CHARS = 28  #: longer series labels are cut in the legend
+CROWDED = 6  #: with more series than this, only the last panel has a legend
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
 
 
 def _legend(draw: Any, entries: list[tuple[str, tuple[int, int, int]]], plot: tuple[float, float, float, float],
@@ -242,8 +273,10 @@ def line_chart(panels: Sequence[Panel], path: str | os.PathLike, panel_size: tup
     canvas = Image.new("RGB", (width * s * max(1, len(panels)), height * s), (255, 255, 255))
     draw = ImageDraw.Draw(canvas)
     font, small = _font(FONT * s + s), _font(FONT * s - s)
+    crowded = max((len(panel.series) for panel in panels), default=0) > CROWDED
     for i, panel in enumerate(panels):
-        _draw_panel(canvas, draw, panel, (i * width * s, 0, (i + 1) * width * s, height * s), s, font, small)
+        _draw_panel(canvas, draw, panel, (i * width * s, 0, (i + 1) * width * s, height * s), s, font, small,
+                    legend=not crowded or i == len(panels) - 1)
     picture = canvas.resize((canvas.size[0] // s, canvas.size[1] // s), Image.Resampling.LANCZOS)
     with atomic_path(path) as tmp:
         picture.save(tmp, **FIGURE_PNG)

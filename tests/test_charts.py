@@ -57,6 +57,19 @@ def test_each_series_has_its_own_colour_and_a_legend(tmp_path):
     picture = pixels(line_chart([Panel("four", series)], tmp_path / "c.png"))
     for colour in COLOURS[:4]:
         assert coloured(picture, colour).sum() > 50
+    bare = pixels(line_chart([Panel("four", [Series("", s.x, s.y) for s in series])], tmp_path / "d.png"))
+    assert (picture != bare).any(axis=-1).sum() > 500  # the labels' legend: a box and its text
+
+
+def test_many_series_get_one_legend_in_the_last_panel(tmp_path):
+    series = [Series(f"strategy-{i}", [1, 2], [1.0 + i, 2.0 + i]) for i in range(9)]
+    bare = [Series("", s.x, s.y) for s in series]
+    picture = pixels(line_chart([Panel("a", series), Panel("b", series)], tmp_path / "c.png"))
+    unlabelled = pixels(line_chart([Panel("a", bare), Panel("b", bare)], tmp_path / "d.png"))
+    first = slice(0, PANEL[0])
+    last = slice(PANEL[0], 2 * PANEL[0])
+    assert (picture[:, first] == unlabelled[:, first]).all()
+    assert (picture[:, last] != unlabelled[:, last]).any(axis=-1).sum() > 500
 
 
 def test_nan_breaks_the_line_and_does_not_stretch_the_axis(tmp_path):
@@ -90,6 +103,19 @@ def test_ticks_are_round_numbers_inside_the_range():
     assert tick_label(0.0001) == "1e-4" and tick_label(0.25) == "0.25" and tick_label(200000.0) == "2e5"
 
 
+@pytest.mark.parametrize(("low", "high", "labels"), [
+    (1e5, 2e5, ["1.0e5", "1.2e5", "1.4e5", "1.6e5", "1.8e5", "2.0e5"]),
+    (1.2e-4, 1.8e-4, ["1.2e-4", "1.4e-4", "1.6e-4", "1.8e-4"]),  # a super-resolution MSE
+    (35.1, 35.7, ["35.2", "35.4", "35.6"]),
+    (0.3, 4.7, ["1", "2", "3", "4"]),
+])
+def test_neighbouring_tick_labels_never_read_the_same(low, high, labels):
+    from upspec.charts import _spacing
+
+    ticks = linear_ticks(low, high)
+    assert [tick_label(t, _spacing(ticks)) for t in ticks] == labels
+
+
 def test_a_failed_write_leaves_the_old_chart_and_no_temporary(tmp_path, monkeypatch):
     target = tmp_path / "c.png"
     target.write_bytes(b"old")
@@ -107,11 +133,26 @@ def test_a_failed_write_leaves_the_old_chart_and_no_temporary(tmp_path, monkeypa
 
 
 def test_the_runs_curves_do_not_import_matplotlib(tmp_path):
-    code = ("import sys; from upspec.run.report import learning_curves; "
-            "from upspec.compare.comparison import overlaid_curves; "
-            "rows = [{'epoch': '1', 'loss': '0.5', 'val_loss': '0.6'}, {'epoch': '2', 'loss': '0.3', 'val_loss': '0.4'}]; "
-            f"learning_curves(rows, __import__('pathlib').Path({str(tmp_path / 'l.png')!r}), 'super_resolution'); "
-            "print('matplotlib' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "False"
+    code = f"""
+import sys, pathlib, numpy as np
+from upspec.run.report import learning_curves
+from upspec.compare.comparison import overlaid_curves
+from upspec.gan.pictures import curves_png, spectrum_plot
+folder = pathlib.Path({str(tmp_path)!r})
+rows = [{{'epoch': '1', 'loss': '0.5', 'val_loss': '0.6'}}, {{'epoch': '2', 'loss': '0.3', 'val_loss': '0.4'}}]
+learning_curves(rows, folder / 'l.png', 'super_resolution')
+(folder / 'a').mkdir()
+(folder / 'a' / 'history.csv').write_text('epoch,loss,val_loss\\n1,0.5,0.6\\n2,0.3,0.4\\n')
+overlaid_curves(folder, [{{'strategy': 'a', 'run': 'a'}}])
+gan = [{{'epoch': str(e), 'd_loss': '1.2', 'g_loss': '0.8', 'd_real': '0.6', 'd_fake': '0.4'}} for e in (1, 2)]
+curves_png(gan, folder / 'gan.png')
+f = np.linspace(0, 0.5, 17)
+spectrum_plot({{'a': (f, np.exp(-10 * f))}}, folder / 'spectrum.png', [0.25])
+print('matplotlib' in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr
     assert Image.open(tmp_path / "l.png").size == (PANEL[0], PANEL[1])  # one panel: loss, validation beside it
+    assert Image.open(tmp_path / "learning_curves.png").size == (2 * PANEL[0], PANEL[1])
+    assert Image.open(tmp_path / "gan.png").size == (2 * PANEL[0], PANEL[1])
+    assert (tmp_path / "spectrum.png").stat().st_size > 1000

@@ -149,3 +149,14 @@ def test_initialisations_measured_together_equal_each_built_alone(strategy):
     for a, b in zip(together, alone):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(together[0], together[1])  # the seeds do differ
+
+
+def test_repeated_seeds_are_measured_once_and_returned_in_order():
+    from upspec.analysis.measure import initial_responses
+    from upspec.analysis.measure import upsample_entries
+
+    registry = upspec.registry.registry.get_registry()
+    ((node, factor, source),) = upsample_entries(_seed_spec("transpose"), registry)
+    zero, one, again = initial_responses(node, factor, source, registry, (0, 1, 0))
+    np.testing.assert_array_equal(zero, again)
+    assert not np.array_equal(zero, one)

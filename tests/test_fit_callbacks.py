@@ -150,3 +150,35 @@ def test_several_steps_per_execution_train_exactly_as_one(small_run, tmp_path):
     assert chunked_rows == single_rows
     for a, b in zip(chunked, single):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.slow
+def test_a_model_trained_by_the_runner_fits_afterwards_one_step_per_call(small_run):
+    """The step functions traced with several steps per call are dropped after the runner's fit: a later
+    fit of the same model (a user's, on RunResult.model) runs exactly the steps it asks for."""
+    from upspec.run.train import fit
+    from upspec.run.train import training_pipeline
+
+    spec, settings, model, dataset, registry, run_dir = small_run
+    run_dir.mkdir()
+    fit(model, dataset, run_dir, settings, spec, registry, verbose=0)
+    done = int(model.optimizer.iterations.numpy())
+    assert done == settings.epochs * settings.steps_per_epoch
+    model.fit(training_pipeline(*dataset.train, settings), epochs=1, steps_per_epoch=2, verbose=0)
+    assert int(model.optimizer.iterations.numpy()) == done + 2
+
+
+def test_instance_level_and_validation_batch_hooks_count_as_per_batch():
+    import keras
+
+    from upspec.run.train import acts_per_batch
+
+    assert acts_per_batch(keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: None))
+    assert not acts_per_batch(keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: None))
+
+    class Validation(keras.callbacks.Callback):
+        def on_test_batch_end(self, batch, logs=None):
+            pass
+
+    assert acts_per_batch(Validation())
+    assert not acts_per_batch(keras.callbacks.EarlyStopping())

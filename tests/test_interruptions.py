@@ -136,9 +136,13 @@ def test_checkpoints_reuse_kerass_attribute_skipsets(tmp_path, monkeypatch):
     from upspec.run.models import load_model
     from upspec.spec.load import load_spec
 
+    from keras.src.backend.common import global_state
+
     model = build_model(load_spec(SPECS / "seed_transpose.yaml"))
     x = np.random.default_rng(0).random((4, 28, 28, 1), dtype="float32")
     model.train_on_batch(x, np.repeat(np.repeat(x, 2, 1), 2, 2))
+    for kind in ("Layer", "Functional", "Optimizer", "Metric", "Loss", "Operation"):  # as in a fresh process
+        global_state.set_global_attribute(f"saving_attr_skiplist_{kind}", None)
     save_checkpoint(model, tmp_path / "a.keras", {"epoch": 1})
     built = []
     real_init = Optimizer.__init__

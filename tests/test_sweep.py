@@ -190,8 +190,8 @@ def test_a_failed_job_does_not_stop_the_others_and_resume_retries_it(tmp_path, c
 
 
 def test_the_comparison_grid_reads_each_runs_saved_outputs_without_loading_models(tmp_path, monkeypatch):
-    """Each run saves its outputs on the first test images (8-bit, as shown); the sweep's grid tiles them and
-    loads no model (none exists here)."""
+    """Each run saves what the grid shows of its outputs on the first test images (8-bit centre windows, tens of
+    kilobytes) with a digest of each input; the sweep's grid tiles them and loads no model (none exists here)."""
     import shutil
 
     import numpy as np
@@ -200,13 +200,12 @@ def test_the_comparison_grid_reads_each_runs_saved_outputs_without_loading_model
     from upspec.compare import comparison
     from upspec.registry.registry import get_registry
     from upspec.run import models
-    from upspec.run.report import load_sample_predictions
-    from upspec.run.report import save_sample_predictions
+    from upspec.run import report
 
     registry = get_registry()
     folder = tmp_path / "sweep"
     rows = []
-    for strategy, value in (("dark", 0.0), ("light", 1.0)):
+    for strategy in ("dark", "light"):
         run = folder / strategy / "seed-0"
         run.mkdir(parents=True)
         shutil.copy(SPECS / "seed_transpose.yaml", run / "spec.yaml")
@@ -214,12 +213,12 @@ def test_the_comparison_grid_reads_each_runs_saved_outputs_without_loading_model
     data = comparison._evaluation_data(folder / "dark" / "seed-0", registry)
     for row, value in zip(rows, (0.0, 1.0)):
         outputs = [np.full(image.y.shape, value, "float32") for image in data.test_images]
-        save_sample_predictions(folder / row["run"], outputs)
-        saved = load_sample_predictions(folder / row["run"])
+        path = report.save_sample_predictions(folder / row["run"], data, outputs)
+        assert path.stat().st_size < 100_000  # windows, not whole images
+        saved = report.load_sample_predictions(folder / row["run"], data)
+        window, _ = report.sample_window(data.test_images[0], data.shapes)
         assert len(saved) == 4 and all(s.dtype == np.float32 and (s == value).all() for s in saved)
-        assert saved[0].shape == data.test_images[0].y.shape
-
-    from upspec.run import report
+        assert saved[0].shape == data.test_images[0].y[window].shape
 
     drawn = {}
     real_grid = report.sample_grid
@@ -232,7 +231,67 @@ def test_the_comparison_grid_reads_each_runs_saved_outputs_without_loading_model
     monkeypatch.setattr(models, "load_model", lambda *a, **k: pytest.fail("a model was loaded"))
     monkeypatch.setattr(report, "sample_grid", spy)
     path = comparison.strategy_grid(folder, rows, registry)
-    assert Image.open(path).size[0] > 0
     assert set(drawn) == {"dark", "light"}
     assert all((p == 0).all() for p in drawn["dark"]) and all((p == 1).all() for p in drawn["light"])
-    assert load_sample_predictions(tmp_path) is None  # a run without saved outputs: the model is used
+    picture = np.asarray(Image.open(path).convert("L"))
+    assert (picture == 0).sum() > 96 * 96 and (picture == 255).sum() > 96 * 96  # whole black and white cells
+
+
+def test_saved_outputs_of_other_inputs_are_not_used(tmp_path):
+    """Outputs saved for other test inputs (another seed's noise, other photos) are refused: the grid then
+    runs the model on its own inputs."""
+    import numpy as np
+
+    from upspec.compare.comparison import _evaluation_data
+    from upspec.registry.registry import get_registry
+    from upspec.run import report
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "spec.yaml").write_text((SPECS / "seed_transpose.yaml").read_text())
+    data = _evaluation_data(run, get_registry())
+    report.save_sample_predictions(run, data, [np.zeros(i.y.shape, "float32") for i in data.test_images])
+    assert report.load_sample_predictions(run, data) is not None
+    data.test_images[1].x = data.test_images[1].x + 1e-3  # the same names, other pixels
+    assert report.load_sample_predictions(run, data) is None
+    assert report.load_sample_predictions(tmp_path, data) is None  # no samples.npz at all
+
+
+@pytest.mark.slow
+def test_the_grid_runs_a_model_whose_run_saved_no_outputs(tmp_path):
+    """A run folder from before samples.npz existed: its model is loaded and run on the grid's images."""
+    import numpy as np
+
+    from upspec.compare import comparison
+    from upspec.registry.registry import get_registry
+    from upspec.run import report
+
+    out = tmp_path / "sweep"
+    done = invoke_upspec("sweep", str(SPECS / "seed_transpose.yaml"), "--strategies", "nearest,bilinear", "--out", str(out),
+                         *TINY, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads((out / "comparison.json").read_text())["rows"]
+    saved = [report.load_sample_predictions(out / row["run"], comparison._evaluation_data(out / rows[0]["run"],
+                                                                                            get_registry()))
+             for row in rows]
+    assert all(s is not None for s in saved)
+    (out / rows[1]["run"] / "samples.npz").unlink()
+    drawn = {}
+    real_grid = report.sample_grid
+
+    def spy(dataset, predictions, metrics, path, **kwargs):
+        drawn.update({title: preds for title, preds, _ in kwargs["extra"]})
+        return real_grid(dataset, predictions, metrics, path, **kwargs)
+
+    import upspec.run.report as module
+
+    original, module.sample_grid = module.sample_grid, spy
+    try:
+        comparison.strategy_grid(out, rows, get_registry())
+    finally:
+        module.sample_grid = original
+    data = comparison._evaluation_data(out / rows[0]["run"], get_registry())
+    rerun = drawn["bilinear"]
+    assert rerun[0].shape == data.test_images[0].y.shape  # whole outputs: the model ran again
+    window, _ = report.sample_window(data.test_images[0], data.shapes)
+    np.testing.assert_allclose(np.clip(rerun[0][window], 0, 1), saved[1][0], atol=1 / 255 + 1e-6)

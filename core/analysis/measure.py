@@ -96,14 +96,20 @@ def initial_responses(node: Any, factor: tuple[int, ...], source: tuple, registr
     import keras
 
     params = {**node.entry.params, "factor": factor}
-    x = keras.Input(tuple(d or 32 for d in source))
-    outputs = []
-    for seed in seeds:
-        keras.utils.set_random_seed(seed)
-        outputs.append(registry.strategy(node.entry.upsample).build(x, name=f"{node.id}_seed{seed}", **params))
-    model = keras.Model(x, outputs)
-    responses = model(np.full((1, *model.input_shape[1:]), value, "float32"))
-    return [np.asarray(r) for r in (responses if isinstance(responses, (list, tuple)) else [responses])]
+    unique = list(dict.fromkeys(seeds))
+    try:
+        x = keras.Input(tuple(d or 32 for d in source))
+        outputs = []
+        for seed in unique:
+            keras.utils.set_random_seed(seed)
+            outputs.append(registry.strategy(node.entry.upsample).build(x, name=f"{node.id}_seed{seed}", **params))
+        model = keras.Model(x, outputs)
+        responses = model(np.full((1, *model.input_shape[1:]), value, "float32"))
+        found = [np.asarray(r) for r in (responses if isinstance(responses, (list, tuple)) else [responses])]
+    except ValueError:  # a strategy whose layer names ignore ``name`` clashes with itself: one model per seed
+        found = [initial_response(node, factor, source, registry, seed) for seed in unique]
+    by_seed = dict(zip(unique, found))
+    return [by_seed[seed] for seed in seeds]
 
 
 def cb_at_init(spec: Spec, seeds: tuple[int, ...] = SEEDS, registry: Registry | None = None) -> dict[str, list[float]]:

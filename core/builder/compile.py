@@ -27,6 +27,17 @@ def _plugin_metrics(registry: Registry) -> dict[str, Any]:
     return metrics
 
 
+def _known_optimizer(name: str) -> bool:
+    """Whether Keras resolves ``name`` (a built-in or a registered custom optimizer) without arguments."""
+    import keras
+
+    try:
+        keras.optimizers.get(name)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 def compile_model(model: Any, spec: Spec, registry: Registry) -> None:
     import keras
 
@@ -42,7 +53,7 @@ def compile_model(model: Any, spec: Spec, registry: Registry) -> None:
     except (ValueError, TypeError) as exc:
         names = sorted(n.lower() for n in dir(keras.optimizers) if isinstance(getattr(keras.optimizers, n), type)
                        and issubclass(getattr(keras.optimizers, n), keras.optimizers.Optimizer) and n != "Optimizer")
-        why = str(exc) if section.optimizer.name.lower() in names else "Keras has no optimizer of that name"
+        why = str(exc) if _known_optimizer(section.optimizer.name) else "Keras has no optimizer of that name"
         fail(("compile", "optimizer"), f"invalid optimizer {section.optimizer.name!r}: {why}", "available: " + ", ".join(names))
 
     custom = _plugin_metrics(registry)

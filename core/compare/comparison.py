@@ -124,7 +124,8 @@ def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Registry, 
                   count: int = SAMPLE_COUNT) -> Path | None:
     """The same whole test images through every strategy's trained model (its first seed), each labelled with
     its PSNR (``dataset``: the sweep's evaluation data, cut again from the first strategy's spec when not
-    given). Each run's saved outputs on those images are used; a run without them has its model loaded."""
+    given). Each run's saved outputs on those images are used; a run without them (or whose test inputs
+    differ: another seed's noise) has its model loaded and run on them."""
     from ..run.models import load_model
     from ..run.rank_pictures import picture
     from ..run.report import input_columns
@@ -149,7 +150,7 @@ def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Registry, 
     models = []
     for row in first_seed(rows):
         run_dir = run_folder(folder, row)
-        predictions = load_sample_predictions(run_dir, len(images))
+        predictions = load_sample_predictions(run_dir, dataset, len(images))
         if predictions is None:
             predictor = Predictor(load_model(run_dir / "model.keras", registry))
             predictions = [predictor.run(image.x) for image in images]

@@ -5,23 +5,34 @@ definitions). CPython's cyclic garbage collector scans every one of them in each
 collection: 0.3 s on a 2-core machine, once or twice in a short run or a sweep. ``gc.freeze()`` right after
 the import moves them to the permanent generation, which the collector never scans; reference counting
 still frees whatever becomes unreachable, and every object created later (models, data) is collected as
-before. It is done once per process, before any model exists, so nothing that later becomes cyclic garbage
-is frozen.
+before.
+
+Only a process that has not imported Keras yet is frozen (the command line, a sweep's worker): there no
+model exists, so nothing that later becomes cyclic garbage is pinned. A notebook or a test session that
+imported Keras before calling upspec is left as it is.
 """
 
 from __future__ import annotations
 
 import gc
+import sys
+import threading
 
-_frozen = False
+_lock = threading.Lock()
+_settled = False
 
 
-def settle_framework() -> None:
-    """Import Keras (and its backend) if needed, then freeze the heap it left, once per process."""
-    global _frozen
-    if _frozen:
-        return
-    import keras  # noqa: F401 - the import whose objects are frozen
+def settle_framework() -> bool:
+    """Import Keras (and its backend); if this call is what imports it, freeze the heap it left. Once per
+    process; returns whether it froze."""
+    global _settled
+    with _lock:
+        if _settled:
+            return False
+        _settled = True
+        fresh = "keras" not in sys.modules
+        import keras  # noqa: F401 - the import whose objects are frozen
 
-    gc.freeze()
-    _frozen = True
+        if fresh:
+            gc.freeze()
+        return fresh

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 from typing import Sequence
@@ -129,67 +130,97 @@ def _label(scores: dict[str, float] | None) -> str:
 
 
 SAMPLE_COUNT = 4  #: test images in a sample grid
+SAMPLE_CROP = 96  #: output pixels shown of each (a centre crop)
 SAMPLE_PREDICTIONS = "samples.npz"
 
 
-def save_sample_predictions(run_dir: Path, predictions: list[np.ndarray], count: int = SAMPLE_COUNT) -> Path:
-    """The model's outputs on the first ``count`` test images, 8-bit (as the grids show them), in the run folder:
-    a sweep's comparison grid reads them instead of loading every model again."""
+def sample_window(image: Any, shapes: TaskShapes, crop: int = SAMPLE_CROP) -> tuple[tuple[slice, slice], np.ndarray]:
+    """The centre window a sample grid shows of ``image``'s output, and the input shown beside it (for
+    super-resolution the same window of the low-resolution input, nearest-upscaled)."""
+    if shapes.task == "super_resolution":
+        fh, fw = shapes.factor
+        low = centre(image.x, crop // max(fh, fw))
+        top, left = (image.x.shape[0] - low.shape[0]) // 2, (image.x.shape[1] - low.shape[1]) // 2
+        window = (slice(top * fh, (top + low.shape[0]) * fh), slice(left * fw, (left + low.shape[1]) * fw))
+        return window, np.repeat(np.repeat(low, fh, 0), fw, 1)
+    top, left = max(0, (image.x.shape[0] - crop) // 2), max(0, (image.x.shape[1] - crop) // 2)
+    window = (slice(top, top + crop), slice(left, left + crop))
+    return window, image.x[window]
+
+
+def _windowed(prediction: np.ndarray, image: Any, window: tuple[slice, slice]) -> np.ndarray:
+    """``prediction`` inside ``window``: a whole output is cut, an already cut one (saved by a run) kept."""
+    return prediction[window] if prediction.shape[:2] == image.y.shape[:2] else prediction
+
+
+def _digest(image: Any) -> np.ndarray:
+    return np.frombuffer(hashlib.blake2b(np.ascontiguousarray(image.x).tobytes(), digest_size=16).digest(), np.uint8)
+
+
+def save_sample_predictions(run_dir: Path, data: Any, predictions: list[np.ndarray], count: int = SAMPLE_COUNT,
+                            crop: int = SAMPLE_CROP) -> Path:
+    """What the sample grid shows of the model's outputs on the first ``count`` test images (the centre windows,
+    8-bit) and a digest of each input, in the run folder: a sweep's comparison grid reads them instead of
+    loading every model again (a few tens of kilobytes)."""
+    arrays = {}
+    for i, (image, prediction) in enumerate(zip(data.test_images[:count], predictions)):
+        window, _ = sample_window(image, data.shapes, crop)
+        arrays[f"output_{i}"] = (np.clip(np.nan_to_num(prediction[window]), 0, 1) * 255 + 0.5).astype("uint8")
+        arrays[f"input_{i}"] = _digest(image)
     path = Path(run_dir) / SAMPLE_PREDICTIONS
-    arrays = {f"image_{i}": (np.clip(np.nan_to_num(p), 0, 1) * 255 + 0.5).astype("uint8")
-              for i, p in enumerate(predictions[:count])}
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as handle:
             np.savez(handle, **arrays)
     return path
 
 
-def load_sample_predictions(run_dir: Path, count: int = SAMPLE_COUNT) -> list[np.ndarray] | None:
-    """What :func:`save_sample_predictions` wrote (as floats in [0, 1]), or None when the run has no (or too
-    few, or unreadable) saved outputs."""
-    path = Path(run_dir) / SAMPLE_PREDICTIONS
+def load_sample_predictions(run_dir: Path, data: Any, count: int = SAMPLE_COUNT,
+                            crop: int = SAMPLE_CROP) -> list[np.ndarray] | None:
+    """What :func:`save_sample_predictions` wrote (floats in [0, 1]), when it was made from exactly ``data``'s
+    first ``count`` test images (same inputs: a run of another seed may have other noise, say); None when the
+    run has no such outputs, so the caller runs the model instead."""
+    images = data.test_images[:count]
     try:
-        with np.load(path, allow_pickle=False) as saved:
-            arrays = [saved[f"image_{i}"] for i in range(len(saved.files))]
+        with np.load(Path(run_dir) / SAMPLE_PREDICTIONS, allow_pickle=False) as saved:
+            found = [(saved[f"output_{i}"], saved[f"input_{i}"]) for i in range(len(images))]
     except (OSError, ValueError, KeyError):
         return None
-    if len(arrays) < count or any(a.dtype != np.uint8 for a in arrays):
-        return None
-    return [a.astype("float32") / 255.0 for a in arrays[:count]]
+    outputs = []
+    for image, (output, digest) in zip(images, found):
+        window, _ = sample_window(image, data.shapes, crop)
+        size = (window[0].stop - window[0].start, window[1].stop - window[1].start)
+        cut = image.y[window].shape[:2]  # the window clipped to a small image
+        if output.dtype != np.uint8 or output.shape[:2] not in (size, cut) or not np.array_equal(digest, _digest(image)):
+            return None
+        outputs.append(output.astype("float32") / 255.0)
+    return outputs
 
 
 def sample_grid(data: Any, predictions: list[np.ndarray], metrics: dict[str, Any], path: Path, count: int = SAMPLE_COUNT,
-                crop: int = 96, extra: list[tuple[str, list[np.ndarray], list[dict[str, Any]]]] | None = None,
+                crop: int = SAMPLE_CROP, extra: list[tuple[str, list[np.ndarray], list[dict[str, Any]]]] | None = None,
                 first_title: str = "model") -> Path:
     """Rows of whole test images (a centre crop of ``crop`` output pixels): input (nearest-upscaled) /
-    baseline / model(s) / target, each labelled with its PSNR and SSIM on the whole image."""
+    baseline / model(s) / target, each labelled with its PSNR and SSIM on the whole image. A model's
+    predictions are whole outputs, or the windows :func:`save_sample_predictions` kept."""
     shapes = data.shapes
     images = data.test_images[:count]
     rows = metrics.get("images", [])[:count]
     models = [(first_title, predictions[:count], [r.get("model") for r in rows])] + [
         (title, preds[:count], [r.get("model") for r in scores[:count]]) for title, preds, scores in (extra or [])]
     sr = shapes.task == "super_resolution"
-    fh, fw = shapes.factor if sr else (1, 1)
     columns: list[tuple[str, list]] = [("input", []), *([("bicubic", [])] if sr else [])]
     columns += [(title, []) for title, _, _ in models] + [("target", [])]
     labels = []
     for index, image in enumerate(images):
-        if sr:  # the same window of the low- and high-resolution images
-            low = centre(image.x, crop // max(fh, fw))
-            top, left = (image.x.shape[0] - low.shape[0]) // 2, (image.x.shape[1] - low.shape[1]) // 2
-            window = (slice(top * fh, (top + low.shape[0]) * fh), slice(left * fw, (left + low.shape[1]) * fw))
-            shown = np.repeat(np.repeat(low, fh, 0), fw, 1)
-        else:
-            top, left = max(0, (image.x.shape[0] - crop) // 2), max(0, (image.x.shape[1] - crop) // 2)
-            window = (slice(top, top + crop), slice(left, left + crop))
-            shown = image.x[window]
+        window, shown = sample_window(image, shapes, crop)
         scores = rows[index] if index < len(rows) else {}
         cells = [(shown, _label(scores.get("noisy_input")))]
         if sr:
             bicubic = upsample_bicubic(image.x[None], image.y.shape[:2])[0]
             cells.append((bicubic[window], _label(scores.get("bicubic"))))
         for _, preds, model_scores in models:
-            cells.append((np.clip(preds[index][window], 0, 1), _label(model_scores[index] if index < len(model_scores) else None)))
+            cells.append((np.clip(_windowed(preds[index], image, window), 0, 1),
+                          _label(model_scores[index] if index < len(model_scores) else None)))
         cells.append((image.y[window], image.name))
         for (column, (picture, _)) in zip(columns, cells):
             column[1].append(picture)

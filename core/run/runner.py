@@ -99,7 +99,7 @@ def _finish(model: Any, spec: Spec, dataset: Any, run_dir: Path, rows: list, set
         predictions = [predictor.run(image.x) for image in dataset.test_images]
         metrics = evaluate(model, dataset, predictions)
         metrics["inference"] = predictor.mode
-        save_sample_predictions(run_dir, predictions)
+        save_sample_predictions(run_dir, dataset, predictions)
     else:
         metrics = evaluate(model, dataset)
     record_inference(model, dataset.test[0], run_dir, settings["batch_size"])

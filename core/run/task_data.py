@@ -136,7 +136,8 @@ def prepare_data(spec: Spec, model: Any, data: DataSettings, train: TrainSetting
 def evaluation_data(spec: Spec, model: Any, registry: Registry) -> TaskData:
     """The spec's data cut for ``model`` with a minimal training pool: for evaluating, measuring or checking
     that the data fits (the validation and test data do not depend on the training settings)."""
-    return prepare_data(spec, model, data_settings(spec), train_settings(spec, steps_per_epoch=1), registry)
+    return prepare_data(spec, model, data_settings(spec), train_settings(spec, steps_per_epoch=1, steps_per_execution=1),
+                        registry)
 
 
 def history_rows(path: Path) -> list[dict[str, str]]:

@@ -62,6 +62,10 @@ class EpochScalars(keras.callbacks.Callback):
             self._write("validation", validation, epoch)
 
     def on_train_end(self, logs: dict | None = None) -> None:
+        self.close_writers()
+
+    def close_writers(self) -> None:
+        """Close the event files (also called by the runner when training ends with an exception)."""
         for writer in self._writers.values():
             writer.close()
         self._writers.clear()

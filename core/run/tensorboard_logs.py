@@ -69,6 +69,9 @@ def sample_images_callback(run_dir: Path, validation: tuple[np.ndarray, np.ndarr
             self.writer.flush()
 
         def on_train_end(self, logs: dict | None = None) -> None:
+            self.close_writers()
+
+        def close_writers(self) -> None:  # also called by the runner when training ends with an exception
             if self.writer is not None:
                 self.writer.close()
                 self.writer = None

@@ -138,6 +138,23 @@ def training_pipeline(x: Any, y: Any, settings: TrainSettings) -> Any:
 MAX_STEPS_PER_EXECUTION = 32
 
 
+#: the hooks Keras calls once per execution (not once per batch) when an execution runs several steps
+BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end", "on_test_batch_begin",
+               "on_test_batch_end")
+
+
+def acts_per_batch(callback: Any) -> bool:
+    """Whether ``callback`` overrides a per-batch hook, in its class or on the instance (``LambdaCallback``).
+    Keras's own ``ModelCheckpoint``, ``TensorBoard`` and ``TerminateOnNaN`` do, even set to act per epoch."""
+    import keras
+
+    for hook in BATCH_HOOKS:
+        method = getattr(callback, hook, None)
+        if getattr(method, "__func__", method) is not getattr(keras.callbacks.Callback, hook):
+            return True
+    return False
+
+
 def steps_per_execution(settings: TrainSettings, callbacks: list[Any]) -> int:
     """Training steps per call of the compiled step function (Keras's ``steps_per_execution``).
 
@@ -156,12 +173,18 @@ def steps_per_execution(settings: TrainSettings, callbacks: list[Any]) -> int:
         return settings.steps_per_execution
     if torch:
         return 1
-    base = keras.callbacks.Callback
-    hooks = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end")
-    if any(getattr(type(cb), hook, None) is not getattr(base, hook) for cb in callbacks for hook in hooks):
+    if any(acts_per_batch(cb) for cb in callbacks):
         return 1
     steps = settings.steps_per_epoch
     return max(d for d in range(1, min(steps, MAX_STEPS_PER_EXECUTION) + 1) if steps % d == 0)
+
+
+def _steps_per_call(model: Any, steps: int) -> None:
+    """Set Keras's ``steps_per_execution`` and drop the step functions it traced with the old value (Keras
+    reads the attribute only while tracing, and keeps a traced function until told to make a new one)."""
+    if model.steps_per_execution != steps:
+        model.steps_per_execution = steps
+        model.train_function = model.test_function = model.predict_function = None
 
 
 def fit(model: Any, dataset: TaskData, run_dir: Path, settings: TrainSettings, spec: Spec, registry: Registry,
@@ -175,6 +198,24 @@ def fit(model: Any, dataset: TaskData, run_dir: Path, settings: TrainSettings, s
     train = training_pipeline(*dataset.train, settings)
     callbacks = make_callbacks(run_dir, settings, spec, registry)
     callbacks.append(sample_images_callback(run_dir, dataset.validation))
+    try:
+        chunk = _train(model, train, dataset, callbacks, settings, initial_epoch, verbose, distribution)
+    finally:  # Keras skips on_train_end when training raises: the event files are closed here then
+        for callback in callbacks:
+            getattr(callback, "close_writers", lambda: None)()
+    checkpoint = callbacks[0]
+    if checkpoint.diverged_at is not None:
+        kept = f"; the last good checkpoint is {run_dir / CHECKPOINT}" if (run_dir / CHECKPOINT).exists() else ""
+        epoch, step = checkpoint.diverged_at
+        where = f"at step {step}" if chunk == 1 else f"within steps {step - chunk + 1}-{step}"
+        raise TrainingDiverged(f"the loss became NaN or infinite {where} of epoch {epoch}; training stopped{kept}; "
+                               "lower the learning rate (--set train.learning_rate=...)")
+    return checkpoint.rows
+
+
+def _train(model: Any, train: Any, dataset: TaskData, callbacks: list[Any], settings: TrainSettings,
+           initial_epoch: int, verbose: int, distribution: Any) -> int:
+    """Keras's ``fit``, or the custom loop for multi-worker training; returns the steps run per execution."""
     chunk = 1
     if distribution is not None and distribution.custom_loop:
         from .custom_loop import fit_with_strategy
@@ -186,21 +227,15 @@ def fit(model: Any, dataset: TaskData, run_dir: Path, settings: TrainSettings, s
         # multi-step loop fails on TF 2.21 ("while/cond/Placeholder"), so mirrored training runs one step per call
         distributed = distribution is not None and distribution.strategy is not None
         chunk = 1 if distributed else steps_per_execution(settings, callbacks[1:])
-        before, model.steps_per_execution = model.steps_per_execution, chunk
+        before = model.steps_per_execution
+        _steps_per_call(model, chunk)
         try:
             model.fit(train, epochs=settings.epochs, initial_epoch=initial_epoch,
                       steps_per_epoch=settings.steps_per_epoch, validation_data=dataset.validation,
                       callbacks=callbacks, verbose=verbose, shuffle=False)
         finally:  # prediction afterwards (evaluation, timing) runs one batch per call, as it always did
-            model.steps_per_execution = before
-    checkpoint = callbacks[0]
-    if checkpoint.diverged_at is not None:
-        kept = f"; the last good checkpoint is {run_dir / CHECKPOINT}" if (run_dir / CHECKPOINT).exists() else ""
-        epoch, step = checkpoint.diverged_at
-        where = f"at step {step}" if chunk == 1 else f"within steps {step - chunk + 1}-{step}"
-        raise TrainingDiverged(f"the loss became NaN or infinite {where} of epoch {epoch}; training stopped{kept}; "
-                               "lower the learning rate (--set train.learning_rate=...)")
-    return checkpoint.rows
+            _steps_per_call(model, before)
+    return chunk
 
 
 def resume_state(run_dir: Path) -> int:
