@@ -2,7 +2,7 @@
 hand-written ``model.fit`` of the same compiled model on the same ``tf.data`` pipeline; upspec's also with one
 step per execution, to show what its epoch-end work costs on its own.
 
-    python benchmarks/fit_overhead.py [--spec specs/seed_transpose.yaml] [--rounds 7]
+    python benchmarks/fit_overhead.py [--spec specs/seed_transpose.yaml] [--rounds 15]
 
 Each round builds two fresh models from the spec (not timed) and times one ``fit`` of each, upspec's and the
 hand-written one in turn; the ratio is taken per round. Both train the spec's default budget with
@@ -30,7 +30,7 @@ from common import write_section  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spec", default="specs/seed_transpose.yaml")
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--no-write", action="store_true", help="Print the table only.")
     args = parser.parse_args()
     quiet_tensorflow()
