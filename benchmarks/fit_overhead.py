@@ -34,6 +34,9 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="Print the table only.")
     args = parser.parse_args()
     quiet_tensorflow()
+    from upspec.run.heap import settle_framework
+
+    settle_framework()  # as `upspec run` does: no full garbage collection of TensorFlow's heap lands in a timing
 
     from upspec.builder.builder import build_model
     from upspec.registry.registry import get_registry
@@ -85,7 +88,8 @@ def main() -> None:
     single = statistics.median(ratios(results, "upspec-1", "hand-written"))
     body = f"""`python benchmarks/fit_overhead.py` ({args.spec}: {settings.epochs} epochs x {settings.steps_per_epoch} steps,
 batch {settings.batch_size}, validation {len(dataset.validation[0])} patches; {args.rounds} interleaved rounds after one warm-up
-round, a fresh model for each fit).
+round, a fresh model for each fit; both after `settle_framework()`, which freezes the heap TensorFlow leaves at
+import as `upspec run` does, so no 0.3 s full garbage collection of it lands in one side's timing).
 
 {machine()}
 

@@ -51,6 +51,9 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     quiet_tensorflow()
+    from upspec.run.heap import settle_framework
+
+    settle_framework()  # as `upspec run` does: no full garbage collection of TensorFlow's heap lands in a timing
 
     from upspec.analysis.cost import multiply_accumulates
     from upspec.builder.builder import build_model
