@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import interleaved  # noqa: E402
 from common import machine  # noqa: E402
-from common import quiet_tensorflow  # noqa: E402
+from common import framework_as_upspec_runs_it  # noqa: E402
 from common import ratios  # noqa: E402
 from common import summary_table  # noqa: E402
 from common import write_section  # noqa: E402
@@ -33,10 +33,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--no-write", action="store_true", help="Print the table only.")
     args = parser.parse_args()
-    quiet_tensorflow()
-    from upspec.run.heap import settle_framework
-
-    settle_framework()  # as `upspec run` does: no full garbage collection of TensorFlow's heap lands in a timing
+    framework_as_upspec_runs_it()
 
     from upspec.builder.builder import build_model
     from upspec.registry.registry import get_registry

@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import machine  # noqa: E402
-from common import quiet_tensorflow  # noqa: E402
+from common import framework_as_upspec_runs_it  # noqa: E402
 from common import write_section  # noqa: E402
 
 
@@ -50,10 +50,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    quiet_tensorflow()
-    from upspec.run.heap import settle_framework
-
-    settle_framework()  # as `upspec run` does: no full garbage collection of TensorFlow's heap lands in a timing
+    framework_as_upspec_runs_it()
 
     from upspec.analysis.cost import multiply_accumulates
     from upspec.builder.builder import build_model

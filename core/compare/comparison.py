@@ -163,13 +163,10 @@ def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Registry, 
 
 def _evaluation_data(run_dir: Path, registry: Registry) -> Any:
     """A run's evaluation data, cut for the shapes of its spec's graph (no model is loaded for them)."""
-    from ..graph.graph import build_graph
-    from ..run.task_data import evaluation_data
     from ..spec.load import load_spec
-    from .sweep import StaticShapes
+    from .sweep import static_evaluation_data
 
-    spec = load_spec(run_dir / "spec.yaml", registry=registry)
-    return evaluation_data(spec, StaticShapes.of(build_graph(spec, registry)), registry)
+    return static_evaluation_data(load_spec(run_dir / "spec.yaml", registry=registry), registry)
 
 
 def sweep_budget(folder: Path, rows: list[dict[str, Any]]) -> str:

@@ -236,17 +236,22 @@ class StaticShapes:
         return cls(ins if len(ins) > 1 else ins[0], outs if len(outs) > 1 else outs[0])
 
 
-def _check_data(spec: Any, registry: Registry) -> None:
-    """Fail before creating the sweep folder when the spec's data cannot feed the model."""
+def static_evaluation_data(spec: Any, registry: Registry) -> Any:
+    """``evaluation_data`` cut for the shapes of the spec's checked graph: no Keras model is built for them."""
     from ..graph.graph import build_graph
     from ..run.task_data import evaluation_data
 
+    return evaluation_data(spec, StaticShapes.of(build_graph(spec, registry)), registry)
+
+
+def _check_data(spec: Any, registry: Registry) -> None:
+    """Fail before creating the sweep folder when the spec's data cannot feed the model."""
     if is_gan(spec):
         from ..gan.runner import check_gan_data
 
         check_gan_data(spec, registry)
         return
-    evaluation_data(spec, StaticShapes.of(build_graph(spec, registry)), registry)
+    static_evaluation_data(spec, registry)
 
 
 def _headline(metrics: dict[str, Any]) -> str:
