@@ -47,8 +47,8 @@ if TYPE_CHECKING:
     from .run.sources import DataError
     from .run.sources import DataSource
     from .run.sources import Images
-    from .spec.load import load_spec
-    from .spec.model import Spec
+    from .modelspec.load import load_spec
+    from .modelspec.model import Spec
 
 #: names imported on first use, so that ``import upspec`` (every plugin does it) stays cheap for ``--help``
 #: and shell completion (no pydantic, NumPy or TensorFlow): name -> (module, attribute)
@@ -60,8 +60,8 @@ _LAZY = {
     "convolution_class": ("upspec.registry.strategy", "convolution_class"),
     "PositiveInt": ("upspec.registry.strategy", "PositiveInt"),  # pydantic's types, without importing pydantic
     "NonNegativeInt": ("upspec.registry.strategy", "NonNegativeInt"),
-    "load_spec": ("upspec.spec.load", "load_spec"),
-    "Spec": ("upspec.spec.model", "Spec"),
+    "load_spec": ("upspec.modelspec.load", "load_spec"),
+    "Spec": ("upspec.modelspec.model", "Spec"),
     "DataError": ("upspec.run.sources", "DataError"),
     "DataSource": ("upspec.run.sources", "DataSource"),
     "Images": ("upspec.run.sources", "Images"),

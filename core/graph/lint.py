@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from ..errors import Diagnostic
-from ..spec.model import LINTS
+from ..modelspec.model import LINTS
 
 if TYPE_CHECKING:
     from ..registry.registry import Registry
