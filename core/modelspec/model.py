@@ -37,8 +37,9 @@ from .limits import MAX_RANK
 from .sections import DataSettings
 from .sections import TrainSettings
 
+from ..errors import Diagnostic
+
 if TYPE_CHECKING:
-    from ..errors import Diagnostic
     from ..registry.registry import Registry
     from .yaml_source import Document
 
@@ -241,8 +242,6 @@ class Spec(_Section):
     def diagnostic(self, path: tuple, message: str, hint: str = "", *, key: bool = False) -> Any:
         """A diagnostic at ``path`` in the source; without a document (a ``Spec`` built in code), at no position."""
         if self._document is None:
-            from ..errors import Diagnostic
-
             return Diagnostic(self.source, 0, 0, message, hint)
         return self._document.diagnostic(path, message, hint, key=key)
 
