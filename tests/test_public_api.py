@@ -12,8 +12,9 @@ import pytest
 import upspec
 from conftest import ROOT
 
-#: what a module may import from upspec: the root, or its own plugin package (and the test kit, for tests)
-ALLOWED = re.compile(r"^upspec(\.plugins(\..*)?|\.testing)?$")
+#: what a module may import from upspec: the root, the shared Keras layers and metrics, or its own plugin package
+#: (and the test kit, for tests)
+ALLOWED = re.compile(r"^upspec(\.plugins(\..*)?|\.layers(\..*)?|\.metrics(\..*)?|\.testing)?$")
 
 
 def _upspec_imports(source: str) -> list[str]:
