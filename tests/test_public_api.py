@@ -36,6 +36,14 @@ def test_every_public_name_resolves():
         upspec.Nope  # noqa: B018
 
 
+def test_the_plugin_api_module_holds_what_the_root_re_exports_to_plugins():
+    from upspec import plugin_api
+
+    assert sorted(plugin_api.__all__) == plugin_api.__all__ and set(plugin_api.__all__) <= set(upspec.__all__)
+    for name in plugin_api.__all__:
+        assert getattr(plugin_api, name) is getattr(upspec, name), name
+
+
 def test_the_plugin_base_classes_are_the_ones_the_runner_uses():
     from upspec.run.data import DataSource
     from upspec.run.data import Images
