@@ -6,7 +6,8 @@ Everything a user or a plugin author needs is importable from here:
 subclasses (``upspec.Strategy``, ``upspec.DataSource``) and what they return
 (``upspec.Images``); the errors; and small helpers for strategy authors
 (``upspec.convolution_class``, ``upspec.keras_layer_names``) and data
-sources (``upspec.resize_images``).
+sources (``upspec.resize_images``). The plugin-facing names are gathered in
+:mod:`upspec.plugin_api`, beside the hook specifications (:mod:`upspec.hookspecs`).
 
 Importing this package does not import TensorFlow, Keras or NumPy; only
 building, training and loading models do. The data-source names are
@@ -18,64 +19,54 @@ model upspec saved.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING
 from typing import Any
 
-from .errors import NotFoundError
-from .errors import PluginError
-from .errors import SpecError
-from .errors import UpspecError
-from .hookspecs import hookimpl
-from .hookspecs import hookspec
 from .keras_objects import install as _install_keras_objects
-from .keras_objects import register_keras_objects
+from .plugin_api import LAZY as _PLUGIN_API
+from .plugin_api import NotFoundError
+from .plugin_api import PluginError
+from .plugin_api import SpecError
+from .plugin_api import UpspecError
+from .plugin_api import hookimpl
+from .plugin_api import hookspec
+from .plugin_api import register_keras_objects
 from .version import __version__
 from . import run  # the runner package, callable: upspec.run(spec) is the main job
 
 if TYPE_CHECKING:
     from .builder.builder import build_model
-    from .registry.layer_signatures import keras_layer_names
+    from .plugin_api import DataError
+    from .plugin_api import DataSource
+    from .plugin_api import Images
+    from .plugin_api import NonNegativeInt
+    from .plugin_api import PositiveInt
+    from .plugin_api import Strategy
+    from .plugin_api import convolution_class
+    from .plugin_api import image_files
+    from .plugin_api import keras_layer_names
+    from .plugin_api import read_image
+    from .plugin_api import read_npz
+    from .plugin_api import resize_images
     from .registry.registry import Registry
-    from .registry.strategy import NonNegativeInt
-    from .registry.strategy import PositiveInt
-    from .registry.strategy import Strategy
-    from .registry.strategy import convolution_class
-    from .run.data_files import image_files
-    from .run.data_files import read_image
-    from .run.data_files import read_npz
-    from .run.resize import resize as resize_images
-    from .run.sources import DataError
-    from .run.sources import DataSource
-    from .run.sources import Images
     from .modelspec.load import load_spec
     from .modelspec.model import Spec
 
 #: names imported on first use, so that ``import upspec`` (every plugin does it) stays cheap for ``--help``
-#: and shell completion (no pydantic, NumPy or TensorFlow): name -> (module, attribute)
+#: and shell completion (no pydantic, NumPy or TensorFlow): name -> (module, attribute); the plugin-facing
+#: ones come from :mod:`upspec.plugin_api`
 _LAZY = {
+    **_PLUGIN_API,
     "build_model": ("upspec.builder.builder", "build_model"),
-    "keras_layer_names": ("upspec.registry.layer_signatures", "keras_layer_names"),
     "Registry": ("upspec.registry.registry", "Registry"),
-    "Strategy": ("upspec.registry.strategy", "Strategy"),
-    "convolution_class": ("upspec.registry.strategy", "convolution_class"),
-    "PositiveInt": ("upspec.registry.strategy", "PositiveInt"),  # pydantic's types, without importing pydantic
-    "NonNegativeInt": ("upspec.registry.strategy", "NonNegativeInt"),
     "load_spec": ("upspec.modelspec.load", "load_spec"),
     "Spec": ("upspec.modelspec.model", "Spec"),
-    "DataError": ("upspec.run.sources", "DataError"),
-    "DataSource": ("upspec.run.sources", "DataSource"),
-    "Images": ("upspec.run.sources", "Images"),
-    "resize_images": ("upspec.run.resize", "resize"),
-    "image_files": ("upspec.run.data_files", "image_files"),
-    "read_image": ("upspec.run.data_files", "read_image"),
-    "read_npz": ("upspec.run.data_files", "read_npz"),
 }
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        import importlib
-
         module, attribute = _LAZY[name]
         value = getattr(importlib.import_module(module), attribute)
         globals()[name] = value

@@ -8,8 +8,9 @@ upspec's layers, initialisers and metrics to be known. So:
 - otherwise a one-shot import hook waits for ``keras`` to be imported and
   registers them right after Keras has finished importing.
 
-What gets registered: the modules every strategy names in
-``Strategy.keras_objects``, every ``upspec_layers()`` class, and every
+What gets registered: upspec's own layers and metrics (the modules of
+:mod:`upspec.layers` and :mod:`upspec.metrics`), the modules every strategy
+names in ``Strategy.keras_objects``, every ``upspec_layers()`` class, and every
 ``upspec_metrics()`` function or class (those modules decorate their objects
 with ``@keras.saving.register_keras_serializable``). A plugin that fails to
 import is skipped: it must not stop loading models that do not use it.
@@ -24,6 +25,9 @@ import importlib.util
 import sys
 from typing import TYPE_CHECKING
 from typing import Any
+
+from .layers import MODULES as LAYER_MODULES
+from .metrics import MODULES as METRIC_MODULES
 
 if TYPE_CHECKING:
     from .registry.registry import Registry
@@ -46,6 +50,8 @@ def register_keras_objects(registry: Registry | None = None) -> None:
         registry = registry or get_registry()
         if _done_for is registry:
             return
+        for module in (*LAYER_MODULES, *METRIC_MODULES):
+            _quietly(importlib.import_module, module)
         for provided in registry.strategies.values():
             for module in getattr(provided.value, "keras_objects", ()) or ():
                 _quietly(importlib.import_module, module)

@@ -3,7 +3,7 @@
 Cheaper than CARAFE, FADE and SAPA in the paper and better on detection and
 segmentation: a 1x1 convolution predicts where each output sample reads the
 input, and the reading is linear interpolation (see
-``upspec.plugins.dysample_layers``). Then, as for the resize strategies, a
+``upspec.layers.dysample``). Then, as for the resize strategies, a
 convolution to ``filters`` (``filters: null``: the resampled input, channels
 kept).
 """
@@ -33,7 +33,7 @@ class DySampleStrategy(Strategy):
     """
 
     name = "dysample"
-    keras_objects = ("upspec.plugins.dysample_layers",)
+    keras_objects = ("upspec.layers.dysample",)
 
     def build(
         self,
@@ -50,7 +50,7 @@ class DySampleStrategy(Strategy):
         groups: Optional[PositiveInt] = None,
         name: str,
     ) -> Any:
-        from upspec.plugins.dysample_layers import DySample
+        from upspec.layers.dysample import DySample
 
         if filters is None:
             y = DySample(factor, groups, style, scope, name=name if activation is None else f"{name}_sample")(x)
@@ -71,4 +71,4 @@ def upspec_strategies() -> list[Strategy]:
 
 @hookimpl
 def upspec_layers() -> dict[str, str]:
-    return {"DySample": "upspec.plugins.dysample_layers:DySample"}
+    return {"DySample": "upspec.layers.dysample:DySample"}

@@ -9,7 +9,7 @@ from upspec import hookimpl
 
 @hookimpl
 def upspec_metrics() -> dict[str, Any]:
-    from upspec.plugins.image_metric_functions import psnr
-    from upspec.plugins.image_metric_functions import ssim
+    from upspec.metrics.image import psnr
+    from upspec.metrics.image import ssim
 
     return {"psnr": psnr, "ssim": ssim}

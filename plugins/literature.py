@@ -29,7 +29,7 @@ class BilinearAdditive(Strategy):
     """Bilinear resize, channel groups summed, then a convolution (Wojna et al.)."""
 
     name = "bilinear_additive"
-    keras_objects = ("upspec.plugins.literature_layers", "upspec.plugins.interpolation_layers")
+    keras_objects = ("upspec.plugins.literature_layers", "upspec.layers.interpolation")
     ranks = (1, 2)
 
     def build(self, x: Any, *, factor: tuple[int, ...], filters: int, kernel_size: Any = 3,
@@ -47,7 +47,7 @@ class TransposeZeroOrderHold(Strategy):
     """Transpose convolution, then a fixed zero-order hold (Sugawara et al.): checkerboard-free."""
 
     name = "transpose_zoh"
-    keras_objects = ("upspec.plugins.transpose_layers",)
+    keras_objects = ("upspec.layers.transpose",)
 
     def build(self, x: Any, *, factor: tuple[int, ...], filters: int, kernel_size: Any = 3,
               activation: Optional[str] = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
@@ -68,7 +68,7 @@ class Lanczos(Strategy):
     """Lanczos resize (3 or 5 lobes), then a convolution."""
 
     name = "lanczos"
-    keras_objects = ("upspec.plugins.literature_layers", "upspec.plugins.interpolation_layers")
+    keras_objects = ("upspec.plugins.literature_layers", "upspec.layers.interpolation")
     ranks = (2,)
 
     def build(self, x: Any, *, factor: tuple[int, ...], filters: Optional[int], kernel_size: Any = 3,

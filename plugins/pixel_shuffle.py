@@ -20,14 +20,14 @@ from upspec import Strategy
 from upspec import convolution_class
 from upspec import hookimpl
 
-LAYERS_MODULE = "upspec.plugins.pixel_shuffle_layers"
+LAYERS_MODULE = "upspec.layers.pixel_shuffle"
 
 
 class PixelShuffleStrategy(Strategy):
     """Convolution to ``filters * prod(factor)`` channels, then ``PixelShuffle``."""
 
     name = "pixel_shuffle"
-    keras_objects = ("upspec.plugins.pixel_shuffle_layers",)
+    keras_objects = ("upspec.layers.pixel_shuffle",)
 
     def build(
         self,
@@ -44,8 +44,8 @@ class PixelShuffleStrategy(Strategy):
         blur_padding: Literal["replicate", "zeros"] = "replicate",
         name: str,
     ) -> Any:
-        from upspec.plugins.pixel_shuffle_layers import ICNR
-        from upspec.plugins.pixel_shuffle_layers import PixelShuffle
+        from upspec.layers.pixel_shuffle import ICNR
+        from upspec.layers.pixel_shuffle import PixelShuffle
 
         initializer = ICNR(kernel_initializer, factor) if icnr else kernel_initializer
         x = convolution_class(len(factor))(
@@ -59,7 +59,7 @@ class PixelShuffleStrategy(Strategy):
         )(x)
         if not blur:
             return PixelShuffle(factor, name=name)(x)
-        from upspec.plugins.pixel_shuffle_layers import HoldBlur
+        from upspec.layers.pixel_shuffle import HoldBlur
 
         x = PixelShuffle(factor, name=f"{name}_shuffle")(x)
         return HoldBlur(factor, blur_padding, name=name)(x)

@@ -40,7 +40,7 @@ def resize(x: Any, factor: tuple[int, ...], interpolation: str, name: str, *, ou
     rank = len(factor)
     last = output_name or f"{name}_resize"
     if interpolation in INTERPOLATE_MODES and (align_corners is not None or rank == 3):
-        from upspec.plugins.interpolation_layers import Interpolate
+        from upspec.layers.interpolation import Interpolate
 
         return Interpolate(factor, INTERPOLATE_MODES[interpolation], align_corners, name=last)(x)
     if interpolation == "nearest":
@@ -81,7 +81,7 @@ class ResizeConvolution(Strategy):
     """Resize with ``interpolation``, then a convolution named after the entry (none with ``filters: null``)."""
 
     interpolation = "nearest"
-    keras_objects = ("upspec.plugins.interpolation_layers",)
+    keras_objects = ("upspec.layers.interpolation",)
 
     def build(
         self,
@@ -124,7 +124,7 @@ class InterpolatingResizeConvolution(ResizeConvolution):
 
     ``align_corners`` unset keeps TensorFlow's resize (Keras's ``UpSampling2D``);
     ``true`` or ``false`` gives PyTorch's ``interpolate`` with that flag, value
-    for value (see ``upspec.plugins.interpolation_layers``).
+    for value (see ``upspec.layers.interpolation``).
     """
 
     def build(
@@ -167,4 +167,4 @@ def upspec_strategies() -> list[Strategy]:
 
 @hookimpl
 def upspec_layers() -> dict[str, str]:
-    return {"Interpolate": "upspec.plugins.interpolation_layers:Interpolate"}
+    return {"Interpolate": "upspec.layers.interpolation:Interpolate"}

@@ -21,7 +21,7 @@ def _per_axis(value: Any, rank: int) -> tuple[int, ...]:
 
 def check_output_padding(output_padding: Any, kernel: tuple[int, ...], factor: tuple[int, ...], alignment: str) -> None:
     """``output_padding`` is PyTorch's argument: it must be the one that gives ``n * factor`` samples."""
-    from upspec.plugins.transpose_layers import pytorch_output_padding
+    from upspec.layers.transpose import pytorch_output_padding
 
     if output_padding is None:
         return
@@ -51,7 +51,7 @@ class Transpose(Strategy):
     """
 
     name = "transpose"
-    keras_objects = ("upspec.plugins.transpose_layers",)
+    keras_objects = ("upspec.layers.transpose",)
 
     def build(
         self,
@@ -84,7 +84,7 @@ class Transpose(Strategy):
                 name=name,
             )
             return conv(x)
-        from upspec.plugins.transpose_layers import ConvTranspose
+        from upspec.layers.transpose import ConvTranspose
 
         return ConvTranspose(filters, kernel, factor, rank=rank, groups=groups, alignment=alignment,
                              activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
@@ -98,4 +98,4 @@ def upspec_strategies() -> list[Strategy]:
 
 @hookimpl
 def upspec_layers() -> dict[str, str]:
-    return {"ConvTranspose": "upspec.plugins.transpose_layers:ConvTranspose"}
+    return {"ConvTranspose": "upspec.layers.transpose:ConvTranspose"}

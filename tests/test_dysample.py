@@ -40,7 +40,7 @@ def test_reference_matches_hand_computed_values():
 
 @pytest.mark.parametrize("spatial, out, groups", [((6,), (11,), 1), ((4, 5), (7, 9), 2), ((3, 4, 3), (5, 6, 4), 3)])
 def test_point_sampling_matches_the_reference(spatial, out, groups):
-    from upspec.plugins.dysample_layers import sample_points
+    from upspec.layers.dysample import sample_points
 
     rng = np.random.default_rng(len(spatial))
     x = rng.random((2, *spatial, 6))
@@ -50,7 +50,7 @@ def test_point_sampling_matches_the_reference(spatial, out, groups):
 
 
 def _layer(shape, **kwargs):
-    from upspec.plugins.dysample_layers import DySample
+    from upspec.layers.dysample import DySample
 
     layer = DySample(**kwargs)
     layer.build((None, *shape))
@@ -64,7 +64,7 @@ def _zero_offsets(layer):
 @pytest.mark.parametrize("style", ["lp", "pl"])
 @pytest.mark.parametrize("shape, factor", [((7, 4), (2,)), ((5, 6, 4), (2, 2)), ((3, 4, 2, 8), (2, 1, 2))])
 def test_without_offsets_dysample_is_bilinear_upsampling(shape, factor, style):
-    from upspec.plugins.interpolation_layers import Interpolate
+    from upspec.layers.interpolation import Interpolate
 
     layer = _layer(shape, factor=factor, style=style)
     _zero_offsets(layer)
@@ -74,7 +74,7 @@ def test_without_offsets_dysample_is_bilinear_upsampling(shape, factor, style):
 
 def test_offsets_move_the_sampling_points_by_a_quarter_of_the_prediction_per_axis():
     """A constant offset prediction (bias) b moves every point by 0.25 * b input samples (the static scope)."""
-    from upspec.plugins.dysample_layers import upsampling_positions
+    from upspec.layers.dysample import upsampling_positions
 
     shape, factor, groups = (4, 5, 2), (2, 2), 2
     layer = _layer(shape, factor=factor, groups=groups)

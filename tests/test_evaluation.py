@@ -162,7 +162,7 @@ def test_ssim_with_separable_windows_is_tensorflows_ssim(shape):
     """The Gaussian window applied as a column then a row filter: the same numbers as tf.image.ssim."""
     import tensorflow as tf
 
-    from upspec.plugins.image_metric_functions import ssim
+    from upspec.metrics.image import ssim
 
     rng = np.random.default_rng(3)
     a = rng.random(shape, dtype="float32")

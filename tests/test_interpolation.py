@@ -72,7 +72,7 @@ CASES = [((9,), (3,)), ((5,), (2,)), ((5, 6), (2, 2)), ((4, 5), (3, 2)), ((3, 4,
 @pytest.mark.parametrize("mode", ["linear", "cubic"])
 @pytest.mark.parametrize("align_corners", [True, False])
 def test_interpolate_matches_pytorchs_definition(spatial, factor, mode, align_corners):
-    from upspec.plugins.interpolation_layers import Interpolate
+    from upspec.layers.interpolation import Interpolate
 
     x = np.random.default_rng(len(spatial)).random((2, *spatial, 3))
     ours = np.asarray(Interpolate(factor, mode, align_corners)(x.astype("float32")))
@@ -84,7 +84,7 @@ def test_interpolate_matches_pytorchs_definition(spatial, factor, mode, align_co
 def test_interpolate_without_align_corners_is_tensorflows_resize(factor, interpolation, mode):
     import keras
 
-    from upspec.plugins.interpolation_layers import Interpolate
+    from upspec.layers.interpolation import Interpolate
 
     x = np.random.default_rng(1).random((2, 5, 7, 2), dtype="float32")
     expected = keras.layers.UpSampling2D(factor, interpolation=interpolation)(x)
@@ -93,14 +93,14 @@ def test_interpolate_without_align_corners_is_tensorflows_resize(factor, interpo
 
 def test_cubic_conventions_differ_at_the_border_only_by_the_kernel():
     """PyTorch's bicubic (a=-0.75, replicated border) is not TensorFlow's (a=-0.5, renormalised)."""
-    from upspec.plugins.interpolation_layers import Interpolate
+    from upspec.layers.interpolation import Interpolate
 
     x = np.random.default_rng(2).random((1, 8, 1), dtype="float32")
     assert np.max(np.abs(np.asarray(Interpolate((2,), "cubic", None)(x)) - Interpolate((2,), "cubic", False)(x))) > 1e-3
 
 
 def test_interpolate_keeps_constants_constant():
-    from upspec.plugins.interpolation_layers import Interpolate
+    from upspec.layers.interpolation import Interpolate
 
     x = np.full((1, 3, 4, 5, 2), 0.7, dtype="float32")
     for mode, align in itertools.product(("linear", "cubic"), (None, True, False)):
@@ -108,7 +108,7 @@ def test_interpolate_keeps_constants_constant():
 
 
 def test_interpolate_refuses_bad_arguments_by_name():
-    from upspec.plugins.interpolation_layers import Interpolate
+    from upspec.layers.interpolation import Interpolate
 
     with pytest.raises(ValueError, match="argument `mode`.*Received mode='area'"):
         Interpolate((2,), "area")
@@ -121,7 +121,7 @@ def test_interpolate_refuses_bad_arguments_by_name():
 def test_interpolate_works_on_an_unknown_spatial_size():
     import keras
 
-    from upspec.plugins.interpolation_layers import Interpolate
+    from upspec.layers.interpolation import Interpolate
 
     inputs = keras.Input((None, None, None, 1))
     model = keras.Model(inputs, Interpolate((2, 2, 2), "linear", True)(inputs))

@@ -35,8 +35,8 @@ def test_conformance(strategy):
 
 def test_metrics_and_resizing_equal_tensorflow_s():
     tf = pytest.importorskip("tensorflow")
-    from upspec.plugins.image_metric_functions import psnr
-    from upspec.plugins.image_metric_functions import ssim
+    from upspec.metrics.image import psnr
+    from upspec.metrics.image import ssim
     from upspec.run.resize import resize
 
     rng = np.random.default_rng(0)

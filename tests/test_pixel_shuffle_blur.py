@@ -28,7 +28,7 @@ def pad_pool_reference(x, factor, padding):
 @pytest.mark.parametrize("factor", [(2,), (2, 3), (2, 2, 2)])
 @pytest.mark.parametrize("padding", ["zeros", "replicate"])
 def test_hold_blur_matches_the_pad_pool_definition(factor, padding):
-    from upspec.plugins.pixel_shuffle_layers import HoldBlur
+    from upspec.layers.pixel_shuffle import HoldBlur
 
     x = np.random.default_rng(0).random((2, *(4 + i for i in range(len(factor))), 3))
     np.testing.assert_allclose(HoldBlur(factor, padding)(x.astype("float32")), pad_pool_reference(x, factor, padding),
@@ -36,7 +36,7 @@ def test_hold_blur_matches_the_pad_pool_definition(factor, padding):
 
 
 def test_hold_blur_removes_a_pattern_of_the_factors_period():
-    from upspec.plugins.pixel_shuffle_layers import HoldBlur
+    from upspec.layers.pixel_shuffle import HoldBlur
 
     checkerboard = np.indices((8, 8)).sum(axis=0) % 2
     x = (0.5 + 0.3 * checkerboard).astype("float32").reshape(1, 8, 8, 1)

@@ -12,8 +12,9 @@ import pytest
 import upspec
 from conftest import ROOT
 
-#: what a module may import from upspec: the root, or its own plugin package (and the test kit, for tests)
-ALLOWED = re.compile(r"^upspec(\.plugins(\..*)?|\.testing)?$")
+#: what a module may import from upspec: the root, the shared Keras layers and metrics, or its own plugin package
+#: (and the test kit, for tests)
+ALLOWED = re.compile(r"^upspec(\.plugins(\..*)?|\.layers(\..*)?|\.metrics(\..*)?|\.testing)?$")
 
 
 def _upspec_imports(source: str) -> list[str]:
@@ -33,6 +34,14 @@ def test_every_public_name_resolves():
     assert {"DataSource", "Images", "DataError", "Strategy", "hookimpl", "convolution_class"} <= set(upspec.__all__)
     with pytest.raises(AttributeError, match="module 'upspec' has no attribute 'Nope'"):
         upspec.Nope  # noqa: B018
+
+
+def test_the_plugin_api_module_holds_what_the_root_re_exports_to_plugins():
+    from upspec import plugin_api
+
+    assert sorted(plugin_api.__all__) == plugin_api.__all__ and set(plugin_api.__all__) <= set(upspec.__all__)
+    for name in plugin_api.__all__:
+        assert getattr(plugin_api, name) is getattr(upspec, name), name
 
 
 def test_the_plugin_base_classes_are_the_ones_the_runner_uses():

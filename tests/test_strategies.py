@@ -24,7 +24,7 @@ def test_builtin_strategy_passes_conformance(name):
 def test_pixel_shuffle_uses_tensorflows_depth_to_space_order():
     import tensorflow as tf
 
-    from upspec.plugins.pixel_shuffle_layers import PixelShuffle
+    from upspec.layers.pixel_shuffle import PixelShuffle
 
     x = np.random.default_rng(0).random((2, 3, 4, 3 * 4), dtype="float32")
     ours = PixelShuffle((2, 2))(x)
@@ -32,7 +32,7 @@ def test_pixel_shuffle_uses_tensorflows_depth_to_space_order():
 
 
 def test_pixel_shuffle_per_axis_and_one_dimensional():
-    from upspec.plugins.pixel_shuffle_layers import PixelShuffle
+    from upspec.layers.pixel_shuffle import PixelShuffle
 
     x = np.arange(1 * 2 * 2 * 6, dtype="float32").reshape(1, 2, 2, 6)
     y = np.asarray(PixelShuffle((2, 3))(x))

@@ -62,8 +62,8 @@ CASES = [  # (input spatial, channels in, filters, kernel, factor, groups)
 def test_pytorch_alignment_matches_pytorchs_transposed_convolution(spatial, cin, filters, kernel, factor, groups):
     import keras
 
-    from upspec.plugins.transpose_layers import ConvTranspose
-    from upspec.plugins.transpose_layers import pytorch_output_padding
+    from upspec.layers.transpose import ConvTranspose
+    from upspec.layers.transpose import pytorch_output_padding
 
     keras.utils.set_random_seed(0)
     layer = ConvTranspose(filters, kernel, factor, rank=len(spatial), groups=groups, alignment="pytorch",
@@ -81,7 +81,7 @@ def test_pytorch_alignment_matches_pytorchs_transposed_convolution(spatial, cin,
 def test_keras_alignment_of_the_grouped_layer_is_conv_transposes_same():
     import keras
 
-    from upspec.plugins.transpose_layers import ConvTranspose
+    from upspec.layers.transpose import ConvTranspose
 
     x = np.random.default_rng(2).random((1, 5, 6, 3), dtype="float32")
     ours = ConvTranspose(4, 3, 2, rank=2, alignment="keras")
@@ -93,7 +93,7 @@ def test_keras_alignment_of_the_grouped_layer_is_conv_transposes_same():
 
 
 def test_pytorch_alignment_is_keras_shifted_by_one_sample_for_kernel_3_stride_2():
-    from upspec.plugins.transpose_layers import ConvTranspose
+    from upspec.layers.transpose import ConvTranspose
 
     x = np.random.default_rng(3).random((1, 7, 2), dtype="float32")
     keras_aligned = ConvTranspose(2, 3, 2, rank=1, alignment="keras", use_bias=False)

@@ -13,8 +13,6 @@ import os
 import sys
 import threading
 import time
-from dataclasses import dataclass
-from dataclasses import field
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
@@ -24,8 +22,10 @@ from typing import Iterable
 import pluggy
 
 from .. import hookspecs
-from ..errors import available
 from ..version import __version__
+from .hooks import register
+from .plugin_info import PluginInfo
+from .plugin_info import PluginProblem
 
 #: the built-in plugins, registered before any entry point, in this order
 BUILTIN_PLUGINS = (
@@ -44,34 +44,6 @@ DISABLE_ENV = "UPSPEC_DISABLE_PLUGINS"
 TRACE_ENV = "UPSPEC_TRACE_PLUGINS"
 #: seconds after which a plugin still importing is named on stderr (every command waits for it)
 SLOW_IMPORT_S = 3.0
-
-
-@dataclass(frozen=True)
-class PluginInfo:
-    """Where a plugin came from."""
-
-    name: str
-    module: str
-    distribution: str
-    version: str
-    builtin: bool = False
-    #: seconds its import took (0 for a plugin not imported here)
-    import_s: float = field(default=0.0, compare=False)
-
-    @property
-    def label(self) -> str:
-        return f'plugin "{self.name}" (distribution {self.distribution} {self.version})'
-
-
-@dataclass(frozen=True)
-class PluginProblem:
-    """A plugin that could not be used, and why; the other plugins keep working."""
-
-    plugin: PluginInfo
-    message: str
-
-    def format(self) -> str:
-        return f"{self.plugin.label}: {self.message}"
 
 
 def disabled_plugins() -> set[str]:
@@ -131,10 +103,12 @@ def _timed_import(info: PluginInfo, loader: Any) -> tuple[object, float]:
 
 
 def load_plugins(local: Iterable[str] = ()) -> tuple[pluggy.PluginManager, dict[str, PluginInfo], list[PluginProblem]]:
-    """Build a plugin manager with every plugin that loads cleanly.
+    """Build a plugin manager with every plugin that loads cleanly, each registered guarded
+    (:class:`upspec.registry.hooks.GuardedPlugin`).
 
-    A plugin that fails to import, or implements a hook name that does not
-    exist, becomes a :class:`PluginProblem` instead of an exception.
+    A plugin that fails to import (any ``BaseException`` but ``KeyboardInterrupt``), that pluggy refuses,
+    or that implements a hook name that does not exist becomes a :class:`PluginProblem` instead of an
+    exception.
     """
     pm = pluggy.PluginManager("upspec")
     pm.add_hookspecs(hookspecs)
@@ -158,19 +132,9 @@ def load_plugins(local: Iterable[str] = ()) -> tuple[pluggy.PluginManager, dict[
             problems.append(PluginProblem(info, f"failed to import: {shown}"))
             continue
         info = replace(info, import_s=seconds)
-        unknown = [
-            n for n in dir(plugin)
-            if n.startswith("upspec_") and n not in hook_names and callable(getattr(plugin, n))
-        ]
-        if unknown:
-            problems.append(PluginProblem(
-                info, f"implements unknown hook {unknown[0]!r} ({available(hook_names, unknown[0])})"
-            ))
-            continue
-        try:
-            pm.register(plugin, name=info.name)
-        except Exception as exc:  # pluggy.PluginValidationError, ValueError (registered twice)
-            problems.append(PluginProblem(info, f"cannot be registered: {exc}"))
+        problem = register(pm, plugin, info, hook_names)
+        if problem is not None:
+            problems.append(problem)
             continue
         infos[info.name] = info
     return pm, infos, problems

@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-import contextvars
 import dataclasses
-import functools
 import os
 import sys
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
-from typing import Callable
 from typing import Iterable
 
 import pluggy
 
 from ..errors import NotFoundError
-from ..errors import PluginError
 from ..errors import available
+from .hooks import call_hook
 from .layer_signatures import FORBIDDEN_LAYERS
 from .layer_signatures import LayerSignature
 from .layer_signatures import keras_layer_signature
 from .layer_signatures import resolve
 from .layer_signatures import signature_of
-from .plugins import PluginInfo
-from .plugins import PluginProblem
+from .plugin_info import PluginInfo
+from .plugin_info import PluginProblem
 from .plugins import load_plugins
 from .strategy import Parameter
 from .strategy import Strategy
@@ -82,19 +79,11 @@ class Registry:
         """Call ``hook`` through pluggy (``pm.hook.<name>(...)``: wrappers, ``tryfirst`` / ``trylast`` and
         pluggy's order apply) and return ``(plugin, result)`` in the order pluggy called them.
 
-        Each plugin's implementation is guarded (see :func:`guard_hookimpls`): one that raises, even
+        Each plugin's implementation is guarded (see :mod:`upspec.registry.hooks`): one that raises, even
         ``SystemExit``, becomes a :class:`PluginProblem` (or, with ``strict``, a :class:`PluginError`)
         while the others keep working. ``KeyboardInterrupt`` still interrupts.
         """
-        collected: list[tuple[PluginInfo, Any]] = []
-        token = _CALL.set(_Call(self, hook, strict, collected))
-        try:
-            results = getattr(self.pm.hook, hook)(**kwargs)
-        finally:
-            _CALL.reset(token)
-        # pluggy's list is the truth (a wrapper may have changed it); each result keeps the plugin that made it
-        made_by = {id(result): info for info, result in collected}
-        return [(made_by.get(id(result), WRAPPER), result) for result in results or ()]
+        return call_hook(self.pm, hook, kwargs, strict=strict, problems=self.problems)
 
     def with_strategy(self, strategy: Strategy, info: PluginInfo) -> "Registry":
         """A copy of this registry that also provides ``strategy`` (for conformance checks)."""
@@ -188,62 +177,6 @@ def _layers_from(results: list[tuple[PluginInfo, Any]], registry: Registry) -> I
             yield name, target, info
 
 
-#: the plugin named for a result that a hook wrapper added
-WRAPPER = PluginInfo("<hook wrapper>", "-", "-", "-")
-
-
-@dataclass
-class _Call:
-    registry: Registry
-    hook: str
-    strict: bool
-    collected: list[tuple[PluginInfo, Any]]
-
-
-#: the hook call in progress (hook calls may nest: a callback hook during a command hook)
-_CALL: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("upspec_hook_call", default=None)
-
-
-def _guarded(function: Callable[..., Any], info: PluginInfo) -> Callable[..., Any]:
-    """``function`` (one plugin's hook implementation), recording its result or its failure by plugin."""
-
-    @functools.wraps(function)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        call = _CALL.get()
-        try:
-            result = function(*args, **kwargs)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:  # noqa: BLE001 - SystemExit from a plugin is a plugin failure, not an exit
-            if call is None:
-                raise
-            shown = f"{type(exc).__name__}({exc.code!r})" if isinstance(exc, SystemExit) else f"{type(exc).__name__}: {exc}"
-            message = f"hook {call.hook}() raised {shown}"
-            if call.strict:
-                raise PluginError(info.name, info.distribution, message) from exc
-            call.registry.problems.append(PluginProblem(info, message))
-            return None
-        if call is not None:
-            call.collected.append((info, result))
-        return result
-
-    guarded._upspec_guarded = True  # type: ignore[attr-defined]
-    return guarded
-
-
-def guard_hookimpls(pm: pluggy.PluginManager, infos: dict[str, PluginInfo]) -> None:
-    """Guard every plain hook implementation inside pluggy's own ``HookImpl`` objects.
-
-    Wrappers (``wrapper=True`` / ``hookwrapper=True``) are left as they are: they see the
-    guarded results and exceptions like any pluggy wrapper would.
-    """
-    for name in [n for n in dir(pm.hook) if n.startswith("upspec_")]:
-        for impl in getattr(pm.hook, name).get_hookimpls():
-            if impl.wrapper or impl.hookwrapper or getattr(impl.function, "_upspec_guarded", False):
-                continue
-            impl.function = _guarded(impl.function, infos[impl.plugin_name])
-
-
 def _trace(pm: pluggy.PluginManager) -> None:
     """``UPSPEC_TRACE_PLUGINS=1``: pluggy's own tracing of every hook call and result, on stderr."""
     if os.environ.get(TRACE_ENV, "") in ("", "0"):
@@ -254,7 +187,6 @@ def _trace(pm: pluggy.PluginManager) -> None:
 
 def build_registry(local_plugins: Iterable[str] = ()) -> Registry:
     pm, infos, problems = load_plugins(local_plugins)
-    guard_hookimpls(pm, infos)
     _trace(pm)
     return Registry(pm=pm, plugins=infos, problems=problems)
 

@@ -45,7 +45,7 @@ def ssim(target: np.ndarray, prediction: np.ndarray) -> float:
     """SSIM of one image (Wang et al. 2004: Gaussian window 11, sigma 1.5, valid borders), any Keras backend."""
     import keras
 
-    from ..plugins.image_metric_functions import ssim as batch_ssim
+    from ..metrics.image import ssim as batch_ssim
 
     return float(keras.ops.convert_to_numpy(batch_ssim(target[None].astype("float32"), prediction[None].astype("float32")))[0])
 
@@ -65,8 +65,8 @@ def image_scores(target: np.ndarray, prediction: np.ndarray) -> dict[str, float]
     ``tf.image``'s), values in [0, 1]."""
     import keras
 
-    from ..plugins.image_metric_functions import psnr
-    from ..plugins.image_metric_functions import ssim
+    from ..metrics.image import psnr
+    from ..metrics.image import ssim
 
     prediction = np.clip(prediction, 0.0, 1.0).astype("float32")
     target = target.astype("float32")

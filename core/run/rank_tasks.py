@@ -84,7 +84,7 @@ def block_mean(y: np.ndarray, factor: tuple[int, ...]) -> np.ndarray:
 def cubic_upsample(x: np.ndarray, factor: tuple[int, ...]) -> np.ndarray:
     """The classical baseline: separable cubic interpolation (TensorFlow's bicubic convention per axis),
     clipped to [0, 1]."""
-    from ..plugins.interpolation_layers import Interpolate
+    from ..layers.interpolation import Interpolate
 
     return np.clip(np.asarray(Interpolate(factor, "cubic", None)(x.astype("float32"))), 0.0, 1.0)
 

@@ -35,8 +35,8 @@ from typing import Any
 import keras
 from keras import ops
 
-from upspec.plugins.pixel_shuffle_layers import _factor_tuple
-from upspec.plugins.pixel_shuffle_layers import depth_to_space
+from .pixel_shuffle import depth_to_space
+from .pixel_shuffle import factor_tuple
 
 STYLES = ("lp", "pl")
 SCOPES = ("static", "dynamic")
@@ -114,7 +114,7 @@ class DySample(keras.layers.Layer):
             raise ValueError(f"Invalid value for argument `scope`. Expected one of {SCOPES}. Received scope={scope!r}")
         if groups is not None and int(groups) < 1:
             raise ValueError(f"Invalid value for argument `groups`. Expected a positive integer. Received groups={groups}")
-        self.factor = _factor_tuple(factor, rank=1)  # an int: the same factor on every axis (see build)
+        self.factor = factor_tuple(factor, rank=1)  # an int: the same factor on every axis (see build)
         self.groups = None if groups is None else int(groups)
         self.style = style
         self.scope = scope

@@ -1,6 +1,7 @@
-"""The metric functions, written with ``keras.ops`` so they run on every Keras backend.
+"""PSNR and SSIM per image, written with ``keras.ops`` so they run on every Keras backend.
 
-They import Keras, so the hook imports this module lazily. Both return one
+The ``image_metrics`` plugin offers them to ``compile.metrics`` and the evaluation scores whole images
+with them. This module imports Keras, so both import it lazily. Both return one
 value per image; Keras then averages them, which is the mean of per-image
 PSNR (``keras.ops.psnr`` would average the squared error over the batch
 before the log). Images are in [0, 1]; the prediction is clipped to it.

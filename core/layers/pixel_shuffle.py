@@ -1,8 +1,8 @@
-"""Keras objects of the pixel-shuffle strategy: the shuffle layer and ICNR.
+"""Keras objects of the pixel-shuffle strategy: the shuffle layer, ICNR and the hold blur.
 
 Imported only when a model is built or loaded (it imports Keras). Both are
 registered as serialisable, so saved models reload once this module is
-imported (upspec's loader does that for every registered layer module).
+imported (:mod:`upspec.keras_objects` does that for every module of :mod:`upspec.layers`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import keras
 
 
-def _factor_tuple(factor: Any, rank: int | None = None) -> tuple[int, ...]:
+def factor_tuple(factor: Any, rank: int | None = None) -> tuple[int, ...]:
     factor = tuple(factor) if isinstance(factor, (list, tuple)) else (int(factor),) * (rank or 2)
     if any(int(f) < 1 for f in factor):
         raise ValueError(f"Invalid value for argument `factor`. Expected positive integers. Received factor={factor}")
@@ -50,7 +50,7 @@ class PixelShuffle(keras.layers.Layer):
 
     def __init__(self, factor: Any = 2, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.factor = _factor_tuple(factor)
+        self.factor = factor_tuple(factor)
 
     def build(self, input_shape: tuple) -> None:
         rank = len(input_shape) - 2
@@ -90,7 +90,7 @@ class ICNR(keras.initializers.Initializer):
 
     def __init__(self, initializer: Any = "glorot_uniform", factor: Any = 2) -> None:
         self.initializer = keras.initializers.get(initializer)
-        self.factor = _factor_tuple(factor)
+        self.factor = factor_tuple(factor)
 
     def __call__(self, shape: tuple, dtype: Any = None) -> Any:
         n = math.prod(self.factor)
@@ -119,7 +119,7 @@ class HoldBlur(keras.layers.Layer):
         if padding not in ("replicate", "zeros"):
             raise ValueError(f"Invalid value for argument `padding`. Expected 'replicate' or 'zeros'. "
                              f"Received padding={padding!r}")
-        self.factor = _factor_tuple(factor)
+        self.factor = factor_tuple(factor)
         self.padding = padding
 
     def call(self, x: Any) -> Any:

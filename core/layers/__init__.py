@@ -1,0 +1,52 @@
+"""Keras layers that upspec's core and its plugins share: one layer (or family) per module.
+
+``upspec.layers.transpose`` (``ConvTranspose``), ``upspec.layers.pixel_shuffle`` (``PixelShuffle``,
+``ICNR``, ``HoldBlur``), ``upspec.layers.dysample`` (``DySample``) and ``upspec.layers.interpolation``
+(``Interpolate``). Every class is ``@keras.saving.register_keras_serializable(package="upspec")``, so a
+saved model names it ``upspec>ClassName`` whichever module holds it.
+
+Importing this package imports no Keras: the modules do, and the names here resolve on first use
+(``upspec.layers.PixelShuffle``), so ``import upspec`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+from typing import Any
+
+if TYPE_CHECKING:
+    from .dysample import DySample
+    from .interpolation import Interpolate
+    from .pixel_shuffle import ICNR
+    from .pixel_shuffle import HoldBlur
+    from .pixel_shuffle import PixelShuffle
+    from .transpose import ConvTranspose
+
+#: the modules that register Keras objects, imported by :mod:`upspec.keras_objects` once Keras is
+MODULES = (
+    "upspec.layers.transpose",
+    "upspec.layers.pixel_shuffle",
+    "upspec.layers.dysample",
+    "upspec.layers.interpolation",
+)
+#: public name -> module that defines it
+_LAZY = {
+    "ConvTranspose": "upspec.layers.transpose",
+    "PixelShuffle": "upspec.layers.pixel_shuffle",
+    "ICNR": "upspec.layers.pixel_shuffle",
+    "HoldBlur": "upspec.layers.pixel_shuffle",
+    "DySample": "upspec.layers.dysample",
+    "Interpolate": "upspec.layers.interpolation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'upspec.layers' has no attribute {name!r}")
+
+
+__all__ = ["ConvTranspose", "DySample", "HoldBlur", "ICNR", "Interpolate", "PixelShuffle"]

@@ -1,0 +1,32 @@
+"""Metrics that upspec's core and its plugins share.
+
+``upspec.metrics.image``: per-image ``psnr`` and ``ssim`` (``keras.ops``, every backend), registered as
+``upspec>psnr`` / ``upspec>ssim`` so compiled models that use them reload. Importing this package imports
+no Keras; the names here resolve on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+from typing import Any
+
+if TYPE_CHECKING:
+    from .image import psnr
+    from .image import ssim
+
+#: the modules that register Keras objects, imported by :mod:`upspec.keras_objects` once Keras is
+MODULES = ("upspec.metrics.image",)
+#: public name -> module that defines it
+_LAZY = {"psnr": "upspec.metrics.image", "ssim": "upspec.metrics.image"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'upspec.metrics' has no attribute {name!r}")
+
+
+__all__ = ["psnr", "ssim"]

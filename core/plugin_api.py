@@ -1,0 +1,86 @@
+"""What a plugin imports: the hook markers, the base classes it subclasses, what they return, the errors and
+the helpers, gathered in one module beside :mod:`upspec.hookspecs`.
+
+Plugin authors write ``from upspec import Strategy, hookimpl``: the package root re-exports every name
+here (datasette's and pytest's pattern). The markers, the errors and :func:`register_keras_objects` are
+cheap and imported at once; the other names live beside pydantic or NumPy code and resolve on first use
+through :data:`LAZY`, so ``import upspec``, which every plugin does, imports neither.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+from typing import Any
+
+from .errors import NotFoundError
+from .errors import PluginError
+from .errors import SpecError
+from .errors import UpspecError
+from .hookspecs import hookimpl
+from .hookspecs import hookspec
+from .keras_objects import register_keras_objects
+
+if TYPE_CHECKING:
+    from .registry.layer_signatures import keras_layer_names
+    from .registry.strategy import NonNegativeInt
+    from .registry.strategy import PositiveInt
+    from .registry.strategy import Strategy
+    from .registry.strategy import convolution_class
+    from .run.data_files import image_files
+    from .run.data_files import read_image
+    from .run.data_files import read_npz
+    from .run.resize import resize as resize_images
+    from .run.sources import DataError
+    from .run.sources import DataSource
+    from .run.sources import Images
+
+#: the names resolved on first use: name -> (module, attribute)
+LAZY = {
+    # strategies
+    "Strategy": ("upspec.registry.strategy", "Strategy"),
+    "PositiveInt": ("upspec.registry.strategy", "PositiveInt"),  # pydantic's types, without importing pydantic
+    "NonNegativeInt": ("upspec.registry.strategy", "NonNegativeInt"),
+    "convolution_class": ("upspec.registry.strategy", "convolution_class"),
+    "keras_layer_names": ("upspec.registry.layer_signatures", "keras_layer_names"),
+    # data sources
+    "DataSource": ("upspec.run.sources", "DataSource"),
+    "Images": ("upspec.run.sources", "Images"),
+    "DataError": ("upspec.run.sources", "DataError"),
+    "resize_images": ("upspec.run.resize", "resize"),
+    "image_files": ("upspec.run.data_files", "image_files"),
+    "read_image": ("upspec.run.data_files", "read_image"),
+    "read_npz": ("upspec.run.data_files", "read_npz"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in LAZY:
+        module, attribute = LAZY[name]
+        value = getattr(importlib.import_module(module), attribute)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'upspec.plugin_api' has no attribute {name!r}")
+
+
+__all__ = [
+    "DataError",
+    "DataSource",
+    "Images",
+    "NonNegativeInt",
+    "NotFoundError",
+    "PluginError",
+    "PositiveInt",
+    "SpecError",
+    "Strategy",
+    "UpspecError",
+    "convolution_class",
+    "hookimpl",
+    "hookspec",
+    "image_files",
+    "keras_layer_names",
+    "read_image",
+    "read_npz",
+    "register_keras_objects",
+    "resize_images",
+]
