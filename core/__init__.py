@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Mapping
+from typing import Sequence
 
 from .errors import NotFoundError
 from .errors import PluginError
@@ -30,9 +32,12 @@ from .hookspecs import hookspec
 from .keras_objects import install as _install_keras_objects
 from .keras_objects import register_keras_objects
 from .version import __version__
-from . import run  # the runner package, callable: upspec.run(spec) is the main job
+from . import run as _settings_package  # noqa: F401 - see run() below
 
 if TYPE_CHECKING:
+    import os
+    from typing import Callable
+
     from .builder.builder import build_model
     from .registry.layer_signatures import keras_layer_names
     from .registry.registry import Registry
@@ -40,13 +45,14 @@ if TYPE_CHECKING:
     from .registry.strategy import PositiveInt
     from .registry.strategy import Strategy
     from .registry.strategy import convolution_class
-    from .run.data_files import image_files
-    from .run.data_files import read_image
-    from .run.data_files import read_npz
-    from .run.resize import resize as resize_images
-    from .run.sources import DataError
-    from .run.sources import DataSource
-    from .run.sources import Images
+    from .runner.data.files import image_files
+    from .runner.data.files import read_image
+    from .runner.data.files import read_npz
+    from .runner.data.resize import resize as resize_images
+    from .runner.data.sources import DataError
+    from .runner.data.sources import DataSource
+    from .runner.artefacts.rundir import RunResult
+    from .runner.data.sources import Images
     from .spec.load import load_spec
     from .spec.model import Spec
 
@@ -62,13 +68,13 @@ _LAZY = {
     "NonNegativeInt": ("upspec.registry.strategy", "NonNegativeInt"),
     "load_spec": ("upspec.spec.load", "load_spec"),
     "Spec": ("upspec.spec.model", "Spec"),
-    "DataError": ("upspec.run.sources", "DataError"),
-    "DataSource": ("upspec.run.sources", "DataSource"),
-    "Images": ("upspec.run.sources", "Images"),
-    "resize_images": ("upspec.run.resize", "resize"),
-    "image_files": ("upspec.run.data_files", "image_files"),
-    "read_image": ("upspec.run.data_files", "read_image"),
-    "read_npz": ("upspec.run.data_files", "read_npz"),
+    "DataError": ("upspec.runner.data.sources", "DataError"),
+    "DataSource": ("upspec.runner.data.sources", "DataSource"),
+    "Images": ("upspec.runner.data.sources", "Images"),
+    "resize_images": ("upspec.runner.data.resize", "resize"),
+    "image_files": ("upspec.runner.data.files", "image_files"),
+    "read_image": ("upspec.runner.data.files", "read_image"),
+    "read_npz": ("upspec.runner.data.files", "read_npz"),
 }
 
 
@@ -83,10 +89,34 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'upspec' has no attribute {name!r}")
 
 
+def run(source: str | os.PathLike[str] | Mapping[str, Any], *, strategy: str | None = None,
+        overrides: Mapping[str, Any] | Sequence[str] | None = None, out: str | None = None, root: str = "runs",
+        train_overrides: Mapping[str, Any] | None = None, verbose: int = 1,
+        announce: Callable[[str], None] | None = None, registry: Registry | None = None) -> RunResult:
+    """The main job: build, train, evaluate and report ``source`` in a new run folder; returns the run's
+    :class:`~upspec.runner.artefacts.rundir.RunResult` (``run_dir``, ``metrics``, the trained ``model``).
+
+    ``source``: a spec file, a shipped spec's name, YAML text or a dict (anything :func:`load_spec` takes).
+    ``strategy`` switches every ``upsample:`` entry; ``overrides``: ``{"layers.up.filters": 64}`` or
+    ``["layers.up.filters=64"]``. The run folder is ``out``, or a new ``<root>/<spec name>/<timestamp>/``.
+    ``train_overrides``: ``train:`` settings that win over the spec's (``{"epochs": 1}``). ``verbose``:
+    Keras's progress (0 silent). ``announce``: called with each line the command line prints (the run
+    folder, the model). ``registry``: the plugins to use (the process-wide registry by default).
+    See :func:`upspec.runner.run.run`.
+    """
+    # the runner is ``upspec.runner``; ``upspec/run/`` (imported above, before this definition) keeps only the
+    # settings until they move into the spec package: imported first, its later imports never rebind this name
+    from .runner.run import run as run_spec
+
+    return run_spec(source, strategy=strategy, overrides=overrides, out=out, root=root,
+                    train_overrides=dict(train_overrides or {}), verbose=verbose,
+                    announce=announce or (lambda line: None), registry=registry)
+
+
 def export(source: Any, out: Any = None, **options: Any) -> Any:
     """Export a finished run folder or a saved ``.keras`` file to a SavedModel and TFLite; returns
-    ``{format: path}`` (see :func:`upspec.run.export.export_run`)."""
-    from .run.export import export_run
+    ``{format: path}`` (see :func:`upspec.runner.artefacts.export.export_run`)."""
+    from .runner.artefacts.export import export_run
 
     return export_run(source, out, **options)
 
@@ -102,16 +132,16 @@ def sweep(source: Any, **options: Any) -> Any:
 def predict(model: Any, images: Any) -> list[Any]:
     """Run ``model`` (a ``keras.Model``, a saved ``.keras`` file or a run folder) on images of any size:
     one array, a list of arrays (``(H, W[, C])`` in [0, 1]) or image paths; returns one output per image in
-    the input's channel layout. See ``upspec.run.predict``."""
-    from .run.predict import predict as _predict
+    the input's channel layout. See :mod:`upspec.runner.evaluation.predict`."""
+    from .runner.evaluation.predict import predict as _predict
 
     return _predict(model, images)
 
 
 def evaluate(run_dir: Any) -> dict[str, Any]:
     """The test metrics of a finished run (``metrics.json``'s content): whole held-out images, the
-    literature's convention (see ``upspec.run.evaluate``)."""
-    from .run.evaluate import evaluate_run
+    literature's convention (see :mod:`upspec.runner.evaluation.image_metrics`)."""
+    from .runner.run import evaluate_run
 
     return evaluate_run(run_dir)
 

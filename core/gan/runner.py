@@ -12,26 +12,44 @@ from pathlib import Path
 from typing import Any
 from typing import Callable
 
-from ..errors import SpecError
+from ..builder.builder import build_model
 from ..errors import NotFoundError
+from ..errors import SpecError
 from ..files import write_bytes
-from .train import SAMPLES
-from .train import Game
-from .train import GanState
-from .train import load_checkpoint
-from ..run.data import DataError
+from ..registry.registry import get_registry
 from ..run.settings import DataSettings
 from ..run.settings import TrainSettings
 from ..run.settings import data_settings
 from ..run.settings import train_settings
+from ..runner.artefacts.models import load_model
+from ..runner.artefacts.models import save_model
+from ..runner.artefacts.rundir import new_run_dir
+from ..runner.artefacts.rundir import write_json
+from ..runner.artefacts.rundir import write_spec
+from ..runner.data.sources import DataError
+from ..runner.data.sources import get_source
+from ..runner.training.framework import seed_everything
+from ..runner.training.history import history_rows
+from ..spec.load import load_spec
 from ..spec.model import Spec
+from .classifier import feature_classifier
+from .data import real_images
+from .evaluate import Reference
+from .evaluate import evaluate_generator
+from .evaluate import upsampling_factor
+from .pictures import curves_png
+from .pictures import grid_over_epochs
+from .pictures import spectrum_plot
+from .report import write_gan_report
+from .spec import discriminator_spec
+from .train import Game
+from .train import GanState
+from .train import SAMPLES
+from .train import load_checkpoint
 
 
 def networks(spec: Spec, registry: Any) -> tuple[Any, Any]:
     """The generator and the discriminator, each compiled with its own ``compile:`` (its optimizer)."""
-    from ..builder.builder import build_model
-    from .spec import discriminator_spec
-
     generator = build_model(spec, registry=registry)
     discriminator = build_model(discriminator_spec(spec, registry), registry=registry)
     return generator, discriminator
@@ -45,10 +63,8 @@ def gan_data_settings(spec: Spec) -> DataSettings:
     return data_settings(spec, task="generation")
 
 
-def load_real(spec: Spec, generator: Any, data: DataSettings, train: TrainSettings, registry: Any) -> Any:
-    from .data import real_images
-
-    shape = tuple(generator.output_shape[1:])
+def load_real(spec: Spec, shape: tuple[int, int, int], data: DataSettings, train: TrainSettings, registry: Any) -> Any:
+    """The real images for a generator whose samples have ``shape`` (batch axis left out)."""
     try:
         return real_images(data.source, data.options, shape, registry, train_count=train.steps_per_epoch * train.batch_size,
                            held_out_count=data.test_patches, seed=train.seed)
@@ -57,10 +73,14 @@ def load_real(spec: Spec, generator: Any, data: DataSettings, train: TrainSettin
                                          "see docs/runner.md for data sources")]) from None
 
 
+def image_shape(generator: Any) -> tuple[int, int, int]:
+    """The shape of a generator's samples (height, width, channels)."""
+    height, width, channels = generator.output_shape[1:]
+    return height, width, channels
+
+
 def check_gan_data(spec: Spec, registry: Any) -> None:
     """Fail early (before a sweep folder exists) when the GAN's data settings or source are wrong."""
-    from ..run.data import get_source
-
     data = gan_data_settings(spec)
     try:
         get_source(data.source, registry)
@@ -84,13 +104,6 @@ def play(spec: Spec, generator: Any, discriminator: Any, real: Any, train: Train
 def judge_generator(spec: Spec, generator: Any, real: Any, train: TrainSettings, registry: Any,
                     announce: Callable[[str], None] = lambda line: None) -> tuple[dict[str, Any], dict[str, Any]]:
     """The generator's numbers beside the held-out floor and the untrained ceiling, and the radial spectra."""
-    from ..builder.builder import build_model
-    from .classifier import feature_classifier
-    from .evaluate import Reference
-    from .evaluate import evaluate_generator
-    from .evaluate import upsampling_factor
-    from ..run.train import seed_everything
-
     classifier = feature_classifier(real, announce)
     seed_everything(train.seed)  # the untrained generator is the run's starting point
     untrained = build_model(spec, registry=registry, compile=False)
@@ -100,16 +113,12 @@ def judge_generator(spec: Spec, generator: Any, real: Any, train: TrainSettings,
 def evaluate_gan_run(run_dir: str | Path, registry: Any = None,
                      announce: Callable[[str], None] = lambda line: None) -> dict[str, Any]:
     """A finished GAN run's numbers again, in this process (as in its metrics.json, less the warnings)."""
-    from ..registry.registry import get_registry
-    from ..run.models import load_model
-    from ..spec.load import load_spec
-
     registry = registry or get_registry()
     run_dir = Path(run_dir)
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
     generator = load_model(run_dir / "model.keras", registry)
     train, data = train_settings(spec), gan_data_settings(spec)
-    real = load_real(spec, generator, data, train, registry)
+    real = load_real(spec, image_shape(generator), data, train, registry)
     return judge_generator(spec, generator, real, train, registry, announce)[0]
 
 
@@ -117,14 +126,6 @@ def finish(spec: Spec, generator: Any, discriminator: Any, real: Any, train: Tra
            run_dir: Path, rows: list[dict[str, Any]], registry: Any,
            announce: Callable[[str], None]) -> tuple[Path, dict[str, Any]]:
     """Judge the trained generator, write the pictures and the report; ``model.keras`` last (it marks the run done)."""
-    from .evaluate import upsampling_factor
-    from .pictures import curves_png
-    from .pictures import grid_over_epochs
-    from .pictures import spectrum_plot
-    from .report import write_gan_report
-    from ..run.models import save_model
-    from ..run.rundir import write_json
-
     metrics, spectra = judge_generator(spec, generator, real, train, registry, announce)
     factor = upsampling_factor(spec)
     state = GanState.read(run_dir)
@@ -152,15 +153,11 @@ def finish(spec: Spec, generator: Any, discriminator: Any, real: Any, train: Tra
 
 def run_gan(spec: Spec, *, registry: Any, root: str, out: str | None, train_overrides: dict[str, Any] | None,
             verbose: int, announce: Callable[[str], None]) -> tuple[Path, dict[str, Any]]:
-    from ..run.rundir import new_run_dir
-    from ..run.rundir import write_spec
-    from ..run.train import seed_everything
-
     train = train_settings(spec, **(train_overrides or {}))
     data = gan_data_settings(spec)
     seed_everything(train.seed)
     generator, discriminator = networks(spec, registry)
-    real = load_real(spec, generator, data, train, registry)
+    real = load_real(spec, image_shape(generator), data, train, registry)
     run_dir = new_run_dir(spec, root=root, out=out)
     announce(f"run folder: {run_dir}")
     spec.train.update(train.model_dump(exclude_none=True))
@@ -172,9 +169,6 @@ def run_gan(spec: Spec, *, registry: Any, root: str, out: str | None, train_over
 
 def resume_gan(spec: Spec, run_dir: Path, *, registry: Any, verbose: int,
                announce: Callable[[str], None]) -> tuple[Path, dict[str, Any]]:
-    from ..run.task_data import history_rows
-    from ..run.train import seed_everything
-
     train = train_settings(spec)
     data = gan_data_settings(spec)
     state = GanState.read(run_dir)
@@ -183,7 +177,7 @@ def resume_gan(spec: Spec, run_dir: Path, *, registry: Any, verbose: int,
         generator, discriminator, state = load_checkpoint(run_dir, registry)
     else:
         generator, discriminator = networks(spec, registry)
-    real = load_real(spec, generator, data, train, registry)
+    real = load_real(spec, image_shape(generator), data, train, registry)
     progress = announce if verbose else (lambda line: None)
     if state.epoch < train.epochs:
         rows = play(spec, generator, discriminator, real, train, run_dir, state, registry, progress)

@@ -42,12 +42,12 @@ def measure_gan(trained: Any, spec: Any, registry: Any) -> dict[str, Any]:
 def gan_pictures(folder: Path, rows: list[dict[str, Any]], registry: Any) -> None:
     """``samples.png``: one column per strategy (its first seed), the same latents; ``spectrum.png``: their
     radial spectra overlaid."""
-    from ..compare.comparison import first_seed
-    from ..compare.comparison import run_folder
+    from ..runner.reporting.sweep_folder import first_seed
+    from ..runner.reporting.sweep_folder import run_folder
     from .evaluate import sample
     from .pictures import spectrum_plot
-    from ..run.models import load_model
-    from ..run.report import image_grid
+    from ..runner.artefacts.models import load_model
+    from ..runner.reporting.image_grid import image_grid
 
     if not rows:
         return
@@ -70,7 +70,7 @@ def gan_pictures(folder: Path, rows: list[dict[str, Any]], registry: Any) -> Non
 
 def gan_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
     """D and G losses of each strategy's first seed, overlaid (linear axes: hinge and WGAN losses go negative)."""
-    from ..compare.comparison import overlaid_curves
+    from ..runner.reporting.sweep_folder import overlaid_curves
 
     return overlaid_curves(folder, rows, (("d_loss", "discriminator loss"), ("g_loss", "generator loss")), log=False)
 
@@ -83,7 +83,7 @@ SEED_METRICS = (("fd", "FD", True), ("classes_covered", "classes", False), ("kl_
 def gan_statistics(rows: list[dict[str, Any]]) -> str:
     """comparison.md's section for a GAN sweep: each strategy's generator numbers, mean [95% t-interval]
     over its seeds, and the held-out real images' for reference."""
-    from ..compare.statistics import interval
+    from ..analysis.intervals import interval
 
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
