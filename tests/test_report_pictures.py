@@ -43,7 +43,7 @@ def test_values_outside_0_1_are_clipped_and_extra_channels_dropped(tmp_path):
 
 
 def test_drawing_a_grid_does_not_import_matplotlib(tmp_path):
-    code = ("import sys, numpy as np; from upspec.runner.reporting.report import image_grid; "
+    code = ("import sys, numpy as np; from upspec.runner.reporting.image_grid import image_grid; "
             f"image_grid([('a', np.zeros((2, 4, 4, 1)))], {str(tmp_path / 'g.png')!r}); "
             "print('matplotlib' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

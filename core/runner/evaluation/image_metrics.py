@@ -20,6 +20,7 @@ from ..data.images import TaskShapes
 from ..data.images import upsample_bicubic
 from ..data.degrade import quantize
 from .collapse import collapse_warning
+from .predict import Predictor
 
 Y_WEIGHTS = np.array([65.481, 128.553, 24.966], "float32") / 255.0
 
@@ -127,8 +128,6 @@ def baseline_scores(image: Any, name: str, border: Sequence[int]) -> dict[str, f
 def evaluate(model: Any, data: Any, predictions: list[np.ndarray] | None = None) -> dict[str, Any]:
     """The test metrics of ``model`` on ``data.test_images`` (a ``TaskData``), through the same whole-image
     path as ``upspec predict``; ``predictions``: already computed outputs for those images."""
-    from .predict import Predictor
-
     shapes: TaskShapes = data.shapes
     images = data.test_images
     if predictions is None:

@@ -22,6 +22,7 @@ from ...run.settings import DataSettings
 from ...run.settings import TrainSettings
 from ...run.settings import data_settings
 from ...run.settings import train_settings
+from ...spec.load import load_spec
 from ...spec.model import Spec
 from ..artefacts.models import load_model
 from ..artefacts.models import save_model
@@ -43,6 +44,7 @@ from ..reporting.tensorboard_summaries import write_test_summaries
 from ..training.checkpoint import CHECKPOINT
 from ..training.checkpoint import restore_history
 from ..training.checkpoint import resume_state
+from ..training.checkpoint import run_stage
 from ..training.distribute import Distribution
 from ..training.distribute import distribution
 from ..training.fit import FitPlan
@@ -149,8 +151,6 @@ class SupervisedLane:
                             reload=dist.custom_loop)
 
     def resume(self, spec: Spec, run_dir: Path, options: RunOptions) -> RunResult:
-        from ..training.checkpoint import run_stage
-
         registry = options.registry
         stage = run_stage(run_dir, run_dir / CHECKPOINT)
         train = train_settings(spec)
@@ -192,8 +192,6 @@ class SupervisedLane:
 
     def report_comparison(self, folder: Path, rows: list[dict[str, Any]], registry: Any, dataset: Any = None) -> None:
         if rows and dataset is None:
-            from ...spec.load import load_spec
-
             first = run_folder(folder, rows[0])
             dataset = self.evaluation_data(load_spec(first / "spec.yaml", registry=registry), registry)
         if rows:
