@@ -160,6 +160,8 @@ def run_gan(spec: Spec, *, registry: Any, root: str, out: str | None, train_over
     real = load_real(spec, image_shape(generator), data, train, registry)
     run_dir = new_run_dir(spec, root=root, out=out)
     announce(f"run folder: {run_dir}")
+    # TODO(spec-kinds): the resolved settings are written back into the spec in place (for the run's spec.yaml);
+    # to become a copy of the typed spec (model_copy) with the resolved sections
     spec.train.update(train.model_dump(exclude_none=True))
     write_spec(run_dir, spec)
     progress = announce if verbose else (lambda line: None)
