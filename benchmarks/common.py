@@ -36,7 +36,7 @@ def framework_as_upspec_runs_it() -> None:
     """Quiet TensorFlow and freeze the heap its import leaves, as ``upspec run`` does (``settle_framework``): no
     0.3 s full garbage collection of that heap lands in one candidate's timing."""
     quiet_tensorflow()
-    from upspec.run.heap import settle_framework
+    from upspec.runner.training.framework import settle_framework
 
     settle_framework()
 

@@ -1,4 +1,4 @@
-"""``upspec run``'s training (``upspec.run.train.fit``: checkpoints, history, TensorBoard, NaN stop) against a
+"""``upspec run``'s training (``upspec.runner.training.fit.fit``: checkpoints, history, TensorBoard, NaN stop) against a
 hand-written ``model.fit`` of the same compiled model on the same ``tf.data`` pipeline; upspec's also with one
 step per execution, to show what its epoch-end work costs on its own.
 
@@ -39,11 +39,12 @@ def main() -> None:
     from upspec.registry.registry import get_registry
     from upspec.modelspec.sections import data_settings
     from upspec.modelspec.sections import train_settings
-    from upspec.run.train import fit
-    from upspec.run.task_data import prepare_data
-    from upspec.run.train import seed_everything
-    from upspec.run.train import steps_per_execution
-    from upspec.run.train import training_pipeline
+    from upspec.runner.training.fit import FitPlan
+    from upspec.runner.training.fit import fit
+    from upspec.runner.lanes import prepare_data
+    from upspec.runner.training.framework import seed_everything
+    from upspec.runner.training.fit import steps_per_execution
+    from upspec.runner.training.fit import training_pipeline
     from upspec.modelspec.load import load_spec
 
     registry = get_registry()
@@ -61,12 +62,13 @@ def main() -> None:
     def upspec_fit(model) -> None:
         run_dir = scratch / f"run{next(counter)}"
         run_dir.mkdir()
-        fit(model, dataset, run_dir, settings, spec, registry, verbose=0)
+        fit(FitPlan(model, dataset, run_dir, settings, spec, registry, verbose=0))
 
     def upspec_fit_single_steps(model) -> None:  # the same, one step per call, as Keras's default
         run_dir = scratch / f"run{next(counter)}"
         run_dir.mkdir()
-        fit(model, dataset, run_dir, settings.model_copy(update={"steps_per_execution": 1}), spec, registry, verbose=0)
+        one_step = settings.model_copy(update={"steps_per_execution": 1})
+        fit(FitPlan(model, dataset, run_dir, one_step, spec, registry, verbose=0))
 
     def hand_written_fit(model) -> None:
         seed_everything(settings.seed)

@@ -57,8 +57,8 @@ def main() -> None:
     from upspec.registry.registry import get_registry
     from upspec.modelspec.sections import data_settings
     from upspec.modelspec.sections import train_settings
-    from upspec.run.task_data import prepare_data
-    from upspec.run.train import training_pipeline
+    from upspec.runner.lanes import prepare_data
+    from upspec.runner.training.fit import training_pipeline
     from upspec.modelspec.load import load_spec
 
     registry = get_registry()

@@ -40,7 +40,7 @@ def interval(values: list[float], pattern: str) -> str:
 
 
 def run_all(strategies: list[str], seeds: int, epochs: int, root: Path) -> dict[str, list[dict]]:
-    import upspec.run.runner as runner
+    import upspec.runner.run as runner
 
     found: dict[str, list[dict]] = {}
     for strategy in strategies:

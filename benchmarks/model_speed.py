@@ -49,7 +49,7 @@ def main() -> None:
 
     from upspec.builder.builder import build_model
     from upspec.registry.registry import get_registry
-    from upspec.run.task_data import evaluation_data
+    from upspec.runner.lanes import evaluation_data
     from upspec.modelspec.load import load_spec
 
     registry = get_registry()
@@ -59,7 +59,7 @@ def main() -> None:
 
     models = {"upspec": build_model(spec, registry=registry), "hand-written": hand_written()}
     assert [w.shape for w in models["upspec"].get_weights()] == [w.shape for w in models["hand-written"].get_weights()]
-    x, y = (a[:16] for a in evaluation_data(spec, models["upspec"], registry).test)
+    x, y = (a[:16] for a in evaluation_data(spec, registry).test)
     x, y = np.repeat(x, 1 + 16 // len(x), 0)[:16], np.repeat(y, 1 + 16 // len(y), 0)[:16]
 
     def steps(kind: str, name: str):

@@ -58,12 +58,12 @@ def linear_bound(train, test, offsets):
 def main() -> None:
     import upspec
     from upspec.registry.registry import get_registry
-    from upspec.run.data import downsample
-    from upspec.run.data import upsample_bicubic
-    from upspec.run.evaluate import image_scores
+    from upspec.runner.data.images import downsample
+    from upspec.runner.data.images import upsample_bicubic
+    from upspec.runner.evaluation.image_metrics import image_scores
     from upspec.modelspec.sections import data_settings
     from upspec.modelspec.sections import train_settings
-    from upspec.run.task_data import prepare_data
+    from upspec.runner.lanes import prepare_data
 
     registry = get_registry()
     spec = upspec.load_spec("specs/seed_transpose.yaml", registry=registry)

@@ -76,7 +76,7 @@ def findings(results: dict[str, tuple]) -> str:
                      + (f", against {med['transpose']:.3g} for `transpose`." if "transpose" in med else "."))
     if sr:
         rows, stats, metric = sr
-        from upspec.compare.statistics import interval
+        from upspec.analysis.intervals import interval
 
         by_seed = {(r["strategy"], int(r.get("seed", 0))): r["metrics"]["model"][metric] for r in rows}
         seeds = sorted({seed for name, seed in by_seed if name == "pixel_shuffle"} &

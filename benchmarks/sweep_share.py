@@ -4,7 +4,7 @@
 
 Runs ``upspec.compare.sweep.run_sweep`` in this process at the spec's default budget (no overrides) into a
 temporary folder, with timers around its phases (the timers cost microseconds). *Training* is the time
-inside ``upspec.run.train.fit`` (``model.fit`` with the run's callbacks: checkpoints, history, TensorBoard);
+inside ``upspec.runner.training.fit.fit`` (``model.fit`` with the run's callbacks: checkpoints, history, TensorBoard);
 everything else (loading and cutting data, building, saving, evaluating, pictures, reports, measuring costs
 and checkerboard, the comparison) is the non-training share. The process's first TensorFlow import is
 outside the measurement (it is the same for any sweep).
@@ -31,21 +31,21 @@ from common import write_section  # noqa: E402
 
 #: (module or class, attribute, phase): functions timed, by the name each is looked up under at its call site
 PHASES = [
-    ("upspec.run.runner", "fit", "training (`fit`)"),
+    ("upspec.runner.run", "fit", "training (`fit`)"),
     ("upspec.compare.sweep", "choose_strategies", "pre-sweep check (graphs per strategy)"),
     ("upspec.compare.sweep", "_check_data", "pre-sweep check (data fits the model)"),
-    ("upspec.run.runner", "build_model", "build model"),
-    ("upspec.run.runner", "dataset_for", "load and cut data"),
-    ("upspec.run.runner", "save_model", "save model"),
-    ("upspec.run.predict.Predictor", "__init__", "whole-image predictor (a free-size copy of the model)"),
-    ("upspec.run.predict.Predictor", "run", "predict the whole test images"),
-    ("upspec.run.runner", "evaluate", "score the test images (PSNR/SSIM)"),
-    ("upspec.run.runner", "record_inference", "time inference"),
-    ("upspec.run.runner", "write_test_summaries", "TensorBoard test scalars and HParams"),
-    ("upspec.run.runner", "save_sample_predictions", "save sample outputs"),
-    ("upspec.run.runner", "learning_curves", "learning-curve plot"),
-    ("upspec.run.runner", "sample_grid", "sample grid"),
-    ("upspec.run.runner", "write_report", "report.md"),
+    ("upspec.runner.run", "build_model", "build model"),
+    ("upspec.runner.run", "dataset_for", "load and cut data"),
+    ("upspec.runner.run", "save_model", "save model"),
+    ("upspec.runner.evaluation.predict.Predictor", "__init__", "whole-image predictor (a free-size copy of the model)"),
+    ("upspec.runner.evaluation.predict.Predictor", "run", "predict the whole test images"),
+    ("upspec.runner.run", "evaluate", "score the test images (PSNR/SSIM)"),
+    ("upspec.runner.run", "record_inference", "time inference"),
+    ("upspec.runner.run", "write_test_summaries", "TensorBoard test scalars and HParams"),
+    ("upspec.runner.run", "save_sample_predictions", "save sample outputs"),
+    ("upspec.runner.run", "learning_curves", "learning-curve plot"),
+    ("upspec.runner.run", "sample_grid", "sample grid"),
+    ("upspec.runner.run", "write_report", "report.md"),
     ("upspec.compare.jobs", "measure_run", "costs and checkerboard per strategy"),
     ("upspec.compare.comparison", "write_comparison", "comparison (tables, grid, curves)"),
 ]

@@ -6,8 +6,7 @@ Everything a user or a plugin author needs is importable from here:
 subclasses (``upspec.Strategy``, ``upspec.DataSource``) and what they return
 (``upspec.Images``); the errors; and small helpers for strategy authors
 (``upspec.convolution_class``, ``upspec.keras_layer_names``) and data
-sources (``upspec.resize_images``). The plugin-facing names are gathered in
-:mod:`upspec.plugin_api`, beside the hook specifications (:mod:`upspec.hookspecs`).
+sources (``upspec.resize_images``).
 
 Importing this package does not import TensorFlow, Keras or NumPy; only
 building, training and loading models do. The data-source names are
@@ -22,6 +21,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Mapping
+from typing import Sequence
 
 from .keras_objects import install as _install_keras_objects
 from .plugin_api import LAZY as _PLUGIN_API
@@ -33,16 +34,24 @@ from .plugin_api import hookimpl
 from .plugin_api import hookspec
 from .plugin_api import register_keras_objects
 from .version import __version__
-from . import run  # the runner package, callable: upspec.run(spec) is the main job
 
 if TYPE_CHECKING:
+    import os
+    from typing import Callable
+
     from .builder.builder import build_model
+    from .modelspec.load import load_spec
+    from .plugin_api import Spec
     from .plugin_api import DataError
     from .plugin_api import DataSource
     from .plugin_api import Images
     from .plugin_api import NonNegativeInt
     from .plugin_api import PositiveInt
+    from .plugin_api import SpecKind
     from .plugin_api import Strategy
+    from .plugin_api import DataSettings
+    from .plugin_api import TrainSettings
+    from .plugin_api import register_kind
     from .plugin_api import convolution_class
     from .plugin_api import image_files
     from .plugin_api import keras_layer_names
@@ -50,8 +59,7 @@ if TYPE_CHECKING:
     from .plugin_api import read_npz
     from .plugin_api import resize_images
     from .registry.registry import Registry
-    from .modelspec.load import load_spec
-    from .modelspec.model import Spec
+    from .runner.artefacts.rundir import RunResult
 
 #: names imported on first use, so that ``import upspec`` (every plugin does it) stays cheap for ``--help``
 #: and shell completion (no pydantic, NumPy or TensorFlow): name -> (module, attribute); the plugin-facing
@@ -61,7 +69,6 @@ _LAZY = {
     "build_model": ("upspec.builder.builder", "build_model"),
     "Registry": ("upspec.registry.registry", "Registry"),
     "load_spec": ("upspec.modelspec.load", "load_spec"),
-    "Spec": ("upspec.modelspec.model", "Spec"),
 }
 
 
@@ -74,10 +81,32 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'upspec' has no attribute {name!r}")
 
 
+def run(source: str | os.PathLike[str] | Mapping[str, Any], *, strategy: str | None = None,
+        overrides: Mapping[str, Any] | Sequence[str] | None = None, out: str | None = None, root: str = "runs",
+        train_overrides: Mapping[str, Any] | None = None, verbose: int = 1,
+        announce: Callable[[str], None] | None = None, registry: Registry | None = None) -> RunResult:
+    """The main job: build, train, evaluate and report ``source`` in a new run folder; returns the run's
+    :class:`~upspec.runner.artefacts.rundir.RunResult` (``run_dir``, ``metrics``, the trained ``model``).
+
+    ``source``: a spec file, a shipped spec's name, YAML text or a dict (anything :func:`load_spec` takes).
+    ``strategy`` switches every ``upsample:`` entry; ``overrides``: ``{"layers.up.filters": 64}`` or
+    ``["layers.up.filters=64"]``. The run folder is ``out``, or a new ``<root>/<spec name>/<timestamp>/``.
+    ``train_overrides``: ``train:`` settings that win over the spec's (``{"epochs": 1}``). ``verbose``:
+    Keras's progress (0 silent). ``announce``: called with each line the command line prints (the run
+    folder, the model). ``registry``: the plugins to use (the process-wide registry by default).
+    See :func:`upspec.runner.run.run`.
+    """
+    from .runner.run import run as run_spec
+
+    return run_spec(source, strategy=strategy, overrides=overrides, out=out, root=root,
+                    train_overrides=dict(train_overrides or {}), verbose=verbose,
+                    announce=announce or (lambda line: None), registry=registry)
+
+
 def export(source: Any, out: Any = None, **options: Any) -> Any:
     """Export a finished run folder or a saved ``.keras`` file to a SavedModel and TFLite; returns
-    ``{format: path}`` (see :func:`upspec.run.export.export_run`)."""
-    from .run.export import export_run
+    ``{format: path}`` (see :func:`upspec.runner.artefacts.export.export_run`)."""
+    from .runner.artefacts.export import export_run
 
     return export_run(source, out, **options)
 
@@ -93,16 +122,16 @@ def sweep(source: Any, **options: Any) -> Any:
 def predict(model: Any, images: Any) -> list[Any]:
     """Run ``model`` (a ``keras.Model``, a saved ``.keras`` file or a run folder) on images of any size:
     one array, a list of arrays (``(H, W[, C])`` in [0, 1]) or image paths; returns one output per image in
-    the input's channel layout. See ``upspec.run.predict``."""
-    from .run.predict import predict as _predict
+    the input's channel layout. See :mod:`upspec.runner.evaluation.predict`."""
+    from .runner.evaluation.predict import predict as _predict
 
     return _predict(model, images)
 
 
 def evaluate(run_dir: Any) -> dict[str, Any]:
     """The test metrics of a finished run (``metrics.json``'s content): whole held-out images, the
-    literature's convention (see ``upspec.run.evaluate``)."""
-    from .run.evaluate import evaluate_run
+    literature's convention (see :mod:`upspec.runner.evaluation.image_metrics`)."""
+    from .runner.run import evaluate_run
 
     return evaluate_run(run_dir)
 
@@ -116,6 +145,7 @@ def generate(source: Any, n: int = 64, *, seed: int = 0, output: Any = None, ove
 
 __all__ = [
     "DataError",
+    "DataSettings",
     "DataSource",
     "Images",
     "NonNegativeInt",
@@ -125,7 +155,9 @@ __all__ = [
     "Registry",
     "Spec",
     "SpecError",
+    "SpecKind",
     "Strategy",
+    "TrainSettings",
     "UpspecError",
     "__version__",
     "build_model",
@@ -142,6 +174,7 @@ __all__ = [
     "read_image",
     "read_npz",
     "register_keras_objects",
+    "register_kind",
     "resize_images",
     "run",
     "sweep",

@@ -27,13 +27,18 @@ if TYPE_CHECKING:
     from .registry.strategy import PositiveInt
     from .registry.strategy import Strategy
     from .registry.strategy import convolution_class
-    from .run.data_files import image_files
-    from .run.data_files import read_image
-    from .run.data_files import read_npz
-    from .run.resize import resize as resize_images
-    from .run.sources import DataError
-    from .run.sources import DataSource
-    from .run.sources import Images
+    from .runner.data.files import image_files
+    from .runner.data.files import read_image
+    from .runner.data.files import read_npz
+    from .runner.data.resize import resize as resize_images
+    from .runner.data.sources import DataError
+    from .runner.data.sources import DataSource
+    from .runner.data.sources import Images
+    from .modelspec.kinds import register_kind
+    from .modelspec.model import Spec
+    from .modelspec.model import SpecKind
+    from .modelspec.sections import DataSettings
+    from .modelspec.sections import TrainSettings
 
 #: the names resolved on first use: name -> (module, attribute)
 LAZY = {
@@ -43,14 +48,20 @@ LAZY = {
     "NonNegativeInt": ("upspec.registry.strategy", "NonNegativeInt"),
     "convolution_class": ("upspec.registry.strategy", "convolution_class"),
     "keras_layer_names": ("upspec.registry.layer_signatures", "keras_layer_names"),
+    # spec kinds
+    "Spec": ("upspec.modelspec.model", "Spec"),
+    "SpecKind": ("upspec.modelspec.model", "SpecKind"),
+    "register_kind": ("upspec.modelspec.kinds", "register_kind"),
+    "TrainSettings": ("upspec.modelspec.sections", "TrainSettings"),
+    "DataSettings": ("upspec.modelspec.sections", "DataSettings"),
     # data sources
-    "DataSource": ("upspec.run.sources", "DataSource"),
-    "Images": ("upspec.run.sources", "Images"),
-    "DataError": ("upspec.run.sources", "DataError"),
-    "resize_images": ("upspec.run.resize", "resize"),
-    "image_files": ("upspec.run.data_files", "image_files"),
-    "read_image": ("upspec.run.data_files", "read_image"),
-    "read_npz": ("upspec.run.data_files", "read_npz"),
+    "DataSource": ("upspec.runner.data.sources", "DataSource"),
+    "Images": ("upspec.runner.data.sources", "Images"),
+    "DataError": ("upspec.runner.data.sources", "DataError"),
+    "resize_images": ("upspec.runner.data.resize", "resize"),
+    "image_files": ("upspec.runner.data.files", "image_files"),
+    "read_image": ("upspec.runner.data.files", "read_image"),
+    "read_npz": ("upspec.runner.data.files", "read_npz"),
 }
 
 
@@ -65,14 +76,18 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DataError",
+    "DataSettings",
     "DataSource",
     "Images",
     "NonNegativeInt",
     "NotFoundError",
     "PluginError",
     "PositiveInt",
+    "Spec",
     "SpecError",
+    "SpecKind",
     "Strategy",
+    "TrainSettings",
     "UpspecError",
     "convolution_class",
     "hookimpl",
@@ -82,5 +97,6 @@ __all__ = [
     "read_image",
     "read_npz",
     "register_keras_objects",
+    "register_kind",
     "resize_images",
 ]

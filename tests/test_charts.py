@@ -135,9 +135,10 @@ def test_a_failed_write_leaves_the_old_chart_and_no_temporary(tmp_path, monkeypa
 def test_the_runs_curves_do_not_import_matplotlib(tmp_path):
     code = f"""
 import sys, pathlib, numpy as np
-from upspec.run.report import learning_curves
-from upspec.compare.comparison import overlaid_curves
-from upspec.gan.pictures import curves_png, spectrum_plot
+from upspec.runner.reporting.report import learning_curves
+from upspec.runner.reporting.sweep_folder import overlaid_curves
+from upspec.gan.pictures import curves_png
+from upspec.gan.pictures import spectrum_plot
 folder = pathlib.Path({str(tmp_path)!r})
 rows = [{{'epoch': '1', 'loss': '0.5', 'val_loss': '0.6'}}, {{'epoch': '2', 'loss': '0.3', 'val_loss': '0.4'}}]
 learning_curves(rows, folder / 'l.png', 'super_resolution')

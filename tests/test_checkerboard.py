@@ -125,7 +125,7 @@ def test_checkerboard_command_on_a_spec_and_on_a_trained_run(tmp_path):
     assert saved["trained"]
     (entry,) = saved["entries"]
     from upspec.analysis.measure import measure
-    from upspec.run.models import load_model
+    from upspec.runner.artefacts.models import load_model
 
     # the number reported is the trained model's own, measured again here from the saved model
     (again,) = measure(upspec.load_spec(run_dir / "spec.yaml"), model=load_model(run_dir / "model.keras"), seeds=(0,))

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from upspec import SpecError
-from upspec.run.data import DataError
-from upspec.run.data_files import read_image
-from upspec.run.data_files import read_npz
+from upspec.runner.data.sources import DataError
+from upspec.runner.data.files import read_image
+from upspec.runner.data.files import read_npz
 
 
 def npz(tmp_path: Path, **arrays) -> str:
@@ -93,7 +93,7 @@ def test_small_image_is_refused(tmp_path):
 
 
 def test_run_refuses_bad_data_at_the_spec_before_training(tmp_path):
-    from upspec.run.runner import run
+    from upspec.runner.run import run
 
     path = npz(tmp_path, x=np.zeros((6, 32, 32, 2), "uint8"))
     spec = ("name: t\ninputs:\n  x: [14, 14, 1]\nlayers:\n  - {id: up, upsample: nearest, factor: 2, filters: 1}\n"

@@ -28,8 +28,8 @@ def low_recursion_limit():
 @pytest.mark.slow
 def test_a_chain_deeper_than_the_recursion_limit_builds_saves_and_loads(tmp_path, low_recursion_limit):
     from upspec.builder.builder import build_model
-    from upspec.run.models import load_model
-    from upspec.run.models import save_model
+    from upspec.runner.artefacts.models import load_model
+    from upspec.runner.artefacts.models import save_model
 
     entries = low_recursion_limit + 100
     model = build_model(chain(entries))

@@ -119,8 +119,8 @@ def test_two_multi_worker_processes_train_one_model_with_one_report(tmp_path, on
 
 
 def test_multi_worker_without_tf_config_says_how_to_set_it(monkeypatch):
-    from upspec.run.distribute import DistributeError
-    from upspec.run.distribute import distribution
+    from upspec.runner.training.distribute import DistributeError
+    from upspec.runner.training.distribute import distribution
     from upspec.modelspec.sections import TrainSettings
 
     monkeypatch.delenv("TF_CONFIG", raising=False)
@@ -134,8 +134,8 @@ def test_multi_worker_without_tf_config_says_how_to_set_it(monkeypatch):
 def test_distribute_needs_the_tensorflow_backend(monkeypatch):
     import keras
 
-    from upspec.run.distribute import DistributeError
-    from upspec.run.distribute import distribution
+    from upspec.runner.training.distribute import DistributeError
+    from upspec.runner.training.distribute import distribution
     from upspec.modelspec.sections import TrainSettings
 
     monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
@@ -144,7 +144,7 @@ def test_distribute_needs_the_tensorflow_backend(monkeypatch):
 
 
 def test_the_default_is_one_device_with_nothing_imported():
-    code = ("import sys; from upspec.run.distribute import distribution; from upspec.modelspec.sections import "
+    code = ("import sys; from upspec.runner.training.distribute import distribution; from upspec.modelspec.sections import "
             "TrainSettings; d = distribution(TrainSettings()); print(d.strategy, d.replicas, "
             "'tensorflow' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -152,8 +152,8 @@ def test_the_default_is_one_device_with_nothing_imported():
 
 
 def test_a_bad_logical_cpu_count_is_named(monkeypatch):
-    from upspec.run.distribute import DistributeError
-    from upspec.run.distribute import split_cpu
+    from upspec.runner.training.distribute import DistributeError
+    from upspec.runner.training.distribute import split_cpu
 
     monkeypatch.setenv("UPSPEC_CPU_DEVICES", "two")
     with pytest.raises(DistributeError, match="UPSPEC_CPU_DEVICES must be a whole number of logical CPU devices, "

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from upspec.run.degrade import degrade
-from upspec.run.degrade import mod_crop
-from upspec.run.evaluate import pair_scores
-from upspec.run.evaluate import psnr
-from upspec.run.evaluate import y_channel
+from upspec.runner.data.degrade import degrade
+from upspec.runner.data.degrade import mod_crop
+from upspec.runner.evaluation.image_metrics import pair_scores
+from upspec.runner.evaluation.image_metrics import psnr
+from upspec.runner.evaluation.image_metrics import y_channel
 
 
 def photo(size=(96, 128)):
@@ -90,7 +90,7 @@ def dense_nearest_model(size=8):
 
 
 def test_a_fully_convolutional_model_runs_on_the_whole_image():
-    from upspec.run.predict import Predictor
+    from upspec.runner.evaluation.predict import Predictor
 
     predictor = Predictor(nearest_model())
     assert predictor.mode == "whole image"
@@ -100,7 +100,7 @@ def test_a_fully_convolutional_model_runs_on_the_whole_image():
 
 
 def test_a_model_with_dense_layers_is_tiled_without_seams():
-    from upspec.run.predict import Predictor
+    from upspec.runner.evaluation.predict import Predictor
 
     predictor = Predictor(dense_nearest_model())
     assert predictor.mode == "tiles"
@@ -113,7 +113,7 @@ def test_a_model_with_dense_layers_is_tiled_without_seams():
 
 
 def test_rgb_in_rgb_out_for_a_one_channel_model_and_grey_for_a_three_channel_one():
-    from upspec.run.predict import Predictor
+    from upspec.runner.evaluation.predict import Predictor
 
     rng = np.random.default_rng(2)  # colours well inside the gamut, so no channel clips
     rgb = 0.3 + 0.4 * rng.random((10, 12, 1), dtype="float32") + 0.1 * rng.random((10, 12, 3), dtype="float32")
@@ -138,15 +138,15 @@ def test_predict_api_takes_files_and_a_run_folder_is_refused_when_unfinished(tmp
     (out,) = upspec.predict(tmp_path / "m.keras", [tmp_path / "p.png"])
     assert out.shape == (60, 80, 3)
     (tmp_path / "run").mkdir()
-    with pytest.raises(upspec.run.predict.PredictError, match="neither a saved model nor a finished run folder"):
+    with pytest.raises(upspec.runner.evaluation.predict.PredictError, match="neither a saved model nor a finished run folder"):
         upspec.predict(tmp_path / "run", [tmp_path / "p.png"])
 
 
 def test_a_model_that_does_not_map_images_to_images_is_refused_by_name():
     import keras
 
-    from upspec.run.predict import PredictError
-    from upspec.run.predict import Predictor
+    from upspec.runner.evaluation.predict import PredictError
+    from upspec.runner.evaluation.predict import Predictor
 
     inputs = keras.Input((8, 8, 1))
     classifier = keras.Model(inputs, keras.layers.Dense(3)(keras.layers.Flatten()(inputs)))
@@ -173,10 +173,10 @@ def test_ssim_with_separable_windows_is_tensorflows_ssim(shape):
 def test_the_baseline_is_scored_once_per_test_image(monkeypatch):
     """Every strategy of a sweep is scored against the same bicubic baseline: computed on the first
     evaluation, kept on the image, identical afterwards."""
-    from upspec.run import evaluate as evaluation
-    from upspec.run.data import TaskShapes
-    from upspec.run.task_data import TaskData
-    from upspec.run.task_data import TestImage
+    from upspec.runner.evaluation import image_metrics as evaluation
+    from upspec.runner.data.images import TaskShapes
+    from upspec.runner.data.dataset import TaskData
+    from upspec.runner.data.dataset import TestImage
 
     high = photo((64, 96))
     low = degrade(high, (2, 2), "bicubic")

@@ -57,7 +57,7 @@ def test_validate_build_train_and_reload_through_the_cli(tmp_path):
     first = run_upspec("predict", str(out / "model.keras"), str(tmp_path / "x.npz"), "-o", str(tmp_path / "a.npz"))
     second = invoke_upspec("predict", str(out / "model.keras"), str(tmp_path / "x.npz"), "-o", str(tmp_path / "b.npz"))
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
-    from upspec.run.models import load_model
+    from upspec.runner.artefacts.models import load_model
 
     here = load_model(out / "model.keras").predict(x, verbose=0)
     # `predict` runs an input-size-agnostic copy of the model (and a fresh process TensorFlow's default

@@ -22,8 +22,8 @@ def _model(strategy):
 
 @pytest.mark.parametrize("strategy", BUILTIN_CONVERTIBLE)
 def test_tflite_matches_keras_for_each_builtin_strategy(strategy, tmp_path):
-    from upspec.run.export import export
-    from upspec.run.export import tflite_predict
+    from upspec.runner.artefacts.export import export
+    from upspec.runner.artefacts.export import tflite_predict
 
     model = _model(strategy)
     written = export(model, tmp_path, formats=["tflite"], strategies={"up": strategy})
@@ -35,8 +35,8 @@ def test_tflite_matches_keras_for_each_builtin_strategy(strategy, tmp_path):
 
 
 def test_bicubic_is_refused_by_name_and_converts_with_tf_ops(tmp_path):
-    from upspec.run.export import ExportError
-    from upspec.run.export import export
+    from upspec.runner.artefacts.export import ExportError
+    from upspec.runner.artefacts.export import export
 
     model = _model("bicubic")
     with pytest.raises(ExportError) as caught:
@@ -56,7 +56,7 @@ def test_bicubic_is_refused_by_name_and_converts_with_tf_ops(tmp_path):
 def test_export_command_writes_both_formats_and_never_overwrites(tmp_path):
     import tensorflow as tf
 
-    import upspec.run.models as models
+    import upspec.runner.artefacts.models as models
 
     built = invoke_upspec("build", str(SPECS / "seed_transpose.yaml"), "--strategy", "pixel_shuffle",
                           "-o", str(tmp_path / "model.keras"), cwd=tmp_path)

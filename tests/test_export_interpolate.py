@@ -21,8 +21,8 @@ from test_export import TFLITE_TOLERANCE
 ])
 def test_converts_to_tflite_builtins_and_matches_keras(strategy, shape, extra, tmp_path):
     import upspec
-    from upspec.run.export import export
-    from upspec.run.export import tflite_predict
+    from upspec.runner.artefacts.export import export
+    from upspec.runner.artefacts.export import tflite_predict
 
     rank = len(shape) - 1
     model = upspec.build_model({"name": "t", "inputs": {"x": shape},

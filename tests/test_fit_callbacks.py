@@ -15,7 +15,7 @@ def small_run(tmp_path):
     from upspec.registry.registry import get_registry
     from upspec.modelspec.sections import data_settings
     from upspec.modelspec.sections import train_settings
-    from upspec.run.task_data import prepare_data
+    from upspec.runner.lanes import prepare_data
     from upspec.modelspec.load import load_spec
 
     registry = get_registry()
@@ -33,11 +33,11 @@ def test_the_runners_callbacks_leave_batch_dispatch_asynchronous(small_run, monk
     import keras
     import keras.src.backend
 
-    from upspec.run.train import make_callbacks
+    from upspec.runner.training.fit import make_callbacks
 
     monkeypatch.setattr(keras.src.backend, "IS_THREAD_SAFE", True)
     spec, settings, _model, _dataset, registry, run_dir = small_run
-    callbacks = make_callbacks(run_dir, settings, spec, registry)
+    callbacks = make_callbacks(run_dir, settings, spec, registry).all
     assert keras.callbacks.CallbackList(callbacks)._async_train
     with_keras_tb = [*callbacks, keras.callbacks.TensorBoard(log_dir=str(run_dir / "tb"), update_freq="epoch")]
     assert not keras.callbacks.CallbackList(with_keras_tb)._async_train
@@ -48,11 +48,12 @@ def test_epoch_scalars_are_read_by_tensorboard_and_match_the_history(small_run):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
     from tensorboard.util import tensor_util
 
-    from upspec.run.train import fit
+    from upspec.runner.training.fit import FitPlan
+    from upspec.runner.training.fit import fit
 
     spec, settings, model, dataset, registry, run_dir = small_run
     run_dir.mkdir()
-    fit(model, dataset, run_dir, settings, spec, registry, verbose=0)
+    fit(FitPlan(model, dataset, run_dir, settings, spec, registry, verbose=0))
     history = list(csv.DictReader((run_dir / "history.csv").read_text().splitlines()))
 
     def scalars(split: str, tag: str) -> list[tuple[int, float]]:
@@ -78,7 +79,7 @@ def test_steps_per_execution_is_the_largest_divisor_of_the_epoch_up_to_32():
     import keras
 
     from upspec.modelspec.sections import TrainSettings
-    from upspec.run.train import steps_per_execution
+    from upspec.runner.training.fit import steps_per_execution
 
     assert steps_per_execution(TrainSettings(steps_per_epoch=60), []) == 30
     assert steps_per_execution(TrainSettings(steps_per_epoch=200), []) == 25
@@ -103,7 +104,7 @@ def test_the_pytorch_backend_runs_one_step_per_call(monkeypatch):
 
     from upspec.errors import UpspecError
     from upspec.modelspec.sections import TrainSettings
-    from upspec.run.train import steps_per_execution
+    from upspec.runner.training.fit import steps_per_execution
 
     monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
     assert steps_per_execution(TrainSettings(steps_per_epoch=60), []) == 1
@@ -132,8 +133,9 @@ def test_several_steps_per_execution_train_exactly_as_one(small_run, tmp_path):
     import numpy as np
 
     from upspec.builder.builder import build_model
-    from upspec.run.train import fit
-    from upspec.run.train import seed_everything
+    from upspec.runner.training.fit import FitPlan
+    from upspec.runner.training.fit import fit
+    from upspec.runner.training.framework import seed_everything
 
     spec, settings, _model, dataset, registry, _run_dir = small_run
     results = []
@@ -142,8 +144,8 @@ def test_several_steps_per_execution_train_exactly_as_one(small_run, tmp_path):
         model = build_model(spec, registry=registry)
         run_dir = tmp_path / f"run-{chunk}"
         run_dir.mkdir()
-        rows = fit(model, dataset, run_dir, settings.model_copy(update={"steps_per_execution": chunk}), spec, registry,
-                   verbose=0)
+        chunked = settings.model_copy(update={"steps_per_execution": chunk})
+        rows = fit(FitPlan(model, dataset, run_dir, chunked, spec, registry, verbose=0))
         assert model.steps_per_execution == 1  # put back for prediction afterwards
         results.append((model.get_weights(), rows))
     (chunked, chunked_rows), (single, single_rows) = results
@@ -156,12 +158,13 @@ def test_several_steps_per_execution_train_exactly_as_one(small_run, tmp_path):
 def test_a_model_trained_by_the_runner_fits_afterwards_one_step_per_call(small_run):
     """The step functions traced with several steps per call are dropped after the runner's fit: a later
     fit of the same model (a user's, on RunResult.model) runs exactly the steps it asks for."""
-    from upspec.run.train import fit
-    from upspec.run.train import training_pipeline
+    from upspec.runner.training.fit import FitPlan
+    from upspec.runner.training.fit import fit
+    from upspec.runner.training.fit import training_pipeline
 
     spec, settings, model, dataset, registry, run_dir = small_run
     run_dir.mkdir()
-    fit(model, dataset, run_dir, settings, spec, registry, verbose=0)
+    fit(FitPlan(model, dataset, run_dir, settings, spec, registry, verbose=0))
     done = int(model.optimizer.iterations.numpy())
     assert done == settings.epochs * settings.steps_per_epoch
     model.fit(training_pipeline(*dataset.train, settings), epochs=1, steps_per_epoch=2, verbose=0)
@@ -171,7 +174,7 @@ def test_a_model_trained_by_the_runner_fits_afterwards_one_step_per_call(small_r
 def test_instance_level_and_validation_batch_hooks_count_as_per_batch():
     import keras
 
-    from upspec.run.train import acts_per_batch
+    from upspec.runner.training.fit import acts_per_batch
 
     assert acts_per_batch(keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: None))
     assert not acts_per_batch(keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: None))

@@ -167,7 +167,7 @@ def test_transpose_generators_peak_at_the_upsampling_frequencies_where_nearest_a
     from upspec.analysis.spectrum import peak_ratio
     from upspec.gan.evaluate import sample
     from upspec.gan.evaluate import upsampling_factor
-    from upspec.run.train import seed_everything
+    from upspec.runner.training.framework import seed_everything
 
     ratios = {}
     for strategy in ("transpose", "nearest", "pixel_shuffle"):
@@ -274,7 +274,7 @@ def test_an_interrupted_gan_run_resumes_and_ends_as_an_uninterrupted_one(tmp_pat
     straight = tmp_path / "straight"
     whole = run_upspec("run", str(DCGAN), "--quiet", "--out", str(straight), *TINY, cwd=tmp_path, env=env)
     assert whole.returncode == 0, whole.stderr
-    from upspec.run.models import load_model
+    from upspec.runner.artefacts.models import load_model
 
     for name in ("model.keras", "discriminator.keras"):
         a, b = load_model(out / name).get_weights(), load_model(straight / name).get_weights()
@@ -287,7 +287,7 @@ def test_an_interrupted_gan_run_resumes_and_ends_as_an_uninterrupted_one(tmp_pat
 def generator_run(tmp_path):
     """A run folder holding an (untrained) generator, as a finished run's model.keras."""
     import upspec
-    from upspec.run.models import save_model
+    from upspec.runner.artefacts.models import save_model
 
     folder = tmp_path / "run"
     folder.mkdir()
@@ -347,7 +347,7 @@ def test_an_unknown_gan_loss_or_a_task_other_than_generation_is_a_spec_error(tmp
 @pytest.mark.slow
 @pytest.mark.parametrize("loss", ["hinge", "wgan_gp"])
 def test_other_gan_losses_train(tmp_path, loss):
-    import upspec.run.runner as runner
+    import upspec.runner.run as runner
 
     result = runner.run(DCGAN, out=str(tmp_path / "run"), verbose=0,
                         overrides=["train.steps_per_epoch=2", "train.batch_size=8", "data.test_patches=16",
@@ -399,7 +399,7 @@ def test_a_generator_that_outputs_one_image_is_reported_as_collapsed(tmp_path):
 
 @pytest.mark.slow
 def test_a_gan_on_photo_patches_is_judged_by_a_rotation_classifier(tmp_path):
-    import upspec.run.runner as runner
+    import upspec.runner.run as runner
 
     result = runner.run(SPECS / "dcgan_photos.yaml", out=str(tmp_path / "run"), verbose=0,
                         overrides=["train.steps_per_epoch=2", "train.batch_size=8", "data.test_patches=16"],

@@ -58,7 +58,7 @@ def finish(tmp_path):
 @pytest.mark.slow
 def test_killed_between_checkpoint_and_state_resumes_at_the_checkpoints_epoch(tmp_path):
     # the kill comes when state.json of epoch 2 is about to be written, after its checkpoint landed
-    first = train_killed(tmp_path, "upspec.run.train", "write_text",
+    first = train_killed(tmp_path, "upspec.runner.training.fit", "write_text",
                          "str(args[0]).endswith('state.json') and '2' in args[1]")
     assert first.returncode == 9, first.stderr
     assert json.loads((tmp_path / "run" / "checkpoints" / "state.json").read_text()) == {"epoch": 1}
@@ -67,15 +67,16 @@ def test_killed_between_checkpoint_and_state_resumes_at_the_checkpoints_epoch(tm
 
 @pytest.mark.slow
 def test_killed_while_saving_the_model_resumes(tmp_path):
-    first = train_killed(tmp_path, "upspec.run.runner", "save_model")
+    first = train_killed(tmp_path, "upspec.runner.lanes.supervised", "save_model")
     assert first.returncode == 9, first.stderr
     finish(tmp_path)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stage", ["evaluate", "write_report"])
-def test_killed_after_the_model_is_saved_resumes_and_reports(tmp_path, stage):
-    first = train_killed(tmp_path, "upspec.run.runner", stage)
+@pytest.mark.parametrize(("module", "stage"), [("upspec.runner.lanes.images", "evaluate"),
+                                             ("upspec.runner.lanes.supervised", "write_report")])
+def test_killed_after_the_model_is_saved_resumes_and_reports(tmp_path, module, stage):
+    first = train_killed(tmp_path, module, stage)
     assert first.returncode == 9, first.stderr
     out = tmp_path / "run"
     assert (out / "model.keras").exists() and not (out / "report.md").exists()
@@ -131,9 +132,9 @@ def test_checkpoints_reuse_kerass_attribute_skipsets(tmp_path, monkeypatch):
     from keras.src.optimizers.optimizer import Optimizer
 
     from upspec.builder.builder import build_model
-    from upspec.run.checkpoint import checkpoint_state
-    from upspec.run.checkpoint import save_checkpoint
-    from upspec.run.models import load_model
+    from upspec.runner.training.checkpoint import checkpoint_state
+    from upspec.runner.training.checkpoint import save_checkpoint
+    from upspec.runner.artefacts.models import load_model
     from upspec.modelspec.load import load_spec
 
     from keras.src.backend.common import global_state

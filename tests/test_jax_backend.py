@@ -37,7 +37,7 @@ def test_metrics_and_resizing_equal_tensorflow_s():
     tf = pytest.importorskip("tensorflow")
     from upspec.metrics.image import psnr
     from upspec.metrics.image import ssim
-    from upspec.run.resize import resize
+    from upspec.runner.data.resize import resize
 
     rng = np.random.default_rng(0)
     a = rng.random((3, 24, 20, 3)).astype("float32")

@@ -35,7 +35,7 @@ def test_a_mixed_precision_run_trains_saves_and_reloads(tmp_path, precision):
     import keras
 
     from upspec.builder.precision import dtype_policy
-    from upspec.run.runner import run
+    from upspec.runner.run import run
 
     result = run(SPECS / "seed_transpose.yaml", overrides=DATA, out=str(tmp_path / "run"), verbose=0,
                  train_overrides={"epochs": 1, "steps_per_epoch": 3, "batch_size": 4, "precision": precision,

@@ -45,8 +45,8 @@ def test_the_plugin_api_module_holds_what_the_root_re_exports_to_plugins():
 
 
 def test_the_plugin_base_classes_are_the_ones_the_runner_uses():
-    from upspec.run.data import DataSource
-    from upspec.run.data import Images
+    from upspec.runner.data.sources import DataSource
+    from upspec.runner.data.sources import Images
 
     assert upspec.DataSource is DataSource and upspec.Images is Images
     assert upspec.Strategy is upspec.registry.strategy.Strategy
@@ -74,7 +74,7 @@ def test_positive_int_is_pydantics_and_made_on_first_use():
 
 
 def test_the_framework_heap_is_frozen_once_before_any_model():
-    code = ("import gc; from upspec.run.heap import settle_framework; froze = settle_framework(); "
+    code = ("import gc; from upspec.runner.training.framework import settle_framework; froze = settle_framework(); "
             "n = gc.get_freeze_count(); import keras; keras.layers.Dense(2); again = settle_framework(); "
             "print(froze, n > 100000, again, gc.get_freeze_count() == n)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -84,7 +84,7 @@ def test_the_framework_heap_is_frozen_once_before_any_model():
 def test_a_process_that_imported_keras_itself_is_not_frozen():
     """A notebook may hold models already: freezing would pin whatever of them becomes garbage."""
     code = ("import gc, keras; model = keras.Sequential([keras.layers.Dense(2)]); "
-            "from upspec.run.heap import settle_framework; print(settle_framework(), gc.get_freeze_count())")
+            "from upspec.runner.training.framework import settle_framework; print(settle_framework(), gc.get_freeze_count())")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.split() == ["False", "0"], done.stderr
 
@@ -121,13 +121,28 @@ def test_strategy_build_documents_its_contract():
 
 
 def test_the_runner_verbs_are_functions_at_the_root():
-    # DESIGN: run, evaluate, predict, export, sweep, generate have Python functions; `upspec.run` is also the
-    # runner package, so the package itself is callable and still holds its modules
-    import upspec.run.runner
+    # DESIGN: run, evaluate, predict, export, sweep, generate have Python functions; the runner's package has
+    # its own name, upspec.runner
+    import inspect
+    import types
+
+    import upspec.runner
+    import upspec.runner.run
 
     for verb in ("run", "evaluate", "predict", "export", "sweep", "generate"):
-        assert callable(getattr(upspec, verb)), verb
-    assert upspec.run.runner.run.__name__ == "run"
+        assert isinstance(getattr(upspec, verb), types.FunctionType), verb
+    assert isinstance(upspec.runner, types.ModuleType) and upspec.runner.run.run.__name__ == "run"
+    parameters = inspect.signature(upspec.run).parameters
+    assert list(parameters)[:3] == ["source", "strategy", "overrides"]
+    assert all(p.kind is p.KEYWORD_ONLY for name, p in parameters.items() if name != "source")
+
+
+def test_run_stays_the_function_after_the_settings_package_is_imported():
+    """``from upspec import run`` is the main job, also once the runner package and the spec sections are imported."""
+    code = ("import upspec, types; import upspec.modelspec.sections; import upspec.runner.run; from upspec import run; "
+            "print(isinstance(run, types.FunctionType), upspec.run is run)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.split() == ["True", "True"], done.stderr
 
 
 def test_export_of_a_folder_without_a_model_names_the_folder(tmp_path):

@@ -9,12 +9,12 @@ import pytest
 
 from conftest import SPECS
 from upspec import SpecError
-from upspec.run.data import DataError
+from upspec.runner.data.sources import DataError
 
 
 def _source(name):
     from upspec.registry.registry import get_registry
-    from upspec.run.data import get_source
+    from upspec.runner.data.sources import get_source
 
     return get_source(name, get_registry())
 
@@ -66,7 +66,7 @@ def test_mri_source_cuts_real_volumes_split_by_position():
 
 
 def test_block_mean_averages_each_block_on_every_axis():
-    from upspec.run.rank_tasks import block_mean
+    from upspec.runner.data.signals_volumes import block_mean
 
     y = np.arange(2 * 4 * 6 * 2 * 1, dtype="float32").reshape(1, 4, 6, 2, 2)
     x = block_mean(y, (2, 3, 1))
@@ -75,7 +75,7 @@ def test_block_mean_averages_each_block_on_every_axis():
 
 
 def test_rank_task_shapes_refuse_what_cannot_be_compared():
-    from upspec.run.rank_tasks import rank_task_shapes
+    from upspec.runner.data.signals_volumes import rank_task_shapes
 
     assert rank_task_shapes("super_resolution", (64, 2), (256, 2)).factor == (4,)
     assert rank_task_shapes("denoise", (8, 8, 8, 1), (8, 8, 8, 1)).rank == 3
@@ -86,9 +86,9 @@ def test_rank_task_shapes_refuse_what_cannot_be_compared():
 
 
 def test_psnr_and_ssim_per_sample():
-    from upspec.run.rank_metrics import psnr
-    from upspec.run.rank_metrics import sample_scores
-    from upspec.run.rank_metrics import ssim
+    from upspec.runner.evaluation.signal_volume_metrics import psnr
+    from upspec.runner.evaluation.signal_volume_metrics import sample_scores
+    from upspec.runner.evaluation.signal_volume_metrics import ssim
 
     target = np.full((2, 32, 1), 0.5)
     noisy = target + np.array([0.1, 0.01]).reshape(2, 1, 1)
@@ -112,7 +112,7 @@ def test_data_for_a_1d_model_comes_from_signals_by_default():
     from upspec.registry.registry import get_registry
     from upspec.modelspec.sections import data_settings
     from upspec.modelspec.sections import train_settings
-    from upspec.run.task_data import prepare_data
+    from upspec.runner.lanes import prepare_data
 
     spec = _tiny("signal_1d.yaml")
     spec = spec.resolved(data=spec.data.model_validate(spec.data.model_dump(exclude_unset=True, exclude={"source"})))
@@ -128,7 +128,7 @@ def test_a_2d_source_for_a_3d_model_is_a_spec_error():
     from upspec.registry.registry import get_registry
     from upspec.modelspec.sections import data_settings
     from upspec.modelspec.sections import train_settings
-    from upspec.run.task_data import prepare_data
+    from upspec.runner.lanes import prepare_data
 
     spec = _tiny("volume_3d.yaml", **{"data.source": "photos"})
     with pytest.raises(SpecError, match=r"'photos' provides 2-D data; this model takes 3-D inputs .* use 'volumes'"):
@@ -140,7 +140,7 @@ def test_a_1d_source_for_a_2d_model_is_a_spec_error():
     from upspec.registry.registry import get_registry
     from upspec.modelspec.sections import data_settings
     from upspec.modelspec.sections import train_settings
-    from upspec.run.task_data import prepare_data
+    from upspec.runner.lanes import prepare_data
 
     spec = _tiny("seed_transpose.yaml", **{"data.source": "signals"})
     with pytest.raises(SpecError, match="'signals' provides 1-D data; this model takes 2-D images"):

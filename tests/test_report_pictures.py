@@ -8,10 +8,10 @@ import sys
 import numpy as np
 from PIL import Image
 
-from upspec.run.report import CELL
-from upspec.run.report import GAP
-from upspec.run.report import HEADER
-from upspec.run.report import image_grid
+from upspec.runner.reporting.image_grid import CELL
+from upspec.runner.reporting.image_grid import GAP
+from upspec.runner.reporting.image_grid import HEADER
+from upspec.runner.reporting.image_grid import image_grid
 
 
 def test_a_grid_holds_every_image_enlarged_in_its_row_and_column(tmp_path):
@@ -43,7 +43,7 @@ def test_values_outside_0_1_are_clipped_and_extra_channels_dropped(tmp_path):
 
 
 def test_drawing_a_grid_does_not_import_matplotlib(tmp_path):
-    code = ("import sys, numpy as np; from upspec.run.report import image_grid; "
+    code = ("import sys, numpy as np; from upspec.runner.reporting.image_grid import image_grid; "
             f"image_grid([('a', np.zeros((2, 4, 4, 1)))], {str(tmp_path / 'g.png')!r}); "
             "print('matplotlib' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -51,7 +51,7 @@ def test_drawing_a_grid_does_not_import_matplotlib(tmp_path):
 
 
 def test_labels_are_written_under_their_images(tmp_path):
-    from upspec.run.report import LABEL
+    from upspec.runner.reporting.image_grid import LABEL
 
     images = np.zeros((2, 16, 16, 1), "float32")
     plain = np.asarray(Image.open(image_grid([("a", images), ("b", images)], tmp_path / "plain.png")))

@@ -13,7 +13,7 @@ TINY = {"epochs": 1, "steps_per_epoch": 2, "batch_size": 4}
 
 
 def test_a_run_names_its_degradation_strategies_budget_and_convention(tmp_path):
-    from upspec.run.runner import run
+    from upspec.runner.run import run
 
     lines = []
     result = run(SPECS / "espcn_residual.yaml", out=str(tmp_path / "run"), verbose=0, train_overrides=TINY,
@@ -41,7 +41,7 @@ def test_a_run_names_its_degradation_strategies_budget_and_convention(tmp_path):
 
 
 def test_a_segmentation_report_speaks_of_iou_not_psnr(tmp_path):
-    from upspec.run.runner import run
+    from upspec.runner.run import run
 
     run(SPECS / "unet.yaml", out=str(tmp_path / "run"), verbose=0, train_overrides=TINY,
         overrides=["data.options.count=3"])
@@ -61,7 +61,7 @@ def test_an_unknown_degradation_points_into_the_spec(tmp_path):
 
 
 def test_learning_curves_leave_accuracy_out_on_regression():
-    from upspec.run.report import meaningless_metrics
+    from upspec.runner.reporting.report import meaningless_metrics
 
     rows = [{"epoch": "1", "loss": "0.1", "accuracy": "0.01", "val_loss": "0.1", "val_accuracy": "0.0"}]
     assert meaningless_metrics(rows, "super_resolution") == ["accuracy"]

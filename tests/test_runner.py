@@ -98,7 +98,7 @@ def test_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path, cal
 
     import numpy as np
 
-    from upspec.run.models import load_model
+    from upspec.runner.artefacts.models import load_model
 
     kept = load_model(out / "checkpoints" / "last.keras")
     assert all(np.isfinite(w).all() for w in kept.get_weights())
@@ -109,7 +109,7 @@ def test_predict_in_a_fresh_process_matches_the_saved_model(tmp_path):
     import numpy as np
     from PIL import Image
 
-    from upspec.run.models import load_model
+    from upspec.runner.artefacts.models import load_model
 
     built = invoke_upspec("build", str(SPECS / "seed_transpose.yaml"), "--strategy", "pixel_shuffle",
                           "-o", str(tmp_path / "model.keras"), cwd=tmp_path)
@@ -178,7 +178,7 @@ def test_a_source_that_downloads_fails_offline_with_the_alternatives(tmp_path, m
     import socket
 
     from upspec.plugins.datasets import Mnist
-    from upspec.run.data import DataError
+    from upspec.runner.data.sources import DataError
 
     def offline(*args, **kwargs):
         raise OSError("Network is unreachable")
@@ -196,10 +196,10 @@ def test_a_source_that_downloads_fails_offline_with_the_alternatives(tmp_path, m
 def test_a_collapsed_model_is_reported_not_silently_scored():
     import numpy as np
 
-    from upspec.run.data import TaskShapes
-    from upspec.run.evaluate import evaluate
-    from upspec.run.task_data import TaskData
-    from upspec.run.task_data import TestImage
+    from upspec.runner.data.images import TaskShapes
+    from upspec.runner.evaluation.image_metrics import evaluate
+    from upspec.runner.data.dataset import TaskData
+    from upspec.runner.data.dataset import TestImage
 
     x = np.random.default_rng(0).random((3, 8, 8, 1), dtype="float32")
     data = TaskData(TaskShapes("denoise", (8, 8, 1), (8, 8, 1)), (x, x), (x, x), (x, x),

@@ -58,7 +58,7 @@ def test_residual_model_keeps_its_fixed_bicubic_skip_when_the_strategy_is_swappe
 
 @pytest.mark.parametrize("name", ["espcn", "fsrcnn", "espcn_residual"])
 def test_paper_specs_run_on_any_image_size(name):
-    from upspec.run.predict import Predictor
+    from upspec.runner.evaluation.predict import Predictor
 
     predictor = Predictor(build_model(SPECS / f"{name}.yaml"))
     assert predictor.mode == "whole image"

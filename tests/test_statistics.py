@@ -6,7 +6,7 @@ import pytest
 
 from upspec.compare.statistics import compare
 from upspec.compare.statistics import headline
-from upspec.compare.statistics import interval
+from upspec.analysis.intervals import interval
 from upspec.compare.statistics import markdown
 
 
@@ -95,9 +95,14 @@ def test_comparison_md_states_budget_intervals_ties_and_the_baseline(tmp_path, m
             (run / "spec.yaml").write_text("train: {epochs: 2, steps_per_epoch: 10, batch_size: 4, seed: %d}\n" % seed)
     rows = [{**row("a", s, 25.0 + s), "run": f"a/seed-{s}", "seconds": 10.0} for s in range(3)]
     rows += [{**row("b", s, 25.05 + s), "run": f"b/seed-{s}", "seconds": 20.0} for s in range(3)]
-    monkeypatch.setattr(comparison, "strategy_grid", lambda *a, **k: None)
-    monkeypatch.setattr(comparison, "overlaid_curves", lambda *a, **k: None)
-    lines = comparison.write_comparison(tmp_path, rows, {}, registry=None)
+    class NoPictures:  # a lane that adds no section and draws nothing: the text alone is under test
+        def comparison_section(self, rows):
+            return ""
+
+        def report_comparison(self, folder, rows, registry, dataset=None):
+            pass
+
+    lines = comparison.write_comparison(tmp_path, rows, {}, registry=None, lane=NoPictures())
     text = (tmp_path / "comparison.md").read_text()
     assert ("Budget per run: 2 epochs x 10 steps, batch 4 (80 patches seen); seeds 0, 1, 2 (3 per strategy); "
             "6 runs took 1.5 min in all") in text

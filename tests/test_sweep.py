@@ -197,10 +197,9 @@ def test_the_comparison_grid_reads_each_runs_saved_outputs_without_loading_model
     import numpy as np
     from PIL import Image
 
-    from upspec.compare import comparison
     from upspec.registry.registry import get_registry
-    from upspec.run import models
-    from upspec.run import report
+    from upspec.runner.lanes import images as image_lane
+    from upspec.runner.reporting import samples as report
 
     registry = get_registry()
     folder = tmp_path / "sweep"
@@ -210,7 +209,7 @@ def test_the_comparison_grid_reads_each_runs_saved_outputs_without_loading_model
         run.mkdir(parents=True)
         shutil.copy(SPECS / "seed_transpose.yaml", run / "spec.yaml")
         rows.append({"strategy": strategy, "seed": 0, "run": f"{strategy}/seed-0", "metrics": {"images": []}})
-    data = comparison._evaluation_data(folder / "dark" / "seed-0", registry)
+    data = run_evaluation_data(folder / "dark" / "seed-0", registry)
     for row, value in zip(rows, (0.0, 1.0)):
         outputs = [np.full(image.y.shape, value, "float32") for image in data.test_images]
         path = report.save_sample_predictions(folder / row["run"], data, outputs)
@@ -228,9 +227,9 @@ def test_the_comparison_grid_reads_each_runs_saved_outputs_without_loading_model
         drawn.update({title: preds for title, preds, _ in kwargs["extra"]})
         return real_grid(dataset, predictions, metrics, path, **kwargs)
 
-    monkeypatch.setattr(models, "load_model", lambda *a, **k: pytest.fail("a model was loaded"))
-    monkeypatch.setattr(report, "sample_grid", spy)
-    path = comparison.strategy_grid(folder, rows, registry)
+    monkeypatch.setattr(image_lane, "load_model", lambda *a, **k: pytest.fail("a model was loaded"))
+    monkeypatch.setattr(image_lane, "sample_grid", spy)
+    path = image_lane.ImageLane().strategy_pictures(folder, rows, registry, data)
     assert set(drawn) == {"dark", "light"}
     assert all((p == 0).all() for p in drawn["dark"]) and all((p == 1).all() for p in drawn["light"])
     picture = np.asarray(Image.open(path).convert("L"))
@@ -242,14 +241,13 @@ def test_saved_outputs_of_other_inputs_are_not_used(tmp_path):
     runs the model on its own inputs."""
     import numpy as np
 
-    from upspec.compare.comparison import _evaluation_data
     from upspec.registry.registry import get_registry
-    from upspec.run import report
+    from upspec.runner.reporting import samples as report
 
     run = tmp_path / "run"
     run.mkdir()
     (run / "spec.yaml").write_text((SPECS / "seed_transpose.yaml").read_text())
-    data = _evaluation_data(run, get_registry())
+    data = run_evaluation_data(run, get_registry())
     report.save_sample_predictions(run, data, [np.zeros(i.y.shape, "float32") for i in data.test_images])
     assert report.load_sample_predictions(run, data) is not None
     data.test_images[1].x = data.test_images[1].x + 1e-3  # the same names, other pixels
@@ -262,17 +260,16 @@ def test_the_grid_runs_a_model_whose_run_saved_no_outputs(tmp_path):
     """A run folder from before samples.npz existed: its model is loaded and run on the grid's images."""
     import numpy as np
 
-    from upspec.compare import comparison
     from upspec.registry.registry import get_registry
-    from upspec.run import report
+    from upspec.runner.lanes import images as image_lane
+    from upspec.runner.reporting import samples as report
 
     out = tmp_path / "sweep"
     done = invoke_upspec("sweep", str(SPECS / "seed_transpose.yaml"), "--strategies", "nearest,bilinear", "--out", str(out),
                          *TINY, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     rows = json.loads((out / "comparison.json").read_text())["rows"]
-    saved = [report.load_sample_predictions(out / row["run"], comparison._evaluation_data(out / rows[0]["run"],
-                                                                                            get_registry()))
+    saved = [report.load_sample_predictions(out / row["run"], run_evaluation_data(out / rows[0]["run"], get_registry()))
              for row in rows]
     assert all(s is not None for s in saved)
     (out / rows[1]["run"] / "samples.npz").unlink()
@@ -283,15 +280,21 @@ def test_the_grid_runs_a_model_whose_run_saved_no_outputs(tmp_path):
         drawn.update({title: preds for title, preds, _ in kwargs["extra"]})
         return real_grid(dataset, predictions, metrics, path, **kwargs)
 
-    import upspec.run.report as module
-
-    original, module.sample_grid = module.sample_grid, spy
+    data = run_evaluation_data(out / rows[0]["run"], get_registry())
+    original, image_lane.sample_grid = image_lane.sample_grid, spy
     try:
-        comparison.strategy_grid(out, rows, get_registry())
+        image_lane.ImageLane().strategy_pictures(out, rows, get_registry(), data)
     finally:
-        module.sample_grid = original
-    data = comparison._evaluation_data(out / rows[0]["run"], get_registry())
+        image_lane.sample_grid = original
     rerun = drawn["bilinear"]
     assert rerun[0].shape == data.test_images[0].y.shape  # whole outputs: the model ran again
     window, _ = report.sample_window(data.test_images[0], data.shapes)
     np.testing.assert_allclose(np.clip(rerun[0][window], 0, 1), saved[1][0], atol=1 / 255 + 1e-6)
+
+
+def run_evaluation_data(run_dir, registry):
+    """A run folder's evaluation data, cut for the shapes of its spec's graph (no model loaded for them)."""
+    from upspec.runner.lanes import evaluation_data
+    from upspec.modelspec.load import load_spec
+
+    return evaluation_data(load_spec(run_dir / "spec.yaml", registry=registry), registry)

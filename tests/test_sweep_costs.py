@@ -9,38 +9,42 @@ import pytest
 from conftest import SPECS
 
 
-def test_within_a_sweep_the_same_dataset_is_cut_once(monkeypatch):
-    import upspec.run.task_data
-    from upspec.compare.sweep import StaticShapes
+def test_within_a_sweep_the_same_dataset_is_cut_once():
     from upspec.graph.graph import build_graph
     from upspec.modelspec.sections import data_settings
     from upspec.modelspec.sections import train_settings
-    from upspec.run.shared_data import dataset_for
-    from upspec.run.shared_data import shared_data
+    from upspec.runner.data.shapes import ModelShapes
+    from upspec.runner.data.shared import dataset_for
+    from upspec.runner.data.shared import shared_data
     from upspec.modelspec.load import load_spec
 
     cuts = []
-    monkeypatch.setattr(upspec.run.task_data, "prepare_data", lambda *args: cuts.append(args) or object())
+
+    def cut() -> object:
+        cuts.append(1)
+        return object()
+
     spec = load_spec(SPECS / "seed_transpose.yaml")
-    model = StaticShapes.of(build_graph(spec))
+    shapes = ModelShapes.of_graph(build_graph(spec))
     data, train = data_settings(spec), train_settings(spec)
     other_seed = train_settings(spec, seed=1)
     with shared_data():
-        first = dataset_for(spec, model, data, train, None)
-        assert dataset_for(spec, model, data, train, None) is first
-        assert dataset_for(spec, model, data, other_seed, None) is not first
+        first = dataset_for(data, train, shapes, cut)
+        assert dataset_for(data, train, shapes, cut) is first
+        assert dataset_for(data, other_seed, shapes, cut) is not first
     assert len(cuts) == 2
-    dataset_for(spec, model, data, train, None)  # outside a sweep: always afresh
+    dataset_for(data, train, shapes, cut)  # outside a sweep: always afresh
     assert len(cuts) == 3
 
 
-def test_static_shapes_stand_in_for_the_model_when_checking_data():
-    from upspec.compare.sweep import StaticShapes
+def test_the_graphs_static_shapes_are_what_the_data_is_cut_for():
     from upspec.graph.graph import build_graph
+    from upspec.runner.data.shapes import ModelShapes
     from upspec.modelspec.load import load_spec
 
-    shapes = StaticShapes.of(build_graph(load_spec(SPECS / "seed_transpose.yaml")))
-    assert shapes == StaticShapes((None, 28, 28, 1), (None, 56, 56, 1))
+    shapes = ModelShapes.of_graph(build_graph(load_spec(SPECS / "seed_transpose.yaml")))
+    assert shapes == ModelShapes((28, 28, 1), (56, 56, 1))
+    assert shapes.rank == 2
 
 
 @pytest.mark.slow
@@ -48,7 +52,7 @@ def test_a_run_records_step_and_inference_times_and_the_sweep_uses_them(tmp_path
     import upspec.analysis.cost
     from upspec.compare.jobs import measure_run
     from upspec.registry.registry import get_registry
-    from upspec.run.runner import run
+    from upspec.runner.run import run
 
     result = run(SPECS / "seed_transpose.yaml", out=str(tmp_path / "run"), verbose=0,
                  overrides=["data.validation_patches=4", "data.test_patches=4"],

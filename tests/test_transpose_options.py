@@ -151,7 +151,7 @@ def test_groups_must_divide_the_channels():
 @pytest.mark.slow
 def test_grouped_pytorch_aligned_transpose_saves_and_reloads(tmp_path):
     from upspec import build_model
-    from upspec.run.models import load_model
+    from upspec.runner.artefacts.models import load_model
 
     model = build_model(_spec(groups=2, alignment="pytorch"))
     x = np.random.default_rng(4).random((2, 6, 6, 4), dtype="float32")

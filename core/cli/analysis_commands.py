@@ -23,8 +23,8 @@ from .terminal import keras_verbosity
 def checkerboard(source: str, strategy: str | None, overrides: tuple[str, ...], seeds: int, out: str | None,
                  as_json: bool) -> None:
     """Checkerboard measurements for each upsample entry of a SPEC, a run folder or a .keras model."""
-    from ..analysis.checkerboard_job import format_report
-    from ..analysis.checkerboard_job import run_checkerboard
+    from ..runner.checkerboard import format_report
+    from ..runner.checkerboard import run_checkerboard
 
     result = run_checkerboard(source, seeds=tuple(range(seeds)), out=out, strategy=strategy,
                               overrides=list(overrides))

@@ -48,7 +48,7 @@ def source_names() -> list[str]:
 
 
 def task_names() -> list[str]:
-    from ..run.sources import TASKS
+    from ..runner.data.sources import TASKS
 
     return list(TASKS)
 

@@ -50,7 +50,7 @@ def run(spec: str, strategy: str | None, overrides: tuple[str, ...], out: str | 
         steps_per_epoch: int | None, batch_size: int | None, seed: int | None, distribute: str | None,
         progress: bool) -> None:
     """Train, evaluate and report a spec on its data (default: super-resolution on real photos)."""
-    from ..run.runner import run as run_spec
+    from ..runner.run import run as run_spec
 
     result = run_spec(spec, strategy=strategy, overrides=list(overrides), out=out, verbose=keras_verbosity(progress),
                       train_overrides={"epochs": epochs, "steps_per_epoch": steps_per_epoch, "batch_size": batch_size,
@@ -79,8 +79,8 @@ def _print_result(result: Any) -> None:
 def train(spec: str | None, strategy: str | None, overrides: tuple[str, ...], resume_dir: str | None,
           out: str | None, epochs: int | None, distribute: str | None, progress: bool) -> None:
     """Train a spec (like run), or --resume RUN_DIR after an interruption."""
-    from ..run.runner import resume
-    from ..run.runner import run as run_spec
+    from ..runner.run import resume
+    from ..runner.run import run as run_spec
 
     if resume_dir:
         result = resume(resume_dir, verbose=keras_verbosity(progress), announce=click.echo)
@@ -97,10 +97,10 @@ def train(spec: str | None, strategy: str | None, overrides: tuple[str, ...], re
 @click.option("--json", "as_json", is_flag=True)
 def evaluate(run_dir: str, as_json: bool) -> None:
     """Evaluate a finished run's saved model on its spec's whole test images, in this process."""
-    from .. import evaluate as evaluate_run
+    from ..runner.run import evaluate_run
 
-    from ..run.checkpoint import unfinished_message
-    from ..run.train import CHECKPOINT
+    from ..runner.training.checkpoint import unfinished_message
+    from ..runner.training.checkpoint import CHECKPOINT
 
     if not (Path(run_dir) / "model.keras").exists():
         if not (Path(run_dir) / "spec.yaml").exists():
@@ -122,9 +122,9 @@ def predict(model_path: str, inputs: tuple[str, ...], output: str) -> None:
     write PNGs in the inputs' channel layout, or an .npz."""
     import numpy as np
 
-    from .. import predict as predict_images
+    from ..runner.evaluation.predict import predict as predict_images
     from ..files import atomic_path
-    from ..run.predict import write_image
+    from ..runner.evaluation.predict import write_image
 
     if len(inputs) == 1 and inputs[0].endswith(".npz"):
         if Path(output).exists():
@@ -158,8 +158,8 @@ def predict(model_path: str, inputs: tuple[str, ...], output: str) -> None:
 @click.option("--force", is_flag=True, help="Replace an earlier export.")
 def export(model: str, out: str | None, formats: tuple[str, ...], select_tf_ops: bool, force: bool) -> None:
     """Export a saved model (a .keras file or a run folder) to a TensorFlow SavedModel and TFLite."""
-    from ..run.export import FORMATS
-    from ..run.export import export_run
+    from ..runner.artefacts.export import FORMATS
+    from ..runner.artefacts.export import export_run
 
     written = export_run(model, out, formats=formats or FORMATS, overwrite=force, select_tf_ops=select_tf_ops)
     for fmt, path in written.items():

@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from ..charts import Panel
-from ..charts import Series
-from ..charts import line_chart
-from ..run.report import SAMPLE_COUNT
+from ..runner.lanes import ImageLane
+from ..runner.lanes import Lane
+from ..runner.lanes import lane_for
+from ..runner.reporting.sweep_folder import run_folder
+from ..modelspec.load import load_spec
 from .statistics import budget_line
 from .statistics import compare
 from .statistics import headline
@@ -27,19 +28,6 @@ if TYPE_CHECKING:
 COLUMNS = [("strategy", "strategy", "{}"), ("parameters", "parameters", "{:,}"), ("macs", "MACs / forward", "{:,}"),
            ("train_step_ms", "train step (ms)", "{:.1f}"), ("inference_ms", "inference (ms / image)", "{:.2f}"),
            ("cb_init", "CB at init", "{:.3g}"), ("cb_trained", "CB trained", "{:.3g}")]
-
-
-def run_folder(folder: Path, row: dict[str, Any]) -> Path:
-    """The run folder of a sweep row (``<strategy>/seed-<n>``)."""
-    return folder / row.get("run", row["strategy"])
-
-
-def first_seed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per strategy: each strategy's first seed (for pictures, which show one model each)."""
-    seen: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        seen.setdefault(row["strategy"], row)
-    return list(seen.values())
 
 
 def strategy_means(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -102,71 +90,11 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def overlaid_curves(folder: Path, rows: list[dict[str, Any]],
-                    panels: tuple[tuple[str, str], ...] = (("loss", "training loss"), ("val_loss", "validation loss")),
-                    log: bool = True) -> Path:
-    """learning_curves.png: one panel per ``(history column, title)``, each strategy's first seed overlaid;
-    ``log``: a log loss axis (off for losses that go negative, such as a GAN's hinge or Wasserstein loss)."""
-    from ..run.task_data import history_rows
-
-    series: dict[str, list[Series]] = {key: [] for key, _ in panels}
-    for row in first_seed(rows):
-        history = history_rows(run_folder(folder, row) / "history.csv")
-        epochs = [int(float(h["epoch"])) for h in history]
-        for key, _ in panels:
-            if history and key in history[0]:
-                series[key].append(Series(row["strategy"], epochs, [float(h[key]) for h in history]))
-    return line_chart([Panel(title, series[key], ylabel="loss", log=log) for key, title in panels],
-                      folder / "learning_curves.png")
-
-
-def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Registry, dataset: Any = None,
-                  count: int = SAMPLE_COUNT) -> Path | None:
-    """The same whole test images through every strategy's trained model (its first seed), each labelled with
-    its PSNR (``dataset``: the sweep's evaluation data, cut again from the first strategy's spec when not
-    given). Each run's saved outputs on those images are used; a run without them (or whose test inputs
-    differ: another seed's noise) has its model loaded and run on them."""
-    from ..run.models import load_model
-    from ..run.rank_pictures import picture
-    from ..run.report import input_columns
-    from ..run.report import load_sample_predictions
-    from ..run.report import sample_grid
-
+def lane_of_runs(folder: Path, rows: list[dict[str, Any]], registry: Registry) -> Lane:
+    """The lane of a sweep's runs, asked of its first run's spec (every run of a sweep has the same kind)."""
     if not rows:
-        return None
-    if dataset is None:
-        dataset = _evaluation_data(run_folder(folder, rows[0]), registry)
-    if not getattr(dataset, "test_images", None):  # 1-D signals and 3-D volumes: test patches
-        x, y = dataset.test[0][:count], dataset.test[1][:count]
-        columns = input_columns(dataset.shapes, x)
-        for row in first_seed(rows):
-            trained = load_model(run_folder(folder, row) / "model.keras", registry)
-            columns.append((row["strategy"], np.clip(np.asarray(trained.predict(x, verbose=0)), 0, 1)))
-        columns.append(("target", y))
-        return picture(dataset.shapes, columns, folder / "samples.png")
-    from ..run.predict import Predictor
-
-    images = dataset.test_images[:count]
-    models = []
-    for row in first_seed(rows):
-        run_dir = run_folder(folder, row)
-        predictions = load_sample_predictions(run_dir, dataset, len(images))
-        if predictions is None:
-            predictor = Predictor(load_model(run_dir / "model.keras", registry))
-            predictions = [predictor.run(image.x) for image in images]
-        models.append((row["strategy"], predictions, row["metrics"].get("images", [])))
-    first_title, first_predictions, first_scores = models[0]
-    return sample_grid(dataset, first_predictions, {"images": first_scores}, folder / "samples.png", count=count,
-                       extra=[(title, predictions, [{"model": s.get("model")} for s in scores])
-                              for title, predictions, scores in models[1:]], first_title=first_title)
-
-
-def _evaluation_data(run_dir: Path, registry: Registry) -> Any:
-    """A run's evaluation data, cut for the shapes of its spec's graph (no model is loaded for them)."""
-    from ..modelspec.load import load_spec
-    from .sweep import static_evaluation_data
-
-    return static_evaluation_data(load_spec(run_dir / "spec.yaml", registry=registry), registry)
+        return ImageLane()  # no run to picture: the empty curves are every lane's
+    return lane_for(load_spec(run_folder(folder, rows[0]) / "spec.yaml", registry=registry), registry)
 
 
 def sweep_budget(folder: Path, rows: list[dict[str, Any]]) -> str:
@@ -183,9 +111,12 @@ def sweep_budget(folder: Path, rows: list[dict[str, Any]]) -> str:
 
 
 def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str, str], registry: Registry,
-                     dataset: Any = None) -> list[str]:
-    """comparison.md (statistics over seeds, budget, ties, baseline), .csv and .json, the sample grid and the
-    overlaid curves; returns the headline lines for the terminal."""
+                     dataset: Any = None, lane: Lane | None = None) -> list[str]:
+    """comparison.md (statistics over seeds, budget, ties, baseline, and the lane's own section), .csv and
+    .json, and the lane's pictures (the strategies' samples side by side, the overlaid curves); returns the
+    headline lines for the terminal. ``lane``: the sweep's (asked of the first run's spec when not given)."""
+    if lane is None:
+        lane = lane_of_runs(folder, rows, registry)
     means = strategy_means(rows)
     seeds = sorted({int(row["seed"]) for row in rows if row.get("seed") is not None})
     table = markdown_table(means)
@@ -204,16 +135,8 @@ def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str
     write_text(folder / "comparison.md", text)
     write_text(folder / "comparison.csv", _csv(rows))
     write_text(folder / "comparison.json", json.dumps({"rows": rows, "skipped": skipped}, indent=2, default=float) + "\n")
-    if rows and rows[0]["metrics"].get("task") == "generation":
-        from ..gan.sweep import gan_curves
-        from ..gan.sweep import gan_pictures
-
-        from ..gan.sweep import gan_statistics
-
-        write_text(folder / "comparison.md", text.replace("## Means over seeds", gan_statistics(rows) + "## Means over seeds", 1))
-        gan_pictures(folder, rows, registry)
-        gan_curves(folder, rows)
-    else:
-        strategy_grid(folder, rows, registry, dataset)
-        overlaid_curves(folder, rows)
+    section = lane.comparison_section(rows) if rows else ""
+    if section:
+        write_text(folder / "comparison.md", text.replace("## Means over seeds", section + "## Means over seeds", 1))
+    lane.report_comparison(folder, rows, registry, dataset)
     return headline(stats) if stats else []

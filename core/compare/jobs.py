@@ -20,12 +20,18 @@ from typing import Any
 import yaml
 
 from ..files import write_text
+from ..registry.registry import get_registry
+from ..runner.artefacts.models import load_model
+from ..runner.lanes import lane_for
+from ..runner.run import resume
+from ..runner.run import run
+from ..runner.training.checkpoint import recorded_epochs
+from ..modelspec.load import load_spec
 
 if TYPE_CHECKING:
     from ..registry.registry import Registry
 
 ROW = "row.json"
-CB_SEEDS = (0, 1, 2)
 
 
 class JobState(enum.Enum):
@@ -69,11 +75,6 @@ class SweepJob:
 
 def job_state(run_dir: str | Path) -> JobState:
     """The state of a job, from the files in its run folder (the one place that reads them)."""
-    from ..gan.train import has_gan_checkpoint
-    from ..run.train import CHECKPOINT
-    from ..run.train import STATE
-    from ..run.train import resume_state
-
     run_dir = Path(run_dir)
     if (run_dir / ROW).exists():
         return JobState.DONE
@@ -81,8 +82,9 @@ def job_state(run_dir: str | Path) -> JobState:
         return JobState.EVALUATED
     if (run_dir / "model.keras").exists():
         return JobState.TRAINED
-    if (run_dir / STATE).exists() and ((run_dir / CHECKPOINT).exists() or has_gan_checkpoint(run_dir)):
-        return JobState.TRAINED if resume_state(run_dir) >= _planned_epochs(run_dir) else JobState.TRAINING
+    epochs = recorded_epochs(run_dir)  # every lane's checkpoint records its epochs in checkpoints/state.json
+    if epochs is not None:
+        return JobState.TRAINED if epochs >= _planned_epochs(run_dir) else JobState.TRAINING
     return JobState.PENDING
 
 
@@ -93,10 +95,6 @@ def _planned_epochs(run_dir: Path) -> int:
 
 def run_job(job: SweepJob) -> dict[str, Any]:
     """Bring ``job`` to DONE from whatever state its folder is in, and return its row."""
-    from ..registry.registry import get_registry
-    from ..run.runner import resume
-    from ..run.runner import run
-
     run_dir = Path(job.run_dir)
     state = job_state(run_dir)
     if state is JobState.DONE:
@@ -132,67 +130,8 @@ def _clear_unstarted(run_dir: Path) -> None:
 
 
 def measure_run(run_dir: Path, registry: Registry, trained: Any = None) -> dict[str, Any]:
-    """The costs and CB of a finished run (``trained``, or else its saved model); the step and inference times
-    the run recorded while training and evaluating (``timing.json``), measured here only for a run without."""
-    from ..run.models import load_model
-    from ..run.timing import read_timing
-    from ..modelspec.load import load_spec
-
+    """The costs and CB of a finished run (``trained``, or else its saved model), as its lane measures them."""
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
     if trained is None:
         trained = load_model(run_dir / "model.keras", registry)
-    if spec.kind == "gan":  # a GAN: its generator, fed latents
-        from ..gan.sweep import measure_gan
-
-        return measure_gan(trained, spec, registry)
-    timing = read_timing(run_dir)
-    if {"train_step_ms", "inference_ms"} <= timing.keys():
-        return {**_measure(trained, spec, registry), "train_step_ms": timing["train_step_ms"],
-                "inference_ms": timing["inference_ms"]}
-    x, y = evaluation_data_for(spec, trained, registry).test
-    return _measure(trained, spec, registry, x, y)
-
-
-_EVALUATION_DATA: dict[str, Any] = {}
-
-
-def evaluation_data_for(spec: Any, model: Any, registry: Registry) -> Any:
-    """``evaluation_data`` cut once per process for each data section, seed and model shape: every strategy of a
-    sweep is measured on the same test patches."""
-    from ..run.task_data import evaluation_data
-
-    key = json.dumps([spec.data.model_dump(exclude_unset=True), spec.train.seed, list(model.input_shape), list(model.output_shape)],
-                     sort_keys=True, default=str)
-    if key not in _EVALUATION_DATA:
-        _EVALUATION_DATA.clear()  # one at a time: a sweep has one spec
-        _EVALUATION_DATA[key] = evaluation_data(spec, model, registry)
-    return _EVALUATION_DATA[key]
-
-
-def _measure(trained: Any, spec: Any, registry: Registry, dataset_x: Any = None, dataset_y: Any = None) -> dict[str, Any]:
-    """Parameters, MACs and CB; with test data, the step and inference times too (a fresh model trained on
-    one batch: for runs that did not record them)."""
-    import numpy as np
-
-    from ..analysis.cost import inference_ms
-    from ..analysis.cost import multiply_accumulates
-    from ..analysis.cost import train_step_ms
-    from ..analysis.measure import cb_at_init
-    from ..analysis.measure import entry_cb
-    from ..analysis.measure import upsample_entries
-    from ..builder.builder import build_model
-
-    entries = upsample_entries(spec, registry)
-    init = cb_at_init(spec, CB_SEEDS, registry)
-    measured = {
-        "parameters": int(trained.count_params()),
-        "macs": multiply_accumulates(trained),
-        "cb_init": float(np.median([np.median(v) for v in init.values()])) if init else None,
-        "cb_trained": float(np.median(entry_cb(trained, entries, registry))) if entries else None,
-    }
-    if dataset_x is not None:
-        fresh = build_model(spec, registry=registry)
-        batch = min(len(dataset_x), spec.train.batch_size)
-        measured.update(train_step_ms=train_step_ms(fresh, dataset_x[:batch], dataset_y[:batch]),
-                        inference_ms=inference_ms(trained, dataset_x[:batch]))
-    return measured
+    return lane_for(spec, registry).measure(trained, spec, run_dir, registry)

@@ -17,15 +17,25 @@ from typing import Any
 from typing import Callable
 from typing import Sequence
 
+from ..errors import SpecError
+from ..errors import UpspecError
+from ..files import write_text
+from ..graph.graph import build_graph
+from ..registry.registry import get_registry
+from ..registry.registry import local_plugins
+from ..modelspec.sections import train_settings
+from ..runner.artefacts.rundir import new_run_dir
+from ..runner.data.shared import shared_data
+from ..runner.lanes import Lane
+from ..runner.lanes import lane_for
+from ..runner.training.framework import settle_framework
+from ..modelspec.load import load_spec
+from .comparison import write_comparison
+from .executors import LocalExecutor
 from .jobs import JobState
 from .jobs import SweepJob
 from .jobs import job_state
 from .jobs import read_row
-from ..errors import SpecError
-from ..errors import UpspecError
-from ..files import write_text
-from ..registry.registry import get_registry
-from ..modelspec.load import load_spec
 
 if TYPE_CHECKING:
     from ..registry.registry import Registry
@@ -73,8 +83,6 @@ def choose_strategies(source: Any, wanted: str, overrides: list[str], registry: 
     if not names:
         raise UpspecError("--strategies is empty; give names separated by commas, or 'all'")
     chosen, skipped = [], {}
-    from ..graph.graph import build_graph
-
     for name in names:
         try:
             build_graph(load_spec(source, strategy=name, overrides=overrides, registry=registry), registry)
@@ -88,8 +96,6 @@ def choose_strategies(source: Any, wanted: str, overrides: list[str], registry: 
 
 def choose_seeds(spec: Any, seeds: int | None, seed_list: Sequence[int] | None, train: dict[str, Any]) -> list[int]:
     """``seed_list`` as given, or ``0..seeds-1``, or else the spec's one ``train.seed``."""
-    from ..modelspec.sections import train_settings
-
     if seeds is not None and seed_list:
         raise UpspecError("give --seeds N or --seed-list a,b, not both")
     if seed_list:
@@ -105,8 +111,6 @@ def choose_seeds(spec: Any, seeds: int | None, seed_list: Sequence[int] | None, 
 
 def plan_jobs(folder: Path, plan: SweepPlan, verbose: int = 0) -> list[SweepJob]:
     """One job per (strategy, seed), in the order the comparison lists them."""
-    from ..registry.registry import local_plugins
-
     plugins = tuple(str(Path(p).resolve()) if Path(p).is_file() else p for p in local_plugins())
     return [SweepJob(strategy=name, seed=seed, run_dir=str((folder / name / f"seed-{seed}").resolve()),
                      source=plan.source, overrides=tuple(plan.overrides), train=dict(plan.train), plugins=plugins,
@@ -123,9 +127,6 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
     :func:`~upspec.compare.executors.make_executor`) runs the jobs, this process by default. ``registry``:
     the caller's (the process-wide one by default); jobs on other processes build their own from the
     plan's plugins."""
-    from .comparison import write_comparison
-    from ..run.heap import settle_framework
-
     settle_framework()
     registry = registry or get_registry()
     if resume:
@@ -140,20 +141,19 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
     for name, reason in plan.skipped.items():
         announce(f"skipped {name}: {reason}")
 
+    lane = lane_for(load_spec(plan.source, strategy=plan.strategies[0], overrides=plan.overrides, registry=registry),
+                    registry)
     jobs = plan_jobs(folder, plan, verbose)
-    rows = _run_jobs(folder, jobs, executor, _labeller(jobs, many_seeds=len(plan.seeds) > 1), announce)
+    rows = _run_jobs(folder, jobs, executor, _labeller(jobs, many_seeds=len(plan.seeds) > 1), announce, lane)
     ordered = [rows[job.key] for job in jobs]
-    for line in write_comparison(folder, ordered, plan.skipped, registry):
+    for line in write_comparison(folder, ordered, plan.skipped, registry, lane=lane):
         announce(line)
     return SweepResult(folder, ordered, plan.skipped)
 
 
 def _run_jobs(folder: Path, jobs: list[SweepJob], executor: Any, label: Callable[[SweepJob], str],
-              announce: Callable[[str], None]) -> dict[tuple[str, int], dict[str, Any]]:
+              announce: Callable[[str], None], lane: Lane) -> dict[tuple[str, int], dict[str, Any]]:
     """Every job's row: read back for the finished ones, from the executor for the others."""
-    from .executors import LocalExecutor
-    from ..run.shared_data import shared_data
-
     rows: dict[tuple[str, int], dict[str, Any]] = {}
     todo = []
     for job in jobs:
@@ -175,7 +175,7 @@ def _run_jobs(folder: Path, jobs: list[SweepJob], executor: Any, label: Callable
                 continue
             assert row is not None  # a job without an error has its row
             rows[job.key] = row
-            announce(f"{label(job)}: done in {row['seconds']:.0f} s: {_headline(row['metrics'])}")
+            announce(f"{label(job)}: done in {row['seconds']:.0f} s: {_headline(lane, row['metrics'])}")
     if failed:
         _raise_failures(folder, failed)
     return rows
@@ -185,8 +185,6 @@ def _start(source: Any, strategies: str, overrides: list[str], train: dict[str, 
            seed_list: Sequence[int] | None, out: str | None, root: str,
            registry: Registry) -> tuple[Path, SweepPlan]:
     """Check everything that can be checked before training, then create the sweep folder and its plan."""
-    from ..run.rundir import new_run_dir
-
     names, skipped = choose_strategies(source, strategies, overrides, registry)
     if not names:
         raise UpspecError(f"no strategy can build this graph: {skipped}")
@@ -220,39 +218,10 @@ def _raise_failures(folder: Path, failed: list[tuple[SweepJob, BaseException]]) 
                       f"`upspec sweep --resume {folder}` tries the others again):{lines}")
 
 
-@dataclass(frozen=True)
-class StaticShapes:
-    """What the data side reads from a model (``input_shape``, ``output_shape``, batch axis first), from the
-    checked graph's static shapes: no Keras model is built to check that the data fits."""
-
-    input_shape: Any
-    output_shape: Any
-
-    @classmethod
-    def of(cls, graph: Any) -> StaticShapes:
-        ins = [(None, *node.shape) for node in graph.inputs]
-        outs = [(None, *graph.nodes[name].shape) for name in graph.outputs]
-        return cls(ins if len(ins) > 1 else ins[0], outs if len(outs) > 1 else outs[0])
-
-
-def static_evaluation_data(spec: Any, registry: Registry) -> Any:
-    """``evaluation_data`` cut for the shapes of the spec's checked graph: no Keras model is built for them."""
-    from ..graph.graph import build_graph
-    from ..run.task_data import evaluation_data
-
-    return evaluation_data(spec, StaticShapes.of(build_graph(spec, registry)), registry)
-
-
 def _check_data(spec: Any, registry: Registry) -> None:
     """Fail before creating the sweep folder when the spec's data cannot feed the model."""
-    if spec.kind == "gan":
-        from ..gan.runner import check_gan_data
-
-        check_gan_data(spec, registry)
-        return
-    static_evaluation_data(spec, registry)
+    lane_for(spec, registry).check_data(spec, registry)
 
 
-def _headline(metrics: dict[str, Any]) -> str:
-    model = metrics.get("model") or metrics.get("generator", {})  # a GAN's: its generator's
-    return ", ".join(f"{k} {v:.4f}" for k, v in model.items() if isinstance(v, (int, float)))
+def _headline(lane: Lane, metrics: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v:.4f}" for k, v in lane.headline(metrics).items())

@@ -98,7 +98,7 @@ def _build(shape: tuple[int, ...], classes: int) -> Any:
 def _train(real: RealImages, task: str, prepare: Callable) -> tuple[Any, int, float]:
     import keras
 
-    from ..run.train import seed_everything
+    from ..runner.training.framework import seed_everything
 
     if task == "source image":  # the held-out photos are other photos: hold out a fifth of the training patches
         cut = len(real.train) * 4 // 5
@@ -120,8 +120,8 @@ def _train(real: RealImages, task: str, prepare: Callable) -> tuple[Any, int, fl
 
 def feature_classifier(real: RealImages, announce: Callable[[str], None] = lambda line: None) -> Classifier:
     """The cached classifier for ``real``'s source and image shape, trained (and cached) when missing."""
-    from ..run.models import load_model
-    from ..run.models import save_model
+    from ..runner.artefacts.models import load_model
+    from ..runner.artefacts.models import save_model
 
     task, prepare = _task(real)
     folder = cache_dir() / "classifiers"

@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from ..run.data import Images
-from ..run.data import get_source
-from ..run.data import patches
-from ..run.data import to_channels
+from ..runner.data.sources import Images
+from ..runner.data.sources import get_source
+from ..runner.data.images import patches
+from ..runner.data.images import to_channels
 
 
 @dataclass

@@ -14,8 +14,8 @@ from ..files import WouldOverwrite
 
 
 def _generator(source: str | os.PathLike) -> Any:
-    from ..run.models import load_model
-    from ..run.rundir import run_files
+    from ..runner.artefacts.models import load_model
+    from ..runner.artefacts.rundir import run_files
 
     path = Path(source)
     model_path, _ = run_files(path)

@@ -12,35 +12,52 @@ from pathlib import Path
 from typing import Any
 from typing import Callable
 
-from ..errors import SpecError
+from ..builder.builder import build_model
 from ..errors import NotFoundError
+from ..errors import SpecError
 from ..files import write_bytes
-from .train import SAMPLES
+from ..registry.registry import get_registry
+from ..modelspec.sections import DataSettings
+from ..modelspec.gan import GanTrainSettings
+from ..modelspec.sections import data_settings
+from ..modelspec.gan import gan_train_settings
+from ..runner.artefacts.models import load_model
+from ..runner.artefacts.models import save_model
+from ..runner.artefacts.rundir import new_run_dir
+from ..runner.artefacts.rundir import write_json
+from ..runner.artefacts.rundir import write_spec
+from ..runner.data.sources import DataError
+from ..runner.data.sources import get_source
+from ..runner.training.framework import seed_everything
+from ..runner.training.history import history_rows
+from ..modelspec.gan import SECTION
+from ..modelspec.load import load_spec
+from ..modelspec.load import sub_spec
+from ..modelspec.model import Spec
+from .classifier import feature_classifier
+from .data import real_images
+from .evaluate import Reference
+from .evaluate import evaluate_generator
+from .evaluate import upsampling_factor
+from .pictures import curves_png
+from .pictures import grid_over_epochs
+from .pictures import spectrum_plot
+from .report import write_gan_report
 from .train import Game
 from .train import GanState
+from .train import SAMPLES
 from .train import load_checkpoint
-from ..run.data import DataError
-from ..modelspec.sections import DataSettings
-from ..modelspec.sections import TrainSettings
-from ..modelspec.sections import data_settings
-from ..modelspec.sections import train_settings
-from ..modelspec.model import Spec
 
 
 def networks(spec: Spec, registry: Any) -> tuple[Any, Any]:
     """The generator and the discriminator, each compiled with its own ``compile:`` (its optimizer)."""
-    from ..builder.builder import build_model
-    from ..modelspec.load import sub_spec
-
     generator = build_model(spec, registry=registry)
-    discriminator = build_model(sub_spec(spec, "discriminator", registry), registry=registry)
+    discriminator = build_model(sub_spec(spec, SECTION, registry), registry=registry)
     return generator, discriminator
 
 
-def load_real(spec: Spec, generator: Any, data: DataSettings, train: TrainSettings, registry: Any) -> Any:
-    from .data import real_images
-
-    shape = tuple(generator.output_shape[1:])
+def load_real(spec: Spec, shape: tuple[int, int, int], data: DataSettings, train: GanTrainSettings, registry: Any) -> Any:
+    """The real images for a generator whose samples have ``shape`` (batch axis left out)."""
     try:
         return real_images(data.source, data.options, shape, registry, train_count=train.steps_per_epoch * train.batch_size,
                            held_out_count=data.test_patches, seed=train.seed)
@@ -49,10 +66,14 @@ def load_real(spec: Spec, generator: Any, data: DataSettings, train: TrainSettin
                                          "see docs/runner.md for data sources")]) from None
 
 
+def image_shape(generator: Any) -> tuple[int, int, int]:
+    """The shape of a generator's samples (height, width, channels)."""
+    height, width, channels = generator.output_shape[1:]
+    return height, width, channels
+
+
 def check_gan_data(spec: Spec, registry: Any) -> None:
     """Fail early (before a sweep folder exists) when the GAN's data settings or source are wrong."""
-    from ..run.data import get_source
-
     data = data_settings(spec)
     try:
         get_source(data.source, registry)
@@ -67,22 +88,15 @@ def _callbacks(spec: Spec, run_dir: Path, registry: Any) -> list[Any]:
     return found
 
 
-def play(spec: Spec, generator: Any, discriminator: Any, real: Any, train: TrainSettings, run_dir: Path,
+def play(spec: Spec, generator: Any, discriminator: Any, real: Any, train: GanTrainSettings, run_dir: Path,
          state: GanState, registry: Any, announce: Callable[[str], None]) -> list[dict[str, Any]]:
     game = Game(generator, discriminator, real.train, train, run_dir, _callbacks(spec, run_dir, registry))
     return game.play(state, announce)
 
 
-def judge_generator(spec: Spec, generator: Any, real: Any, train: TrainSettings, registry: Any,
+def judge_generator(spec: Spec, generator: Any, real: Any, train: GanTrainSettings, registry: Any,
                     announce: Callable[[str], None] = lambda line: None) -> tuple[dict[str, Any], dict[str, Any]]:
     """The generator's numbers beside the held-out floor and the untrained ceiling, and the radial spectra."""
-    from ..builder.builder import build_model
-    from .classifier import feature_classifier
-    from .evaluate import Reference
-    from .evaluate import evaluate_generator
-    from .evaluate import upsampling_factor
-    from ..run.train import seed_everything
-
     classifier = feature_classifier(real, announce)
     seed_everything(train.seed)  # the untrained generator is the run's starting point
     untrained = build_model(spec, registry=registry, compile=False)
@@ -92,31 +106,19 @@ def judge_generator(spec: Spec, generator: Any, real: Any, train: TrainSettings,
 def evaluate_gan_run(run_dir: str | Path, registry: Any = None,
                      announce: Callable[[str], None] = lambda line: None) -> dict[str, Any]:
     """A finished GAN run's numbers again, in this process (as in its metrics.json, less the warnings)."""
-    from ..registry.registry import get_registry
-    from ..run.models import load_model
-    from ..modelspec.load import load_spec
-
     registry = registry or get_registry()
     run_dir = Path(run_dir)
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
     generator = load_model(run_dir / "model.keras", registry)
-    train, data = train_settings(spec), data_settings(spec)
-    real = load_real(spec, generator, data, train, registry)
+    train, data = gan_train_settings(spec), data_settings(spec)
+    real = load_real(spec, image_shape(generator), data, train, registry)
     return judge_generator(spec, generator, real, train, registry, announce)[0]
 
 
-def finish(spec: Spec, generator: Any, discriminator: Any, real: Any, train: TrainSettings, data: DataSettings,
+def finish(spec: Spec, generator: Any, discriminator: Any, real: Any, train: GanTrainSettings, data: DataSettings,
            run_dir: Path, rows: list[dict[str, Any]], registry: Any,
            announce: Callable[[str], None]) -> tuple[Path, dict[str, Any]]:
     """Judge the trained generator, write the pictures and the report; ``model.keras`` last (it marks the run done)."""
-    from .evaluate import upsampling_factor
-    from .pictures import curves_png
-    from .pictures import grid_over_epochs
-    from .pictures import spectrum_plot
-    from .report import write_gan_report
-    from ..run.models import save_model
-    from ..run.rundir import write_json
-
     metrics, spectra = judge_generator(spec, generator, real, train, registry, announce)
     factor = upsampling_factor(spec)
     state = GanState.read(run_dir)
@@ -144,18 +146,14 @@ def finish(spec: Spec, generator: Any, discriminator: Any, real: Any, train: Tra
 
 def run_gan(spec: Spec, *, registry: Any, root: str, out: str | None, train_overrides: dict[str, Any] | None,
             verbose: int, announce: Callable[[str], None]) -> tuple[Path, dict[str, Any]]:
-    from ..run.rundir import new_run_dir
-    from ..run.rundir import write_spec
-    from ..run.train import seed_everything
-
-    train = train_settings(spec, **(train_overrides or {}))
+    train = gan_train_settings(spec, **(train_overrides or {}))
     data = data_settings(spec)
     seed_everything(train.seed)
     generator, discriminator = networks(spec, registry)
-    real = load_real(spec, generator, data, train, registry)
+    real = load_real(spec, image_shape(generator), data, train, registry)
     run_dir = new_run_dir(spec, root=root, out=out)
     announce(f"run folder: {run_dir}")
-    spec = spec.resolved(train=train)  # the run's spec records every train setting it used
+    spec = spec.resolved(train=train)  # the run's spec records every train setting it used, as a new spec
     write_spec(run_dir, spec)
     progress = announce if verbose else (lambda line: None)
     rows = play(spec, generator, discriminator, real, train, run_dir, GanState(), registry, progress)
@@ -164,10 +162,7 @@ def run_gan(spec: Spec, *, registry: Any, root: str, out: str | None, train_over
 
 def resume_gan(spec: Spec, run_dir: Path, *, registry: Any, verbose: int,
                announce: Callable[[str], None]) -> tuple[Path, dict[str, Any]]:
-    from ..run.task_data import history_rows
-    from ..run.train import seed_everything
-
-    train = train_settings(spec)
+    train = gan_train_settings(spec)
     data = data_settings(spec)
     state = GanState.read(run_dir)
     seed_everything(train.seed)
@@ -175,7 +170,7 @@ def resume_gan(spec: Spec, run_dir: Path, *, registry: Any, verbose: int,
         generator, discriminator, state = load_checkpoint(run_dir, registry)
     else:
         generator, discriminator = networks(spec, registry)
-    real = load_real(spec, generator, data, train, registry)
+    real = load_real(spec, image_shape(generator), data, train, registry)
     progress = announce if verbose else (lambda line: None)
     if state.epoch < train.epochs:
         rows = play(spec, generator, discriminator, real, train, run_dir, state, registry, progress)

@@ -14,18 +14,26 @@ from typing import Any
 
 import numpy as np
 
+from ..analysis.cost import inference_ms
+from ..analysis.cost import multiply_accumulates
+from ..analysis.intervals import interval
+from ..analysis.measure import cb_at_init
+from ..analysis.measure import entry_cb
+from ..analysis.measure import upsample_entries
+from ..runner.artefacts.models import load_model
+from ..runner.reporting.image_grid import image_grid
+from ..runner.reporting.sweep_folder import first_seed
+from ..runner.reporting.sweep_folder import overlaid_curves
+from ..runner.reporting.sweep_folder import run_folder
+from .evaluate import sample
+from .pictures import spectrum_plot
+
 CB_SEEDS = (0, 1, 2)
 SAMPLES = 8
 
 
 def measure_gan(trained: Any, spec: Any, registry: Any) -> dict[str, Any]:
     """The costs and CB of one finished GAN run (``trained``: its generator)."""
-    from ..analysis.cost import inference_ms
-    from ..analysis.cost import multiply_accumulates
-    from ..analysis.measure import cb_at_init
-    from ..analysis.measure import entry_cb
-    from ..analysis.measure import upsample_entries
-
     entries = upsample_entries(spec, registry)
     init = cb_at_init(spec, CB_SEEDS, registry)
     latents = np.random.default_rng(0).standard_normal((16, *trained.input_shape[1:])).astype("float32")
@@ -42,13 +50,6 @@ def measure_gan(trained: Any, spec: Any, registry: Any) -> dict[str, Any]:
 def gan_pictures(folder: Path, rows: list[dict[str, Any]], registry: Any) -> None:
     """``samples.png``: one column per strategy (its first seed), the same latents; ``spectrum.png``: their
     radial spectra overlaid."""
-    from ..compare.comparison import first_seed
-    from ..compare.comparison import run_folder
-    from .evaluate import sample
-    from .pictures import spectrum_plot
-    from ..run.models import load_model
-    from ..run.report import image_grid
-
     if not rows:
         return
     columns = []
@@ -70,8 +71,6 @@ def gan_pictures(folder: Path, rows: list[dict[str, Any]], registry: Any) -> Non
 
 def gan_curves(folder: Path, rows: list[dict[str, Any]]) -> Path:
     """D and G losses of each strategy's first seed, overlaid (linear axes: hinge and WGAN losses go negative)."""
-    from ..compare.comparison import overlaid_curves
-
     return overlaid_curves(folder, rows, (("d_loss", "discriminator loss"), ("g_loss", "generator loss")), log=False)
 
 
@@ -83,8 +82,6 @@ SEED_METRICS = (("fd", "FD", True), ("classes_covered", "classes", False), ("kl_
 def gan_statistics(rows: list[dict[str, Any]]) -> str:
     """comparison.md's section for a GAN sweep: each strategy's generator numbers, mean [95% t-interval]
     over its seeds, and the held-out real images' for reference."""
-    from ..compare.statistics import interval
-
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault(row["strategy"], []).append(row["metrics"])

@@ -30,14 +30,14 @@ from .losses import score_summary
 from .pictures import save_png
 from .pictures import scale_for
 from .pictures import tile
-from ..run.models import load_model
-from ..run.models import save_model
-from ..modelspec.sections import TrainSettings
-from ..run.task_data import history_rows
-from ..run.task_data import write_history
-from ..run.train import STATE
-from ..run.train import TrainingDiverged
-from ..run.train import seed_everything
+from ..runner.artefacts.models import load_model
+from ..runner.artefacts.models import save_model
+from ..modelspec.gan import GanTrainSettings
+from ..runner.training.history import history_rows
+from ..runner.training.history import write_history
+from ..runner.training.checkpoint import STATE
+from ..runner.training.fit import TrainingDiverged
+from ..runner.training.framework import seed_everything
 
 CHECKPOINTS = Path("checkpoints")
 SAMPLES = Path("samples")
@@ -138,7 +138,7 @@ class Game:
     generator: Any
     discriminator: Any
     train_images: np.ndarray
-    settings: TrainSettings
+    settings: GanTrainSettings
     run_dir: Path
     callbacks: list[Any]
 

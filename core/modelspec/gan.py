@@ -22,6 +22,7 @@ from .model import Spec
 from .model import SpecKind
 from .sections import DataSettings
 from .sections import TrainSettings
+from .sections import train_settings
 
 #: the section that makes a spec a GAN, and the keys it may hold (a spec of its own, minus train/data)
 SECTION = "discriminator"
@@ -29,7 +30,7 @@ SECTION = "discriminator"
 
 class GanTrainSettings(TrainSettings):
     #: the adversarial loss (default non_saturating) and WGAN-GP's penalty weight (default 10)
-    gan_loss: Optional[str] = Field(None, pattern="^(non_saturating|hinge|wgan_gp)$")
+    gan_loss: Optional[str] = Field(default=None, pattern="^(non_saturating|hinge|wgan_gp)$")
     gradient_penalty: Optional[PositiveFloat] = None
 
 
@@ -56,3 +57,11 @@ class GanSpec(Spec):
 
 GAN_KIND = SpecKind("gan", GanSpec, selected_by=(SECTION,), sub_specs=(SECTION,),
                     description="a generator trained against a discriminator (the 'discriminator:' section)")
+
+
+def gan_train_settings(spec: Spec, **overrides: Any) -> GanTrainSettings:
+    """A GAN spec's ``train:`` with ``overrides`` applied (``train_settings``, typed as this kind's)."""
+    settings = train_settings(spec, **overrides)
+    if not isinstance(settings, GanTrainSettings):
+        raise TypeError(f"spec {spec.name!r} is a {spec.kind} spec, not a GAN")
+    return settings

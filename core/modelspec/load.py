@@ -135,9 +135,19 @@ def _allowed_keys(path: tuple, kind: SpecKind) -> list[str]:
     return _SECTION_KEYS.get(path, [])
 
 
+def _part(doc: Document, key: str) -> Document:
+    """The part of ``doc`` under the top-level ``key``, every mark kept (paths re-rooted)."""
+    def reroot(marks: dict) -> dict:
+        return {path[1:]: mark for path, mark in marks.items() if path[:1] == (key,)}
+
+    values, keys = reroot(doc.values), reroot(doc.keys)
+    keys.pop((), None)
+    return Document(data=doc.data[key], source=doc.source, values=values, keys=keys)
+
+
 def _sub_document(doc: Document, key: str) -> tuple[Document, list[Diagnostic]]:
     """The section ``key`` as a spec document of its own (unknown keys reported and dropped, a name given)."""
-    sub = doc.sub(key)
+    sub = _part(doc, key)
     sub.data = dict(sub.data)
     found = [sub.diagnostic((name,), f"the {key} has no key {name!r}", available(SUB_SPEC_KEYS, name), key=True)
              for name in sub.data if name not in SUB_SPEC_KEYS]

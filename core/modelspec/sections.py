@@ -91,7 +91,7 @@ class DataSettings(_Section):
     test_images: Optional[PositiveInt] = None
     noise: PositiveFloat = 0.1  # for task denoise
     #: super-resolution: how the low-resolution input is made ("bicubic", "area" or "gaussian")
-    degradation: str = Field("bicubic", pattern="^(bicubic|area|gaussian)$")
+    degradation: str = Field(default="bicubic", pattern="^(bicubic|area|gaussian)$")
     blur_sigma: Optional[PositiveFloat] = None  # for degradation "gaussian" (default 1.6 pixels)
     options: dict[str, Any] = Field(default_factory=dict)  # passed to the source (path, count, ...)
 

@@ -75,15 +75,6 @@ class Document:
             return Diagnostic(self.source, 0, 0, message, hint)
         return Diagnostic(mark.source or self.source, mark.line, mark.column, message, hint)
 
-    def sub(self, key: str) -> "Document":
-        """The part of this document under the top-level ``key``, every mark kept (paths re-rooted)."""
-        def reroot(marks: dict) -> dict:
-            return {path[1:]: mark for path, mark in marks.items() if path[:1] == (key,)}
-
-        values, keys = reroot(self.values), reroot(self.keys)
-        keys.pop((), None)
-        return Document(data=self.data[key], source=self.source, values=values, keys=keys)
-
 
 def _mark_of(node: yaml.Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)

@@ -74,7 +74,7 @@ def check_config_round_trip(strategy: Strategy) -> None:
 _RELOAD = """
 import sys
 import numpy as np
-from upspec.run.models import load_model
+from upspec.runner.artefacts.models import load_model
 model = load_model(sys.argv[1])
 x = np.load(sys.argv[2])
 np.save(sys.argv[3], np.asarray(model.predict(x, verbose=0)))

@@ -94,8 +94,8 @@ def mutated_tree(draw: st.DrawFn) -> Any:
 
 def check_spec(source: Any) -> None:
     """load -> graph (shapes, estimates, budgets); only ``SpecError`` may come out."""
-    from .. import SpecError
-    from .. import load_spec
+    from ..errors import SpecError
+    from ..modelspec.load import load_spec
     from ..graph.graph import build_graph
 
     try:

@@ -1,0 +1,1 @@
+"""What a run leaves: its folder (and the request and result of a run), saved models, exports."""

@@ -1,0 +1,108 @@
+"""The report of a run: report.md and the learning curves (the sample pictures: :mod:`.samples`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ...charts import Panel
+from ...charts import Series
+from ...charts import line_chart
+from ...files import write_text
+
+
+#: tasks whose targets are continuous: an ``accuracy`` metric (exact equality) says nothing there
+REGRESSION_TASKS = ("super_resolution", "denoise", "autoencode")
+
+
+def meaningless_metrics(rows: list[dict[str, Any]], task: str | None) -> list[str]:
+    """Metrics in the history that do not fit the task (``accuracy`` on a regression task)."""
+    if task not in REGRESSION_TASKS or not rows:
+        return []
+    return [k for k in rows[0] if k.endswith("accuracy") and not k.startswith("val_")]
+
+
+def learning_curves(rows: list[dict[str, Any]], path: Path, task: str | None = None) -> Path:
+    """One panel per training metric (validation beside it), x axis in whole epochs; metrics that do not fit
+    the task (accuracy on regression, which a seed spec compiles to stay the seed's program) are left out."""
+    skip = set(meaningless_metrics(rows, task))
+    keys = [k for k in (rows[0] if rows else {})
+            if k not in ("epoch", "learning_rate") and not k.startswith("val_") and k not in skip]
+    epochs = [int(float(r["epoch"])) for r in rows]
+    panels = []
+    for key in keys:
+        series = [Series("train", epochs, [float(r[key]) for r in rows])]
+        if f"val_{key}" in rows[0]:
+            series.append(Series("validation", epochs, [float(r[f"val_{key}"]) for r in rows]))
+        panels.append(Panel(key, series, ylabel=key))
+    return line_chart(panels or [Panel("no metrics", [])], path)
+
+
+def _table(metrics: dict[str, Any]) -> str:
+    rows = [(name, scores) for name, scores in metrics.items() if isinstance(scores, dict)]
+    keys = list(dict.fromkeys(k for _, scores in rows for k in scores))
+    lines = ["| | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
+    for name, scores in rows:
+        lines.append(f"| {name} | " + " | ".join(f"{scores[k]:.4f}" if k in scores else "" for k in keys) + " |")
+    return "\n".join(lines)
+
+
+def _strategies(spec: Any) -> str:
+    entries = [e for e in spec.layers if e.upsample]
+    if not entries:
+        return "none (no `upsample:` entry)"
+    parts = []
+    for entry in entries:
+        params = entry.params if isinstance(entry.params, dict) else {}
+        filters = params.get("filters", "-")
+        fixed = ", fixed resize: no parameters" if "filters" in params and filters is None else ""
+        parts.append(f"`{entry.id or '?'}`: **{entry.upsample}** (factor {params.get('factor', '?')}, "
+                     f"filters {filters}{fixed})")
+    return "; ".join(parts)
+
+
+def upsampling_summary(spec: Any) -> str:
+    """``id strategy`` for every upsample entry, fixed resizes marked: one line for the terminal."""
+    parts = [f"{e.id or '?'} {e.upsample}" + (" (fixed resize)" if e.params.get("filters", 0) is None else "")
+             for e in spec.layers if e.upsample]
+    return ", ".join(parts) or "none"
+
+
+def write_report(run_dir: Path, spec: Any, metrics: dict[str, Any], settings: dict[str, Any]) -> Path:
+    """report.md: what was trained (strategies, data, degradation, budget), the test numbers and convention."""
+    task = metrics["task"]
+    lines = [f"# Run of `{spec.name}`", "",
+             f"Upsampling: {_strategies(spec)}.", "",
+             f"Task: {task} on `{settings['source']}`"
+             + (f", degradation `{settings.get('degradation', 'bicubic')}`" if task == "super_resolution" else "") + ".",
+             f"Training budget: {settings['epochs']} epochs x {settings['steps_per_epoch']} steps, batch "
+             f"{settings['batch_size']} ({settings['epochs'] * settings['steps_per_epoch'] * settings['batch_size']:,} "
+             f"patches seen), seed {settings['seed']}.", "",
+             f"## Test set ({metrics['test_images']} {'whole images' if 'convention' in metrics else 'test patches'})",
+             "", _table(metrics), ""]
+    if "gain" in metrics:
+        baseline = "bicubic" if task == "super_resolution" else "the noisy input"
+        gain = metrics["gain"]["psnr"]
+        verdict = "beats" if gain > 0 else "does not beat"
+        lines.append(f"The model {verdict} {baseline}: {gain:+.2f} dB PSNR, {metrics['gain']['ssim']:+.4f} SSIM.")
+        lines.append("")
+    if "convention" in metrics:
+        lines.append(f"Convention: {metrics['convention']}.")
+    for name in settings.get("meaningless_metrics", []):
+        lines += ["", f"`{name}` (compiled by the spec) measures exact equality, which a regression output never "
+                      "reaches: it is kept in history.csv but left out of the learning curves."]
+    images = metrics.get("images", [])
+    if images:
+        groups = [k for k in images[0] if k != "name"]
+        keys = list(images[0][groups[0]])
+        lines += ["", "| image | " + " | ".join(f"{g} {k}" for g in groups for k in keys) + " |",
+                  "|---|" + "---|" * (len(groups) * len(keys))]
+        for row in images:
+            lines.append(f"| {row['name']} | " + " | ".join(f"{row[g][k]:.4f}" for g in groups for k in keys) + " |")
+    for warning in metrics.get("warnings", []):
+        lines += ["", f"**Warning:** {warning}"]
+    lines += ["", "## Files", "",
+              "- [resolved spec](spec.yaml), [model](model.keras), [history](history.csv), [metrics](metrics.json)",
+              f"- TensorBoard logs: `tensorboard --logdir {run_dir / 'tensorboard'}`", "",
+              "![learning curves](learning_curves.png)", "", "![test samples](samples.png)", ""]
+    return write_text(run_dir / "report.md", "\n".join(lines))

@@ -1,0 +1,63 @@
+"""The runner's verbs: the main job (:func:`run`), :func:`resume` and :func:`evaluate_run`.
+
+Each loads the spec, asks :func:`~upspec.runner.lanes.lane_for` for its lane and lets the lane do the work;
+nothing here depends on the kind of model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from typing import Callable
+
+from ..errors import UpspecError
+from ..files import clean_temporaries
+from ..registry.registry import Registry
+from ..registry.registry import get_registry
+from ..modelspec.load import load_spec
+from .artefacts.rundir import RunOptions
+from .artefacts.rundir import RunResult
+from .evaluation.predict import PredictError
+from .lanes import lane_for
+from .training.checkpoint import CHECKPOINT
+from .training.checkpoint import run_stage
+from .training.framework import settle_framework
+
+__all__ = ["RunOptions", "RunResult", "evaluate_run", "resume", "run"]
+
+
+def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out: str | None = None,
+        root: str = "runs", train_overrides: dict[str, Any] | None = None, verbose: int = 1,
+        announce: Callable[[str], None] = lambda line: None, registry: Registry | None = None) -> RunResult:
+    """Train, evaluate and report ``source`` (anything ``load_spec`` takes) in a new run folder."""
+    settle_framework()
+    registry = registry or get_registry()
+    spec = load_spec(source, strategy=strategy, overrides=overrides, registry=registry)
+    options = RunOptions(registry, root=root, out=out, train_overrides=dict(train_overrides or {}), verbose=verbose,
+                         announce=announce)
+    return lane_for(spec, registry).run(spec, options)
+
+
+def resume(run_dir: str | Path, *, verbose: int = 1, announce: Callable[[str], None] = lambda line: None,
+           registry: Registry | None = None) -> RunResult:
+    """Continue an interrupted run from its last checkpoint (optimizer state and epoch count included)."""
+    run_dir = Path(run_dir)
+    if not (run_dir / "spec.yaml").exists():
+        raise UpspecError(f"{run_dir} is not a run folder (no spec.yaml)")
+    if run_stage(run_dir, run_dir / CHECKPOINT) == "finished":
+        raise UpspecError(f"{run_dir} is already finished (model.keras and report.md exist)")
+    clean_temporaries(run_dir, run_dir / "checkpoints")  # what killed writes left behind
+    settle_framework()
+    registry = registry or get_registry()
+    spec = load_spec(run_dir / "spec.yaml", registry=registry)
+    return lane_for(spec, registry).resume(spec, run_dir, RunOptions(registry, verbose=verbose, announce=announce))
+
+
+def evaluate_run(run_dir: Any, registry: Any = None) -> dict[str, Any]:
+    """Evaluate a finished run's saved model on its spec's test data, in this process."""
+    run_dir = Path(run_dir)
+    if not (run_dir / "spec.yaml").is_file() or not (run_dir / "model.keras").is_file():
+        raise PredictError(f"{run_dir} is not a finished run folder (it needs spec.yaml and model.keras)")
+    registry = registry or get_registry()
+    spec = load_spec(run_dir / "spec.yaml", registry=registry)
+    return lane_for(spec, registry).evaluate(run_dir, spec, registry)
