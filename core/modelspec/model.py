@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from .yaml_source import Document
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
-ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$"  # dots: the ids of expanded blocks (body.3.conv1)
 ENTRY_KEYS = ("id", "inputs", "layer", "upsample", "allow")
 #: the best-practice warnings of ``upspec.graph.lint`` that an entry's ``allow:`` may silence
 Lint = Literal["uneven_overlap"]

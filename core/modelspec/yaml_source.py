@@ -40,11 +40,36 @@ _STANDARD_TAGS = {
 }
 
 
+#: the two tags of ``extends:`` (``upspec.modelspec.extends``), accepted only where ``parse_yaml(reuse_tags=True)``
+DELETE_TAG = "!delete"
+REPLACE_TAG = "!replace"
+
+
+class Deleted:
+    """A value tagged ``!delete``: the key is removed from what the spec extends."""
+
+    def __repr__(self) -> str:
+        return "!delete"
+
+
+DELETE = Deleted()
+
+
+class Replace(dict):
+    """A mapping tagged ``!replace``: it replaces the base's mapping instead of merging into it."""
+
+
 @dataclass(frozen=True)
 class Mark:
     line: int  # 1-based
     column: int  # 1-based
-    source: str | None = None  # set when the value came from elsewhere (``--set``)
+    source: str | None = None  # set when the value came from elsewhere (``--set``, a base spec)
+    #: how an expanded value got here, innermost first (``upspec.modelspec.reuse``); empty for written values
+    trail: tuple[str, ...] = ()
+
+    def where(self, source: str) -> str:
+        """``FILE:LINE:COL`` of this mark, ``source`` being the document's own file."""
+        return f"{self.source or source}:{self.line}:{self.column}"
 
 
 @dataclass
@@ -55,6 +80,8 @@ class Document:
     source: str
     values: dict[Path, Mark] = field(default_factory=dict)
     keys: dict[Path, Mark] = field(default_factory=dict)
+    #: what the reuse layer expanded (``upspec.modelspec.reuse.Expansion``), None for a spec written flat
+    expansion: Any = None
 
     def mark(self, path: Path, *, key: bool = False) -> Mark | None:
         """The mark of ``path``, or of its closest ancestor that has one.
@@ -73,7 +100,7 @@ class Document:
         mark = self.mark(path, key=key)
         if mark is None:
             return Diagnostic(self.source, 0, 0, message, hint)
-        return Diagnostic(mark.source or self.source, mark.line, mark.column, message, hint)
+        return Diagnostic(mark.source or self.source, mark.line, mark.column, message, hint, trail=mark.trail)
 
     def sub(self, key: str) -> "Document":
         """The part of this document under the top-level ``key``, every mark kept (paths re-rooted)."""
@@ -82,7 +109,7 @@ class Document:
 
         values, keys = reroot(self.values), reroot(self.keys)
         keys.pop((), None)
-        return Document(data=self.data[key], source=self.source, values=values, keys=keys)
+        return Document(data=self.data[key], source=self.source, values=values, keys=keys, expansion=self.expansion)
 
 
 def _mark_of(node: yaml.Node) -> Mark:
@@ -194,8 +221,9 @@ def _compose(text: str, source: str, parser: Any = _PARSER) -> yaml.Node | None:
 class _Builder:
     """Nodes -> plain data with marks; aliases are expanded here, within ``MAX_NODES`` in all."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, reuse_tags: bool = False) -> None:
         self.doc = Document(data=None, source=source)
+        self.reuse_tags = reuse_tags
         self.errors: list[Diagnostic] = []
         self._constructor = yaml.SafeLoader("")
         self._built = 0
@@ -218,11 +246,17 @@ class _Builder:
         self._count(node)
         if self._record:
             self.doc.values[path] = _mark_of(node)
+        if self.reuse_tags and node.tag == DELETE_TAG and isinstance(node, yaml.ScalarNode) and not node.value:
+            return DELETE
+        if self.reuse_tags and node.tag == REPLACE_TAG and isinstance(node, yaml.MappingNode):
+            return Replace(self._mapping(node, path))
         if node.tag not in _STANDARD_TAGS:
             self.error(
                 node,
                 f"YAML tag {node.tag!r} is not allowed",
-                "specs are plain data; only standard YAML types (str, int, float, bool, null, lists, mappings) are accepted",
+                "specs are plain data; only standard YAML types (str, int, float, bool, null, lists, mappings) are accepted"
+                + (", and in a spec's file !delete (alone, as a value) and !replace (on a mapping)"
+                   if node.tag in (DELETE_TAG, REPLACE_TAG) else ""),
             )
             return None
         if isinstance(node, yaml.MappingNode):
@@ -349,15 +383,16 @@ def decode_spec(raw: bytes, source: str) -> str:
                                     "save the file as UTF-8")]) from None
 
 
-def parse_yaml(text: str, source: str = "<string>") -> Document:
+def parse_yaml(text: str, source: str = "<string>", *, reuse_tags: bool = False) -> Document:
     """Parse one YAML document into plain data with marks.
 
-    Raises :class:`SpecError` for syntax errors, duplicate keys, unsafe tags,
+    ``reuse_tags`` accepts ``!delete`` (an empty scalar: :data:`DELETE`) and ``!replace`` (a mapping:
+    :class:`Replace`), which only ``extends:`` gives a meaning. Raises :class:`SpecError` for syntax errors, duplicate keys, unsafe tags,
     multi-document streams and specs past the bounds of ``upspec.modelspec.limits``.
     """
     check_text(text, source)
     with _no_gc():
-        return _parse(text, source)
+        return _parse(text, source, reuse_tags)
 
 
 @contextlib.contextmanager
@@ -373,7 +408,7 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _parse(text: str, source: str) -> Document:
+def _parse(text: str, source: str, reuse_tags: bool = False) -> Document:
     try:
         try:
             node = _compose(text, source)
@@ -392,7 +427,7 @@ def _parse(text: str, source: str) -> Document:
         raise SpecError([Diagnostic(source, line, column, message)]) from None
     except yaml.YAMLError as exc:
         raise SpecError([Diagnostic(source, 0, 0, f"invalid YAML: {exc}")]) from None
-    builder = _Builder(source)
+    builder = _Builder(source, reuse_tags)
     builder.doc.values[()] = Mark(1, 1)
     if node is not None:
         try:
