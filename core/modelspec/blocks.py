@@ -131,6 +131,8 @@ class Expander:
                     if mark is not None:
                         self.out.keys[dst + (key,)] = self._marked(mark, trail)  # type: ignore[operator]
                 result[key] = self.value(item, src + (key,), dst + (key,) if record else None, scope, trail)  # type: ignore[operator]
+                if record and isinstance(item, str) and "${" in item:
+                    self._key_follows_value(dst + (key,))  # type: ignore[operator]
             return result
         if isinstance(value, list):
             if record:
@@ -157,6 +159,12 @@ class Expander:
             if mark is not None:
                 self.out.values[dst] = self._marked(mark, trail)  # type: ignore[index]
         return value
+
+    def _key_follows_value(self, path: Path) -> None:
+        """A key's mark takes its value's trail (errors about a parameter's value may point at its key)."""
+        key, value = self.out.keys.get(path), self.out.values.get(path)
+        if key is not None and value is not None and value.trail != key.trail:
+            self.out.keys[path] = Mark(key.line, key.column, key.source, value.trail)
 
     def parameters(self, params: Any, src: Path, scope: Scope, given: dict[str, tuple[Any, Path, Scope]] | None = None,
                    trail: tuple[str, ...] = ()) -> Scope:
@@ -266,6 +274,8 @@ class Expander:
             if repeat:
                 listing.aliases[instance] = output
         if output is not None and repeat:
+            listing.aliases[base] = output
+        elif output is not None:
             listing.aliases[base] = output
         return base if output is not None else None
 

@@ -63,7 +63,7 @@ class _Merger:
             self.error(doc, path, trail, f"extends: expected a spec's name or a .yaml path, got {item!r}")
             return None
         shipped_root = shipped_folder().resolve()
-        bare = "/" not in item and os.sep not in item and not item.endswith(_SUFFIXES)
+        bare = "/" not in item and os.sep not in item and "." not in item
         if not bare:
             if os.path.isabs(item):
                 self.error(doc, path, trail, f"extends: {item!r} is an absolute path",
