@@ -122,21 +122,22 @@ class Expander:
         record = dst is not None
         if isinstance(value, dict):
             if record:
-                self.out.values[dst] = self._marked(self.doc.values.get(src), trail)  # type: ignore[index]
+                self._record(dst, self._marked(self.doc.values.get(src), trail))
             result = {}
             for key, item in value.items():
                 self._counted(src, trail)
                 if record:
                     mark = self.doc.keys.get(src + (key,))
                     if mark is not None:
-                        self.out.keys[dst + (key,)] = self._marked(mark, trail)  # type: ignore[operator]
+                        self.out.keys[dst + (key,)] = Mark(mark.line, mark.column, mark.source,  # type: ignore[operator]
+                                                           trail + mark.trail) if trail else mark
                 result[key] = self.value(item, src + (key,), dst + (key,) if record else None, scope, trail)  # type: ignore[operator]
                 if record and isinstance(item, str) and "${" in item:
                     self._key_follows_value(dst + (key,))  # type: ignore[operator]
             return result
         if isinstance(value, list):
             if record:
-                self.out.values[dst] = self._marked(self.doc.values.get(src), trail)  # type: ignore[index]
+                self._record(dst, self._marked(self.doc.values.get(src), trail))
             return [self.value(item, src + (i,), dst + (i,) if record else None, scope, trail)  # type: ignore[operator]
                     for i, item in enumerate(value)]
         if isinstance(value, str) and "${" in value:
@@ -155,10 +156,12 @@ class Expander:
                                                 scope.via(used) + trail + mark.trail)
             return result
         if record:
-            mark = self.doc.values.get(src)
-            if mark is not None:
-                self.out.values[dst] = self._marked(mark, trail)  # type: ignore[index]
+            self._record(dst, self._marked(self.doc.values.get(src), trail))
         return value
+
+    def _record(self, path: Path | None, mark: Mark | None) -> None:
+        if path is not None and mark is not None:
+            self.out.values[path] = mark
 
     def _key_follows_value(self, path: Path) -> None:
         """A key's mark takes its value's trail (errors about a parameter's value may point at its key)."""
@@ -233,7 +236,7 @@ class Expander:
                        "a block entry needs an 'id:' (letters, digits, '_' and '-'): its entries are named ID.N.NAME",
                        f"for example: {{id: body, block: {name}, ...}}")
             return None
-        declared = block.get("params") if isinstance(block.get("params"), dict) else {}
+        declared: dict = block["params"] if isinstance(block.get("params"), dict) else {}
         for key in entry:
             if key not in USE_KEYS and key not in declared:
                 self.error(path + (key,), trail, f"block {name!r} has no parameter {key!r}",
@@ -271,7 +274,7 @@ class Expander:
             instance = f"{base}.{k + 1}" if repeat else base
             mapping = dict(zip(names, callers))
             output = self._instance(block, block_src, inner, instance + ".", mapping, listing, step, top, depth)
-            if repeat:
+            if repeat and output is not None:
                 listing.aliases[instance] = output
         if output is not None and repeat:
             listing.aliases[base] = output

@@ -211,7 +211,7 @@ class _Merger:
             if isinstance(entry, dict) and entry.get("delete") is True:
                 if slot is None:
                     self.error(top, path + ("delete",), (), f"delete: the base has no entry with id {eid!r}",
-                               available([i for i in ids if i not in deleted], str(eid)))
+                               available([str(i) for i in ids if i not in deleted], str(eid)))
                 else:
                     slots.remove(slot)
                     deleted[str(eid)] = path

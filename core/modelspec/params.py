@@ -101,6 +101,7 @@ def _bounded(value: int, text: str) -> int:
 
 def _walk(node: ast.expr, names: Mapping[str, Any], text: str) -> Any:
     if isinstance(node, ast.Constant):
+        assert type(node.value) is int  # _check_node let only integers through
         return _bounded(node.value, text)
     if isinstance(node, ast.Name):
         if node.id not in names:

@@ -201,9 +201,9 @@ def expanded_yaml(doc: Document) -> str:
                 if sub == "layers":
                     lines += _layers(doc, (key, sub), item, "  ")
                 else:
-                    lines += ["  " + line for line in _dump({sub: item}).splitlines()]
+                    lines += ["  " + line for line in _dump({sub: item}, _flow(item)).splitlines()]
         else:
-            lines += _dump({key: value}).splitlines()
+            lines += _dump({key: value}, _flow(value)).splitlines()
     return "\n".join(lines) + "\n"
 
 
@@ -216,5 +216,10 @@ def _layers(doc: Document, path: Path, entries: list, indent: str) -> list[str]:
     return lines
 
 
-def _dump(value: Any, flow: bool = False) -> str:
+def _flow(value: Any) -> bool | None:
+    return None if isinstance(value, (dict, list)) else False
+
+
+def _dump(value: Any, flow: bool | None = None) -> str:
+    """Block style for sections, flow style for their innermost lists and mappings (``flow=True``: all)."""
     return yaml.safe_dump(value, sort_keys=False, default_flow_style=flow, width=10_000, allow_unicode=True)
