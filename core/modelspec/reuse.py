@@ -19,10 +19,10 @@ import yaml
 from ..errors import Diagnostic
 from ..errors import SpecError
 from ..errors import available
+from .block_checks import check_blocks
 from .blocks import Budget
 from .blocks import Expander
 from .blocks import Scope
-from .blocks import check_blocks
 from .kinds import kind_of
 from .yaml_source import Document
 from .yaml_source import Path
