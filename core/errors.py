@@ -22,12 +22,17 @@ class Diagnostic:
     message: str
     hint: str = ""
     severity: str = "error"
+    #: how an expanded value got where it is, innermost first: ``"FILE:LINE:COL: in block 'res', instance 7 of
+    #: 16 of entry 'body'"``, ``"--set params.width=0:1:14: via parameter 'width'"`` (``upspec.modelspec.reuse``)
+    trail: tuple[str, ...] = ()
 
     def format(self) -> str:
         where = self.source
         if self.line:
             where += f":{self.line}:{self.column}"
         text = f"{where}: {self.severity}: {self.message}"
+        for step in self.trail:
+            text += f"\n  in: {step}"
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text

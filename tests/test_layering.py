@@ -16,7 +16,7 @@ from pathlib import Path
 CORE = Path(__file__).resolve().parent.parent / "core"
 MAX_LINES = 400
 #: what the spec package and the graph may import: themselves, what is below them, and the root's small modules
-BELOW_THE_SPEC = {"modelspec", "registry", "errors", "hookspecs", "version"}
+BELOW_THE_SPEC = {"modelspec", "registry", "errors", "hookspecs", "version", "shipped"}
 BELOW_THE_GRAPH = BELOW_THE_SPEC | {"graph"}
 
 

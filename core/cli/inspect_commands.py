@@ -101,9 +101,18 @@ def validate(specs: tuple[str, ...], strategy: str | None, overrides: tuple[str,
             continue
         ins = ", ".join(fmt(n.shape) for n in graph.inputs)
         outs = ", ".join(fmt(graph.nodes[o].shape) for o in graph.outputs)
-        click.echo(f"{path}: ok: {graph.spec.name}: {len(graph.entries)} entries, {ins} -> {outs}")
+        click.echo(f"{path}: ok: {graph.spec.name}: {entry_count(graph)}, {ins} -> {outs}")
     if status:
         raise click.exceptions.Exit(status)
+
+
+def entry_count(graph: Graph) -> str:
+    """``12 entries``, or ``37 entries (6 written)`` when blocks or bases were expanded."""
+    text = f"{len(graph.entries)} entries"
+    expansion = graph.spec.expansion
+    if expansion is not None and expansion.written != len(graph.entries):
+        text += f" ({expansion.written} written)"
+    return text
 
 
 def _parameter_counts(graph: Graph) -> dict[str, int]:
@@ -147,6 +156,7 @@ def _table(graph: Graph, counts: dict[str, int] | None) -> str:
                  f"{human_bytes(sum(e.memory or 0 for e in estimates))} of activations per example (float32); "
                  f"budgets {graph.spec.limits.max_params:,} and {human_bytes(int(graph.spec.limits.max_memory))}")
     lines.append("outputs: " + ", ".join(graph.outputs))
+    lines.append(entry_count(graph))
     return "\n".join(lines)
 
 
@@ -177,15 +187,21 @@ def _dot(graph: Graph) -> str:
 @click.option("--exact-params", is_flag=True,
               help="Also build the model for exact parameter counts per entry (imports TensorFlow: seconds).")
 @click.option("--no-params", is_flag=True, hidden=True, help="Old flag: exact counts are off unless --exact-params.")
+@click.option("--resolved", is_flag=True,
+              help="Print the expanded flat spec as YAML (bases merged, parameters and blocks expanded), "
+                   "each entry with where it was written.")
 @strict_option
 def show(spec: str, strategy: str | None, overrides: tuple[str, ...], output_format: str, exact_params: bool,
-         no_params: bool, strict: bool) -> None:
+         no_params: bool, resolved: bool, strict: bool) -> None:
     """Show the graph: each entry with its inputs, static output shape and parameter count.
 
     Warnings go to stderr (errors with --strict)."""
     graph = load_graph(spec, strategy, overrides)
     report_warnings(graph, strict)
-    if output_format == "mermaid":
+    if resolved:
+        click.echo(graph.spec.expanded_yaml(), nl=False)
+        click.echo(f"# {entry_count(graph)}")
+    elif output_format == "mermaid":
         click.echo(_mermaid(graph))
     elif output_format == "dot":
         click.echo(_dot(graph))

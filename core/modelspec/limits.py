@@ -13,6 +13,11 @@ MAX_SPEC_BYTES = 4 * 1024 * 1024
 MAX_NODES = 100_000
 #: nesting of lists and mappings
 MAX_DEPTH = 64
+#: instances of one block entry (``repeat:``)
+MAX_REPEAT = 10_000
+#: specs in one ``extends:`` chain, and base specs merged in all
+MAX_EXTENDS_DEPTH = 32
+MAX_BASES = 256
 #: the size of one input dimension
 MAX_DIM = 65_536
 #: axes of one input, channels included (3-D volumes have 4)

@@ -39,6 +39,7 @@ from .sections import data_names_diagnostics
 from .sections import section_diagnostics
 from .overrides import apply_overrides
 from .overrides import apply_strategy
+from .reuse import prepare
 from .yaml_source import Document
 from .yaml_source import decode_spec
 from .yaml_source import parse_yaml
@@ -58,7 +59,8 @@ def read_source(source: SpecSource) -> Document:
             return Document(data=source.model_dump(exclude_none=True), source="<spec>")
         source = source.document
     if isinstance(source, Document):
-        return Document(copy.deepcopy(source.data), source.source, dict(source.values), dict(source.keys))
+        return Document(copy.deepcopy(source.data), source.source, dict(source.values), dict(source.keys),
+                        source.expansion)
     if isinstance(source, Mapping):
         return Document(data=copy.deepcopy(dict(source)), source="<dict>")
     if isinstance(source, os.PathLike) or (isinstance(source, str) and _looks_like_path(source)):
@@ -69,9 +71,9 @@ def read_source(source: SpecSource) -> Document:
             raise SpecError([Diagnostic(str(path), 0, 0, "no such spec file")]) from None
         except OSError as exc:
             raise SpecError([Diagnostic(str(path), 0, 0, f"cannot read the spec: {exc.strerror or exc}")]) from None
-        return parse_yaml(decode_spec(raw, str(path)), source=str(path))
+        return parse_yaml(decode_spec(raw, str(path)), source=str(path), reuse_tags=True)
     if isinstance(source, str):
-        return parse_yaml(source, source="<string>")
+        return parse_yaml(source, source="<string>", reuse_tags=True)
     raise TypeError(f"load_spec() takes a path, YAML text, a dict or a Spec, not {type(source).__name__}")
 
 
@@ -142,7 +144,7 @@ def _part(doc: Document, key: str) -> Document:
 
     values, keys = reroot(doc.values), reroot(doc.keys)
     keys.pop((), None)
-    return Document(data=doc.data[key], source=doc.source, values=values, keys=keys)
+    return Document(data=doc.data[key], source=doc.source, values=values, keys=keys, expansion=doc.expansion)
 
 
 def _sub_document(doc: Document, key: str) -> tuple[Document, list[Diagnostic]]:
@@ -197,14 +199,16 @@ def load_spec(source: SpecSource, *, strategy: str | None = None, overrides: Ove
     """Load and validate a spec.
 
     ``source`` is a path, YAML text, a dict, or a :class:`Spec` (re-validated
-    with the overrides). ``strategy`` switches every ``upsample:`` entry;
+    with the overrides). Its ``extends:``, ``params:`` and ``blocks:`` are
+    expanded first (``upspec.modelspec.reuse``): ``params.*`` / ``blocks.*``
+    overrides apply before that, the others to the flat spec. ``strategy`` switches every ``upsample:`` entry;
     ``overrides`` maps dotted paths (``layers.up.filters``) to values, or is
     a list of ``"PATH=VALUE"`` strings as on the command line.
 
     Raises :class:`SpecError` listing every problem found.
     """
     registry = registry or get_registry()
-    doc = read_source(source)
+    doc, overrides = prepare(read_source(source), overrides)
     if overrides:
         apply_overrides(doc, overrides)
     if strategy is not None:

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from .yaml_source import Document
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
-ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$"  # dots: the ids of expanded blocks (body.3.conv1)
 ENTRY_KEYS = ("id", "inputs", "layer", "upsample", "allow")
 #: the best-practice warnings of ``upspec.graph.lint`` that an entry's ``allow:`` may silence
 Lint = Literal["uneven_overlap"]
@@ -238,6 +238,24 @@ class Spec(_Section):
         copy = self.model_copy(update=sections)
         copy._document = self._document
         return copy
+
+    @property
+    def expansion(self) -> Any:
+        """What ``extends:`` / ``blocks:`` did (``upspec.modelspec.reuse.Expansion``: entries written and
+        expanded, base files), or None for a spec written flat."""
+        return getattr(self._document, "expansion", None)
+
+    def expanded_yaml(self) -> str:
+        """The flat spec as YAML (``upspec show --resolved``): bases merged, parameters evaluated, blocks
+        expanded, each entry preceded by comments naming the file, line and column it was written at and
+        how it got into the spec (``in:`` lines). Loading the text gives the same model."""
+        from .reuse import expanded_yaml
+
+        if self._document is None:
+            from .yaml_source import Document
+
+            return expanded_yaml(Document(self.model_dump(exclude_none=True), self.source))
+        return expanded_yaml(self._document)
 
     def diagnostic(self, path: tuple, message: str, hint: str = "", *, key: bool = False) -> Any:
         """A diagnostic at ``path`` in the source; without a document (a ``Spec`` built in code), at no position."""

@@ -168,14 +168,20 @@ def spec_schema(registry: Registry) -> dict[str, Any]:
         defs[f"upsample_{name}"] = _strategy_def(name, strategy_properties[name], registry)
     for name in layers:
         defs[f"layer_{name}"] = _layer_def(name, registry)
+    for name in [*strategies, *layers]:
+        _accept_references(defs[f"upsample_{name}" if name in strategies else f"layer_{name}"])
     defs["Entry"] = {
         "title": "a layers: entry",
-        "description": "exactly one of 'upsample: STRATEGY' or 'layer: TYPE', its parameters, optional id and inputs",
+        "description": "exactly one of 'upsample: STRATEGY', 'layer: TYPE' or 'block: NAME', its parameters, "
+                       "optional id and inputs",
         "type": "object",
-        "properties": {"upsample": {"enum": strategies}, "layer": {"enum": layers}},
-        "oneOf": [{"required": ["upsample"]}, {"required": ["layer"]}],
-        "allOf": [_dispatch("upsample", n) for n in strategies] + [_dispatch("layer", n) for n in layers],
+        "properties": {"upsample": {"enum": strategies}, "layer": {"enum": layers}, "block": {"type": "string"}},
+        "oneOf": [{"required": ["upsample"]}, {"required": ["layer"]}, {"required": ["block"]},
+                  {"$ref": REF.format(model="EntryChange")}],
+        "allOf": [_dispatch("upsample", n) for n in strategies] + [_dispatch("layer", n) for n in layers]
+        + [{"if": {"required": ["block"]}, "then": {"$ref": REF.format(model="BlockEntry")}}],
     }
+    defs.update(_reuse_defs())
     graph = {
         "name": {"type": "string", "pattern": NAME_PATTERN},
         "description": {"type": "string"},
@@ -184,21 +190,21 @@ def spec_schema(registry: Registry) -> dict[str, Any]:
             "minProperties": 1,
             "additionalProperties": {
                 "type": "array", "minItems": 1,
-                "items": {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}]},
+                "items": {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}, _REFERENCE]},
             },
         },
         "layers": {"type": "array", "minItems": 1, "items": {"$ref": REF.format(model="Entry")}},
         "outputs": _NAMES,
         "compile": {"$ref": REF.format(model="CompileSpec")},
     }
+    top = {**graph, **_REUSE_KEYS}
     schema: dict[str, Any] = {
         "$schema": DIALECT,
         "title": "upspec model spec",
         "type": "object",
-        "required": ["name", "inputs", "layers"],
         "additionalProperties": False,
         "properties": {
-            **graph,
+            **top,
             "train": {"description": "training settings (docs/runner.md); their keys depend on the spec's kind"},
             "data": {"description": "the data source and task (docs/runner.md)"},
             **{key: {"description": f"{kind.description}: the spec above is one network, this graph the other "
@@ -206,7 +212,7 @@ def spec_schema(registry: Registry) -> dict[str, Any]:
                      "additionalProperties": False, "properties": graph}
                for kind in kinds().values() for key in kind.sub_specs},
         },
-        "allOf": [_kind_sections(list(kinds().values()))],
+        "allOf": [_kind_sections(list(kinds().values())), _complete_or_extending()],
         "$defs": defs,
     }
     for kind in kinds().values():  # a section added to a spec model later is accepted, if not yet described
@@ -228,3 +234,70 @@ def _kind_sections(table: list[SpecKind]) -> dict[str, Any]:
     kind = others[0]
     return {"if": {"anyOf": [{"required": [key]} for key in kind.selected_by]}, "then": sections(kind),
             "else": _kind_sections([k for k in table if k is not kind])}
+
+
+# -- the reuse layer: params:, blocks:, extends: (docs/spec.md, "Reusing parts of specs") -----------------
+
+#: a ``${...}`` reference, accepted wherever a parameter value is
+_REFERENCE = {"type": "string", "pattern": "\\$\\{[^{}]*\\}",
+              "description": "a parameter, or integer arithmetic over parameters: ${width}, ${base * 2 ** index}"}
+_REUSE_KEYS: dict[str, Any] = {
+    "extends": {"description": "base specs: a shipped spec's name or a .yaml path relative to this file",
+                "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]},
+    "params": {"type": "object", "description": "named values, used as \"${name}\" (--set params.NAME=VALUE)",
+               "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_-]*$"}},
+    "blocks": {"type": "object", "description": "named templates of entries, used by {id: ID, block: NAME, repeat: N}",
+               "additionalProperties": {"$ref": REF.format(model="Block")}},
+}
+
+
+def _accept_references(definition: dict[str, Any]) -> None:
+    """Every typed parameter of an entry also takes a ``${...}``; ``after`` / ``before`` / ``delete`` place or
+    remove an entry of a base."""
+    properties = definition["properties"]
+    for name, schema in list(properties.items()):
+        if name not in ("upsample", "layer") and schema:
+            properties[name] = {"anyOf": [schema, _REFERENCE]}
+    properties.update(_PLACEMENT)
+
+
+_PLACEMENT = {
+    "after": {"type": "string", "description": "extends: put this entry after the base's entry of this id"},
+    "before": {"type": "string", "description": "extends: put this entry before the base's entry of this id"},
+}
+
+
+def _reuse_defs() -> dict[str, Any]:
+    entries = {"type": "array", "minItems": 1, "items": {"$ref": REF.format(model="Entry")}}
+    return {
+        "BlockEntry": {
+            "title": "block: NAME",
+            "description": "the block's entries, namespaced ID.x (ID.1.x ... ID.N.x with repeat); other keys are "
+                           "the block's params",
+            "type": "object", "required": ["block", "id"],
+            "properties": {"block": {"type": "string"}, "id": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$"},
+                           "repeat": {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 10_000}, _REFERENCE]},
+                           "inputs": _INPUTS, **_PLACEMENT},
+        },
+        "Block": {
+            "title": "a block", "type": "object", "required": ["layers"], "additionalProperties": False,
+            "properties": {"params": {"type": "object", "description": "the block's parameters and their defaults"},
+                           "inputs": {"description": "the block's inputs (default: one, named 'in')", **_NAMES},
+                           "description": {"type": "string"}, "layers": entries},
+        },
+        "EntryChange": {
+            "title": "a change to a base's entry (extends:): its id and the keys to change",
+            "type": "object", "required": ["id"],
+            "not": {"anyOf": [{"required": ["upsample"]}, {"required": ["layer"]}, {"required": ["block"]}]},
+            "properties": {"id": _ID, "delete": {"const": True, "description": "remove the base's entry of this id"},
+                           **_PLACEMENT},
+        },
+    }
+
+
+def _complete_or_extending() -> dict[str, Any]:
+    """A spec with ``extends:`` may give only what it changes; any other has name, inputs and layers."""
+    whole = {"not": {"$ref": REF.format(model="EntryChange")},
+             "description": "without extends:, an entry has 'layer:', 'upsample:' or 'block:'"}
+    return {"if": {"required": ["extends"]}, "then": {},
+            "else": {"required": ["name", "inputs", "layers"], "properties": {"layers": {"items": whole}}}}

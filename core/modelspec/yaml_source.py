@@ -21,8 +21,9 @@ import yaml
 from ..errors import Diagnostic
 from ..errors import SpecError
 from .limits import MAX_DEPTH
+from .spec_text import check_text
+from .spec_text import decode_spec  # noqa: F401 - read a file, then parse_yaml: one module to import
 from .limits import MAX_NODES
-from .limits import MAX_SPEC_BYTES
 
 Path = tuple[Any, ...]
 
@@ -40,11 +41,36 @@ _STANDARD_TAGS = {
 }
 
 
+#: the two tags of ``extends:`` (``upspec.modelspec.extends``), accepted only where ``parse_yaml(reuse_tags=True)``
+DELETE_TAG = "!delete"
+REPLACE_TAG = "!replace"
+
+
+class Deleted:
+    """A value tagged ``!delete``: the key is removed from what the spec extends."""
+
+    def __repr__(self) -> str:
+        return "!delete"
+
+
+DELETE = Deleted()
+
+
+class Replace(dict):
+    """A mapping tagged ``!replace``: it replaces the base's mapping instead of merging into it."""
+
+
 @dataclass(frozen=True)
 class Mark:
     line: int  # 1-based
     column: int  # 1-based
-    source: str | None = None  # set when the value came from elsewhere (``--set``)
+    source: str | None = None  # set when the value came from elsewhere (``--set``, a base spec)
+    #: how an expanded value got here, innermost first (``upspec.modelspec.reuse``); empty for written values
+    trail: tuple[str, ...] = ()
+
+    def where(self, source: str) -> str:
+        """``FILE:LINE:COL`` of this mark, ``source`` being the document's own file."""
+        return f"{self.source or source}:{self.line}:{self.column}"
 
 
 @dataclass
@@ -55,6 +81,8 @@ class Document:
     source: str
     values: dict[Path, Mark] = field(default_factory=dict)
     keys: dict[Path, Mark] = field(default_factory=dict)
+    #: what the reuse layer expanded (``upspec.modelspec.reuse.Expansion``), None for a spec written flat
+    expansion: Any = None
 
     def mark(self, path: Path, *, key: bool = False) -> Mark | None:
         """The mark of ``path``, or of its closest ancestor that has one.
@@ -73,7 +101,7 @@ class Document:
         mark = self.mark(path, key=key)
         if mark is None:
             return Diagnostic(self.source, 0, 0, message, hint)
-        return Diagnostic(mark.source or self.source, mark.line, mark.column, message, hint)
+        return Diagnostic(mark.source or self.source, mark.line, mark.column, message, hint, trail=mark.trail)
 
 
 def _mark_of(node: yaml.Node) -> Mark:
@@ -185,8 +213,9 @@ def _compose(text: str, source: str, parser: Any = _PARSER) -> yaml.Node | None:
 class _Builder:
     """Nodes -> plain data with marks; aliases are expanded here, within ``MAX_NODES`` in all."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, reuse_tags: bool = False) -> None:
         self.doc = Document(data=None, source=source)
+        self.reuse_tags = reuse_tags
         self.errors: list[Diagnostic] = []
         self._constructor = yaml.SafeLoader("")
         self._built = 0
@@ -209,11 +238,17 @@ class _Builder:
         self._count(node)
         if self._record:
             self.doc.values[path] = _mark_of(node)
+        if self.reuse_tags and node.tag == DELETE_TAG and isinstance(node, yaml.ScalarNode) and not node.value:
+            return DELETE
+        if self.reuse_tags and node.tag == REPLACE_TAG and isinstance(node, yaml.MappingNode):
+            return Replace(self._mapping(node, path))
         if node.tag not in _STANDARD_TAGS:
             self.error(
                 node,
                 f"YAML tag {node.tag!r} is not allowed",
-                "specs are plain data; only standard YAML types (str, int, float, bool, null, lists, mappings) are accepted",
+                "specs are plain data; only standard YAML types (str, int, float, bool, null, lists, mappings) are accepted"
+                + (", and in a spec's file !delete (alone, as a value) and !replace (on a mapping)"
+                   if node.tag in (DELETE_TAG, REPLACE_TAG) else ""),
             )
             return None
         if isinstance(node, yaml.MappingNode):
@@ -301,54 +336,16 @@ class _Builder:
 _BAD_KEY = object()
 
 
-def _position(text: str, index: int) -> tuple[int, int]:
-    line = text.count("\n", 0, index) + 1
-    return line, index - (text.rfind("\n", 0, index) + 1) + 1
-
-
-def check_text(text: str, source: str) -> None:
-    """Size and characters, before the parser sees the text."""
-    if len(text) > MAX_SPEC_BYTES:
-        raise SpecError([Diagnostic(source, 1, 1, f"the spec is {len(text):,} characters long; the limit is {MAX_SPEC_BYTES:,}",
-                                    "a model spec is a few kilobytes; check that this is the right file")])
-    bad = _NON_PRINTABLE.search(text)
-    if bad:
-        line, column = _position(text, bad.start())
-        char = bad.group()
-        what = "a NUL byte" if char == "\0" else f"the control character U+{ord(char):04X}"
-        raise SpecError([Diagnostic(source, line, column, f"the spec contains {what}, which YAML does not allow",
-                                    "a spec is UTF-8 text; is this a binary file?")])
-
-
-# YAML's printable set (PyYAML's reader), less the BOM, which decoding removes
-_NON_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
-
-
-def decode_spec(raw: bytes, source: str) -> str:
-    """UTF-8 text from a spec file's bytes; other encodings are a positioned spec error."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise SpecError([Diagnostic(source, 1, 1, "the spec is UTF-16 text; specs are UTF-8",
-                                    "save the file as UTF-8 (most editors: 'Save with encoding')")])
-    if len(raw) > MAX_SPEC_BYTES:
-        check_text(" " * len(raw), source)
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        good = raw[: exc.start].decode("utf-8", errors="replace")
-        line, column = _position(good, len(good))
-        raise SpecError([Diagnostic(source, line, column, f"the spec is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                                    "save the file as UTF-8")]) from None
-
-
-def parse_yaml(text: str, source: str = "<string>") -> Document:
+def parse_yaml(text: str, source: str = "<string>", *, reuse_tags: bool = False) -> Document:
     """Parse one YAML document into plain data with marks.
 
-    Raises :class:`SpecError` for syntax errors, duplicate keys, unsafe tags,
+    ``reuse_tags`` accepts ``!delete`` (an empty scalar: :data:`DELETE`) and ``!replace`` (a mapping:
+    :class:`Replace`), which only ``extends:`` gives a meaning. Raises :class:`SpecError` for syntax errors, duplicate keys, unsafe tags,
     multi-document streams and specs past the bounds of ``upspec.modelspec.limits``.
     """
     check_text(text, source)
     with _no_gc():
-        return _parse(text, source)
+        return _parse(text, source, reuse_tags)
 
 
 @contextlib.contextmanager
@@ -364,7 +361,7 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _parse(text: str, source: str) -> Document:
+def _parse(text: str, source: str, reuse_tags: bool = False) -> Document:
     try:
         try:
             node = _compose(text, source)
@@ -383,7 +380,7 @@ def _parse(text: str, source: str) -> Document:
         raise SpecError([Diagnostic(source, line, column, message)]) from None
     except yaml.YAMLError as exc:
         raise SpecError([Diagnostic(source, 0, 0, f"invalid YAML: {exc}")]) from None
-    builder = _Builder(source)
+    builder = _Builder(source, reuse_tags)
     builder.doc.values[()] = Mark(1, 1)
     if node is not None:
         try:
