@@ -52,6 +52,9 @@ if TYPE_CHECKING:
     from .registry.registry import Registry
     from .modelspec.load import load_spec
     from .modelspec.model import Spec
+    from .interop.from_keras import spec_from_model
+    from .interop.swap import swap
+    from .interop.upsample import upsample
 
 #: names imported on first use, so that ``import upspec`` (every plugin does it) stays cheap for ``--help``
 #: and shell completion (no pydantic, NumPy or TensorFlow): name -> (module, attribute); the plugin-facing
@@ -62,6 +65,9 @@ _LAZY = {
     "Registry": ("upspec.registry.registry", "Registry"),
     "load_spec": ("upspec.modelspec.load", "load_spec"),
     "Spec": ("upspec.modelspec.model", "Spec"),
+    "upsample": ("upspec.interop.upsample", "upsample"),
+    "spec_from_model": ("upspec.interop.from_keras", "spec_from_model"),
+    "swap": ("upspec.interop.swap", "swap"),
 }
 
 
@@ -144,7 +150,10 @@ __all__ = [
     "register_keras_objects",
     "resize_images",
     "run",
+    "spec_from_model",
+    "swap",
     "sweep",
+    "upsample",
 ]
 
 _install_keras_objects()
