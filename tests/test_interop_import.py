@@ -253,3 +253,21 @@ def test_swap_limited_to_some_entries_keeps_the_others():
         upspec.swap(model, "nearest", entries=["up3"])
     with pytest.raises(upspec.SpecError, match="did you mean 'bilinear'"):
         upspec.swap(model, "bilnear")
+
+
+@pytest.mark.slow
+def test_an_imported_keras_unet_runs_and_sweeps_like_a_hand_written_spec(tmp_path):
+    from conftest import invoke_upspec
+
+    _transpose_unet().save(tmp_path / "unet.keras")
+    done = invoke_upspec("import", str(tmp_path / "unet.keras"), "-o", str(tmp_path / "unet.yaml"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    fast = ["--set", "data.source=shapes", "--set", "data.task=segmentation", "--set", "train.epochs=1",
+            "--set", "train.steps_per_epoch=2", "--set", "train.batch_size=4", "--set", "data.test_patches=4",
+            "--set", "data.validation_patches=4"]
+    done = invoke_upspec("run", "unet.yaml", "--quiet", *fast, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (next((tmp_path / "runs" / "unet").iterdir()) / "metrics.json").exists()
+    done = invoke_upspec("sweep", "unet.yaml", "--strategies", "transpose,bilinear", *fast, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "bilinear" in done.stdout and "transpose" in done.stdout

@@ -85,7 +85,7 @@ class ImportedModel:
 
 def _flat_layers(model: Any) -> list[Any]:
     """The model's layers, an ``Upsample`` layer's strategy layers in its place."""
-    found = []
+    found: list[Any] = []
     for layer in model.layers:
         inner = getattr(layer, "inner", None)
         found.extend(inner.layers[1:] if inner is not None else [layer])
