@@ -60,6 +60,9 @@ if TYPE_CHECKING:
     from .plugin_api import resize_images
     from .registry.registry import Registry
     from .runner.artefacts.rundir import RunResult
+    from .interop.from_keras import spec_from_model
+    from .interop.swap import swap
+    from .interop.upsample import upsample
 
 #: names imported on first use, so that ``import upspec`` (every plugin does it) stays cheap for ``--help``
 #: and shell completion (no pydantic, NumPy or TensorFlow): name -> (module, attribute); the plugin-facing
@@ -69,6 +72,9 @@ _LAZY = {
     "build_model": ("upspec.builder.builder", "build_model"),
     "Registry": ("upspec.registry.registry", "Registry"),
     "load_spec": ("upspec.modelspec.load", "load_spec"),
+    "upsample": ("upspec.interop.upsample", "upsample"),
+    "spec_from_model": ("upspec.interop.from_keras", "spec_from_model"),
+    "swap": ("upspec.interop.swap", "swap"),
 }
 
 
@@ -177,7 +183,10 @@ __all__ = [
     "register_kind",
     "resize_images",
     "run",
+    "spec_from_model",
+    "swap",
     "sweep",
+    "upsample",
 ]
 
 _install_keras_objects()

@@ -41,7 +41,7 @@ def test_set_completes_sources_tasks_strategies_and_layer_types():
 
 
 def test_commands_complete_including_plugin_commands():
-    assert complete("upspec sw") == ["sweep"]
+    assert complete("upspec sw") == ["swap", "sweep"]
     assert "new-plugin" in complete("upspec ")
 
 

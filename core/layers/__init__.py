@@ -1,9 +1,9 @@
 """Keras layers that upspec's core and its plugins share: one layer (or family) per module.
 
 ``upspec.layers.transpose`` (``ConvTranspose``), ``upspec.layers.pixel_shuffle`` (``PixelShuffle``,
-``ICNR``, ``HoldBlur``), ``upspec.layers.dysample`` (``DySample``) and ``upspec.layers.interpolation``
-(``Interpolate``). Every class is ``@keras.saving.register_keras_serializable(package="upspec")``, so a
-saved model names it ``upspec>ClassName`` whichever module holds it.
+``ICNR``, ``HoldBlur``), ``upspec.layers.dysample`` (``DySample``), ``upspec.layers.interpolation``
+(``Interpolate``) and ``upspec.layers.upsample`` (``Upsample``: any registered strategy as one layer).
+Every class is ``@keras.saving.register_keras_serializable(package="upspec")``, so a saved model names it ``upspec>ClassName`` whichever module holds it.
 
 Importing this package imports no Keras: the modules do, and the names here resolve on first use
 (``upspec.layers.PixelShuffle``), so ``import upspec`` stays cheap.
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .pixel_shuffle import HoldBlur
     from .pixel_shuffle import PixelShuffle
     from .transpose import ConvTranspose
+    from .upsample import Upsample
 
 #: the modules that register Keras objects, imported by :mod:`upspec.keras_objects` once Keras is
 MODULES = (
@@ -29,6 +30,7 @@ MODULES = (
     "upspec.layers.pixel_shuffle",
     "upspec.layers.dysample",
     "upspec.layers.interpolation",
+    "upspec.layers.upsample",
 )
 #: public name -> module that defines it
 _LAZY = {
@@ -38,6 +40,7 @@ _LAZY = {
     "HoldBlur": "upspec.layers.pixel_shuffle",
     "DySample": "upspec.layers.dysample",
     "Interpolate": "upspec.layers.interpolation",
+    "Upsample": "upspec.layers.upsample",
 }
 
 
@@ -49,4 +52,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'upspec.layers' has no attribute {name!r}")
 
 
-__all__ = ["ConvTranspose", "DySample", "HoldBlur", "ICNR", "Interpolate", "PixelShuffle"]
+__all__ = ["ConvTranspose", "DySample", "HoldBlur", "ICNR", "Interpolate", "PixelShuffle", "Upsample"]
