@@ -55,11 +55,11 @@ def main() -> None:
     from upspec.analysis.cost import multiply_accumulates
     from upspec.builder.builder import build_model
     from upspec.registry.registry import get_registry
-    from upspec.run.settings import data_settings
-    from upspec.run.settings import train_settings
+    from upspec.modelspec.sections import data_settings
+    from upspec.modelspec.sections import train_settings
     from upspec.run.task_data import prepare_data
     from upspec.run.train import training_pipeline
-    from upspec.spec.load import load_spec
+    from upspec.modelspec.load import load_spec
 
     registry = get_registry()
     spec = load_spec(args.spec, registry=registry)

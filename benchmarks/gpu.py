@@ -198,7 +198,7 @@ def measure(spec_path: str, precision: str, batch: int, jit: bool | None, steps:
     from upspec.analysis.macs import multiply_accumulates
     from upspec.builder.builder import build_model
     from upspec.builder.precision import dtype_policy
-    from upspec.spec.load import load_spec
+    from upspec.modelspec.load import load_spec
 
     keras.utils.set_random_seed(0)
     with dtype_policy(precision):  # as the runner's model_scope: build under train.precision's policy
@@ -418,8 +418,8 @@ def main() -> None:
     for key, entry in peak.items():
         print(f"peak {key}: {entry['flops'] / 1e12:.2f} TFLOP/s, rel. error {entry['rel_error']:.1e}", flush=True)
 
-    from upspec.run.settings import train_settings
-    from upspec.spec.load import load_spec
+    from upspec.modelspec.sections import train_settings
+    from upspec.modelspec.load import load_spec
 
     jit = parse_jit(args.jit)
     tag = args.tag or meta["backend"] + ("" if args.jit == "auto" else f"-jit-{args.jit}")

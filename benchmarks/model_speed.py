@@ -50,7 +50,7 @@ def main() -> None:
     from upspec.builder.builder import build_model
     from upspec.registry.registry import get_registry
     from upspec.run.task_data import evaluation_data
-    from upspec.spec.load import load_spec
+    from upspec.modelspec.load import load_spec
 
     registry = get_registry()
     spec = load_spec(SPEC, registry=registry)

@@ -31,8 +31,8 @@ def measure(spec_path: Path, precision: str, jit: bool, steps: int, repeats: int
 
     from upspec.builder.builder import build_model
     from upspec.builder.precision import dtype_policy
-    from upspec.run.settings import train_settings
-    from upspec.spec.load import load_spec
+    from upspec.modelspec.sections import train_settings
+    from upspec.modelspec.load import load_spec
 
     spec = load_spec(spec_path)
     batch = train_settings(spec).batch_size

@@ -61,8 +61,8 @@ def main() -> None:
     from upspec.run.data import downsample
     from upspec.run.data import upsample_bicubic
     from upspec.run.evaluate import image_scores
-    from upspec.run.settings import data_settings
-    from upspec.run.settings import train_settings
+    from upspec.modelspec.sections import data_settings
+    from upspec.modelspec.sections import train_settings
     from upspec.run.task_data import prepare_data
 
     registry = get_registry()

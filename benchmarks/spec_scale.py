@@ -45,7 +45,7 @@ def main() -> None:
 
     from upspec.graph.graph import build_graph
     from upspec.registry.registry import get_registry
-    from upspec.spec.load import load_spec
+    from upspec.modelspec.load import load_spec
 
     registry = get_registry()
     folder = Path("/tmp") / "upspec-spec-scale"

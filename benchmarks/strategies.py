@@ -123,7 +123,7 @@ def main() -> None:
     from upspec.compare.statistics import compare
     from upspec.compare.statistics import markdown
     from upspec.compare.sweep import run_sweep
-    from upspec.spec.load import load_spec
+    from upspec.modelspec.load import load_spec
 
     fresh = "--fresh" in sys.argv[1:]
     partial = "--partial" in sys.argv[1:]

@@ -95,8 +95,8 @@ def main() -> None:
     import tensorflow  # noqa: F401 - the one-off import stays outside the measurement
 
     from upspec.compare.sweep import run_sweep
-    from upspec.run.settings import train_settings
-    from upspec.spec.load import load_spec
+    from upspec.modelspec.sections import train_settings
+    from upspec.modelspec.load import load_spec
 
     settings = train_settings(load_spec(args.spec))
     totals: dict[str, float] = defaultdict(float)

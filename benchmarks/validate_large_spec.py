@@ -14,8 +14,8 @@ import time
 
 from upspec.graph.graph import build_graph
 from upspec.registry.registry import get_registry
-from upspec.spec.load import validate_document
-from upspec.spec.yaml_source import parse_yaml
+from upspec.modelspec.load import validate_document
+from upspec.modelspec.yaml_source import parse_yaml
 
 
 def spec_text(entries: int) -> str:

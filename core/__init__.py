@@ -50,8 +50,8 @@ if TYPE_CHECKING:
     from .plugin_api import read_npz
     from .plugin_api import resize_images
     from .registry.registry import Registry
-    from .spec.load import load_spec
-    from .spec.model import Spec
+    from .modelspec.load import load_spec
+    from .modelspec.model import Spec
 
 #: names imported on first use, so that ``import upspec`` (every plugin does it) stays cheap for ``--help``
 #: and shell completion (no pydantic, NumPy or TensorFlow): name -> (module, attribute); the plugin-facing
@@ -60,8 +60,8 @@ _LAZY = {
     **_PLUGIN_API,
     "build_model": ("upspec.builder.builder", "build_model"),
     "Registry": ("upspec.registry.registry", "Registry"),
-    "load_spec": ("upspec.spec.load", "load_spec"),
-    "Spec": ("upspec.spec.model", "Spec"),
+    "load_spec": ("upspec.modelspec.load", "load_spec"),
+    "Spec": ("upspec.modelspec.model", "Spec"),
 }
 
 

@@ -121,7 +121,7 @@ def test_two_multi_worker_processes_train_one_model_with_one_report(tmp_path, on
 def test_multi_worker_without_tf_config_says_how_to_set_it(monkeypatch):
     from upspec.run.distribute import DistributeError
     from upspec.run.distribute import distribution
-    from upspec.run.settings import TrainSettings
+    from upspec.modelspec.sections import TrainSettings
 
     monkeypatch.delenv("TF_CONFIG", raising=False)
     with pytest.raises(DistributeError, match="multi_worker reads the cluster from TF_CONFIG, which is not set"):
@@ -136,7 +136,7 @@ def test_distribute_needs_the_tensorflow_backend(monkeypatch):
 
     from upspec.run.distribute import DistributeError
     from upspec.run.distribute import distribution
-    from upspec.run.settings import TrainSettings
+    from upspec.modelspec.sections import TrainSettings
 
     monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
     with pytest.raises(DistributeError, match="needs the TensorFlow backend; the active Keras backend is 'jax'"):
@@ -144,7 +144,7 @@ def test_distribute_needs_the_tensorflow_backend(monkeypatch):
 
 
 def test_the_default_is_one_device_with_nothing_imported():
-    code = ("import sys; from upspec.run.distribute import distribution; from upspec.run.settings import "
+    code = ("import sys; from upspec.run.distribute import distribution; from upspec.modelspec.sections import "
             "TrainSettings; d = distribution(TrainSettings()); print(d.strategy, d.replicas, "
             "'tensorflow' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

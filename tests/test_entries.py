@@ -6,9 +6,9 @@ import pytest
 from pydantic import ValidationError
 
 import upspec
-from upspec.spec.model import LayerEntry
-from upspec.spec.model import UpsampleEntry
-from upspec.spec.model import parse_entry
+from upspec.modelspec.model import LayerEntry
+from upspec.modelspec.model import UpsampleEntry
+from upspec.modelspec.model import parse_entry
 
 
 def test_an_entry_is_a_layer_entry_or_an_upsample_entry():

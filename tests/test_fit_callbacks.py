@@ -13,10 +13,10 @@ from conftest import SPECS
 def small_run(tmp_path):
     from upspec.builder.builder import build_model
     from upspec.registry.registry import get_registry
-    from upspec.run.settings import data_settings
-    from upspec.run.settings import train_settings
+    from upspec.modelspec.sections import data_settings
+    from upspec.modelspec.sections import train_settings
     from upspec.run.task_data import prepare_data
-    from upspec.spec.load import load_spec
+    from upspec.modelspec.load import load_spec
 
     registry = get_registry()
     spec = load_spec(SPECS / "seed_transpose.yaml", registry=registry,
@@ -77,7 +77,7 @@ def test_epoch_scalars_are_read_by_tensorboard_and_match_the_history(small_run):
 def test_steps_per_execution_is_the_largest_divisor_of_the_epoch_up_to_32():
     import keras
 
-    from upspec.run.settings import TrainSettings
+    from upspec.modelspec.sections import TrainSettings
     from upspec.run.train import steps_per_execution
 
     assert steps_per_execution(TrainSettings(steps_per_epoch=60), []) == 30
@@ -102,7 +102,7 @@ def test_the_pytorch_backend_runs_one_step_per_call(monkeypatch):
     import keras
 
     from upspec.errors import UpspecError
-    from upspec.run.settings import TrainSettings
+    from upspec.modelspec.sections import TrainSettings
     from upspec.run.train import steps_per_execution
 
     monkeypatch.setattr(keras.backend, "backend", lambda: "torch")

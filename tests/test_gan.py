@@ -40,12 +40,13 @@ def _dcgan_text(**replace: str) -> str:
 
 
 def test_the_dcgan_spec_is_a_generator_with_a_matching_discriminator():
-    from upspec.gan.spec import check_pair
+    from upspec.graph.graph import build_graph
+    from upspec.graph.pair import check_pair
     from upspec.registry.registry import get_registry
 
     graph = _load_graph(DCGAN.read_text())
     assert graph.inputs[0].shape == (100,) and graph.nodes[graph.outputs[0]].shape == (28, 28, 1)
-    disc = check_pair(graph, get_registry())
+    disc = check_pair(graph, get_registry(), build_graph)
     assert disc.inputs[0].shape == (28, 28, 1) and disc.nodes[disc.outputs[0]].shape == (1,)
     assert disc.spec.name == "dcgan-digits-discriminator"
 

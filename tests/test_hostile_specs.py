@@ -9,8 +9,8 @@ from upspec import SpecError
 from upspec import load_spec
 from upspec.cli.main import make_cli
 from upspec.graph.graph import build_graph
-from upspec.spec.limits import MAX_DEPTH
-from upspec.spec.limits import MAX_NODES
+from upspec.modelspec.limits import MAX_DEPTH
+from upspec.modelspec.limits import MAX_NODES
 
 SPEC = "name: t\ninputs:\n  x: [8, 8, 1]\nlayers:\n  - {id: up, upsample: nearest, factor: 2, filters: 2}\n"
 
@@ -114,8 +114,8 @@ def test_duplicate_id_through_a_merge_key_is_reported_at_the_merge():
 
 
 def test_own_keys_keep_their_marks_when_a_merge_follows():
-    from upspec.spec.yaml_source import Mark
-    from upspec.spec.yaml_source import parse_yaml
+    from upspec.modelspec.yaml_source import Mark
+    from upspec.modelspec.yaml_source import parse_yaml
 
     doc = parse_yaml("base: &b {a: 1, b: 2}\nm:\n  a: 5\n  <<: *b\n")
     assert doc.data["m"] == {"a": 5, "b": 2}

@@ -134,7 +134,7 @@ def test_checkpoints_reuse_kerass_attribute_skipsets(tmp_path, monkeypatch):
     from upspec.run.checkpoint import checkpoint_state
     from upspec.run.checkpoint import save_checkpoint
     from upspec.run.models import load_model
-    from upspec.spec.load import load_spec
+    from upspec.modelspec.load import load_spec
 
     from keras.src.backend.common import global_state
 

@@ -24,6 +24,20 @@ def IGNORED(folder: str, names: list[str]) -> set[str]:
     return set(_IGNORED_ANYWHERE(folder, names)) | top
 
 
+def _see_dependencies_of_this_environment(python: Path, folder: Path) -> None:
+    """Make this environment's installed packages, except upspec itself and its example plugin, importable by
+    ``python`` (a folder of links to them, named in a ``.pth`` file of its site-packages)."""
+    folder.mkdir()
+    ours = ("upspec", "__editable__", "_upspec", "upspec_carafe", "__pycache__")
+    for place in [p for p in sys.path if p.endswith(("site-packages", "dist-packages")) and Path(p).is_dir()]:
+        for item in Path(place).iterdir():
+            if not item.name.lower().startswith(ours) and item.suffix != ".pth" and not (folder / item.name).exists():
+                (folder / item.name).symlink_to(item)
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+    Path(site, "dependencies.pth").write_text(f"{folder}\n")
+
+
 def test_specs_lists_the_shipped_specs_and_commands_take_their_names(tmp_path, monkeypatch):
     from upspec.cli.main import make_cli
 
@@ -83,11 +97,13 @@ def test_sdist_and_wheel_installed_in_a_fresh_venv_run_from_another_folder(tmp_p
     assert "upspec/specs/seed_transpose.yaml" in names and "upspec/registry/keras_layers.json" in names
     assert any(n.endswith(".dist-info/LICENSE") or "/licenses/LICENSE" in n for n in names), sorted(names)[-8:]
 
-    # a fresh venv on the base interpreter (it has upspec's dependencies), without pip: the outer pip installs
+    # a fresh venv without pip (the outer pip installs) that sees this environment's dependencies but none of its
+    # upspec: not --system-site-packages, which shows the *base* interpreter's packages, and the base of a fresh
+    # machine has none of upspec's dependencies
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True,
-                   timeout=120)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
+    _see_dependencies_of_this_environment(python, tmp_path / "dependencies")
     installed = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q",
                                 str(wheel)], capture_output=True, text=True, timeout=300, env=env)
     assert installed.returncode == 0, installed.stderr[-3000:]

@@ -58,8 +58,8 @@ def test_a_mixed_precision_run_trains_saves_and_reloads(tmp_path, precision):
 
 def test_precision_and_distribute_are_checked_with_the_spec(tmp_path):
     from upspec.errors import SpecError
-    from upspec.run.settings import train_settings
-    from upspec.spec.load import load_spec
+    from upspec.modelspec.sections import train_settings
+    from upspec.modelspec.load import load_spec
 
     text = ("name: p\ninputs:\n  x: [8, 8, 1]\nlayers:\n  - layer: Conv2D\n    filters: 1\n    kernel_size: 1\n"
             "train:\n  precision: float16\n  distribute: mirored\n")

@@ -110,12 +110,12 @@ def _tiny(spec_name, **sets):
 def test_data_for_a_1d_model_comes_from_signals_by_default():
     from upspec import build_model
     from upspec.registry.registry import get_registry
-    from upspec.run.settings import data_settings
-    from upspec.run.settings import train_settings
+    from upspec.modelspec.sections import data_settings
+    from upspec.modelspec.sections import train_settings
     from upspec.run.task_data import prepare_data
 
     spec = _tiny("signal_1d.yaml")
-    del spec.data["source"]
+    spec = spec.resolved(data=spec.data.model_validate(spec.data.model_dump(exclude_unset=True, exclude={"source"})))
     data = prepare_data(spec, build_model(spec), data_settings(spec), train_settings(spec), get_registry())
     x, y = data.test
     assert x.shape == (3, 64, 2) and y.shape == (3, 256, 2)
@@ -126,8 +126,8 @@ def test_data_for_a_1d_model_comes_from_signals_by_default():
 def test_a_2d_source_for_a_3d_model_is_a_spec_error():
     from upspec import build_model
     from upspec.registry.registry import get_registry
-    from upspec.run.settings import data_settings
-    from upspec.run.settings import train_settings
+    from upspec.modelspec.sections import data_settings
+    from upspec.modelspec.sections import train_settings
     from upspec.run.task_data import prepare_data
 
     spec = _tiny("volume_3d.yaml", **{"data.source": "photos"})
@@ -138,8 +138,8 @@ def test_a_2d_source_for_a_3d_model_is_a_spec_error():
 def test_a_1d_source_for_a_2d_model_is_a_spec_error():
     from upspec import build_model
     from upspec.registry.registry import get_registry
-    from upspec.run.settings import data_settings
-    from upspec.run.settings import train_settings
+    from upspec.modelspec.sections import data_settings
+    from upspec.modelspec.sections import train_settings
     from upspec.run.task_data import prepare_data
 
     spec = _tiny("seed_transpose.yaml", **{"data.source": "signals"})

@@ -52,7 +52,7 @@ def test_a_segmentation_report_speaks_of_iou_not_psnr(tmp_path):
 
 def test_an_unknown_degradation_points_into_the_spec(tmp_path):
     from upspec.errors import SpecError
-    from upspec.spec.load import load_spec
+    from upspec.modelspec.load import load_spec
 
     with pytest.raises(SpecError) as caught:
         load_spec(SPECS / "espcn_residual.yaml", overrides=["data.degradation=box"])

@@ -13,11 +13,11 @@ def test_within_a_sweep_the_same_dataset_is_cut_once(monkeypatch):
     import upspec.run.task_data
     from upspec.compare.sweep import StaticShapes
     from upspec.graph.graph import build_graph
-    from upspec.run.settings import data_settings
-    from upspec.run.settings import train_settings
+    from upspec.modelspec.sections import data_settings
+    from upspec.modelspec.sections import train_settings
     from upspec.run.shared_data import dataset_for
     from upspec.run.shared_data import shared_data
-    from upspec.spec.load import load_spec
+    from upspec.modelspec.load import load_spec
 
     cuts = []
     monkeypatch.setattr(upspec.run.task_data, "prepare_data", lambda *args: cuts.append(args) or object())
@@ -37,7 +37,7 @@ def test_within_a_sweep_the_same_dataset_is_cut_once(monkeypatch):
 def test_static_shapes_stand_in_for_the_model_when_checking_data():
     from upspec.compare.sweep import StaticShapes
     from upspec.graph.graph import build_graph
-    from upspec.spec.load import load_spec
+    from upspec.modelspec.load import load_spec
 
     shapes = StaticShapes.of(build_graph(load_spec(SPECS / "seed_transpose.yaml")))
     assert shapes == StaticShapes((None, 28, 28, 1), (None, 56, 56, 1))

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from upspec import SpecError
-from upspec.spec.yaml_source import Mark
-from upspec.spec.yaml_source import parse_yaml
+from upspec.modelspec.yaml_source import Mark
+from upspec.modelspec.yaml_source import parse_yaml
 
 
 def test_values_and_keys_keep_line_and_column():

@@ -21,13 +21,13 @@ from ..registry.registry import get_registry
 from ..run.rundir import new_run_dir
 from ..run.rundir import run_files
 from ..run.rundir import write_json
-from ..spec.load import load_spec
+from ..modelspec.load import load_spec
 
 if TYPE_CHECKING:
     import keras
 
     from ..registry.registry import Registry
-    from ..spec.model import Spec
+    from ..modelspec.model import Spec
 
 
 @dataclass

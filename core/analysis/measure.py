@@ -14,7 +14,7 @@ from ..graph.graph import build_graph
 from ..graph.shapes import per_axis
 from ..registry.registry import Registry
 from ..registry.registry import get_registry
-from ..spec.model import Spec
+from ..modelspec.model import Spec
 
 SEEDS = (0, 1, 2, 3, 4)
 CONSTANT = 0.5

@@ -18,13 +18,16 @@ from ..graph.graph import build_graph
 from ..graph.shapes import per_axis
 from ..registry.registry import Registry
 from ..registry.registry import get_registry
-from ..spec.model import UpsampleEntry
+from ..modelspec.load import load_spec
+from ..modelspec.model import Spec
+from ..modelspec.model import UpsampleEntry
+from .compile import compile_model
 
 if TYPE_CHECKING:
     import keras
 
-    from ..spec.load import Overrides
-    from ..spec.load import SpecSource
+    from ..modelspec.load import Overrides
+    from ..modelspec.load import SpecSource
 
 
 def layers_between(inputs: list[Any], output: Any) -> list[Any]:
@@ -137,9 +140,6 @@ def build_model(spec: SpecSource, *, strategy: str | None = None, overrides: Ove
 
     Raises :class:`upspec.SpecError` for any problem in the spec.
     """
-    from ..spec.load import load_spec
-    from ..spec.model import Spec
-
     registry = registry or get_registry()
     if not isinstance(spec, Spec) or strategy is not None or overrides:
         spec = load_spec(spec, strategy=strategy, overrides=overrides, registry=registry)
@@ -147,8 +147,6 @@ def build_model(spec: SpecSource, *, strategy: str | None = None, overrides: Ove
     with recursion_room(len(graph.nodes)):
         model, _ = assemble(graph, registry)
     if compile:
-        from .compile import compile_model
-
         compile_model(model, spec, registry)
     registry.call("upspec_model_built", strict=True, model=model, spec=spec)
     return model

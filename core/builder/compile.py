@@ -6,7 +6,7 @@ from typing import Any
 
 from ..errors import SpecError
 from ..registry.registry import Registry
-from ..spec.model import Spec
+from ..modelspec.model import Spec
 
 
 def _named_metric(metric: Any, name: str) -> Any:

@@ -36,7 +36,7 @@ def fmt(shape: Any) -> str:
 
 def load_graph(path: str, strategy: str | None, overrides: tuple[str, ...]) -> Graph:
     from ..graph.graph import build_graph
-    from ..spec.load import load_spec
+    from ..modelspec.load import load_spec
 
     spec = load_spec(path, strategy=strategy, overrides=list(overrides))
     return build_graph(spec)

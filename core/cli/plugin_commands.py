@@ -81,7 +81,7 @@ def plugins(as_json: bool) -> None:
 def schema(output: str | None) -> None:
     """Print the JSON Schema of a spec, including every registered strategy's parameters."""
     from ..files import write_text
-    from ..spec.schema import spec_schema
+    from ..modelspec.schema import spec_schema
 
     text = json.dumps(spec_schema(get_registry()), indent=2, default=repr)
     if output:

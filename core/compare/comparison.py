@@ -163,7 +163,7 @@ def strategy_grid(folder: Path, rows: list[dict[str, Any]], registry: Registry, 
 
 def _evaluation_data(run_dir: Path, registry: Registry) -> Any:
     """A run's evaluation data, cut for the shapes of its spec's graph (no model is loaded for them)."""
-    from ..spec.load import load_spec
+    from ..modelspec.load import load_spec
     from .sweep import static_evaluation_data
 
     return static_evaluation_data(load_spec(run_dir / "spec.yaml", registry=registry), registry)

@@ -136,12 +136,12 @@ def measure_run(run_dir: Path, registry: Registry, trained: Any = None) -> dict[
     the run recorded while training and evaluating (``timing.json``), measured here only for a run without."""
     from ..run.models import load_model
     from ..run.timing import read_timing
-    from ..spec.load import load_spec
+    from ..modelspec.load import load_spec
 
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
     if trained is None:
         trained = load_model(run_dir / "model.keras", registry)
-    if spec.discriminator is not None:  # a GAN: its generator, fed latents
+    if spec.kind == "gan":  # a GAN: its generator, fed latents
         from ..gan.sweep import measure_gan
 
         return measure_gan(trained, spec, registry)
@@ -161,7 +161,7 @@ def evaluation_data_for(spec: Any, model: Any, registry: Registry) -> Any:
     sweep is measured on the same test patches."""
     from ..run.task_data import evaluation_data
 
-    key = json.dumps([spec.data, (spec.train or {}).get("seed"), list(model.input_shape), list(model.output_shape)],
+    key = json.dumps([spec.data.model_dump(exclude_unset=True), spec.train.seed, list(model.input_shape), list(model.output_shape)],
                      sort_keys=True, default=str)
     if key not in _EVALUATION_DATA:
         _EVALUATION_DATA.clear()  # one at a time: a sweep has one spec
@@ -192,7 +192,7 @@ def _measure(trained: Any, spec: Any, registry: Registry, dataset_x: Any = None,
     }
     if dataset_x is not None:
         fresh = build_model(spec, registry=registry)
-        batch = min(len(dataset_x), int(spec.train.get("batch_size", 16)))
+        batch = min(len(dataset_x), spec.train.batch_size)
         measured.update(train_step_ms=train_step_ms(fresh, dataset_x[:batch], dataset_y[:batch]),
                         inference_ms=inference_ms(trained, dataset_x[:batch]))
     return measured

@@ -24,9 +24,8 @@ from .jobs import read_row
 from ..errors import SpecError
 from ..errors import UpspecError
 from ..files import write_text
-from ..gan.spec import is_gan
 from ..registry.registry import get_registry
-from ..spec.load import load_spec
+from ..modelspec.load import load_spec
 
 if TYPE_CHECKING:
     from ..registry.registry import Registry
@@ -89,7 +88,7 @@ def choose_strategies(source: Any, wanted: str, overrides: list[str], registry: 
 
 def choose_seeds(spec: Any, seeds: int | None, seed_list: Sequence[int] | None, train: dict[str, Any]) -> list[int]:
     """``seed_list`` as given, or ``0..seeds-1``, or else the spec's one ``train.seed``."""
-    from ..run.settings import train_settings
+    from ..modelspec.sections import train_settings
 
     if seeds is not None and seed_list:
         raise UpspecError("give --seeds N or --seed-list a,b, not both")
@@ -246,7 +245,7 @@ def static_evaluation_data(spec: Any, registry: Registry) -> Any:
 
 def _check_data(spec: Any, registry: Registry) -> None:
     """Fail before creating the sweep folder when the spec's data cannot feed the model."""
-    if is_gan(spec):
+    if spec.kind == "gan":
         from ..gan.runner import check_gan_data
 
         check_gan_data(spec, registry)

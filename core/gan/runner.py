@@ -20,29 +20,21 @@ from .train import Game
 from .train import GanState
 from .train import load_checkpoint
 from ..run.data import DataError
-from ..run.settings import DataSettings
-from ..run.settings import TrainSettings
-from ..run.settings import data_settings
-from ..run.settings import train_settings
-from ..spec.model import Spec
+from ..modelspec.sections import DataSettings
+from ..modelspec.sections import TrainSettings
+from ..modelspec.sections import data_settings
+from ..modelspec.sections import train_settings
+from ..modelspec.model import Spec
 
 
 def networks(spec: Spec, registry: Any) -> tuple[Any, Any]:
     """The generator and the discriminator, each compiled with its own ``compile:`` (its optimizer)."""
     from ..builder.builder import build_model
-    from .spec import discriminator_spec
+    from ..modelspec.load import sub_spec
 
     generator = build_model(spec, registry=registry)
-    discriminator = build_model(discriminator_spec(spec, registry), registry=registry)
+    discriminator = build_model(sub_spec(spec, "discriminator", registry), registry=registry)
     return generator, discriminator
-
-
-def gan_data_settings(spec: Spec) -> DataSettings:
-    task = spec.data.get("task", "generation")
-    if task != "generation":
-        raise SpecError([spec.diagnostic(("data", "task"), f"a spec with a 'discriminator:' section trains a GAN; "
-                                         f"its data.task must be 'generation', not {task!r}")])
-    return data_settings(spec, task="generation")
 
 
 def load_real(spec: Spec, generator: Any, data: DataSettings, train: TrainSettings, registry: Any) -> Any:
@@ -61,7 +53,7 @@ def check_gan_data(spec: Spec, registry: Any) -> None:
     """Fail early (before a sweep folder exists) when the GAN's data settings or source are wrong."""
     from ..run.data import get_source
 
-    data = gan_data_settings(spec)
+    data = data_settings(spec)
     try:
         get_source(data.source, registry)
     except NotFoundError as exc:
@@ -102,13 +94,13 @@ def evaluate_gan_run(run_dir: str | Path, registry: Any = None,
     """A finished GAN run's numbers again, in this process (as in its metrics.json, less the warnings)."""
     from ..registry.registry import get_registry
     from ..run.models import load_model
-    from ..spec.load import load_spec
+    from ..modelspec.load import load_spec
 
     registry = registry or get_registry()
     run_dir = Path(run_dir)
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
     generator = load_model(run_dir / "model.keras", registry)
-    train, data = train_settings(spec), gan_data_settings(spec)
+    train, data = train_settings(spec), data_settings(spec)
     real = load_real(spec, generator, data, train, registry)
     return judge_generator(spec, generator, real, train, registry, announce)[0]
 
@@ -157,13 +149,13 @@ def run_gan(spec: Spec, *, registry: Any, root: str, out: str | None, train_over
     from ..run.train import seed_everything
 
     train = train_settings(spec, **(train_overrides or {}))
-    data = gan_data_settings(spec)
+    data = data_settings(spec)
     seed_everything(train.seed)
     generator, discriminator = networks(spec, registry)
     real = load_real(spec, generator, data, train, registry)
     run_dir = new_run_dir(spec, root=root, out=out)
     announce(f"run folder: {run_dir}")
-    spec.train.update(train.model_dump(exclude_none=True))
+    spec = spec.resolved(train=train)  # the run's spec records every train setting it used
     write_spec(run_dir, spec)
     progress = announce if verbose else (lambda line: None)
     rows = play(spec, generator, discriminator, real, train, run_dir, GanState(), registry, progress)
@@ -176,7 +168,7 @@ def resume_gan(spec: Spec, run_dir: Path, *, registry: Any, verbose: int,
     from ..run.train import seed_everything
 
     train = train_settings(spec)
-    data = gan_data_settings(spec)
+    data = data_settings(spec)
     state = GanState.read(run_dir)
     seed_everything(train.seed)
     if state.checkpoint:

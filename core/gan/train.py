@@ -32,7 +32,7 @@ from .pictures import scale_for
 from .pictures import tile
 from ..run.models import load_model
 from ..run.models import save_model
-from ..run.settings import TrainSettings
+from ..modelspec.sections import TrainSettings
 from ..run.task_data import history_rows
 from ..run.task_data import write_history
 from ..run.train import STATE

@@ -6,12 +6,14 @@ import re
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
+from typing import Callable
 
 from ..errors import Diagnostic
 from ..errors import NotFoundError
 from ..errors import SpecError
 from ..errors import available
 from .estimate import Estimate
+from .pair import check_pair
 from .estimate import activation_bytes
 from .estimate import estimate
 from .estimate import human_bytes
@@ -23,10 +25,10 @@ from .shapes import infer_layer
 from .shapes import infer_upsample
 from ..registry.registry import Registry
 from ..registry.registry import get_registry
-from ..spec.model import Entry
-from ..spec.model import LayerEntry
-from ..spec.model import UpsampleEntry
-from ..spec.model import Spec
+from ..modelspec.model import Entry
+from ..modelspec.model import LayerEntry
+from ..modelspec.model import UpsampleEntry
+from ..modelspec.model import Spec
 
 
 @dataclass
@@ -299,11 +301,15 @@ def build_graph(spec: Spec, registry: Registry | None = None) -> Graph:
     """
     registry = registry or get_registry()
     graph = _GraphBuilder(spec, registry).build()
-    if spec.discriminator is not None:  # a GAN: the discriminator must take what the generator makes
-        from ..gan.spec import check_pair
-
-        check_pair(graph, registry)
+    check = KIND_CHECKS.get(spec.kind)
+    if check is not None:
+        check(graph, registry, build_graph)
     return graph
+
+
+#: checks of a whole graph by spec kind (a GAN's: the discriminator takes what the generator makes); a plugin
+#: that registers a kind may add its own: ``KIND_CHECKS[name] = check(graph, registry, build_graph)``
+KIND_CHECKS: dict[str, Callable[[Graph, Registry, Callable[..., Graph]], Any]] = {"gan": check_pair}
 
 
 __all__ = ["Graph", "Node", "build_graph", "fmt"]

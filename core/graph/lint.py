@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from ..errors import Diagnostic
-from ..spec.model import LINTS
+from ..modelspec.model import LINTS
+from ..registry.registry import get_registry
 
 if TYPE_CHECKING:
     from ..registry.registry import Registry
@@ -107,8 +108,6 @@ def _uneven_overlap(graph: Any, node: Any, registry: Registry) -> Diagnostic | N
 
 def lint_graph(graph: Any, registry: Registry | None = None) -> list[Diagnostic]:
     """The best-practice warnings for ``graph``, in file order; entries' ``allow:`` lists are honoured."""
-    from ..registry.registry import get_registry
-
     registry = registry or get_registry()
     found = []
     for node in graph.entries:

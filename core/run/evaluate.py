@@ -187,14 +187,14 @@ def evaluate_run(run_dir: Any, registry: Any = None) -> dict[str, Any]:
     from .models import load_model
     from .predict import PredictError
     from .task_data import evaluation_data
-    from ..spec.load import load_spec
+    from ..modelspec.load import load_spec
 
     run_dir = Path(run_dir)
     if not (run_dir / "spec.yaml").is_file() or not (run_dir / "model.keras").is_file():
         raise PredictError(f"{run_dir} is not a finished run folder (it needs spec.yaml and model.keras)")
     registry = registry or get_registry()
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
-    if spec.discriminator is not None:  # a GAN: its generator judged again
+    if spec.kind == "gan":  # a GAN: its generator judged again
         from ..gan.runner import evaluate_gan_run
 
         return evaluate_gan_run(run_dir, registry)

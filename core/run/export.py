@@ -213,7 +213,7 @@ def _upsample_strategies(spec_path: Path, registry: Any) -> dict[str, str]:
     """Entry id -> strategy of the spec beside a model; empty when there is none or it no longer loads
     (the names only improve an error message)."""
     from ..errors import SpecError
-    from ..spec.load import load_spec
+    from ..modelspec.load import load_spec
 
     if not spec_path.is_file():
         return {}

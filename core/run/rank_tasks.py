@@ -120,7 +120,7 @@ def prepare_rank_data(spec: Any, model: Any, data: Any, train: Any, registry: Re
 
     x_shape, y_shape = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
     rank = rank_of(x_shape)
-    source_name = spec.data.get("source") or DEFAULT_SOURCES.get(rank)
+    source_name = spec.data.source if "source" in spec.data.model_fields_set else DEFAULT_SOURCES.get(rank)
     try:
         if rank == 2:
             known = sources(registry).get(data.source)

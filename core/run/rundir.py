@@ -11,7 +11,7 @@ import yaml
 
 from ..errors import UpspecError
 from ..files import write_text
-from ..spec.model import Spec
+from ..modelspec.model import Spec
 
 
 def new_run_dir(spec: Spec, root: str | Path = "runs", out: str | Path | None = None, prefix: str = "") -> Path:
@@ -53,13 +53,14 @@ def run_files(path: str | Path) -> tuple[Path | None, Path]:
 
 
 def resolved_spec_data(spec: Spec) -> dict[str, Any]:
-    """The spec as written after overrides, with the ``train:`` settings the run used (command-line flags
-    included) and its ``data:`` (the degradation named), so that ``--resume`` continues with the same ones."""
+    """The spec as written after overrides, with every ``train:`` setting the run used (command-line flags
+    included) and the ``data:`` settings written or resolved (the degradation named), so that ``--resume``
+    continues with the same ones."""
     data = dict(spec.document.data) if spec.document is not None else spec.model_dump(exclude_none=True)
-    if spec.train:
-        data["train"] = dict(spec.train)
-    if spec.data:
-        data["data"] = dict(spec.data)
+    data["train"] = spec.train.model_dump(exclude_none=True)
+    written = spec.data.model_dump(exclude_unset=True)
+    if written:
+        data["data"] = written
     return data
 
 

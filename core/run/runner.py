@@ -14,7 +14,6 @@ from ..builder.builder import build_model
 from ..builder.precision import dtype_policy
 from ..errors import UpspecError
 from ..files import clean_temporaries
-from ..gan.spec import is_gan
 from ..registry.registry import Registry
 from ..registry.registry import get_registry
 from .checkpoint import run_stage
@@ -33,8 +32,8 @@ from .report import write_report
 from .rundir import new_run_dir
 from .rundir import write_json
 from .rundir import write_spec
-from .settings import data_settings
-from .settings import train_settings
+from ..modelspec.sections import data_settings
+from ..modelspec.sections import train_settings
 from .shared_data import dataset_for
 from .tensorboard_logs import write_test_summaries
 from .timing import record_inference
@@ -43,8 +42,8 @@ from .train import fit
 from .train import restore_history
 from .train import resume_state
 from .train import seed_everything
-from ..spec.load import load_spec
-from ..spec.model import Spec
+from ..modelspec.load import load_spec
+from ..modelspec.model import Spec
 
 
 @dataclass
@@ -125,7 +124,7 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
     settle_framework()
     registry = registry or get_registry()
     spec = load_spec(source, strategy=strategy, overrides=overrides, registry=registry)
-    if is_gan(spec):
+    if spec.kind == "gan":
         from ..gan.runner import run_gan
 
         return RunResult(*run_gan(spec, registry=registry, root=root, out=out, train_overrides=train_overrides,
@@ -143,9 +142,9 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
     run_dir = new_run_dir(spec, root=root, out=out)
     announce(f"run folder: {run_dir}")
     announce(f"model: {spec.name}, {model.count_params():,} parameters; upsampling: {upsampling_summary(spec)}")
-    spec.train.update(train.model_dump(exclude_none=True))
-    if dataset.shapes.task == "super_resolution":
-        spec.data["degradation"] = data.degradation  # the run's spec names the degradation it trained on
+    # the run's spec records what it resolved: every train setting, and the degradation it trained on
+    recorded = data.model_copy(update={"degradation": data.degradation}) if dataset.shapes.task == "super_resolution" else data
+    spec = spec.resolved(train=train, data=recorded)
     write_spec(run_dir, spec)
     rows = fit(model, dataset, run_dir, train, spec, registry, verbose=verbose, distribution=dist)
     return _finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), **_data_facts(data)},
@@ -165,7 +164,7 @@ def resume(run_dir: str | Path, *, verbose: int = 1, announce: Callable[[str], N
     settle_framework()
     registry = registry or get_registry()
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
-    if is_gan(spec):
+    if spec.kind == "gan":
         from ..gan.runner import resume_gan
 
         return RunResult(*resume_gan(spec, run_dir, registry=registry, verbose=verbose, announce=announce))

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from ..errors import UpspecError
+from ..modelspec.tasks import TASKS  # noqa: F401 - the data side's names in one place
 
 if TYPE_CHECKING:
     import numpy as np
 
 SPLITS = ("train", "validation", "test")
-TASKS = ("super_resolution", "denoise", "autoencode", "segmentation", "generation")
 
 
 class DataError(UpspecError):

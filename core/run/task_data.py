@@ -33,11 +33,11 @@ from .data import to_channels
 from .degrade import DEFAULT_BLUR_SIGMA
 from .degrade import degrade
 from .degrade import mod_crop
-from .settings import DataSettings
-from .settings import TrainSettings
-from .settings import data_settings
-from .settings import train_settings
-from ..spec.model import Spec
+from ..modelspec.sections import DataSettings
+from ..modelspec.sections import TrainSettings
+from ..modelspec.sections import data_settings
+from ..modelspec.sections import train_settings
+from ..modelspec.model import Spec
 
 
 @dataclass

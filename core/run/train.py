@@ -12,12 +12,12 @@ from ..files import write_text
 from ..registry.registry import Registry
 from .checkpoint import checkpoint_state
 from .checkpoint import save_checkpoint
-from .settings import TrainSettings
+from ..modelspec.sections import TrainSettings
 from .task_data import TaskData
 from .task_data import history_rows
 from .task_data import write_history
 from .tensorboard_logs import sample_images_callback
-from ..spec.model import Spec
+from ..modelspec.model import Spec
 
 CHECKPOINT = Path("checkpoints") / "last.keras"
 STATE = Path("checkpoints") / "state.json"

@@ -175,7 +175,7 @@ def check_training(strategy: Strategy) -> None:
 
 def check_signature(strategy: Strategy) -> None:
     """Parameters validate from the ``build`` signature: a wrong value is a spec error at that key."""
-    from ..spec.entries import validate_strategy_params
+    from ..modelspec.entries import validate_strategy_params
 
     try:
         strategy_parameters(strategy)
@@ -194,7 +194,7 @@ def check_signature(strategy: Strategy) -> None:
 def check_unsupported_rank(strategy: Strategy) -> None:
     """A rank the strategy does not declare is a clear spec error, before Keras."""
     from ..graph.graph import build_graph
-    from ..spec.load import load_spec
+    from ..modelspec.load import load_spec
 
     missing = [r for r in (1, 2, 3) if r not in strategy.ranks]
     if not missing:

@@ -66,7 +66,7 @@ def _paths(tree: Any, path: tuple = ()) -> list[tuple]:
 
 @st.composite
 def mutated_tree(draw: st.DrawFn) -> Any:
-    from ..spec.yaml_source import parse_yaml
+    from ..modelspec.yaml_source import parse_yaml
 
     tree = copy.deepcopy(parse_yaml(draw(st.sampled_from(SEEDS))).data)
     for _ in range(draw(st.integers(1, 4))):

@@ -1,9 +1,17 @@
-"""The ``train:`` and ``data:`` sections, with defaults for the embedded data."""
+"""The typed ``train:`` and ``data:`` sections of a spec, with defaults for the embedded data.
+
+They belong to the spec: :func:`upspec.modelspec.load.load_spec` validates them (every problem at its
+``FILE:LINE:COL``) and a loaded :class:`~upspec.modelspec.model.Spec` holds them typed (``spec.train``,
+``spec.data``). A spec kind may extend them (a GAN's train section adds its adversarial loss); see
+``kinds.py``. The runner resolves them with :func:`train_settings` / :func:`data_settings` and records what
+it resolved as a new spec (``resolved``), never by changing the loaded one.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import TypeVar
 from typing import Literal
 from typing import Optional
 
@@ -17,15 +25,16 @@ from pydantic import ValidationInfo
 from pydantic import field_validator
 
 from ..errors import Diagnostic
-from ..errors import NotFoundError
 from ..errors import SpecError
 from ..errors import available
-from ..spec.diagnose import diagnostics_from
-from ..spec.model import Spec
-from ..spec.yaml_source import Document
+from .diagnose import diagnostics_from
+from .tasks import TASKS
+from .yaml_source import Document
 
 if TYPE_CHECKING:
     from ..registry.registry import Registry
+    from .model import Spec
+
 
 
 class _Section(BaseModel):
@@ -71,9 +80,6 @@ class TrainSettings(_Section):
             raise ValueError(f"must divide train.steps_per_epoch ({steps}) so epochs keep their length: "
                              f"{', '.join(map(str, small))}{', ...' if steps > 64 else ''}")
         return value
-    #: task generation (a GAN): the adversarial loss (default non_saturating) and WGAN-GP's penalty weight (10)
-    gan_loss: Optional[str] = Field(None, pattern="^(non_saturating|hinge|wgan_gp)$")
-    gradient_penalty: Optional[PositiveFloat] = None
 
 
 class DataSettings(_Section):
@@ -90,8 +96,7 @@ class DataSettings(_Section):
     options: dict[str, Any] = Field(default_factory=dict)  # passed to the source (path, count, ...)
 
 
-#: the section models that ``validate`` checks, by top-level key; other lanes' sections register here too
-SECTIONS: dict[str, type[BaseModel]] = {"train": TrainSettings, "data": DataSettings}
+Section = TypeVar("Section", bound=BaseModel)
 
 
 def _fields(model: type[BaseModel], path: tuple) -> list[str]:
@@ -105,10 +110,10 @@ def _fields(model: type[BaseModel], path: tuple) -> list[str]:
     return list(getattr(model, "model_fields", []))
 
 
-def section_diagnostics(doc: Document, key: str, data: Any, model: type[BaseModel]) -> tuple[Any, list[Diagnostic]]:
+def section_diagnostics(doc: Document, key: str, data: Any, model: type[Section]) -> tuple[Section | None, list[Diagnostic]]:
     """The validated section, or None and one diagnostic per problem (at the offending key or value)."""
     if not isinstance(data, dict):
-        return None, [doc.diagnostic((key,), f"'{key}:' must be a mapping, got {data!r}",
+        return None, [doc.diagnostic((key,), f"invalid value for {key}: input should be a valid dictionary, got {data!r}",
                                      f"allowed keys: {', '.join(model.model_fields)}")]
     try:
         return model.model_validate(data), []
@@ -117,45 +122,36 @@ def section_diagnostics(doc: Document, key: str, data: Any, model: type[BaseMode
                                       describe_path=lambda p: ".".join([key, *map(str, p)]))
 
 
-def check_sections(doc: Document, registry: Registry) -> list[Diagnostic]:
-    """``train:``, ``data:`` (and any registered section) as ``validate`` sees them; data names against the registry."""
-    found: list[Diagnostic] = []
-    for key, model in SECTIONS.items():
-        if key not in doc.data:
-            continue
-        settings, problems = section_diagnostics(doc, key, doc.data[key], model)
-        found += problems
-        if key == "data" and settings is not None:
-            found += _check_data_names(doc, settings, registry)
-    return found
-
-
-def _check_data_names(doc: Document, data: DataSettings, registry: Registry) -> list[Diagnostic]:
-    from .data import TASKS
-    from .data import get_source
-
+def data_names_diagnostics(doc: Document, data: DataSettings, registry: Registry) -> list[Diagnostic]:
+    """``data.source`` against the data sources the plugins provide, ``data.task`` against :data:`TASKS`."""
     found = []
-    try:
-        get_source(data.source, registry)
-    except NotFoundError as exc:
-        found.append(doc.diagnostic(("data", "source"), exc.message, exc.hint))
+    known = sorted({source.name for _info, provided in registry.call("upspec_datasets") for source in provided or ()})
+    if data.source not in known:
+        found.append(doc.diagnostic(("data", "source"), f"unknown data source {data.source!r}",
+                                    available(known, data.source)))
     if data.task not in TASKS:
         found.append(doc.diagnostic(("data", "task"), f"unknown task {data.task!r}", available(TASKS, data.task)))
     return found
 
 
-def _section(spec: Spec, key: str, model: type[BaseModel], overrides: dict[str, Any]) -> Any:
-    data = {**getattr(spec, key), **{k: v for k, v in overrides.items() if v is not None}}
+def _resolve(spec: Spec, key: str, overrides: dict[str, Any]) -> Any:
+    current: BaseModel = getattr(spec, key)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if not given:
+        return current
+    data = {**current.model_dump(exclude_unset=True), **given}
     doc = spec.document if spec.document is not None else Document(data={key: data}, source=spec.source)
-    settings, problems = section_diagnostics(doc, key, data, model)
+    settings, problems = section_diagnostics(doc, key, data, type(current))
     if problems:
         raise SpecError(problems)
     return settings
 
 
 def train_settings(spec: Spec, **overrides: Any) -> TrainSettings:
-    return _section(spec, "train", TrainSettings, overrides)
+    """``spec.train`` with ``overrides`` (None values ignored) applied and validated (``SpecError`` if bad)."""
+    return _resolve(spec, "train", overrides)
 
 
 def data_settings(spec: Spec, **overrides: Any) -> DataSettings:
-    return _section(spec, "data", DataSettings, overrides)
+    """``spec.data`` with ``overrides`` (None values ignored) applied and validated (``SpecError`` if bad)."""
+    return _resolve(spec, "data", overrides)

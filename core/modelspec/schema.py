@@ -27,7 +27,9 @@ from .model import ID_PATTERN
 from .model import LINTS
 from .model import NAME_PATTERN
 from .model import CompileSpec
-from .model import Spec
+from .kinds import kinds
+from .model import SUPERVISED
+from .model import SpecKind
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 REF = "#/$defs/{model}"
@@ -85,11 +87,9 @@ def _pydantic_defs(registry: Registry) -> tuple[dict[str, Any], dict[str, dict[s
             expressible[name] = model
         except Exception:  # a plugin annotation pydantic cannot express: its parameters stay untyped
             pass
-    from ..run.settings import DataSettings
-    from ..run.settings import TrainSettings
-
+    sections = list(dict.fromkeys(model for kind in kinds().values() for model in kind.section_models.values()))
     keys, document = models_json_schema(
-        [(CompileSpec, "validation"), (TrainSettings, "validation"), (DataSettings, "validation"),
+        [(CompileSpec, "validation"), *[(m, "validation") for m in sections],
          *[(m, "validation") for m in expressible.values()]], ref_template=REF,
     )
     defs = document.get("$defs", {})
@@ -199,16 +199,32 @@ def spec_schema(registry: Registry) -> dict[str, Any]:
         "additionalProperties": False,
         "properties": {
             **graph,
-            "train": {"$ref": REF.format(model="TrainSettings"), "description": "training settings (docs/runner.md)"},
-            "data": {"$ref": REF.format(model="DataSettings"), "description": "the data source and task (docs/runner.md)"},
-            "discriminator": {
-                "description": "a GAN: the spec above is the generator, this graph its discriminator (docs/runner.md)",
-                "type": "object", "required": ["inputs", "layers"], "additionalProperties": False,
-                "properties": graph,
-            },
+            "train": {"description": "training settings (docs/runner.md); their keys depend on the spec's kind"},
+            "data": {"description": "the data source and task (docs/runner.md)"},
+            **{key: {"description": f"{kind.description}: the spec above is one network, this graph the other "
+                                    "(docs/runner.md)", "type": "object", "required": ["inputs", "layers"],
+                     "additionalProperties": False, "properties": graph}
+               for kind in kinds().values() for key in kind.sub_specs},
         },
+        "allOf": [_kind_sections(list(kinds().values()))],
         "$defs": defs,
     }
-    for key in Spec.model_fields:  # a section added to the spec model later is accepted, if not yet described
-        schema["properties"].setdefault(key, {"description": f"the {key}: section (see docs/spec.md)"})
+    for kind in kinds().values():  # a section added to a spec model later is accepted, if not yet described
+        for key in kind.spec_class.model_fields:
+            schema["properties"].setdefault(key, {"description": f"the {key}: section (see docs/spec.md)"})
     return schema
+
+
+def _kind_sections(table: list[SpecKind]) -> dict[str, Any]:
+    """``train:`` / ``data:`` as the spec's kind types them: the first kind whose selecting key is present, else
+    the default's (an if / then / else chain, as yaml-language-server and jsonschema read it)."""
+    def sections(kind: SpecKind) -> dict[str, Any]:
+        return {"properties": {key: {"$ref": REF.format(model=model.__name__)}
+                               for key, model in kind.section_models.items()}}
+
+    others = [kind for kind in table if kind.selected_by]
+    if not others:
+        return sections(SUPERVISED)
+    kind = others[0]
+    return {"if": {"anyOf": [{"required": [key]} for key in kind.selected_by]}, "then": sections(kind),
+            "else": _kind_sections([k for k in table if k is not kind])}

@@ -7,8 +7,12 @@ which parameters they take, is the registry's business (see ``entries.py``).
 from __future__ import annotations
 
 import typing
+from dataclasses import dataclass
+from dataclasses import field
+from typing import TYPE_CHECKING
 from typing import Annotated
 from typing import Any
+from typing import Callable
 from typing import ClassVar
 from typing import Literal
 from typing import Optional
@@ -30,6 +34,14 @@ from .limits import MAX_MEMORY
 from .limits import MAX_PARAMS
 from .limits import parse_size
 from .limits import MAX_RANK
+from .sections import DataSettings
+from .sections import TrainSettings
+
+from ..errors import Diagnostic
+
+if TYPE_CHECKING:
+    from ..registry.registry import Registry
+    from .yaml_source import Document
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
 ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
@@ -203,27 +215,33 @@ class Spec(_Section):
     outputs: Optional[list[str]] = None
     compile: CompileSpec = Field(default_factory=CompileSpec)
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
-    train: dict[str, Any] = Field(default_factory=dict)
-    data: dict[str, Any] = Field(default_factory=dict)
-    #: a GAN: this spec is the generator, the section the discriminator (checked by upspec.gan.spec)
-    discriminator: Optional[dict[str, Any]] = None
+    #: how the runner trains it and on what data (``sections.py``; a kind may use subclasses of both)
+    train: TrainSettings = Field(default_factory=TrainSettings)
+    data: DataSettings = Field(default_factory=DataSettings)
+    #: the spec's kind (``kinds.py``): chosen once at load time, from the sections the spec has
+    kind: ClassVar[str] = "supervised"
 
     _document: Any = PrivateAttr(default=None)
 
     @property
     def document(self) -> Any:
-        """The parsed source with its marks (``upspec.spec.yaml_source.Document``)."""
+        """The parsed source with its marks (``upspec.modelspec.yaml_source.Document``)."""
         return self._document
 
     @property
     def source(self) -> str:
         return self._document.source if self._document is not None else "<spec>"
 
+    def resolved(self, **sections: Any) -> "Spec":
+        """A new spec with ``sections`` (``train=TrainSettings(...)``, ...) in place of its own: how the runner
+        records the values it resolved. The loaded spec is never changed; the new one keeps the source marks."""
+        copy = self.model_copy(update=sections)
+        copy._document = self._document
+        return copy
+
     def diagnostic(self, path: tuple, message: str, hint: str = "", *, key: bool = False) -> Any:
         """A diagnostic at ``path`` in the source; without a document (a ``Spec`` built in code), at no position."""
         if self._document is None:
-            from ..errors import Diagnostic
-
             return Diagnostic(self.source, 0, 0, message, hint)
         return self._document.diagnostic(path, message, hint, key=key)
 
@@ -231,3 +249,33 @@ class Spec(_Section):
     @classmethod
     def _one_output(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class SpecKind:
+    """One kind of spec (see ``kinds.py``).
+
+    ``spec_class`` is the typed spec, a :class:`Spec` subclass whose ``kind`` is ``name``, whose ``train`` /
+    ``data`` fields may be subclasses of the shared sections and which may add sections of its own;
+    ``selected_by`` are the top-level keys whose presence chooses this kind; ``sub_specs`` the sections that
+    are specs of their own (a GAN's ``discriminator:``: inputs, layers, outputs, compile), validated where
+    they are written and loaded with ``load.sub_spec``; ``check`` validates whatever else the section models
+    cannot, returning positioned diagnostics.
+    """
+
+    name: str
+    spec_class: type[Spec]
+    selected_by: tuple[str, ...] = ()
+    sub_specs: tuple[str, ...] = ()
+    description: str = ""
+    check: Callable[["Document", "Registry"], list["Diagnostic"]] | None = field(default=None, compare=False)
+
+    @property
+    def section_models(self) -> dict[str, type[BaseModel]]:
+        """The sections validated one by one, so that each error names its dotted key (``train.epochs``)."""
+        return {key: self.spec_class.model_fields[key].annotation for key in SECTION_KEYS}  # type: ignore[misc]
+
+
+#: the sections every kind has
+SECTION_KEYS = ("train", "data")
+SUPERVISED = SpecKind("supervised", Spec, description="a model trained on input/target pairs")

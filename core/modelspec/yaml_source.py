@@ -75,13 +75,22 @@ class Document:
             return Diagnostic(self.source, 0, 0, message, hint)
         return Diagnostic(mark.source or self.source, mark.line, mark.column, message, hint)
 
+    def sub(self, key: str) -> "Document":
+        """The part of this document under the top-level ``key``, every mark kept (paths re-rooted)."""
+        def reroot(marks: dict) -> dict:
+            return {path[1:]: mark for path, mark in marks.items() if path[:1] == (key,)}
+
+        values, keys = reroot(self.values), reroot(self.keys)
+        keys.pop((), None)
+        return Document(data=self.data[key], source=self.source, values=values, keys=keys)
+
 
 def _mark_of(node: yaml.Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 class _Limit(Exception):
-    """A bound of ``upspec.spec.limits`` was passed; carries the diagnostic."""
+    """A bound of ``upspec.modelspec.limits`` was passed; carries the diagnostic."""
 
     def __init__(self, diagnostic: Diagnostic) -> None:
         super().__init__(diagnostic.message)
@@ -344,7 +353,7 @@ def parse_yaml(text: str, source: str = "<string>") -> Document:
     """Parse one YAML document into plain data with marks.
 
     Raises :class:`SpecError` for syntax errors, duplicate keys, unsafe tags,
-    multi-document streams and specs past the bounds of ``upspec.spec.limits``.
+    multi-document streams and specs past the bounds of ``upspec.modelspec.limits``.
     """
     check_text(text, source)
     with _no_gc():

@@ -20,19 +20,23 @@ from pydantic import ValidationError
 from ..errors import Diagnostic
 from ..errors import NotFoundError
 from ..errors import SpecError
-from ..gan.spec import discriminator_diagnostics
+from ..errors import available
 from ..registry.registry import Registry
 from ..registry.registry import get_registry
 from ..registry.strategy import keeps_channels
-from ..run.settings import check_sections
 from .diagnose import diagnostics_from
 from .entries import check_entries
+from .kinds import kind_of
+from .kinds import top_level_keys
 from .model import ID_PATTERN
 from .model import CompileSpec
 from .model import Entry
 from .model import LimitsSpec
 from .model import Spec
+from .model import SpecKind
 from .model import parse_entry
+from .sections import data_names_diagnostics
+from .sections import section_diagnostics
 from .overrides import apply_overrides
 from .overrides import apply_strategy
 from .yaml_source import Document
@@ -42,8 +46,9 @@ from .yaml_source import parse_yaml
 SpecSource = Union[Spec, Document, Mapping[str, Any], str, os.PathLike]
 Overrides = Union[Mapping[str, Any], Iterable[str], None]
 
-_SECTION_KEYS = {(): list(Spec.model_fields), ("compile",): list(CompileSpec.model_fields),
-                 ("limits",): list(LimitsSpec.model_fields)}
+_SECTION_KEYS = {("compile",): list(CompileSpec.model_fields), ("limits",): list(LimitsSpec.model_fields)}
+#: what a section that is a spec of its own (a GAN's ``discriminator:``) may hold
+SUB_SPEC_KEYS = ("name", "description", "inputs", "layers", "outputs", "compile")
 
 
 def read_source(source: SpecSource) -> Document:
@@ -90,25 +95,77 @@ def _check_inputs(doc: Document) -> list[Diagnostic]:
 
 
 def validate_document(doc: Document, registry: Registry) -> Spec:
+    """The typed spec of ``doc``, of the kind its sections select; ``SpecError`` with every problem found."""
     if not isinstance(doc.data, dict):
         raise SpecError([doc.diagnostic((), "a spec must be a mapping with the keys name, inputs and layers",
                                         "see specs/seed_transpose.yaml for an example")])
+    kind = kind_of(doc.data)
     found = _check_inputs(doc)
+    sections = kind.section_models
     spec = None
     try:
-        spec = Spec.model_validate(doc.data)
+        # train: and data: are validated one by one below, so that their errors name the dotted key
+        spec = kind.spec_class.model_validate({k: v for k, v in doc.data.items() if k not in sections})
     except ValidationError as exc:
-        found += diagnostics_from(exc, doc, allowed_keys=lambda path: _SECTION_KEYS.get(path, []))
+        found += diagnostics_from(exc, doc, allowed_keys=lambda path: _allowed_keys(path, kind))
     # entries are checked against the registry even when another section is broken,
     # so that one run reports every problem
     found += check_entries(_valid_entries(doc.data.get("layers")), doc, registry)
-    found += check_sections(doc, registry)
-    found += discriminator_diagnostics(doc, registry)
+    typed: dict[str, Any] = {}
+    for key, model in sections.items():
+        settings, problems = section_diagnostics(doc, key, doc.data.get(key, {}), model)
+        found += problems
+        typed[key] = settings
+    if typed.get("data") is not None:
+        found += data_names_diagnostics(doc, typed["data"], registry)
+    for key in kind.sub_specs:
+        found += _sub_spec_problems(doc, key, registry)
+    if kind.check is not None:
+        found += kind.check(doc, registry)
     if found or spec is None:
         raise SpecError(_unique(found))
-    spec.layers = [parse_entry(e) for e in doc.data["layers"]]
+    spec = spec.resolved(layers=[parse_entry(e) for e in doc.data["layers"]], **typed)
     spec._document = doc
     return spec
+
+
+def _allowed_keys(path: tuple, kind: SpecKind) -> list[str]:
+    if path == ():  # a misspelt section of another kind (``discriminatr``) is still suggested
+        return list(dict.fromkeys([*kind.spec_class.model_fields, *top_level_keys()]))
+    return _SECTION_KEYS.get(path, [])
+
+
+def _sub_document(doc: Document, key: str) -> tuple[Document, list[Diagnostic]]:
+    """The section ``key`` as a spec document of its own (unknown keys reported and dropped, a name given)."""
+    sub = doc.sub(key)
+    sub.data = dict(sub.data)
+    found = [sub.diagnostic((name,), f"the {key} has no key {name!r}", available(SUB_SPEC_KEYS, name), key=True)
+             for name in sub.data if name not in SUB_SPEC_KEYS]
+    for name in [k for k in sub.data if k not in SUB_SPEC_KEYS]:
+        del sub.data[name]
+    spec_name = doc.data.get("name")
+    sub.data.setdefault("name", f"{spec_name}-{key}" if isinstance(spec_name, str) else key)
+    return sub, found
+
+
+def _sub_spec_problems(doc: Document, key: str, registry: Registry) -> list[Diagnostic]:
+    if not isinstance(doc.data.get(key), dict):
+        return []  # absent, or not a mapping: the kind's Spec model says so
+    sub, found = _sub_document(doc, key)
+    try:
+        validate_document(sub, registry)
+    except SpecError as error:
+        found += error.diagnostics
+    return found
+
+
+def sub_spec(spec: Spec, key: str, registry: Registry | None = None) -> Spec:
+    """The section ``key`` of ``spec`` (a GAN's ``discriminator``) as a :class:`Spec` of its own, its
+    errors at their places in the spec's file."""
+    sub, found = _sub_document(read_source(spec), key)
+    if found:
+        raise SpecError(found)
+    return validate_document(sub, registry or get_registry())
 
 
 def _valid_entries(layers: Any) -> list[tuple[int, Entry]]:

@@ -1,0 +1,58 @@
+"""The GAN kind: a spec with a ``discriminator:`` section.
+
+The spec itself is the generator (latent input -> image, its upsampling as ``upsample:`` entries); the
+``discriminator:`` section is a spec of its own (image -> score, with its own ``compile:``), validated on a
+view of the same YAML document whose paths are re-rooted at ``discriminator`` (``load.sub_spec``), so its
+errors point into the file like any other. The adversarial loss and its penalty live in this kind's
+``train:`` section, not in the shared one; its ``data.task`` is ``generation``. That the two networks fit
+together (shape for shape) is a graph check: ``upspec.graph.pair``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from typing import ClassVar
+from typing import Optional
+
+from pydantic import Field
+from pydantic import PositiveFloat
+from pydantic import field_validator
+
+from .model import Spec
+from .model import SpecKind
+from .sections import DataSettings
+from .sections import TrainSettings
+
+#: the section that makes a spec a GAN, and the keys it may hold (a spec of its own, minus train/data)
+SECTION = "discriminator"
+
+
+class GanTrainSettings(TrainSettings):
+    #: the adversarial loss (default non_saturating) and WGAN-GP's penalty weight (default 10)
+    gan_loss: Optional[str] = Field(None, pattern="^(non_saturating|hinge|wgan_gp)$")
+    gradient_penalty: Optional[PositiveFloat] = None
+
+
+class GanDataSettings(DataSettings):
+    task: str = "generation"
+
+    @field_validator("task")
+    @classmethod
+    def _generation(cls, value: str) -> str:
+        if value != "generation":
+            raise ValueError(f"a spec with a 'discriminator:' section trains a GAN; its data.task must be "
+                             f"'generation', not {value!r}")
+        return value
+
+
+class GanSpec(Spec):
+    """A GAN: this spec is the generator, ``discriminator`` the other network (see ``load.sub_spec``)."""
+
+    train: GanTrainSettings = Field(default_factory=GanTrainSettings)
+    data: GanDataSettings = Field(default_factory=GanDataSettings)
+    discriminator: dict[str, Any]
+    kind: ClassVar[str] = "gan"
+
+
+GAN_KIND = SpecKind("gan", GanSpec, selected_by=(SECTION,), sub_specs=(SECTION,),
+                    description="a generator trained against a discriminator (the 'discriminator:' section)")
