@@ -26,6 +26,7 @@ from typing import Any
 from .keras_objects import install as _install_keras_objects
 from .plugin_api import LAZY as _PLUGIN_API
 from .plugin_api import NotFoundError
+from .plugin_api import ParameterError
 from .plugin_api import PluginError
 from .plugin_api import SpecError
 from .plugin_api import UpspecError
@@ -120,6 +121,7 @@ __all__ = [
     "Images",
     "NonNegativeInt",
     "NotFoundError",
+    "ParameterError",
     "PluginError",
     "PositiveInt",
     "Registry",

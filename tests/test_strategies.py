@@ -11,14 +11,15 @@ from upspec.registry.registry import get_registry
 from upspec.testing import check_strategy
 
 BUILTIN = ["transpose", "nearest", "bilinear", "bicubic", "pixel_shuffle", "bilinear_additive", "transpose_zoh", "lanczos",
-           "dysample"]
+           "dysample", "alias_free", "fade", "sapa", "jbu"]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", BUILTIN)
 def test_builtin_strategy_passes_conformance(name):
     assert check_strategy(get_registry().strategy(name)) == [
-        "signature", "shapes", "config round trip", "gradients", "training", "unsupported rank", "save and reload"]
+        "signature", "shapes", "config round trip", "gradients", "training", "unsupported rank", "save and reload",
+        "guide"]
 
 
 def test_pixel_shuffle_uses_tensorflows_depth_to_space_order():

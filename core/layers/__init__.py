@@ -1,8 +1,9 @@
 """Keras layers that upspec's core and its plugins share: one layer (or family) per module.
 
 ``upspec.layers.transpose`` (``ConvTranspose``), ``upspec.layers.pixel_shuffle`` (``PixelShuffle``,
-``ICNR``, ``HoldBlur``), ``upspec.layers.dysample`` (``DySample``) and ``upspec.layers.interpolation``
-(``Interpolate``). Every class is ``@keras.saving.register_keras_serializable(package="upspec")``, so a
+``ICNR``, ``HoldBlur``), ``upspec.layers.dysample`` (``DySample``), ``upspec.layers.interpolation``
+(``Interpolate``), ``upspec.layers.alias_free`` (``AliasFreeUpsample``), ``upspec.layers.bilateral``
+(``JointBilateralUpsample``) and ``upspec.layers.fade_sapa`` (``FadeUpsample``, ``SapaUpsample``). Every class is ``@keras.saving.register_keras_serializable(package="upspec")``, so a
 saved model names it ``upspec>ClassName`` whichever module holds it.
 
 Importing this package imports no Keras: the modules do, and the names here resolve on first use
@@ -16,6 +17,10 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 if TYPE_CHECKING:
+    from .alias_free import AliasFreeUpsample
+    from .bilateral import JointBilateralUpsample
+    from .fade_sapa import FadeUpsample
+    from .fade_sapa import SapaUpsample
     from .dysample import DySample
     from .interpolation import Interpolate
     from .pixel_shuffle import ICNR
@@ -29,6 +34,9 @@ MODULES = (
     "upspec.layers.pixel_shuffle",
     "upspec.layers.dysample",
     "upspec.layers.interpolation",
+    "upspec.layers.alias_free",
+    "upspec.layers.bilateral",
+    "upspec.layers.fade_sapa",
 )
 #: public name -> module that defines it
 _LAZY = {
@@ -38,6 +46,10 @@ _LAZY = {
     "HoldBlur": "upspec.layers.pixel_shuffle",
     "DySample": "upspec.layers.dysample",
     "Interpolate": "upspec.layers.interpolation",
+    "AliasFreeUpsample": "upspec.layers.alias_free",
+    "JointBilateralUpsample": "upspec.layers.bilateral",
+    "FadeUpsample": "upspec.layers.fade_sapa",
+    "SapaUpsample": "upspec.layers.fade_sapa",
 }
 
 
@@ -49,4 +61,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'upspec.layers' has no attribute {name!r}")
 
 
-__all__ = ["ConvTranspose", "DySample", "HoldBlur", "ICNR", "Interpolate", "PixelShuffle"]
+__all__ = ["AliasFreeUpsample", "ConvTranspose", "DySample", "FadeUpsample", "HoldBlur", "ICNR", "Interpolate",
+           "JointBilateralUpsample", "PixelShuffle", "SapaUpsample"]
