@@ -48,6 +48,8 @@ class Node:
     estimate: Estimate | None = None
     #: the node whose output guides this upsample entry (``guide:``): a second edge, of kind "guide"
     guide: str | None = None
+    #: the guide's static shape, once shapes are inferred
+    guide_shape: Shape | None = None
 
     @property
     def sources(self) -> list[str]:
@@ -266,6 +268,7 @@ class _GraphBuilder:
             strategy = self.registry.strategy(entry.upsample)
             inferred = infer_upsample(entry.upsample, strategy.ranks, entry.params, parents[0].shape, notes)
             if node.guide is not None:
+                node.guide_shape = self._nodes[node.guide].shape
                 self._check_guide(node, self._nodes[node.guide], parents[0], inferred)
             self._strategy_check(node, strategy, parents[0].shape)
             return inferred
