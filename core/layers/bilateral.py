@@ -65,7 +65,7 @@ class JointBilateralUpsample(NamedWeightsMixin, keras.layers.Layer):
             if n is not None and 2 * n <= self.radius:
                 raise ValueError(f"jbu: an input side of {n} gives a first step of {2 * n} pixels, "
                                  f"not more than radius={self.radius} (reflection padding); lower radius")
-        c, g, k, d2 = int(x_shape[-1]), int(g_shape[-1]), self.key_dim, (2 * self.radius + 1) ** 2
+        c, g, k, d2 = int(x_shape[-1] or 0), int(g_shape[-1] or 0), self.key_dim, (2 * self.radius + 1) ** 2
         for s in range(self.steps):
             w = lambda name, shape, init="glorot_uniform": self._weight(f"step{s}/{name}", shape, init)  # noqa: E731
             w("r_w1", (g, k)), w("r_b1", (k,), "zeros"), w("r_w2", (k, k)), w("r_b2", (k,), "zeros")

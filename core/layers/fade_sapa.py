@@ -36,7 +36,7 @@ class _Base(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape: Sequence[Sequence[Optional[int]]]) -> tuple[Optional[int], ...]:
         x_shape = tuple(input_shape[0])
-        f = as_factors(self.factor, 2)  # type: ignore[attr-defined]
+        f = as_factors(self.factor, 2)
         return (x_shape[0], *(None if n is None else n * k for n, k in zip(x_shape[1:3], f)), x_shape[-1])
 
 
@@ -67,7 +67,7 @@ class FadeUpsample(NamedWeightsMixin, _Base):
         x_shape, g_shape = (tuple(s) for s in input_shape)
         check_rank("fade", len(x_shape) - 2, (2,))
         check_guide("fade", x_shape, g_shape, as_factors(self.factor, 2), same_channels=True)
-        c, k2, ek = int(x_shape[-1]), self.kernel_size ** 2, self.encoder_kernel_size
+        c, k2, ek = int(x_shape[-1] or 0), self.kernel_size ** 2, self.encoder_kernel_size
         e = k2 if self.lite else self.embedding_dim
         self._weight("gate_w", (c, 1), "glorot_uniform")
         self._weight("gate_b", (1,), "zeros")
@@ -130,7 +130,7 @@ class SapaUpsample(NamedWeightsMixin, _Base):
         x_shape, g_shape = (tuple(s) for s in input_shape)
         check_rank("sapa", len(x_shape) - 2, (2,))
         check_guide("sapa", x_shape, g_shape, as_factors(self.factor, 2))
-        cx, cy, e = int(x_shape[-1]), int(g_shape[-1]), self.embedding_dim
+        cx, cy, e = int(x_shape[-1] or 0), int(g_shape[-1] or 0), self.embedding_dim
         for name, n in (("ny", cy), ("nx", cx)):
             self._weight(f"{name}_g", (n,), "ones")
             self._weight(f"{name}_b", (n,), "zeros")

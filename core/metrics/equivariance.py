@@ -102,12 +102,10 @@ def equivariance_translation(f: Callable[..., np.ndarray], x: np.ndarray, factor
     base = apply(x, guide)
     num = den = 0.0
     for tx, ty in shifts:
-        if fractional:
-            translate = apply_fractional_translation
-        else:
-            if tx != round(tx) or ty != round(ty):
-                raise ValueError(f"integer EQ-T needs integer shifts, got {(tx, ty)}; use fractional=True")
-            translate = apply_integer_translation
+        if not fractional and (tx != round(tx) or ty != round(ty)):
+            raise ValueError(f"integer EQ-T needs integer shifts, got {(tx, ty)}; use fractional=True")
+        translate: Callable[[np.ndarray, float, float], tuple[np.ndarray, np.ndarray]] = (
+            apply_fractional_translation if fractional else apply_integer_translation)
         xt, _ = translate(x, tx, ty)
         ref, mask = translate(base, fx * tx, fy * ty)
         gt = None if guide is None else translate(np.asarray(guide, dtype=np.float64), fx * tx, fy * ty)[0]
