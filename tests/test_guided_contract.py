@@ -227,14 +227,15 @@ def test_checkerboard_reports_eqt_for_guided_entries(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("strategy", GUIDED + ["alias_free"])
-def test_tflite_converts_and_matches_keras(strategy, tmp_path):
+def test_saved_model_and_tflite_export_and_tflite_matches_keras(strategy, tmp_path):
     from test_saved_models import guided_seed_spec
 
     from upspec.run.export import export
     from upspec.run.export import tflite_predict
 
     model = upspec.build_model(upspec.load_spec(guided_seed_spec(), strategy=strategy))
-    written = export(model, tmp_path, formats=["tflite"], strategies={"up": strategy})
+    written = export(model, tmp_path, strategies={"up": strategy})  # SavedModel and TFLite
+    assert (written["saved_model"] / "saved_model.pb").exists()
     x = np.random.default_rng(1).random((2, 28, 28, 1), dtype="float32")
     expected = model.predict(x, verbose=0)
     got = tflite_predict(written["tflite"], x)
