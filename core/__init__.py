@@ -27,6 +27,7 @@ from typing import Sequence
 from .keras_objects import install as _install_keras_objects
 from .plugin_api import LAZY as _PLUGIN_API
 from .plugin_api import NotFoundError
+from .plugin_api import ParameterError
 from .plugin_api import PluginError
 from .plugin_api import SpecError
 from .plugin_api import UpspecError
@@ -156,6 +157,7 @@ __all__ = [
     "Images",
     "NonNegativeInt",
     "NotFoundError",
+    "ParameterError",
     "PluginError",
     "PositiveInt",
     "Registry",

@@ -75,6 +75,17 @@ class PluginError(UpspecError):
         super().__init__(f'plugin "{plugin}" (distribution {distribution}): {message}')
 
 
+class ParameterError(UpspecError, ValueError):
+    """A strategy's static check refuses a parameter (``Strategy.check``): ``key`` names the spec key to point
+    at (``"cutoff"``, ``"factor"``, ``"guide"``; None: the entry), ``hint`` says how to fix it."""
+
+    def __init__(self, message: str, key: str | None = None, hint: str = "") -> None:
+        self.message = message
+        self.key = key
+        self.hint = hint
+        super().__init__(message + (f" ({hint})" if hint else ""))
+
+
 def available(choices: Iterable[str], word: str | None = None) -> str:
     """"did you mean 'x'? available: a, b, c", shortened when there are many choices."""
     choices = sorted(set(choices))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from .errors import NotFoundError
+from .errors import ParameterError
 from .errors import PluginError
 from .errors import SpecError
 from .errors import UpspecError
@@ -81,6 +82,7 @@ __all__ = [
     "Images",
     "NonNegativeInt",
     "NotFoundError",
+    "ParameterError",
     "PluginError",
     "PositiveInt",
     "Spec",

@@ -155,7 +155,7 @@ def test_dysample_passes_conformance(extra):
             return super().build(x, **{**kwargs, **extra})
 
     assert check_strategy(Variant()) == ["signature", "shapes", "config round trip", "gradients", "training",
-                                         "unsupported rank", "save and reload"]
+                                         "unsupported rank", "save and reload", "guide"]
 
 
 def test_multiply_accumulates_are_the_offset_convolutions():

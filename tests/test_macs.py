@@ -74,12 +74,23 @@ def test_equals_the_profiler_on_bias_free_convolutions(rank):
     assert multiply_accumulates(model) == _profiled(model)
 
 
-@pytest.mark.parametrize("strategy", STRATEGIES)
+#: strategies whose layers do work that ``multiply_accumulates`` does not count yet (the guided layers' kernel
+#: prediction and reassembly einsums): the cost table's part of issue #22, after the runner's move
+UNCOUNTED = {"fade", "jbu", "sapa"}
+
+
+@pytest.mark.parametrize("strategy", [pytest.param(s, marks=pytest.mark.xfail(
+    strict=True, reason="analytic MACs of the guided layers are not counted yet")) if s in UNCOUNTED else s
+    for s in STRATEGIES])
 def test_close_to_the_profiler_for_every_strategy(strategy):
     """The profiler also counts bias additions, resizes and pooling: a little more, never less."""
     import upspec
     from upspec.analysis.macs import multiply_accumulates
 
-    model = upspec.build_model(SPECS / "seed_transpose.yaml", strategy=strategy)
+    from test_saved_models import guided_seed_spec
+    from upspec.registry.registry import get_registry
+
+    guided = bool(get_registry().strategy(strategy).takes_guide)
+    model = upspec.build_model(guided_seed_spec() if guided else SPECS / "seed_transpose.yaml", strategy=strategy)
     analytic, profiled = multiply_accumulates(model), _profiled(model)
     assert analytic <= profiled <= 1.25 * analytic

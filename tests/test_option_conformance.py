@@ -8,7 +8,7 @@ from upspec.registry.registry import get_registry
 from upspec.testing import check_strategy
 
 ALL_CHECKS = ["signature", "shapes", "config round trip", "gradients", "training", "unsupported rank",
-              "save and reload"]
+              "save and reload", "guide"]
 
 # Grouped transpose convolution is not among them: the kit feeds 1 and 3 channels to 4 filters, which no
 # group count above 1 divides; tests/test_transpose_options.py covers groups against PyTorch's definition.

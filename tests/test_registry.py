@@ -27,8 +27,8 @@ class Twice(upspec.Strategy):
 def upspec_strategies():
     return [Twice()]
 '''
-BUILTIN_STRATEGIES = ["bicubic", "bilinear", "bilinear_additive", "dysample", "lanczos", "nearest", "pixel_shuffle", "transpose",
-                      "transpose_zoh"]
+BUILTIN_STRATEGIES = ["alias_free", "bicubic", "bilinear", "bilinear_additive", "dysample", "fade", "jbu", "lanczos",
+                      "nearest", "pixel_shuffle", "sapa", "transpose", "transpose_zoh"]
 SPEC = {"name": "m", "inputs": {"x": [8, 8, 1]}, "layers": [{"id": "up", "upsample": "twice", "factor": 2, "filters": 3}]}
 
 

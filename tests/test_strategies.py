@@ -11,14 +11,15 @@ from upspec.registry.registry import get_registry
 from upspec.testing import check_strategy
 
 BUILTIN = ["transpose", "nearest", "bilinear", "bicubic", "pixel_shuffle", "bilinear_additive", "transpose_zoh", "lanczos",
-           "dysample"]
+           "dysample", "alias_free", "fade", "sapa", "jbu"]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", BUILTIN)
 def test_builtin_strategy_passes_conformance(name):
     assert check_strategy(get_registry().strategy(name)) == [
-        "signature", "shapes", "config round trip", "gradients", "training", "unsupported rank", "save and reload"]
+        "signature", "shapes", "config round trip", "gradients", "training", "unsupported rank", "save and reload",
+        "guide"]
 
 
 def test_pixel_shuffle_uses_tensorflows_depth_to_space_order():
@@ -79,9 +80,15 @@ def test_every_registered_strategy_builds_the_seed(upspec_strategy_name):
     """Parametrised by upspec's pytest plugin over every registered strategy, plugins included."""
     import upspec
 
-    model = upspec.build_model(upspec.load_spec(SPECS / "seed_transpose.yaml", strategy=upspec_strategy_name))
+    from test_saved_models import guided_seed_spec
+
+    from upspec.registry.registry import get_registry
+
+    guided = bool(get_registry().strategy(upspec_strategy_name).takes_guide)
+    source = guided_seed_spec() if guided else SPECS / "seed_transpose.yaml"  # a guide: the input, resized
+    model = upspec.build_model(upspec.load_spec(source, strategy=upspec_strategy_name))
     assert model.output_shape == (None, 56, 56, 1)
-    names = [layer.name for layer in model.layers]
+    names = [layer.name for layer in model.layers if layer.name not in ("hr",)]
     # the entry's layers are named after its id, and the one that produces its output is the id itself
     assert names[0] == "image" and names[-2:] == ["up", "out"]
     assert all(name == "up" or name.startswith("up_") for name in names[1:-1]), names

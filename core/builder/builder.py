@@ -55,6 +55,8 @@ def _build_node(node: Node, tensors: dict[str, Any], graph: Graph, registry: Reg
         strategy = registry.strategy(entry.upsample)
         params = dict(entry.params)
         params["factor"] = per_axis(params["factor"], len(inputs[0].shape) - 2, "factor")
+        if strategy.takes_guide:
+            params["guide"] = tensors[node.guide] if node.guide is not None else None
         return strategy.build(inputs[0], name=node.id, **params)
     layer_class = registry.layer_class(entry.layer)
     layer = layer_class(**entry.params, name=node.id)
@@ -103,7 +105,7 @@ def assemble(graph: Graph, registry: Registry) -> tuple[keras.Model, dict[str, l
             raise _keras_error(graph, node, exc) from exc
         if node.kind == "upsample":
             _check_contract(node, tensors[node.id], registry)
-        layer_names[node.id] = [layer.name for layer in layers_between([tensors[i] for i in node.inputs], tensors[node.id])]
+        layer_names[node.id] = [layer.name for layer in layers_between([tensors[i] for i in node.sources], tensors[node.id])]
     with recursion_room(sum(len(names) for names in layer_names.values())):
         model = keras.Model(
             inputs=[tensors[n.id] for n in graph.inputs] if len(graph.inputs) > 1 else tensors[graph.inputs[0].id],

@@ -49,6 +49,8 @@ def report_warnings(graph: Graph, strict: bool) -> None:
     """Print the graph's warnings and the best-practice lints; with ``strict``, raise them as errors."""
     from ..graph.lint import lint_graph
 
+    for note in graph.spec.notes:
+        click.echo(f"{graph.spec.source}: note: {note}", err=True)
     warnings = sorted([*graph.warnings, *lint_graph(graph)], key=lambda d: (d.line, d.column))
     if strict and warnings:
         raise SpecError([dataclasses.replace(w, severity="error") for w in warnings])
@@ -145,7 +147,8 @@ def _table(graph: Graph, counts: dict[str, int] | None) -> str:
     rows = [("id", "type", "inputs", "output shape", "params", "est. params", "activations")]
     for node in graph.nodes.values():
         count = "" if counts is None or node.entry is None else f"{counts.get(node.id, 0):,}"
-        rows.append((node.id, _describe(node), ", ".join(node.inputs) or "-", fmt(node.shape), count, *_estimated(node)))
+        sources = ", ".join(node.inputs + ([f"guide: {node.guide}"] if node.guide else [])) or "-"
+        rows.append((node.id, _describe(node), sources, fmt(node.shape), count, *_estimated(node)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -166,6 +169,8 @@ def _mermaid(graph: Graph) -> str:
         lines.append(f'    {node.id}["{node.id}<br/>{_describe(node)}<br/>{fmt(node.shape)}"]')
     for node in graph.nodes.values():
         lines.extend(f"    {source} --> {node.id}" for source in node.inputs)
+        if node.guide:
+            lines.append(f"    {node.guide} -. guide .-> {node.id}")
     return "\n".join(lines)
 
 
@@ -175,6 +180,8 @@ def _dot(graph: Graph) -> str:
         lines.append(f'    "{node.id}" [label="{node.id}\\n{_describe(node)}\\n{fmt(node.shape)}"];')
     for node in graph.nodes.values():
         lines.extend(f'    "{source}" -> "{node.id}";' for source in node.inputs)
+        if node.guide:
+            lines.append(f'    "{node.guide}" -> "{node.id}" [style=dashed, label="guide"];')
     lines.append("}")
     return "\n".join(lines)
 
@@ -209,7 +216,8 @@ def show(spec: str, strategy: str | None, overrides: tuple[str, ...], output_for
         counts = _parameter_counts(graph) if exact_params and not no_params else None
         if output_format == "json":
             click.echo(json.dumps([
-                {"id": n.id, "type": _describe(n), "inputs": n.inputs, "shape": n.shape,
+                {"id": n.id, "type": _describe(n), "inputs": n.inputs, **({"guide": n.guide} if n.guide else {}),
+                 "shape": n.shape,
                  "params": None if counts is None or n.entry is None else counts.get(n.id, 0),
                  "estimated_params": n.estimate.params if n.estimate else None,
                  "activation_bytes": n.estimate.memory if n.estimate else None}

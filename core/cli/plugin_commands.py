@@ -26,10 +26,12 @@ def _hooks_of(registry: Registry, name: str) -> list[str]:
 def plugins_report(registry: Registry) -> list[dict[str, Any]]:
     report = []
     for name, info in registry.plugins.items():
-        strategies = {}
+        strategies, guides = {}, {}
         for sname, provided in registry.strategies.items():
             if provided.plugin.name != name:
                 continue
+            if getattr(provided.value, "takes_guide", None):
+                guides[sname] = provided.value.takes_guide
             strategies[sname] = {
                 p.name: {"type": p.type_text, **({"required": True} if p.required else {"default": p.default})}
                 for p in registry.parameters(sname).values()
@@ -37,7 +39,8 @@ def plugins_report(registry: Registry) -> list[dict[str, Any]]:
         layers = sorted(l for l, provided in registry.layers.items() if provided.plugin.name == name)
         report.append({
             "name": name, "distribution": info.distribution, "version": info.version, "builtin": info.builtin,
-            "module": info.module, "hooks": _hooks_of(registry, name), "strategies": strategies, "layers": layers,
+            "module": info.module, "hooks": _hooks_of(registry, name), "strategies": strategies,
+            "guides": guides, "layers": layers,
         })
     return report
 
@@ -65,7 +68,8 @@ def plugins(as_json: bool) -> None:
         click.echo(f"{item['name']} ({item['distribution']} {item['version']}){' [built-in]' if item['builtin'] else ''}")
         click.echo(f"  hooks: {', '.join(item['hooks']) or '-'}")
         for sname, params in item["strategies"].items():
-            click.echo(f"  strategy {sname}({', '.join(_parameter_text(n, d) for n, d in params.items())})")
+            guide = f"; guide: {item['guides'][sname]}" if sname in item["guides"] else ""
+            click.echo(f"  strategy {sname}({', '.join(_parameter_text(n, d) for n, d in params.items())}){guide}")
         if item["layers"]:
             shown = ", ".join(item["layers"][:8]) + (f", ... ({len(item['layers'])} in all)" if len(item["layers"]) > 8 else "")
             click.echo(f"  layers: {shown}")

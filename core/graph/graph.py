@@ -10,6 +10,7 @@ from typing import Callable
 
 from ..errors import Diagnostic
 from ..errors import NotFoundError
+from ..errors import ParameterError
 from ..errors import SpecError
 from ..errors import available
 from .estimate import Estimate
@@ -23,8 +24,10 @@ from .shapes import ShapeProblem
 from .shapes import fmt
 from .shapes import infer_layer
 from .shapes import infer_upsample
+from .shapes import per_axis
 from ..registry.registry import Registry
 from ..registry.registry import get_registry
+from ..registry.strategy import Strategy
 from ..modelspec.model import Entry
 from ..modelspec.model import LayerEntry
 from ..modelspec.model import UpsampleEntry
@@ -43,6 +46,15 @@ class Node:
     notes: tuple[str, ...] = ()
     #: static parameter count and activation bytes per example (``upspec.graph.estimate``)
     estimate: Estimate | None = None
+    #: the node whose output guides this upsample entry (``guide:``): a second edge, of kind "guide"
+    guide: str | None = None
+    #: the guide's static shape, once shapes are inferred
+    guide_shape: Shape | None = None
+
+    @property
+    def sources(self) -> list[str]:
+        """Every node this one reads: its inputs, then its guide."""
+        return self.inputs + ([self.guide] if self.guide is not None else [])
 
     @property
     def kind(self) -> str:
@@ -78,7 +90,7 @@ class Graph:
         return [n for n in self.nodes.values() if n.entry is not None]
 
     def consumers(self, node_id: str) -> list[str]:
-        return [n.id for n in self.nodes.values() if node_id in n.inputs]
+        return [n.id for n in self.nodes.values() if node_id in n.sources]
 
 
 def _snake(name: str) -> str:
@@ -91,6 +103,7 @@ class _GraphBuilder:
         self.registry = registry
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
+        self._nodes: dict[str, Node] = {}
 
     def error(self, path: tuple, message: str, hint: str = "", key: bool = False) -> None:
         self.errors.append(self._diagnostic(path, message, hint, key))
@@ -121,7 +134,7 @@ class _GraphBuilder:
                 self.error(("layers", index), f"{entry.label(index)} has no 'inputs:' and the spec has several inputs",
                            "say which: " + ", ".join(self.spec.inputs))
                 inputs = []
-            nodes[node_id] = Node(node_id, inputs, entry, index)
+            nodes[node_id] = Node(node_id, inputs, entry, index, guide=getattr(entry, "guide", None))
             previous = node_id
         for node in nodes.values():
             for position, name in enumerate(node.inputs):
@@ -131,7 +144,25 @@ class _GraphBuilder:
                                available(nodes.keys() - {node.id}, name))
                 elif name == node.id:
                     self.error(node.path + ("inputs",), f"{node.label} takes its own output as input")
+            if node.guide is not None:
+                self._check_guide_reference(node, nodes)
         return nodes
+
+    def _check_guide_reference(self, node: Node, nodes: dict[str, Node]) -> None:
+        """A guide names an input or an earlier entry (a later one could only be a detour or a cycle)."""
+        assert node.guide is not None and node.index is not None
+        where = node.path + ("guide",)
+        guide = nodes.get(node.guide)
+        if guide is None:
+            self.error(where, f"{node.label} takes guide {node.guide!r}, which is not defined",
+                       available([n for n, other in nodes.items() if other.index is None or other.index < node.index],
+                                 node.guide))
+        elif guide is node:
+            self.error(where, f"{node.label} names itself as its guide", "a guide is an earlier entry or an input")
+        elif guide.index is not None and guide.index > node.index:
+            self.error(where, f"{node.label} takes guide {node.guide!r}, which comes later ({guide.label}, "
+                              f"layers[{guide.index}])",
+                       "a guide is an input or an earlier entry: an encoder skip, the input image")
 
     @staticmethod
     def _auto_id(entry: Entry, index: int, taken: set[str]) -> str:
@@ -143,7 +174,7 @@ class _GraphBuilder:
 
     def order(self, nodes: dict[str, Node]) -> list[str] | None:
         """Kahn's topological order, inputs first; None after reporting a cycle."""
-        pending = {n.id: {i for i in n.inputs if i in nodes} for n in nodes.values()}
+        pending = {n.id: {i for i in n.sources if i in nodes} for n in nodes.values()}
         ordered = [name for name in nodes if not pending[name]]
         done = set(ordered)
         progress = True
@@ -187,7 +218,7 @@ class _GraphBuilder:
             name = stack.pop()
             if name not in used:
                 used.add(name)
-                stack.extend(i for i in nodes[name].inputs if i in nodes)
+                stack.extend(i for i in nodes[name].sources if i in nodes)
         for node in nodes.values():
             if node.id in used:
                 continue
@@ -215,7 +246,8 @@ class _GraphBuilder:
             try:
                 inferred = self._infer(node, parents, notes)
             except ShapeProblem as problem:
-                key = problem.key if problem.key and (problem.key in node.entry.params or problem.key in ("inputs", "upsample")) else None
+                key = problem.key if problem.key and (problem.key in node.entry.params
+                                                      or problem.key in ("inputs", "upsample", "guide")) else None
                 path = node.path + ((key,) if key else ())
                 self.error(path, f"{node.label}: {problem.message}", problem.hint)
                 continue
@@ -234,9 +266,49 @@ class _GraphBuilder:
             if len(parents) != 1:
                 raise ShapeProblem(f"an upsample entry takes one input; it got {len(parents)}", "inputs")
             strategy = self.registry.strategy(entry.upsample)
-            return infer_upsample(entry.upsample, strategy.ranks, entry.params, parents[0].shape, notes)
+            inferred = infer_upsample(entry.upsample, strategy.ranks, entry.params, parents[0].shape, notes)
+            if node.guide is not None:
+                node.guide_shape = self._nodes[node.guide].shape
+                self._check_guide(node, self._nodes[node.guide], parents[0], inferred)
+            self._strategy_check(node, strategy, parents[0].shape)
+            return inferred
         params = self._with_defaults(entry)
         return infer_layer(entry.layer, params, [p.shape for p in parents], [p.id for p in parents], notes, label)
+
+    def _strategy_check(self, node: Node, strategy: Any, shape: Shape | None) -> None:
+        """The strategy's own static checks (``Strategy.check``), as a problem at the key it names."""
+        if shape is None or type(strategy).check is Strategy.check:
+            return
+        assert isinstance(node.entry, UpsampleEntry)
+        params = {name: node.entry.params[name] if name in node.entry.params else p.default
+                  for name, p in self.registry.parameters(node.entry.upsample).items()
+                  if name in node.entry.params or not p.required}
+        params["factor"] = per_axis(params["factor"], len(shape) - 1, "factor")
+        guide = self._nodes.get(node.guide) if node.guide is not None else None
+        try:
+            strategy.check(tuple(shape), guide_shape=None if guide is None or guide.shape is None else tuple(guide.shape),
+                           **params)
+        except ParameterError as problem:
+            raise ShapeProblem(problem.message, problem.key, problem.hint) from None
+
+    @staticmethod
+    def _check_guide(node: Node, guide: Node, parent: Node, inferred: Inferred) -> None:
+        """The guide has the entry's output rank and spatial size (its channels are the strategy's business)."""
+        out, shape = inferred.shape, guide.shape
+        if out is None or shape is None:
+            return
+        who = "input" if guide.entry is None else "entry"
+        if len(shape) != len(out):
+            raise ShapeProblem(f"its guide, {who} {guide.id!r}, has shape {fmt(shape)} ({len(shape) - 1}-D) but the "
+                               f"output {fmt(out)} is {len(out) - 1}-D; a guide has the output's rank", "guide",
+                               "guide an entry with the output's rank and spatial size")
+        if any(g is not None and o is not None and g != o for g, o in zip(shape[:-1], out[:-1])):
+            size = lambda s: " x ".join("?" if d is None else str(d) for d in s[:-1])  # noqa: E731
+            raise ShapeProblem(f"its guide, {who} {guide.id!r}, is {size(shape)} (shape {fmt(shape)}) but the output "
+                               f"is {size(out)} (input {fmt(parent.shape)} upsampled to {fmt(out)}); a guide has the "
+                               "entry's output size", "guide",
+                               "guide the entry at the output's resolution (the encoder skip of the same level), "
+                               "or resize it first" + ("; " + "; ".join(inferred.notes) if inferred.notes else ""))
 
     # -- budgets -------------------------------------------------------------
 
@@ -278,6 +350,7 @@ class _GraphBuilder:
 
     def build(self) -> Graph:
         nodes = self.nodes()
+        self._nodes = nodes
         outputs = self.outputs(nodes)
         order = self.order(nodes) if not self.errors else None
         if order is not None:

@@ -2,8 +2,11 @@
 
 ``upspec.layers.transpose`` (``ConvTranspose``), ``upspec.layers.pixel_shuffle`` (``PixelShuffle``,
 ``ICNR``, ``HoldBlur``), ``upspec.layers.dysample`` (``DySample``), ``upspec.layers.interpolation``
-(``Interpolate``) and ``upspec.layers.upsample`` (``Upsample``: any registered strategy as one layer).
-Every class is ``@keras.saving.register_keras_serializable(package="upspec")``, so a saved model names it ``upspec>ClassName`` whichever module holds it.
+(``Interpolate``), ``upspec.layers.alias_free`` (``AliasFreeUpsample``), ``upspec.layers.bilateral``
+(``JointBilateralUpsample``), ``upspec.layers.fade_sapa`` (``FadeUpsample``, ``SapaUpsample``) and
+``upspec.layers.upsample`` (``Upsample``: any registered strategy as one layer). Every class is
+``@keras.saving.register_keras_serializable(package="upspec")``, so a saved model names it ``upspec>ClassName``
+whichever module holds it.
 
 Importing this package imports no Keras: the modules do, and the names here resolve on first use
 (``upspec.layers.PixelShuffle``), so ``import upspec`` stays cheap.
@@ -16,6 +19,10 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 if TYPE_CHECKING:
+    from .alias_free import AliasFreeUpsample
+    from .bilateral import JointBilateralUpsample
+    from .fade_sapa import FadeUpsample
+    from .fade_sapa import SapaUpsample
     from .dysample import DySample
     from .interpolation import Interpolate
     from .pixel_shuffle import ICNR
@@ -31,6 +38,9 @@ MODULES = (
     "upspec.layers.dysample",
     "upspec.layers.interpolation",
     "upspec.layers.upsample",
+    "upspec.layers.alias_free",
+    "upspec.layers.bilateral",
+    "upspec.layers.fade_sapa",
 )
 #: public name -> module that defines it
 _LAZY = {
@@ -41,6 +51,10 @@ _LAZY = {
     "DySample": "upspec.layers.dysample",
     "Interpolate": "upspec.layers.interpolation",
     "Upsample": "upspec.layers.upsample",
+    "AliasFreeUpsample": "upspec.layers.alias_free",
+    "JointBilateralUpsample": "upspec.layers.bilateral",
+    "FadeUpsample": "upspec.layers.fade_sapa",
+    "SapaUpsample": "upspec.layers.fade_sapa",
 }
 
 
@@ -52,4 +66,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'upspec.layers' has no attribute {name!r}")
 
 
-__all__ = ["ConvTranspose", "DySample", "HoldBlur", "ICNR", "Interpolate", "PixelShuffle", "Upsample"]
+__all__ = ["AliasFreeUpsample", "ConvTranspose", "DySample", "FadeUpsample", "HoldBlur", "ICNR", "Interpolate",
+           "JointBilateralUpsample", "PixelShuffle", "SapaUpsample", "Upsample"]

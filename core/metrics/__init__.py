@@ -1,7 +1,9 @@
 """Metrics that upspec's core and its plugins share.
 
 ``upspec.metrics.image``: per-image ``psnr`` and ``ssim`` (``keras.ops``, every backend), registered as
-``upspec>psnr`` / ``upspec>ssim`` so compiled models that use them reload. Importing this package imports
+``upspec>psnr`` / ``upspec>ssim`` so compiled models that use them reload. ``upspec.metrics.equivariance``:
+EQ-T (StyleGAN3's translation equivariance, dB) of any NumPy function; ``upspec.metrics.boundary``: boundary
+IoU (Cheng et al. 2021) of label maps; both pure NumPy. Importing this package imports
 no Keras; the names here resolve on first use.
 """
 
@@ -12,13 +14,16 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 if TYPE_CHECKING:
+    from .boundary import boundary_iou
+    from .equivariance import equivariance_translation
     from .image import psnr
     from .image import ssim
 
 #: the modules that register Keras objects, imported by :mod:`upspec.keras_objects` once Keras is
 MODULES = ("upspec.metrics.image",)
 #: public name -> module that defines it
-_LAZY = {"psnr": "upspec.metrics.image", "ssim": "upspec.metrics.image"}
+_LAZY = {"psnr": "upspec.metrics.image", "ssim": "upspec.metrics.image",
+         "equivariance_translation": "upspec.metrics.equivariance", "boundary_iou": "upspec.metrics.boundary"}
 
 
 def __getattr__(name: str) -> Any:
@@ -29,4 +34,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'upspec.metrics' has no attribute {name!r}")
 
 
-__all__ = ["psnr", "ssim"]
+__all__ = ["boundary_iou", "equivariance_translation", "psnr", "ssim"]

@@ -60,7 +60,7 @@ def _check_upsample(entry: UpsampleEntry, index: int, doc: Document, registry: R
     except ValidationError as exc:
         return diagnostics_from(
             exc, doc, base=path, data=entry.params,
-            allowed_keys=lambda _: ["id", "inputs", "allow", *parameters],
+            allowed_keys=lambda _: ["id", "inputs", "allow", "guide", *parameters],
             describe_path=lambda p: f"{label} (upsample: {entry.upsample})" if not p else f"{label}: {p[0]}",
             expected=lambda p: parameters[p[0]].type_text if p and p[0] in parameters else None,
         )
@@ -76,6 +76,23 @@ def _check_upsample(entry: UpsampleEntry, index: int, doc: Document, registry: R
     if isinstance(factor, list) and len(set(factor)) > 1 and not strategy.per_axis_factors:
         return [doc.diagnostic(path + ("factor",), f"strategy {entry.upsample!r} does not support a different factor per axis (got {factor})",
                                "use one factor for every axis")]
+    return _check_guide(entry, index, doc, registry)
+
+
+def _check_guide(entry: UpsampleEntry, index: int, doc: Document, registry: Registry) -> list[Diagnostic]:
+    """A guide only for a strategy that takes one; a required one present (its size is the graph's business)."""
+    path = ("layers", index)
+    label = entry.label(index, with_type=False)
+    takes = registry.strategy(entry.upsample).takes_guide
+    if entry.guide is not None and not takes:
+        guided = sorted(name for name, p in registry.strategies.items() if getattr(p.value, "takes_guide", None))
+        return [doc.diagnostic(path + ("guide",), f"strategy {entry.upsample!r} takes no guide ({label} names "
+                                                  f"guide {entry.guide!r})",
+                               "remove 'guide:', or use a strategy that takes one: " + ", ".join(guided), key=True)]
+    if entry.guide is None and takes == "required":
+        return [doc.diagnostic(path + ("upsample",), f"strategy {entry.upsample!r} needs a guide ({label})",
+                               "add 'guide: ENTRY' naming an earlier entry (or input) whose spatial size is this "
+                               "entry's output size: an encoder skip, the input image")]
     return []
 
 
@@ -88,14 +105,17 @@ def _check_layer(entry: LayerEntry, index: int, doc: Document, registry: Registr
         return [doc.diagnostic(path + ("layer",), f"{exc.message} ({label})", exc.hint)]
     found = []
     for key in entry.params:
-        if key == "name":
+        if key == "guide":
+            found.append(doc.diagnostic(path + (key,), f"only upsample entries take 'guide:'; {label} is a layer "
+                                                       f"({entry.layer})", "remove 'guide:'", key=True))
+        elif key == "name":
             found.append(doc.diagnostic(path + (key,), f"{label} sets 'name'; layers are named after the entry's id",
                                         "write 'id: NAME' instead", key=True))
         elif key not in signature.parameters:
             found.append(doc.diagnostic(path + (key,), f"{entry.layer} has no argument {key!r} ({label})",
                                         available(["id", "inputs", "allow", *signature.parameters], key), key=True))
     for key, value in entry.params.items():
-        if key in signature.parameters and key != "name":
+        if key in signature.parameters and key not in ("name", "guide"):
             for problem in argument_problems(entry.layer, key, value, signature.default(key), entry.params):
                 found.append(doc.diagnostic(path + (key,), f"{entry.layer}: {problem} ({label})"))
     if not found:

@@ -211,11 +211,15 @@ def load_spec(source: SpecSource, *, strategy: str | None = None, overrides: Ove
     doc, overrides = prepare(read_source(source), overrides)
     if overrides:
         apply_overrides(doc, overrides)
+    notes: list[str] = []
     if strategy is not None:
         try:
             accepted: list[str] | None = list(registry.parameters(strategy))
             resizes_only = keeps_channels(registry.strategy(strategy))
+            takes_guide = registry.strategy(strategy).takes_guide
         except NotFoundError:
-            accepted, resizes_only = None, False
-        apply_strategy(doc, strategy, accepted, resizes_only=resizes_only)
-    return validate_document(doc, registry)
+            accepted, resizes_only, takes_guide = None, False, None
+        notes = apply_strategy(doc, strategy, accepted, resizes_only=resizes_only, takes_guide=takes_guide)
+    spec = validate_document(doc, registry)
+    spec._notes = tuple(notes)
+    return spec

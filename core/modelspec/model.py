@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
 ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$"  # dots: the ids of expanded blocks (body.3.conv1)
-ENTRY_KEYS = ("id", "inputs", "layer", "upsample", "allow")
+ENTRY_KEYS = ("id", "inputs", "layer", "upsample", "allow", "guide")
 #: the best-practice warnings of ``upspec.graph.lint`` that an entry's ``allow:`` may silence
 Lint = Literal["uneven_overlap"]
 LINTS: tuple[str, ...] = typing.get_args(Lint)
@@ -165,6 +165,9 @@ class UpsampleEntry(_EntryBase):
     """``upsample: STRATEGY``: a registered strategy, its ``build`` parameters as parameters."""
 
     upsample: str
+    #: the entry whose output guides this one (an encoder skip, the input image): its spatial size is this
+    #: entry's output size; only for strategies that take a guide (``Strategy.takes_guide``)
+    guide: Optional[str] = None
     kind: ClassVar[Literal["upsample"]] = "upsample"
 
     @property
@@ -222,6 +225,12 @@ class Spec(_Section):
     kind: ClassVar[str] = "supervised"
 
     _document: Any = PrivateAttr(default=None)
+    _notes: tuple[str, ...] = PrivateAttr(default=())
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What loading changed on the way (``--strategy``: parameters dropped, guides ignored), for the user."""
+        return self._notes
 
     @property
     def document(self) -> Any:
@@ -237,6 +246,7 @@ class Spec(_Section):
         records the values it resolved. The loaded spec is never changed; the new one keeps the source marks."""
         copy = self.model_copy(update=sections)
         copy._document = self._document
+        copy._notes = self._notes
         return copy
 
     @property

@@ -101,7 +101,7 @@ def apply_overrides(doc: Document, overrides: Mapping[str, Any] | Iterable[str])
 
 
 def apply_strategy(doc: Document, strategy: str, accepted: Iterable[str] | None, *,
-                   resizes_only: bool = True) -> list[str]:
+                   resizes_only: bool = True, takes_guide: str | None = "optional") -> list[str]:
     """Switch every ``upsample:`` entry to ``strategy``.
 
     Parameters the new strategy does not take (another strategy's own
@@ -110,7 +110,9 @@ def apply_strategy(doc: Document, strategy: str, accepted: Iterable[str] | None,
     unknown, which validation then reports. A fixed resize (``filters:
     null``) is switched only to a strategy that can resize without a
     convolution (``resizes_only``): a learnt upsampler would need a
-    ``filters`` the spec does not give.
+    ``filters`` the spec does not give. An entry's ``guide:`` stays for a
+    strategy that takes one (``takes_guide``) and is dropped, with a note,
+    for one that takes none.
     """
     notes = []
     layers = doc.data.get("layers") if isinstance(doc.data, dict) else None
@@ -123,9 +125,13 @@ def apply_strategy(doc: Document, strategy: str, accepted: Iterable[str] | None,
             continue
         entry["upsample"] = strategy
         doc.values[("layers", index, "upsample")] = Mark(1, len("--strategy ") + 1, source=f"--strategy {strategy}")
+        if entry.get("guide") is not None and not takes_guide and accepted is not None:
+            notes.append(f"layers[{index}] ({entry.get('id', 'no id')}): ignores its guide {entry['guide']!r}, "
+                         f"which {strategy!r} does not take")
+            del entry["guide"]
         if accepted is None:
             continue
-        keep = set(accepted) | {"id", "inputs", "upsample", "allow"}
+        keep = set(accepted) | {"id", "inputs", "upsample", "allow", "guide"}
         for key in [k for k in entry if k not in keep]:
             del entry[key]
             notes.append(f"layers[{index}] ({entry.get('id', 'no id')}): dropped {key!r}, which {strategy!r} does not take")

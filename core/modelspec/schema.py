@@ -125,12 +125,16 @@ def _compile_def(defs: dict[str, Any]) -> None:
 def _strategy_def(name: str, properties: dict[str, Any], registry: Registry) -> dict[str, Any]:
     parameters = registry.parameters(name)
     provided = registry.strategies[name]
+    takes_guide = getattr(provided.value, "takes_guide", None)
+    guide = {"guide": {"type": "string", "description": f"the entry (or input) whose output guides this one, at the "
+                                                        f"output's spatial size ({takes_guide})"}} if takes_guide else {}
     return {
         "title": f"upsample: {name}",
         "description": _summary(provided.value) + f" [plugin {provided.plugin.name}, {provided.plugin.distribution}]",
         "type": "object",
-        "required": ["upsample", *[p for p, v in parameters.items() if v.required]],
-        "properties": {"upsample": {"const": name}, "id": _ID, "inputs": _INPUTS, "allow": _ALLOW, **properties},
+        "required": ["upsample", *(["guide"] if takes_guide == "required" else []),
+                     *[p for p, v in parameters.items() if v.required]],
+        "properties": {"upsample": {"const": name}, "id": _ID, "inputs": _INPUTS, "allow": _ALLOW, **guide, **properties},
         "additionalProperties": False,
     }
 

@@ -35,6 +35,8 @@ BUILTIN_PLUGINS = (
     "upspec.plugins.pixel_shuffle",
     "upspec.plugins.literature",
     "upspec.plugins.dysample",
+    "upspec.plugins.alias_free",
+    "upspec.plugins.guided",
     "upspec.plugins.datasets",
     "upspec.plugins.signal_datasets",
     "upspec.plugins.image_metrics",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from typing import Annotated
 from typing import Any
 from typing import ClassVar
+from typing import Literal
 from typing import Optional
 from typing import Union
 
@@ -69,6 +70,8 @@ def __getattr__(name: str) -> Any:
         return optional_filters()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 REQUIRED = inspect.Parameter.empty
+#: keyword-only parameters of ``build`` that the builder passes, never a spec: the entry's id, its guide tensor
+GIVEN_BY_THE_GRAPH = ("name", "guide")
 
 
 class Strategy:
@@ -88,6 +91,23 @@ class Strategy:
     #: modules whose import registers the custom Keras objects (layers, initialisers) that
     #: ``build`` puts into a model, so ``keras.saving.load_model`` can read it back after ``import upspec``
     keras_objects: ClassVar[tuple[str, ...]] = ()
+    #: whether the strategy takes a guide (``guide: ENTRY`` in a spec, received as ``build(..., guide=tensor)``):
+    #: ``"required"`` (a spec must name one), ``"optional"`` (used when named), or None (it takes none, and a
+    #: spec that names one is refused)
+    takes_guide: ClassVar[Optional[Literal["required", "optional"]]] = None
+
+    def check(self, input_shape: tuple[Optional[int], ...], *, guide_shape: Optional[tuple[Optional[int], ...]],
+              **params: Any) -> None:
+        """Static checks of the strategy's own parameters, before Keras is touched (optional).
+
+        Called by ``upspec validate`` (and every build) once the entry's static shapes are known:
+        ``input_shape`` is ``(*spatial, C)`` without the batch axis (``None`` for a size not known until run
+        time), ``guide_shape`` the guide's shape (None without a guide) and ``params`` every ``build``
+        parameter, defaults filled in, ``factor`` normalised to one int per axis. Raise
+        :class:`upspec.ParameterError` ``(message, key=..., hint=...)`` for a value the method cannot take
+        (a cutoff above Nyquist, an even window where an odd one is needed, a factor the design cannot
+        reach): the error points at ``key`` in the spec. The default accepts everything.
+        """
 
     def build(
         self,
@@ -133,6 +153,13 @@ class Strategy:
         types such as ``PositiveInt`` or ``Literal[...]`` for constraints).
         ``x`` must be the only positional parameter; ``factor``, ``filters``
         and ``name`` are required; ``**kwargs`` is allowed.
+
+        A strategy with ``takes_guide`` also has a keyword-only ``guide``
+        parameter: the Keras tensor of the entry the spec names with
+        ``guide: ENTRY``, of shape ``(batch, *(s * f ...), C_guide)`` (the
+        output's spatial size, checked before ``build``), or None when an
+        optional guide is absent. It is not a spec parameter: it never appears
+        in the schema or in ``upspec plugins``' parameter list.
 
         Returns:
             A Keras tensor of shape ``(batch, *(s * f for s, f in
@@ -236,10 +263,15 @@ def strategy_parameters(strategy: Strategy) -> dict[str, Parameter]:
     missing = [n for n in COMMON_PARAMETERS if n not in keyword and not takes_kwargs]
     if missing:
         raise TypeError(f"build() must accept the common parameters of the upsample contract; missing: {', '.join(missing)}")
+    takes_guide = getattr(strategy, "takes_guide", None)
+    if takes_guide not in (None, "required", "optional"):
+        raise TypeError(f"takes_guide must be 'required', 'optional' or None; got {takes_guide!r}")
+    if takes_guide and "guide" not in keyword and not takes_kwargs:
+        raise TypeError(f"build() must accept the keyword-only parameter 'guide' (takes_guide = {takes_guide!r})")
     result: dict[str, Parameter] = {}
     common = common_types()
     for pname, p in keyword.items():
-        if pname == "name":
+        if pname in GIVEN_BY_THE_GRAPH:
             continue
         annotation = common.get(pname) or hints.get(pname, Any)
         if pname == "filters" and allows_none(hints.get(pname)):

@@ -89,16 +89,31 @@ def run_checkerboard(source: str | Path, *, seeds: tuple[int, ...] = SEEDS, out:
 
 def format_report(report: dict[str, Any]) -> str:
     lines = [f"{'entry':<10} {'strategy':<18} {'factor':<7} {'CB at init: median [min, max]':<31} "
-             f"{'CB trained':<11} overlap"]
+             f"{'CB trained':<11} {'overlap':<8} {'EQ-T init (int/frac)':<21} EQ-T trained (int/frac)"]
     for e in report["entries"]:
         trained = "-" if e["cb_trained"] is None else f"{e['cb_trained']:.4f}"
         lines.append(f"{e['entry']:<10} {e['strategy']:<18} {'x'.join(map(str, e['factor'])):<7} "
                      f"{e['cb_init_median']:.2e} [{e['cb_init_min']:.2e}, {e['cb_init_max']:.2e}]{'':<3} "
-                     f"{trained:<11} {e['overlap_ratio']:.2f}")
+                     f"{trained:<11} {e['overlap_ratio']:<8.2f} "
+                     f"{_eqt(e.get('eqt_init'), e.get('eqt_frac_init')):<21} "
+                     f"{_eqt(e.get('eqt_trained'), e.get('eqt_frac_trained'))}".rstrip())
     alias = report.get("aliasing_energy")
     if alias:
         lines.append(f"aliasing energy at the period-{'x'.join(map(str, report['aliasing_factor']))} frequencies: "
                      f"predictions {alias['predictions']:.4f}, targets {alias['targets']:.4f}")
     lines.append(f"CB over seeds {report['seeds']}; 0 means no periodic pattern on a constant input "
-                 "(phase variance / RMS); overlap: largest / smallest output with all-ones weights")
+                 "(phase variance / RMS); overlap: largest / smallest output with all-ones weights; EQ-T: "
+                 "translation equivariance in dB (StyleGAN3; higher is better; integer / sub-pixel shifts; 2-D "
+                 f"entries, first seed)")
     return "\n".join(lines)
+
+
+def _eqt(integer: Any, fractional: Any) -> str:
+    """``"inf / 52.1 dB"``, or ``"-"`` where EQ-T was not measured."""
+    if integer is None or fractional is None:
+        return "-"
+
+    def text(value: Any) -> str:
+        return value if isinstance(value, str) else f"{value:.1f}"
+
+    return f"{text(integer)} / {text(fractional)} dB"

@@ -25,6 +25,10 @@ class ConformanceError(AssertionError):
         self.check = check
 
 
+#: the guide's channels in the checks of a guided strategy (other than the input's, as an encoder skip's are)
+GUIDE_CHANNELS = 3
+
+
 def _factors(strategy: Strategy, rank: int) -> list[tuple[int, ...]]:
     factors = [(f,) * rank for f in (2, 3, 4)]
     if strategy.per_axis_factors and rank > 1:
@@ -32,13 +36,52 @@ def _factors(strategy: Strategy, rank: int) -> list[tuple[int, ...]]:
     return factors
 
 
-def _model(strategy: Strategy, input_shape: tuple, factor: tuple[int, ...], filters: int | None, **extra: Any) -> Any:
+def refusal(strategy: Strategy, input_shape: tuple, factor: tuple[int, ...], guide_shape: tuple | None) -> str | None:
+    """The message of the strategy's static check (``Strategy.check``) for these shapes and its default
+    parameters, or None when it accepts them."""
+    from ..errors import ParameterError
+
+    params = {name: p.default for name, p in strategy_parameters(strategy).items() if not p.required}
+    params.update(factor=factor, filters=4, kernel_size=3)
+    try:
+        strategy.check(tuple(input_shape), guide_shape=guide_shape, **params)
+    except ParameterError as exc:
+        return exc.message
+    return None
+
+
+def _guide_shape(strategy: Strategy, input_shape: tuple, factor: tuple[int, ...]) -> tuple | None:
+    """A guide at the output's size for a strategy that takes one."""
+    if not strategy.takes_guide:
+        return None
+    return (*(s * f for s, f in zip(input_shape[:-1], factor)), GUIDE_CHANNELS)
+
+
+def _model(strategy: Strategy, input_shape: tuple, factor: tuple[int, ...], filters: int | None, *,
+           guided: bool = True, **extra: Any) -> Any:
+    """The strategy on its own: input ``x`` (and ``guide`` at the output's size, for a strategy that takes one,
+    unless ``guided`` is false)."""
     import keras
 
     x = keras.Input(shape=input_shape, name="x")
+    inputs = [x]
+    if strategy.takes_guide and guided:
+        guide = keras.Input(shape=_guide_shape(strategy, input_shape, factor), name="guide")
+        inputs.append(guide)
+        extra["guide"] = guide
     build: Any = strategy.build  # filters=None only for strategies whose signature accepts it
     y = build(x, factor=factor, filters=filters, kernel_size=3, name="up", **extra)
-    return keras.Model(x, y, name=f"conformance_{strategy.name}")
+    return keras.Model(inputs if len(inputs) > 1 else x, y, name=f"conformance_{strategy.name}")
+
+
+def _feed(model: Any, x: Any, seed: int = 0) -> Any:
+    """``x``, or ``[x, guide]`` with a random guide for a model that takes one."""
+    import numpy as np
+
+    if len(model.inputs) == 1:
+        return x
+    shape = (x.shape[0], *model.inputs[1].shape[1:])
+    return [x, np.random.default_rng(seed + 100).random(shape, dtype="float32")]
 
 
 def check_shapes(strategy: Strategy) -> None:
@@ -50,9 +93,16 @@ def check_shapes(strategy: Strategy) -> None:
     for rank in strategy.ranks:
         for spatial, factor, channels, filters in itertools.product(_SIZES[rank], _factors(strategy, rank), (1, 3),
                                                                      filter_choices):
-            model = _model(strategy, (*spatial, channels), factor, filters)
+            input_shape = (*spatial, channels)
+            refused = refusal(strategy, input_shape, factor, _guide_shape(strategy, input_shape, factor))
+            if refused is not None:  # a factor or size the method cannot take, refused at validate: allowed...
+                if factor == (2,) * rank and spatial == _SIZES[rank][-1]:  # ...but not the plainest case
+                    raise ConformanceError(strategy, "shapes", f"input {input_shape} with factor {factor} is "
+                                                               f"refused by check(): {refused}")
+                continue
+            model = _model(strategy, input_shape, factor, filters)
             expected = (2, *(s * f for s, f in zip(spatial, factor)), channels if filters is None else filters)
-            out = model(np.random.default_rng(0).random((2, *spatial, channels), dtype="float32"))
+            out = model(_feed(model, np.random.default_rng(0).random((2, *spatial, channels), dtype="float32")))
             if tuple(out.shape) != expected:
                 raise ConformanceError(strategy, "shapes",
                                        f"input {(2, *spatial, channels)} with factor {factor}, filters {filters}: "
@@ -76,8 +126,9 @@ import sys
 import numpy as np
 from upspec.runner.artefacts.models import load_model
 model = load_model(sys.argv[1])
-x = np.load(sys.argv[2])
-np.save(sys.argv[3], np.asarray(model.predict(x, verbose=0)))
+arrays = np.load(sys.argv[2])
+x = [arrays[k] for k in sorted(arrays.files)]
+np.save(sys.argv[3], np.asarray(model.predict(x if len(x) > 1 else x[0], verbose=0)))
 """
 
 
@@ -87,12 +138,12 @@ def check_save_reload(strategy: Strategy) -> None:
 
     rank = 2 if 2 in strategy.ranks else strategy.ranks[0]
     model = _model(strategy, (*_SIZES[rank][-1], 2), (2,) * rank, 3)
-    x = np.random.default_rng(1).random((2, *_SIZES[rank][-1], 2), dtype="float32")
+    x = _feed(model, np.random.default_rng(1).random((2, *_SIZES[rank][-1], 2), dtype="float32"))
     before = np.asarray(model.predict(x, verbose=0))
     with tempfile.TemporaryDirectory() as tmp:
-        path, inputs, outputs = (Path(tmp) / n for n in ("m.keras", "x.npy", "y.npy"))
+        path, inputs, outputs = (Path(tmp) / n for n in ("m.keras", "x.npz", "y.npy"))
         model.save(path)
-        np.save(inputs, x)
+        np.savez(inputs, **{f"input_{i}": a for i, a in enumerate(x if isinstance(x, list) else [x])})
         done = subprocess.run([sys.executable, "-c", _RELOAD, str(path), str(inputs), str(outputs)],
                               capture_output=True, text=True, env=_quiet_env())
         if done.returncode:
@@ -108,10 +159,16 @@ def _quiet_env() -> dict[str, str]:
     return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
-def input_gradient(model: Any, x: Any) -> Any:
-    """d(sum(model(x)**2))/dx as NumPy (None if the graph is cut), on whichever Keras backend is active."""
+def input_gradient(model: Any, x: Any, others: tuple = ()) -> Any:
+    """d(sum(model(x)**2))/dx as NumPy (None if the graph is cut), on whichever Keras backend is active;
+    ``others``: the model's further inputs (a guide), held fixed."""
     import keras
     import numpy as np
+
+    fixed = [keras.ops.convert_to_tensor(o) for o in others]
+
+    def feed(inputs: Any) -> Any:
+        return [inputs, *fixed] if fixed else inputs
 
     backend = keras.backend.backend()
     if backend == "jax":
@@ -121,7 +178,7 @@ def input_gradient(model: Any, x: Any) -> Any:
         frozen = [v.value for v in model.non_trainable_variables]
 
         def loss(inputs: Any) -> Any:
-            out, _ = model.stateless_call(trainable, frozen, inputs)
+            out, _ = model.stateless_call(trainable, frozen, feed(inputs))
             return jax.numpy.sum(out**2)
 
         return np.asarray(jax.grad(loss)(jax.numpy.asarray(x)))
@@ -129,14 +186,14 @@ def input_gradient(model: Any, x: Any) -> Any:
         import torch
 
         inputs = torch.tensor(x, requires_grad=True)
-        torch.sum(model(inputs) ** 2).backward()
+        torch.sum(model(feed(inputs)) ** 2).backward()
         return None if inputs.grad is None else inputs.grad.detach().cpu().numpy()
     import tensorflow as tf
 
     inputs = tf.constant(x)
     with tf.GradientTape() as tape:
         tape.watch(inputs)
-        loss = tf.reduce_sum(tf.square(model(inputs)))
+        loss = tf.reduce_sum(tf.square(model(feed(inputs))))
     grad = tape.gradient(loss, inputs)
     return None if grad is None else grad.numpy()
 
@@ -147,7 +204,8 @@ def check_gradients(strategy: Strategy) -> None:
 
     rank = 2 if 2 in strategy.ranks else strategy.ranks[0]
     model = _model(strategy, (*_SIZES[rank][-1], 2), (2,) * rank, 3)
-    grad = input_gradient(model, np.random.default_rng(2).random((1, *_SIZES[rank][-1], 2), dtype="float32"))
+    fed = _feed(model, np.random.default_rng(2).random((1, *_SIZES[rank][-1], 2), dtype="float32"))
+    grad = input_gradient(model, fed[0], tuple(fed[1:])) if isinstance(fed, list) else input_gradient(model, fed)
     norm = 0.0 if grad is None else float(np.linalg.norm(grad))
     if not norm > 0:
         raise ConformanceError(strategy, "gradients", f"d(output)/d(input) is {'None' if grad is None else 'all zero'}")
@@ -168,7 +226,7 @@ def check_training(strategy: Strategy) -> None:
     if rank == 3:
         y = np.repeat(y, 2, axis=3)
     model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
-    history = model.fit(x, y, epochs=8, batch_size=4, verbose=0).history["loss"]
+    history = model.fit(_feed(model, x), y, epochs=8, batch_size=4, verbose=0).history["loss"]
     if not history[-1] < history[0]:
         raise ConformanceError(strategy, "training", f"the loss did not go down over 8 steps: {history[0]:.6g} -> {history[-1]:.6g}")
 
@@ -201,8 +259,10 @@ def check_unsupported_rank(strategy: Strategy) -> None:
         return
     rank = missing[0]
     registry = _registry_with(strategy)
-    spec = load_spec({"name": "rank-check", "inputs": {"x": [8] * rank + [1]},
-                      "layers": [{"id": "up", "upsample": strategy.name, "factor": 2, "filters": 2}]}, registry=registry)
+    guide = {"guide": "g"} if strategy.takes_guide else {}
+    spec = load_spec({"name": "rank-check", "inputs": {"x": [8] * rank + [1], **({"g": [16] * rank + [1]} if guide else {})},
+                      "layers": [{"id": "up", "upsample": strategy.name, "factor": 2, "filters": 2, "inputs": "x",
+                                  **guide}]}, registry=registry)
     try:
         build_graph(spec, registry)
     except SpecError as exc:
@@ -210,6 +270,40 @@ def check_unsupported_rank(strategy: Strategy) -> None:
             raise ConformanceError(strategy, "unsupported rank", f"unclear message: {exc}") from None
         return
     raise ConformanceError(strategy, "unsupported rank", f"a {rank}-D input was accepted though ranks={strategy.ranks}")
+
+
+def check_guide(strategy: Strategy) -> None:
+    """The guide contract: a strategy that takes a guide declares ``build(..., guide=...)`` and its output
+    depends on the guide; an optional guide may be absent; a strategy that takes none refuses a spec's guide."""
+    import numpy as np
+
+    from ..graph.graph import build_graph
+    from ..modelspec.load import load_spec
+
+    rank = 2 if 2 in strategy.ranks else strategy.ranks[0]
+    spatial = _SIZES[rank][-1]
+    registry = _registry_with(strategy)
+    spec = {"name": "guide-check", "inputs": {"x": [*spatial, 2], "g": [*(2 * s for s in spatial), GUIDE_CHANNELS]},
+            "layers": [{"id": "up", "upsample": strategy.name, "factor": 2, "filters": 3, "inputs": "x", "guide": "g"}]}
+    if not strategy.takes_guide:
+        try:
+            build_graph(load_spec(spec, registry=registry), registry)
+        except SpecError as exc:
+            if "takes no guide" not in str(exc):
+                raise ConformanceError(strategy, "guide", f"unclear message for a guide it cannot take: {exc}") from None
+            return
+        raise ConformanceError(strategy, "guide", "a spec's guide was accepted though takes_guide is None")
+    build_graph(load_spec(spec, registry=registry), registry)
+    model = _model(strategy, (*spatial, 2), (2,) * rank, 3)
+    x = np.random.default_rng(4).random((1, *spatial, 2), dtype="float32")
+    first, second = (np.asarray(model(_feed(model, x, seed))) for seed in (0, 1))
+    if np.array_equal(first, second):
+        raise ConformanceError(strategy, "guide", "the output does not change when the guide does")
+    if strategy.takes_guide == "optional":
+        alone = _model(strategy, (*spatial, 2), (2,) * rank, 3, guided=False)
+        if tuple(alone.output.shape[1:]) != tuple(model.output.shape[1:]):
+            raise ConformanceError(strategy, "guide", f"without its optional guide the output is "
+                                                      f"{tuple(alone.output.shape[1:])}, not {tuple(model.output.shape[1:])}")
 
 
 def _registry_with(strategy: Strategy) -> Any:
@@ -228,6 +322,7 @@ CHECKS: dict[str, Callable[[Strategy], None]] = {
     "training": check_training,
     "unsupported rank": check_unsupported_rank,
     "save and reload": check_save_reload,
+    "guide": check_guide,
 }
 
 

@@ -1,0 +1,1 @@
+"""NumPy references of the papers' definitions that upspec's layers are tested against."""
