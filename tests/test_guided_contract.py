@@ -212,8 +212,8 @@ def test_eqt_of_alias_free_is_higher_than_transposes_at_initialisation():
 
 
 def test_checkerboard_reports_eqt_for_guided_entries(tmp_path):
-    from upspec.analysis.checkerboard_job import format_report
-    from upspec.analysis.checkerboard_job import run_checkerboard
+    from upspec.runner.checkerboard import format_report
+    from upspec.runner.checkerboard import run_checkerboard
 
     result = run_checkerboard(SPECS / "unet_guided.yaml", seeds=(0,), out=str(tmp_path / "cb"), strategy="jbu")
     entries = result.report["entries"]
@@ -230,8 +230,8 @@ def test_checkerboard_reports_eqt_for_guided_entries(tmp_path):
 def test_saved_model_and_tflite_export_and_tflite_matches_keras(strategy, tmp_path):
     from test_saved_models import guided_seed_spec
 
-    from upspec.run.export import export
-    from upspec.run.export import tflite_predict
+    from upspec.runner.artefacts.export import export
+    from upspec.runner.artefacts.export import tflite_predict
 
     model = upspec.build_model(upspec.load_spec(guided_seed_spec(), strategy=strategy))
     written = export(model, tmp_path, strategies={"up": strategy})  # SavedModel and TFLite

@@ -297,6 +297,8 @@ def infer_layer(layer: str, params: dict, shapes: list[Shape | None], names: lis
             return concatenate(shapes, names, params, notes)  # type: ignore[arg-type]
         return elementwise(layer, shapes, names, notes)  # type: ignore[arg-type]
     if len(shapes) != 1:
+        if layer not in SINGLE:  # a plugin's layer on several inputs (a guided upsampler's [x, guide]): Keras checks it
+            return Inferred(None)
         raise ShapeProblem(f"{layer} takes one input; it got {len(shapes)}", "inputs")
     shape = shapes[0]
     rule = SINGLE.get(layer)

@@ -20,7 +20,7 @@ from ..registry.registry import Registry
 from ..registry.registry import get_registry
 from ..registry.strategy import keeps_channels
 from .from_keras import ImportedModel
-from .from_keras import _flat_layers
+from .keras_graph import _flat_layers
 from .from_keras import spec_from_model
 
 

@@ -93,10 +93,11 @@ def validate_params(strategy: Strategy, params: dict[str, Any], registry: Regist
 
 
 def check_guide(strategy: Strategy, guide: Any, where: str) -> dict[str, Any]:
-    """``{"guide": guide}`` for a strategy that takes one (``takes_guide``), ``{}`` without a guide."""
-    takes = bool(getattr(strategy, "takes_guide", False))
+    """``{"guide": guide}`` for a strategy that takes one (``takes_guide``: "required" or "optional"), ``{}`` for one
+    that takes none."""
+    takes = strategy.takes_guide is not None
     if guide is None:
-        if getattr(strategy, "requires_guide", False):
+        if strategy.takes_guide == "required":
             raise _error(where, f"strategy {strategy.name!r} requires a guide", "pass guide=TENSOR")
         return {"guide": None} if takes else {}
     if not takes:

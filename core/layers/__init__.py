@@ -4,7 +4,7 @@
 ``ICNR``, ``HoldBlur``), ``upspec.layers.dysample`` (``DySample``), ``upspec.layers.interpolation``
 (``Interpolate``), ``upspec.layers.alias_free`` (``AliasFreeUpsample``), ``upspec.layers.bilateral``
 (``JointBilateralUpsample``), ``upspec.layers.fade_sapa`` (``FadeUpsample``, ``SapaUpsample``) and
-``upspec.layers.upsample`` (``Upsample``: any registered strategy as one layer). Every class is
+``upspec.interop.layer`` (``Upsample``: any registered strategy as one layer, above the registry, named here). Every class is
 ``@keras.saving.register_keras_serializable(package="upspec")``, so a saved model names it ``upspec>ClassName``
 whichever module holds it.
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .pixel_shuffle import HoldBlur
     from .pixel_shuffle import PixelShuffle
     from .transpose import ConvTranspose
-    from .upsample import Upsample
+    from ..interop.layer import Upsample
 
 #: the modules that register Keras objects, imported by :mod:`upspec.keras_objects` once Keras is
 MODULES = (
@@ -37,7 +37,7 @@ MODULES = (
     "upspec.layers.pixel_shuffle",
     "upspec.layers.dysample",
     "upspec.layers.interpolation",
-    "upspec.layers.upsample",
+    "upspec.interop.layer",
     "upspec.layers.alias_free",
     "upspec.layers.bilateral",
     "upspec.layers.fade_sapa",
@@ -50,7 +50,7 @@ _LAZY = {
     "HoldBlur": "upspec.layers.pixel_shuffle",
     "DySample": "upspec.layers.dysample",
     "Interpolate": "upspec.layers.interpolation",
-    "Upsample": "upspec.layers.upsample",
+    "Upsample": "upspec.interop.layer",
     "AliasFreeUpsample": "upspec.layers.alias_free",
     "JointBilateralUpsample": "upspec.layers.bilateral",
     "FadeUpsample": "upspec.layers.fade_sapa",
