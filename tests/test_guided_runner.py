@@ -164,3 +164,45 @@ def test_a_segmentation_run_on_coins_reports_boundary_iou_beside_mean_iou(tmp_pa
     report = (tmp_path / "run" / "report.md").read_text()
     assert "boundary_iou" in report and "Cheng et al. 2021" in report and "per image then averaged" in report
     assert "d = 4 pixels on these images" in report
+
+
+def _guided_tables():
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(SPECS.parent / "benchmarks"))
+    return importlib.import_module("guided_tables")
+
+
+def test_the_guided_tables_say_what_the_numbers_support_and_replace_only_their_block(tmp_path):
+    tables = _guided_tables()
+    seg = [{"strategy": name, "seed": seed, "metrics": {"model": {"mean_iou": 0.8 + 0.01 * seed,
+                                                                   "boundary_iou": b + 0.01 * seed + 0.002 * seed ** 2}}}
+           for name, b in (("bilinear", 0.40), ("transpose", 0.30), ("jbu", 0.50), ("fade", 0.41))
+           for seed in range(3)]
+    text = tables.segmentation_findings(seg)
+    assert "Best unguided strategy by mean boundary IoU: `bilinear`" in text
+    assert "`jbu`: boundary IoU higher: +0.1000" in text and "`fade`: boundary IoU higher: +0.0100" in text
+    assert "**reproduced here** for `fade`, `jbu`" in text
+    tied = [{**r, "metrics": {"model": {**r["metrics"]["model"], "boundary_iou": 0.4 + 0.05 * (-1) ** r["seed"]
+                                                                                 * (r["strategy"] == "jbu")}}}
+            for r in seg if r["strategy"] in ("bilinear", "jbu")]
+    assert "**not reproduced at this budget**" in tables.segmentation_findings(tied)
+    gan = [{"strategy": name, "seed": seed, "eqt_init": eqt, "eqt_trained": eqt, "eqt_frac_init": frac + seed,
+            "eqt_frac_trained": frac, "metrics": {"generator": {"fd": 100.0, "peak_ratio": 1.0, "spectral_distance": 0.1},
+                                                  "untrained_generator": {"peak_ratio": 2.0},
+                                                  "held_out_real": {"fd": 5.0, "peak_ratio": 0.7, "spectral_distance": 0.0}}}
+           for name, eqt, frac in (("alias_free", 40.0, 39.0), ("transpose", "inf", 18.0)) for seed in range(2)]
+    section = tables.generation_section(gan, "upspec sweep ...")
+    assert "| `transpose` | 2 | inf | inf |" in section and "| held-out real digits |" in section
+    assert "`alias_free` 39.5 dB against `transpose` 18.5 dB: **higher than every other**" in section
+    doc = tmp_path / "strategies.md"
+    doc.write_text("# Page\n\nkept above\n")
+    tables.update_block(doc, "## First\n")
+    tables.update_block(doc, "## Second\n")
+    page = doc.read_text()
+    assert page.startswith("# Page\n\nkept above\n") and "## Second" in page and "## First" not in page
+    assert page.count(tables.BEGIN) == page.count(tables.END) == 1
+    assert tables.command_line("coins", "full", 3) == (
+        "upspec sweep specs/unet_guided.yaml --strategies transpose,bilinear,pixel_shuffle,dysample,carafe,fade,sapa,jbu "
+        "--seeds 3 --epochs 8 --steps 100 --batch-size 8 --set data.source=coins")
