@@ -3,6 +3,7 @@
     python benchmarks/guided_tables.py                         # --budget small: a rehearsal on a CPU
     KERAS_BACKEND=jax python benchmarks/guided_tables.py --budget full --seeds 3    # on a GPU
     python benchmarks/guided_tables.py --tasks gan --fresh     # one comparison again, from scratch
+    python benchmarks/guided_tables.py --partial               # the page from the runs finished so far
 
 Three `upspec sweep`s, each over every strategy with the same seeds:
 
@@ -16,7 +17,8 @@ Three `upspec sweep`s, each over every strategy with the same seeds:
 The text between the markers below in docs/strategies.md is replaced (appended when missing); the rest of
 the page is left as it is. It states the machine, date, Keras backend, budget and seeds, and what the papers
 claim against what these numbers show. Sweep folders: runs/guided/<budget>/<task>/ (an interrupted one is
-resumed; --fresh starts over). ``carafe`` comes from the example plugin (pip install -e examples/upspec-carafe);
+resumed; --fresh starts over). On any backend the runner feeds ``tf.data``: TensorFlow must be importable
+(its CPU build is enough beside JAX on a GPU). ``carafe`` comes from the example plugin (pip install -e examples/upspec-carafe);
 without it the sweep lists it as skipped.
 """
 
@@ -108,6 +110,24 @@ def sweep(task: str, budget: str, seeds: int, root: Path, fresh: bool) -> list[d
                      train_overrides=settings, out=str(folder), announce=announce).rows
 
 
+def finished(task: str, budget: str, root: Path) -> tuple[list[dict[str, Any]], str]:
+    """The rows of the task's finished jobs (training nothing), and a note on what is missing."""
+    from upspec.compare.jobs import JobState
+    from upspec.compare.jobs import job_state
+    from upspec.compare.jobs import read_row
+    from upspec.compare.sweep import SweepPlan
+    from upspec.compare.sweep import plan_jobs
+
+    folder = root / budget / task
+    if not (folder / "sweep.json").exists():
+        return [], "not started"
+    jobs = plan_jobs(folder, SweepPlan.read(folder))
+    done = [job for job in jobs if job_state(job.run_dir) is JobState.DONE]
+    missing = [job.name for job in jobs if job not in done]
+    return [read_row(job.run_dir) for job in done], (
+        f"{len(done)} of {len(jobs)} runs finished; not run: {', '.join(missing)}" if missing else "")
+
+
 def _groups(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
@@ -173,7 +193,7 @@ def segmentation_findings(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def segmentation_section(task: str, rows: list[dict[str, Any]], command: str) -> str:
+def segmentation_section(task: str, rows: list[dict[str, Any]], command: str, missing: str = "") -> str:
     from upspec.compare.comparison import MEASUREMENTS
     from upspec.compare.comparison import markdown_table
     from upspec.compare.comparison import strategy_means
@@ -183,7 +203,10 @@ def segmentation_section(task: str, rows: list[dict[str, Any]], command: str) ->
     title = TASKS[task][0]
     convention = rows[0]["metrics"].get("convention", "") if rows else ""
     band = rows[0]["metrics"].get("boundary_band_px") if rows else None
-    return (f"### {title}\n\n`{command}`\n\n{markdown(compare(rows))}\n{segmentation_findings(rows)}\n\n"
+    if not rows:
+        return f"### {title}\n\n`{command}`\n\nNot run in time for this page ({missing}).\n"
+    partial = f"**Partial:** {missing}.\n\n" if missing else ""
+    return (f"### {title}\n\n`{command}`\n\n{partial}{markdown(compare(rows))}\n{segmentation_findings(rows)}\n\n"
             f"Convention: {convention} (d = {band} pixels here).\n\n"
             f"<details><summary>costs, CB and EQ-T (means over seeds)</summary>\n\n"
             f"{markdown_table(strategy_means(rows))}\n\n{MEASUREMENTS}\n\n</details>\n")
@@ -196,7 +219,9 @@ GAN_METRICS = (("fd", "FD (lower is better)", 1), ("peak_ratio", "peak ratio", 2
                ("spectral_distance", "spectral distance", 3))
 
 
-def generation_section(rows: list[dict[str, Any]], command: str) -> str:
+def generation_section(rows: list[dict[str, Any]], command: str, missing: str = "") -> str:
+    if not rows:
+        return f"### {TASKS['gan'][0]}\n\n`{command}`\n\nNot run in time for this page ({missing}).\n"
     groups = _groups(rows)
     header = ["generator upsampling", "seeds", *(t for _, t, _ in GAN_COLUMNS), *(t for _, t, _ in GAN_METRICS),
               "peak ratio at init"]
@@ -211,7 +236,8 @@ def generation_section(rows: list[dict[str, Any]], command: str) -> str:
     if real:
         lines.append("| held-out real digits | - | - | - | - | - | "
                      + " | ".join(f"{real.get(key, float('nan')):.{digits}f}" for key, _, digits in GAN_METRICS) + " | - |")
-    return (f"### {TASKS['gan'][0]}\n\n`{command}`\n\n" + "\n".join(lines) + "\n\n" + generation_findings(rows) + "\n\n"
+    partial = f"**Partial:** {missing}.\n\n" if missing else ""
+    return (f"### {TASKS['gan'][0]}\n\n`{command}`\n\n{partial}" + "\n".join(lines) + "\n\n" + generation_findings(rows) + "\n\n"
             "EQ-T: StyleGAN3's translation equivariance of each upsample entry of the generator alone (the lower of "
             "its two entries; integer and sub-pixel shifts; inf = exact); FD: Fréchet distance of a digits "
             "classifier's features; peak ratio: power at the upsampling frequencies over their neighbours' (about 1 "
@@ -276,6 +302,8 @@ def main() -> None:
     parser.add_argument("--root", default=str(ROOT / "runs" / "guided"))
     parser.add_argument("--doc", default=str(ROOT / "docs" / "strategies.md"))
     parser.add_argument("--fresh", action="store_true", help="start the sweeps over")
+    parser.add_argument("--partial", action="store_true",
+                        help="train nothing: write the page from the runs of each sweep finished so far")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     seeds = args.seeds or BUDGETS[args.budget][3]
@@ -284,9 +312,18 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown task(s) {unknown}; choose from {sorted(TASKS)}")
     started = time.perf_counter()
-    results = {task: sweep(task, args.budget, seeds, Path(args.root), args.fresh) for task in tasks}
+    missing: dict[str, str] = {}
+    if args.partial:
+        results = {}
+        for task in tasks:
+            results[task], missing[task] = finished(task, args.budget, Path(args.root))
+    else:
+        results = {task: sweep(task, args.budget, seeds, Path(args.root), args.fresh) for task in tasks}
     minutes = (time.perf_counter() - started) / 60
     summed = sum(float(r.get("seconds") or 0) for rows in results.values() for r in rows) / 60
+    took = (f"This page was written from the finished runs (`--partial`, training nothing); they took {summed:.0f} "
+            "min summed." if args.partial else
+            f"This page took {minutes:.0f} min of wall time ({summed:.0f} min summed over the runs).")
     train, _, gan_train, _ = BUDGETS[args.budget]
     small = args.budget == "small"
     text = [f"## Guided and alias-free upsampling (issue #22)\n",
@@ -294,14 +331,14 @@ def main() -> None:
             f"{datetime.date.today().isoformat()}: {machine()}; {device()}. Budget `{args.budget}`: segmentation "
             f"{train['epochs']} epochs x {train['steps_per_epoch']} steps of batch {train['batch_size']}, generation "
             f"{gan_train['epochs']} epochs x {gan_train['steps_per_epoch']} steps of batch 64; "
-            f"{'seed 0' if seeds == 1 else f'seeds 0..{seeds - 1}'} per strategy (the same for every strategy). This page took {minutes:.0f} min of wall time "
-            f"({summed:.0f} min summed over the runs).\n",
+            f"{'seed 0' if seeds == 1 else f'seeds 0..{seeds - 1}'} per strategy (the same for every strategy). "
+            f"{took}\n",
             ("**This budget is far too small to confirm or refute the papers' claims**: a few steps from "
-             f"initialisation, {seeds} seed{'s' if seeds > 1 else ''}, small test sets. It shows the tables, the metrics and the method; "
-             "read every accuracy difference as unresolved. The EQ-T at initialisation is a property of the "
-             "upsampler, not of training, and is meaningful at any budget. Rerun with `--budget full` (on a GPU: "
-             "`KERAS_BACKEND=jax python benchmarks/guided_tables.py --budget full --seeds 3`) for numbers that "
-             "can.\n" if small else
+             f"initialisation, {seeds} seed{'s' if seeds > 1 else ''}, small test sets. It shows the tables, the "
+             "metrics and the method; read every accuracy difference as unresolved. The EQ-T at initialisation is a "
+             "property of the upsampler, not of training, and is meaningful at any budget. Rerun with `--budget "
+             "full` (on a GPU: `KERAS_BACKEND=jax python benchmarks/guided_tables.py --budget full --seeds 3`, with "
+             "TensorFlow installed beside JAX: the runner feeds `tf.data`) for numbers that can.\n" if small else
              "Budgets are still short next to the papers' (hundreds of thousands of steps on ADE20K / FFHQ); a "
              "tie below means \"this budget cannot tell them apart\".\n"),
             "Boundary IoU (Cheng et al., CVPR 2021) is the IoU of the pixels near each mask's contour; it is what "
@@ -309,9 +346,10 @@ def main() -> None:
             "(StyleGAN3) measures how exactly an upsampler commutes with a translation of its input.\n"]
     for task in ("shapes", "coins"):
         if task in results:
-            text.append(segmentation_section(task, results[task], command_line(task, args.budget, seeds)))
+            text.append(segmentation_section(task, results[task], command_line(task, args.budget, seeds),
+                                             missing.get(task, "")))
     if "gan" in results:
-        text.append(generation_section(results["gan"], command_line("gan", args.budget, seeds)))
+        text.append(generation_section(results["gan"], command_line("gan", args.budget, seeds), missing.get("gan", "")))
     doc = Path(args.doc)
     update_block(doc, "\n".join(text))
     print(f"sweep folders: {', '.join(str(Path(args.root) / args.budget / t) for t in tasks)}")
