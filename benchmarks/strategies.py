@@ -116,6 +116,16 @@ def generation_section(page: str) -> str:
     return page[start:end + len(END)] + "\n" if start >= 0 and end >= 0 else ""
 
 
+def guided_section(page: str) -> str:
+    """The guided section that benchmarks/guided_tables.py wrote into the page: kept on regeneration."""
+    from guided_tables import BEGIN
+    from guided_tables import END
+
+    start = page.find(BEGIN)
+    end = page.find(END, start)
+    return page[start:end + len(END)] + "\n" if start >= 0 and end >= 0 else ""
+
+
 def main() -> None:
     sys.path.insert(0, str(ROOT))
     from upspec.compare.comparison import markdown_table
@@ -169,7 +179,7 @@ def main() -> None:
     text = (intro.format(date=stamp, machine=machine, wall=wall_text, cpu=cpu_text)
             + "\n## What it finds\n\n" + findings(results) + "\n\n" + "\n".join(sections))
     page = ROOT / "docs" / "strategies.md"
-    kept = generation_section(page.read_text()) if page.exists() else ""
+    kept = (generation_section(page.read_text()) + guided_section(page.read_text())) if page.exists() else ""
     page.write_text(text + ("\n" + kept if kept else ""))
     print(f"wrote docs/strategies.md in {wall / 60:.1f} min wall, {cpu / 60:.1f} min CPU")
 

@@ -54,9 +54,12 @@ class EntryReport:
 
 def _decibels(pair: tuple[float, float] | None, index: int) -> float | str | None:
     """One EQ-T value for JSON: a number, "inf" (exactly equivariant), or None (not measured)."""
-    if pair is None:
-        return None
-    value = float(pair[index])
+    return None if pair is None else _json_decibels(pair[index])
+
+
+def _json_decibels(value: float) -> float | str:
+    """dB for JSON: "inf" for exact equivariance (JSON has no infinity)."""
+    value = float(value)
     return "inf" if np.isinf(value) else value
 
 
@@ -189,7 +192,8 @@ def smooth_image(shape: tuple[int, ...], seed: int) -> np.ndarray:
     kernel = np.exp(-0.5 * (np.arange(-4, 5) / 1.2) ** 2)
     kernel /= kernel.sum()
     for axis in range(1, len(shape)):
-        image = np.apply_along_axis(lambda v: np.convolve(v, kernel, mode="same"), axis, image)
+        # "full" then the centre: "same" would return the kernel's length for a side shorter than it (a 7x7 entry)
+        image = np.apply_along_axis(lambda v: np.convolve(v, kernel)[4:4 + len(v)], axis, image)
     return (image / np.abs(image).max()).astype("float32")
 
 
@@ -211,6 +215,47 @@ def entry_eqt(model: Any, factor: tuple[int, ...], seed: int = 0) -> tuple[float
 
     return (equivariance_translation(upsample, x, factor, INTEGER_SHIFTS, margin=margin, guide=guide),
             equivariance_translation(upsample, x, factor, SUBPIXEL_SHIFTS, fractional=True, margin=margin, guide=guide))
+
+
+def eqt_entries(spec: Spec, registry: Registry | None = None, trained: Any = None,
+                seed: int = 0) -> list[dict[str, Any]]:
+    """EQ-T of every 2-D upsample entry for a run's measurements: ``{"entry", "strategy", "eqt_init",
+    "eqt_frac_init"[, "eqt_trained", "eqt_frac_trained"]}`` in dB (integer and sub-pixel shifts; "inf" for
+    exact equivariance), at initialisation (``seed``) and, given ``trained``, after training. Entries that
+    are not 2-D are left out (EQ-T is defined on images)."""
+    import keras
+
+    registry = registry or get_registry()
+    found = []
+    for node, factor, source in upsample_entries(spec, registry):
+        if len(factor) != 2:
+            continue
+        keras.utils.set_random_seed(seed)
+        init = entry_eqt(entry_model(node, factor, source, registry), factor, seed)
+        row: dict[str, Any] = {"entry": node.id, "strategy": node.entry.upsample,
+                               "eqt_init": _decibels(init, 0), "eqt_frac_init": _decibels(init, 1)}
+        if trained is not None:
+            after = entry_eqt(entry_model(node, factor, source, registry, trained), factor, seed)
+            row.update(eqt_trained=_decibels(after, 0), eqt_frac_trained=_decibels(after, 1))
+        found.append(row)
+    return found
+
+
+#: the EQ-T keys of a run's measurements, each the lowest over the 2-D upsample entries
+EQT_KEYS = ("eqt_init", "eqt_trained", "eqt_frac_init", "eqt_frac_trained")
+
+
+def eqt_measurements(spec: Spec, registry: Registry | None = None, trained: Any = None) -> dict[str, Any]:
+    """A run's EQ-T numbers: ``eqt_entries`` (per entry, :func:`eqt_entries`) and, for a sweep's cost table,
+    ``eqt_init`` / ``eqt_trained`` / ``eqt_frac_init`` / ``eqt_frac_trained``: the lowest over the entries (a
+    chain of upsamplers is as equivariant as its least equivariant entry; a median of two would average one
+    "inf" away), "inf" when exactly equivariant, None for a model without 2-D upsample entries."""
+    entries = eqt_entries(spec, registry, trained)
+    summary: dict[str, Any] = {}
+    for key in EQT_KEYS:
+        values = [float(e[key]) for e in entries if e.get(key) is not None]
+        summary[key] = _json_decibels(min(values)) if values else None
+    return {**summary, "eqt_entries": entries}
 
 
 def measure(spec: Spec, *, model: Any = None, seeds: tuple[int, ...] = SEEDS,

@@ -27,7 +27,17 @@ if TYPE_CHECKING:
 
 COLUMNS = [("strategy", "strategy", "{}"), ("parameters", "parameters", "{:,}"), ("macs", "MACs / forward", "{:,}"),
            ("train_step_ms", "train step (ms)", "{:.1f}"), ("inference_ms", "inference (ms / image)", "{:.2f}"),
-           ("cb_init", "CB at init", "{:.3g}"), ("cb_trained", "CB trained", "{:.3g}")]
+           ("cb_init", "CB at init", "{:.3g}"), ("cb_trained", "CB trained", "{:.3g}"),
+           ("eqt_init", "EQ-T at init (dB)", "{:.1f}"), ("eqt_trained", "EQ-T trained (dB)", "{:.1f}"),
+           ("eqt_frac_init", "EQ-T sub-pixel at init (dB)", "{:.1f}"),
+           ("eqt_frac_trained", "EQ-T sub-pixel trained (dB)", "{:.1f}")]
+#: the caption of the cost table's CB and EQ-T columns
+MEASUREMENTS = ("CB is the checkerboard phase variance on a constant input (median over entries, and over seeds at "
+                "init; 0 = none). EQ-T is StyleGAN3's translation equivariance of each 2-D upsample entry alone, in "
+                "dB (PSNR, peak 2, between upsample-then-shift and shift-then-upsample of a smooth random probe "
+                "image at the entry's input size, 8 output pixels left out at each border): integer shifts, and "
+                "sub-pixel shifts (Lanczos windowed sinc, EQ-T_frac); the lowest over entries, at init with seed 0; "
+                "higher is more equivariant, inf = exact, - = no 2-D entry.")
 
 
 def strategy_means(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -39,6 +49,9 @@ def strategy_means(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     def mean(values: list[Any]) -> Any:
         if all(isinstance(v, dict) for v in values):
             return {k: mean([v.get(k) for v in values]) for k in values[0]}
+        if "inf" in values and all(v == "inf" or isinstance(v, (int, float)) for v in values):  # EQ-T, exact
+            average = float(np.mean([float(v) for v in values]))
+            return "inf" if np.isinf(average) else average
         if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
             return values[0] if len(set(values)) == 1 else float(np.mean(values))
         return values[0]
@@ -129,8 +142,7 @@ def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str
             "Each number is the mean over the seeds (the per-seed rows are in comparison.csv and .json). "
             "Test metrics are per-image means on the same whole test images (see a run's report.md for the "
             "convention); MACs count one forward pass on one "
-            "example; times are medians on this machine; CB is the checkerboard phase variance on a constant "
-            "input (median over entries, and over seeds at init; 0 = none).\n"
+            f"example; times are medians on this machine. {MEASUREMENTS}\n"
             f"{notes}\n\n![samples](samples.png)\n\n![learning curves](learning_curves.png)\n")
     write_text(folder / "comparison.md", text)
     write_text(folder / "comparison.csv", _csv(rows))

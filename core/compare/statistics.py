@@ -19,6 +19,10 @@ from ..analysis.intervals import interval
 
 #: the metric each task ranks by (higher is better)
 PRIMARY = ("psnr", "mean_iou", "ssim")
+#: the test metrics compared over seeds, in table order (each higher is better)
+METRICS = ("psnr", "ssim", "mean_iou", "boundary_iou")
+#: secondary metrics that get their own paired column and verdict against the reference (chosen on the primary)
+PAIRED_TOO = ("boundary_iou",)
 #: the non-learned baselines runs report, by name in metrics.json
 BASELINES = {"bicubic": "bicubic interpolation", "noisy_input": "the noisy input"}
 
@@ -86,7 +90,7 @@ def compare(rows: Sequence[dict[str, Any]], reference: str | None = None) -> Com
         groups.setdefault(row["strategy"], []).append(row)
     primary = primary_metric(rows)
     baseline = baseline_of(rows)
-    keys = [k for k in ("psnr", "ssim", "mean_iou") if rows and all(metric_of(r, k) is not None for r in rows)]
+    keys = [k for k in METRICS if rows and all(metric_of(r, k) is not None for r in rows)]
     stats = []
     for name, group in groups.items():
         means = {k: interval([known_metric(r, k) for r in group]) for k in keys}
@@ -116,6 +120,13 @@ def compare(rows: Sequence[dict[str, Any]], reference: str | None = None) -> Com
     return Comparison(primary, reference, baseline, baseline_scores, stats)
 
 
+def verdict(d: Interval) -> str:
+    """A paired difference in one word: tie (its interval holds 0), worse, better, or no interval."""
+    if d.low is None or d.high is None:
+        return "one seed: no interval"
+    return "tie" if d.contains_zero() else "worse" if d.high < 0 else "better"
+
+
 def markdown(comparison: Comparison) -> str:
     """The statistics table and what it says, for comparison.md."""
     c = comparison
@@ -124,24 +135,25 @@ def markdown(comparison: Comparison) -> str:
     keys = list(c.strategies[0].metrics)
     seeds = max(len(s.seeds) for s in c.strategies)
     header = ["strategy", "seeds", *(f"{k} mean [95% CI]" for k in keys)]
+    paired = [k for k in PAIRED_TOO if k in keys and k != c.primary] if c.reference and c.primary else []
     if c.reference and c.primary:
         header += [f"{c.primary} vs `{c.reference}` (paired) [95% CI]", "verdict"]
+        header += [f"{k} vs `{c.reference}` (paired) [95% CI]" for k in paired]
     if c.baseline and c.primary:
         header.append(f"{c.primary} gain over {c.baseline} [95% CI]")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    digits = {"psnr": 2, "ssim": 4, "mean_iou": 4}
+    digits = {"psnr": 2, "ssim": 4, "mean_iou": 4, "boundary_iou": 4}
     for s in c.strategies:
         cells = [f"`{s.strategy}`", str(len(s.seeds)), *(s.metrics[k].format(digits[k]) for k in keys)]
         if c.reference and c.primary:
             if s.strategy == c.reference:
-                cells += ["reference", "best mean"]
+                cells += ["reference", "best mean", *("reference" for _ in paired)]
             elif c.primary in s.difference:
                 d = s.difference[c.primary]
-                verdict = ("tie" if s.tie else "worse" if s.worse else "better" if d.low is not None and d.low > 0
-                           else "one seed: no interval")
-                cells += [d.format(digits[c.primary], signed=True), verdict]
+                cells += [d.format(digits[c.primary], signed=True), verdict(d)]
+                cells += [f"{s.difference[k].format(digits[k], signed=True)} {verdict(s.difference[k])}" for k in paired]
             else:
-                cells += ["-", "-"]
+                cells += ["-", "-", *("-" for _ in paired)]
         if c.baseline and c.primary:
             g = s.gain.get(c.primary)
             cells.append(g.format(digits[c.primary], signed=True) if g else "-")
@@ -159,6 +171,11 @@ def markdown(comparison: Comparison) -> str:
                      f"`{c.reference}` on the same seed. A **tie** is a paired interval that contains 0"
                      + (f": {', '.join(f'`{t}`' for t in ties)} cannot be told from `{c.reference}`." if ties else
                         "; there is none."))
+        for key in paired:
+            tied = [s.strategy for s in c.strategies if key in s.difference and s.difference[key].contains_zero()]
+            notes.append(f"{key} is paired against the same `{c.reference}` (best mean {c.primary}), each strategy "
+                         f"minus it on the same seed; ties on {key}: "
+                         + (", ".join(f"`{t}`" for t in tied) if tied else "none") + ".")
     if c.all_lose_to_baseline and c.baseline:
         notes.append(f"**Every model loses to {BASELINES[c.baseline]}** on {c.primary}: with this training budget "
                      "none of them is worth using over the non-learned baseline.")

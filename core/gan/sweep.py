@@ -1,7 +1,8 @@
 """What a sweep does differently for a GAN spec: its rows, its pictures.
 
 A row holds, beside the run's metrics (the generator against the held-out floor and the untrained ceiling),
-the generator's size and cost and the CB of its upsample entries at initialisation and after training.
+the generator's size and cost and the CB and EQ-T of its upsample entries at initialisation and after
+training.
 The sweep folder gets ``samples.png`` (the same latents through every strategy's generator) and
 ``spectrum.png`` (every strategy's radial spectrum over the training images').
 """
@@ -19,6 +20,7 @@ from ..analysis.cost import multiply_accumulates
 from ..analysis.intervals import interval
 from ..analysis.measure import cb_at_init
 from ..analysis.measure import entry_cb
+from ..analysis.measure import eqt_measurements
 from ..analysis.measure import upsample_entries
 from ..runner.artefacts.models import load_model
 from ..runner.reporting.image_grid import image_grid
@@ -33,7 +35,7 @@ SAMPLES = 8
 
 
 def measure_gan(trained: Any, spec: Any, registry: Any) -> dict[str, Any]:
-    """The costs and CB of one finished GAN run (``trained``: its generator)."""
+    """The costs, CB and EQ-T of one finished GAN run (``trained``: its generator)."""
     entries = upsample_entries(spec, registry)
     init = cb_at_init(spec, CB_SEEDS, registry)
     latents = np.random.default_rng(0).standard_normal((16, *trained.input_shape[1:])).astype("float32")
@@ -44,6 +46,7 @@ def measure_gan(trained: Any, spec: Any, registry: Any) -> dict[str, Any]:
         "inference_ms": inference_ms(trained, latents),
         "cb_init": float(np.median([np.median(v) for v in init.values()])) if init else None,
         "cb_trained": float(np.median(entry_cb(trained, entries, registry))) if entries else None,
+        **eqt_measurements(spec, registry, trained),
     }
 
 

@@ -6,7 +6,7 @@ on [0, 255], for 3-channel images; a 1-channel image is its own luminance), ``sc
 each border, then PSNR and SSIM (Gaussian window 11, sigma 1.5) are computed per image and averaged. The
 bicubic baseline (PIL's bicubic upscaling of the same inputs) is scored the same way on the same images.
 Denoising and autoencoding: PSNR / SSIM on all channels, whole images, no shave; the baseline is the noisy
-input. Segmentation: mean intersection over union.
+input. Segmentation: mean intersection over union, and boundary IoU (Cheng et al., CVPR 2021) beside it.
 """
 
 from __future__ import annotations
@@ -88,6 +88,38 @@ def mean_iou(target: np.ndarray, prediction: np.ndarray) -> float:
     return float(np.mean(ious))
 
 
+#: boundary IoU's band: pixels within 2 % of the image diagonal of a mask's contour (Cheng et al.'s default)
+BOUNDARY_DILATION = 0.02
+
+
+def label_maps(target: np.ndarray, prediction: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Class maps of a segmentation target and output as :func:`mean_iou` reads them, and the class count:
+    one channel thresholded at 0.5 (foreground 1), several channels by argmax."""
+    if target.shape[-1] == 1:
+        return (target[..., 0] > 0.5).astype("int32"), (prediction[..., 0] > 0.5).astype("int32"), 2
+    return target.argmax(-1), prediction.argmax(-1), target.shape[-1]
+
+
+def boundary_iou(target: np.ndarray, prediction: np.ndarray, dilation_ratio: float = BOUNDARY_DILATION) -> float:
+    """Boundary IoU of one image (``(H, W, C)``), the classes as :func:`mean_iou` counts them: the foreground
+    alone for one channel, else the mean over the classes whose boundaries are not both empty. An image
+    where no class has a boundary (nothing in truth or output) scores 1: there is no edge to miss."""
+    from ...metrics.boundary import boundary_iou as class_boundary_iou
+    from ...metrics.boundary import boundary_iou_binary
+
+    truth, guess, classes = label_maps(target, prediction)
+    if target.shape[-1] == 1:
+        value = boundary_iou_binary(truth, guess, dilation_ratio)
+    else:
+        value = class_boundary_iou(truth, guess, classes, dilation_ratio)[0]
+    return 1.0 if np.isnan(value) else float(value)
+
+
+def boundary_band(shape: Sequence[int], dilation_ratio: float = BOUNDARY_DILATION) -> int:
+    """The band's width in pixels for an image of ``shape`` (``(H, W, ...)``)."""
+    return max(1, int(round(dilation_ratio * float(np.hypot(shape[0], shape[1])))))
+
+
 def convention(shapes: TaskShapes, degradation: str | None = None, blur_sigma: float | None = None) -> str:
     """The evaluation convention in one sentence, for reports."""
     if shapes.task == "super_resolution":
@@ -103,7 +135,10 @@ def convention(shapes: TaskShapes, degradation: str | None = None, blur_sigma: f
                 "(BasicSR test_y_channel / crop_border), per image then averaged; bicubic = PIL bicubic upscaling "
                 "of the same inputs, scored the same way")
     if shapes.task == "segmentation":
-        return "whole held-out images; mean intersection over union over the classes present"
+        return ("whole held-out images; mean intersection over union over the classes present (pixels of all "
+                "test images pooled); boundary IoU (Cheng et al. 2021) per image then averaged: IoU of the pixels "
+                f"within d = {BOUNDARY_DILATION:.0%} of the image diagonal of each class's contour (the image "
+                "border counts as contour), over the same classes as mean IoU (the foreground for one channel)")
     baseline = "; noisy input scored the same way" if shapes.task == "denoise" else ""
     return f"whole held-out images; PSNR / SSIM on all channels, no border shaved, per image then averaged{baseline}"
 
@@ -145,8 +180,13 @@ def evaluate(model: Any, data: Any, predictions: list[np.ndarray] | None = None)
     if shapes.task == "segmentation":
         truth = np.concatenate([i.y.reshape(-1, i.y.shape[-1]) for i in images])[:, None]
         guess = np.concatenate([p.reshape(-1, p.shape[-1]) for p in predictions])[:, None]
-        result["model"] = {"mean_iou": mean_iou(truth, guess)}
-        result["images"] = [{"name": i.name, "model": {"mean_iou": mean_iou(i.y, p)}} for i, p in zip(images, predictions)]
+        rows = [{"name": i.name, "model": {"mean_iou": mean_iou(i.y, p), "boundary_iou": boundary_iou(i.y, p)}}
+                for i, p in zip(images, predictions)]
+        result["model"] = {"mean_iou": mean_iou(truth, guess),
+                           "boundary_iou": float(np.mean([r["model"]["boundary_iou"] for r in rows]))}
+        bands = sorted({boundary_band(i.y.shape) for i in images})
+        result["boundary_band_px"] = bands[0] if len(bands) == 1 else bands
+        result["images"] = rows
         return result
     sr = shapes.task == "super_resolution"
     border = shapes.factor if sr else (0, 0)

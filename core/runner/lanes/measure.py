@@ -10,6 +10,7 @@ from typing import Callable
 from ...analysis import cost
 from ...analysis.measure import cb_at_init
 from ...analysis.measure import entry_cb
+from ...analysis.measure import eqt_measurements
 from ...analysis.measure import upsample_entries
 from ...builder.builder import build_model
 from ...graph.graph import build_graph
@@ -23,7 +24,7 @@ _EVALUATION_DATA: dict[str, Any] = {}
 
 def measure_supervised(trained: Any, spec: Any, run_dir: Path, registry: Any,
                        evaluation_data: Callable[[Any, Any], Any]) -> dict[str, Any]:
-    """The costs and CB of a finished run (``trained``: its model); the step and inference times the run
+    """The costs, CB and EQ-T of a finished run (``trained``: its model); the step and inference times the run
     recorded while training and evaluating (``timing.json``), measured here only for a run without."""
     timing = read_timing(run_dir)
     if {"train_step_ms", "inference_ms"} <= timing.keys():
@@ -45,7 +46,7 @@ def evaluation_data_for(spec: Any, registry: Any, evaluation_data: Callable[[Any
 
 
 def _measure(trained: Any, spec: Any, registry: Any, dataset_x: Any = None, dataset_y: Any = None) -> dict[str, Any]:
-    """Parameters, MACs and CB; with test data, the step and inference times too (a fresh model trained on
+    """Parameters, MACs, CB and EQ-T (2-D entries, at init and trained); with test data, the step and inference times too (a fresh model trained on
     one batch: for runs that did not record them)."""
     import numpy as np
 
@@ -56,6 +57,7 @@ def _measure(trained: Any, spec: Any, registry: Any, dataset_x: Any = None, data
         "macs": cost.multiply_accumulates(trained),
         "cb_init": float(np.median([np.median(v) for v in init.values()])) if init else None,
         "cb_trained": float(np.median(entry_cb(trained, entries, registry))) if entries else None,
+        **eqt_measurements(spec, registry, trained),
     }
     if dataset_x is not None:
         fresh = build_model(spec, registry=registry)

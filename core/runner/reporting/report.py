@@ -87,7 +87,9 @@ def write_report(run_dir: Path, spec: Any, metrics: dict[str, Any], settings: di
         lines.append(f"The model {verdict} {baseline}: {gain:+.2f} dB PSNR, {metrics['gain']['ssim']:+.4f} SSIM.")
         lines.append("")
     if "convention" in metrics:
-        lines.append(f"Convention: {metrics['convention']}.")
+        band = metrics.get("boundary_band_px")
+        lines.append(f"Convention: {metrics['convention']}"
+                     + (f" (d = {band} pixels on these images)" if band is not None else "") + ".")
     for name in settings.get("meaningless_metrics", []):
         lines += ["", f"`{name}` (compiled by the spec) measures exact equality, which a regression output never "
                       "reaches: it is kept in history.csv but left out of the learning curves."]
