@@ -11,9 +11,12 @@ trusts the checkpoint.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
+from typing import Callable
 
 from ...files import atomic_path
 from ...files import io_error
@@ -24,6 +27,8 @@ from .history import write_history
 STATE_ENTRY = "upspec_state.json"
 #: the last checkpoint of a supervised run
 CHECKPOINT = Path("checkpoints") / "last.keras"
+#: the checkpoint before it, kept until the next one is complete: one damaged file never loses the run
+PREVIOUS = Path("checkpoints") / "previous.keras"
 #: the epoch count of the last checkpoint, every lane's (a GAN's also names its checkpoint folder)
 STATE = Path("checkpoints") / "state.json"
 
@@ -48,7 +53,8 @@ def keep_keras_skipsets() -> None:
 
 
 def save_checkpoint(model: Any, path: Path, state: dict[str, Any]) -> None:
-    """``model`` (optimizer included) and ``state`` into ``path``, replacing it atomically."""
+    """``model`` (optimizer included) and ``state`` into ``path``, replacing it atomically; the checkpoint it
+    replaces becomes ``previous.keras`` beside it once the new one is complete."""
     with atomic_path(path, overwrite=True) as tmp:
         model.save(tmp)
         keep_keras_skipsets()
@@ -57,6 +63,41 @@ def save_checkpoint(model: Any, path: Path, state: dict[str, Any]) -> None:
                 archive.writestr(STATE_ENTRY, json.dumps(state))
         except OSError as exc:
             raise io_error(path, exc) from exc
+        keep_previous(path)
+
+
+def keep_previous(path: Path) -> None:
+    """``path`` (when it exists) copied to ``previous.keras`` beside it, atomically: a hard link where the file
+    system has them (no copy of the bytes), a copy otherwise."""
+    if not path.is_file():
+        return
+    with atomic_path(path.with_name(PREVIOUS.name), overwrite=True) as tmp:
+        try:
+            os.link(path, tmp)
+        except OSError:
+            shutil.copyfile(path, tmp)
+
+
+def recover_checkpoint(run_dir: Path, announce: Callable[[str], None]) -> None:
+    """Before resuming: a damaged ``last.keras`` gives way to ``previous.keras`` when that one is whole (the
+    damaged file is kept as ``checkpoints/damaged-last.keras``); with none whole, a DamagedFileError naming
+    the file and what to do."""
+    from ..artefacts.inputs import damaged
+    from ..artefacts.inputs import zip_damage
+
+    last, previous = run_dir / CHECKPOINT, run_dir / PREVIOUS
+    if not last.is_file():
+        return
+    reason = zip_damage(last) or (None if checkpoint_state(last) is not None else "no upspec state inside")
+    if reason is None:
+        return
+    if not previous.is_file() or zip_damage(previous) or checkpoint_state(previous) is None:
+        raise damaged(last, reason + "; no whole earlier checkpoint is kept")
+    os.replace(last, last.with_name("damaged-last.keras"))
+    shutil.copyfile(previous, last)
+    epoch = checkpoint_state(last)["epoch"]  # type: ignore[index]
+    announce(f"upspec: warning: {last} is damaged ({reason}); resuming from {previous} (epoch {epoch}); "
+             f"the damaged file is kept as {last.with_name('damaged-last.keras')}")
 
 
 def checkpoint_state(path: Path) -> dict[str, Any] | None:
