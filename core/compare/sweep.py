@@ -24,6 +24,8 @@ from ..graph.graph import build_graph
 from ..registry.registry import get_registry
 from ..registry.registry import local_plugins
 from ..modelspec.sections import train_settings
+from ..runner.artefacts.lock import hold_lock
+from ..runner.artefacts.lock import with_held_locks
 from ..runner.artefacts.rundir import new_run_dir
 from ..runner.data.shared import shared_data
 from ..runner.lanes import Lane
@@ -118,6 +120,7 @@ def plan_jobs(folder: Path, plan: SweepPlan, verbose: int = 0) -> list[SweepJob]
             for name in plan.strategies for seed in plan.seeds]
 
 
+@with_held_locks
 def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | None = None,
               train_overrides: dict[str, Any] | None = None, seeds: int | None = None,
               seed_list: Sequence[int] | None = None, out: str | None = None, resume: str | None = None,
@@ -134,6 +137,7 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
             raise UpspecError("--resume finishes the sweep as it was planned; give the seeds to a new sweep")
         folder = Path(resume)
         plan = SweepPlan.read(folder)
+        hold_lock(folder, "sweep folder")
     else:
         folder, plan = _start(source, strategies, list(overrides or []), train_overrides or {}, seeds, seed_list, out,
                               root, registry)
@@ -192,7 +196,7 @@ def _start(source: Any, strategies: str, overrides: list[str], train: dict[str, 
     train = {k: v for k, v in train.items() if v is not None}
     chosen_seeds = choose_seeds(spec, seeds, seed_list, train)
     _check_data(load_spec(source, strategy=names[0], overrides=overrides, registry=registry), registry)
-    folder = new_run_dir(spec, root=root, out=out, prefix="sweep-")
+    folder = new_run_dir(spec, root=root, out=out, prefix="sweep-", kind="sweep folder")
     plan = SweepPlan(str(Path(source).resolve()) if isinstance(source, (str, Path)) else source, overrides, train,
                      names, chosen_seeds, skipped)
     write_text(folder / STATE, plan.to_json())

@@ -15,18 +15,21 @@ from ..files import clean_temporaries
 from ..registry.registry import Registry
 from ..registry.registry import get_registry
 from ..modelspec.load import load_spec
+from .artefacts.lock import hold_lock
+from .artefacts.lock import with_held_locks
 from .artefacts.rundir import RunOptions
 from .artefacts.rundir import RunResult
+from .artefacts.inputs import recover_checkpoint
 from .artefacts.inputs import require_run_folder
 from .lanes import lane_for
 from .training.checkpoint import CHECKPOINT
-from .training.checkpoint import recover_checkpoint
 from .training.checkpoint import run_stage
 from .training.framework import settle_framework
 
 __all__ = ["RunOptions", "RunResult", "evaluate_run", "resume", "run"]
 
 
+@with_held_locks
 def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out: str | None = None,
         root: str = "runs", train_overrides: dict[str, Any] | None = None, verbose: int = 1,
         announce: Callable[[str], None] = lambda line: None, registry: Registry | None = None) -> RunResult:
@@ -39,12 +42,14 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
     return lane_for(spec, registry).run(spec, options)
 
 
+@with_held_locks
 def resume(run_dir: str | Path, *, verbose: int = 1, announce: Callable[[str], None] = lambda line: None,
            registry: Registry | None = None) -> RunResult:
     """Continue an interrupted run from its last checkpoint (optimizer state and epoch count included)."""
     run_dir = Path(run_dir)
     if not (run_dir / "spec.yaml").exists():
         raise UpspecError(f"{run_dir} is not a run folder (no spec.yaml)")
+    hold_lock(run_dir, "run folder")  # a second process resuming it is refused, naming this one
     if run_stage(run_dir, run_dir / CHECKPOINT) == "finished":
         raise UpspecError(f"{run_dir} is already finished (model.keras and report.md exist)")
     clean_temporaries(run_dir, run_dir / "checkpoints")  # what killed writes left behind

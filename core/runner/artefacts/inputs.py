@@ -9,9 +9,11 @@ same rule a bad image inside a training data folder already follows (``upspec.ru
 from __future__ import annotations
 
 import os
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
+from typing import Callable
 
 import numpy as np
 
@@ -65,6 +67,29 @@ def check_model_file(path: str | os.PathLike) -> Path:
     if path.suffix == ".keras" and not zipfile.is_zipfile(path):
         raise damaged(path, zip_damage(path) or "not a Keras archive")
     return path
+
+
+def recover_checkpoint(run_dir: Path, announce: Callable[[str], None]) -> None:
+    """Before resuming: a damaged ``last.keras`` gives way to ``previous.keras`` when that one is whole (the
+    damaged file is kept as ``checkpoints/damaged-last.keras``); with none whole, a DamagedFileError naming
+    the file and what to do."""
+    from ..training.checkpoint import CHECKPOINT
+    from ..training.checkpoint import PREVIOUS
+    from ..training.checkpoint import checkpoint_state
+
+    last, previous = run_dir / CHECKPOINT, run_dir / PREVIOUS
+    if not last.is_file():
+        return
+    reason = zip_damage(last) or (None if checkpoint_state(last) is not None else "no upspec state inside")
+    if reason is None:
+        return
+    if not previous.is_file() or zip_damage(previous) or checkpoint_state(previous) is None:
+        raise damaged(last, reason + "; no whole earlier checkpoint is kept")
+    os.replace(last, last.with_name("damaged-last.keras"))
+    shutil.copyfile(previous, last)
+    epoch = checkpoint_state(last)["epoch"]  # type: ignore[index]
+    announce(f"upspec: warning: {last} is damaged ({reason}); resuming from {previous} (epoch {epoch}); "
+             f"the damaged file is kept as {last.with_name('damaged-last.keras')}")
 
 
 def model_load_failed(path: str | os.PathLike, exc: BaseException) -> Exception:

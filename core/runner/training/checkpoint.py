@@ -16,7 +16,6 @@ import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
-from typing import Callable
 
 from ...files import atomic_path
 from ...files import io_error
@@ -76,28 +75,6 @@ def keep_previous(path: Path) -> None:
             os.link(path, tmp)
         except OSError:
             shutil.copyfile(path, tmp)
-
-
-def recover_checkpoint(run_dir: Path, announce: Callable[[str], None]) -> None:
-    """Before resuming: a damaged ``last.keras`` gives way to ``previous.keras`` when that one is whole (the
-    damaged file is kept as ``checkpoints/damaged-last.keras``); with none whole, a DamagedFileError naming
-    the file and what to do."""
-    from ..artefacts.inputs import damaged
-    from ..artefacts.inputs import zip_damage
-
-    last, previous = run_dir / CHECKPOINT, run_dir / PREVIOUS
-    if not last.is_file():
-        return
-    reason = zip_damage(last) or (None if checkpoint_state(last) is not None else "no upspec state inside")
-    if reason is None:
-        return
-    if not previous.is_file() or zip_damage(previous) or checkpoint_state(previous) is None:
-        raise damaged(last, reason + "; no whole earlier checkpoint is kept")
-    os.replace(last, last.with_name("damaged-last.keras"))
-    shutil.copyfile(previous, last)
-    epoch = checkpoint_state(last)["epoch"]  # type: ignore[index]
-    announce(f"upspec: warning: {last} is damaged ({reason}); resuming from {previous} (epoch {epoch}); "
-             f"the damaged file is kept as {last.with_name('damaged-last.keras')}")
 
 
 def checkpoint_state(path: Path) -> dict[str, Any] | None:
