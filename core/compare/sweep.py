@@ -30,6 +30,7 @@ from ..runner.artefacts.rundir import new_run_dir
 from ..runner.data.shared import shared_data
 from ..runner.lanes import Lane
 from ..runner.lanes import lane_for
+from ..runner.training.fit import TrainingDiverged
 from ..runner.training.framework import settle_framework
 from ..modelspec.load import load_spec
 from .comparison import write_comparison
@@ -148,16 +149,20 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
     lane = lane_for(load_spec(plan.source, strategy=plan.strategies[0], overrides=plan.overrides, registry=registry),
                     registry)
     jobs = plan_jobs(folder, plan, verbose)
-    rows = _run_jobs(folder, jobs, executor, _labeller(jobs, many_seeds=len(plan.seeds) > 1), announce, lane)
-    ordered = [rows[job.key] for job in jobs]
-    for line in write_comparison(folder, ordered, plan.skipped, registry, lane=lane):
+    diverged: list[dict[str, Any]] = []
+    rows = _run_jobs(folder, jobs, executor, _labeller(jobs, many_seeds=len(plan.seeds) > 1), announce, lane,
+                     diverged)
+    ordered = [rows[job.key] for job in jobs if job.key in rows]
+    for line in write_comparison(folder, ordered, plan.skipped, registry, lane=lane, diverged=diverged):
         announce(line)
     return SweepResult(folder, ordered, plan.skipped)
 
 
 def _run_jobs(folder: Path, jobs: list[SweepJob], executor: Any, label: Callable[[SweepJob], str],
-              announce: Callable[[str], None], lane: Lane) -> dict[tuple[str, int], dict[str, Any]]:
-    """Every job's row: read back for the finished ones, from the executor for the others."""
+              announce: Callable[[str], None], lane: Lane,
+              diverged: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
+    """Every job's row: read back for the finished ones, from the executor for the others; a job whose loss
+    became NaN goes to ``diverged`` (listed by the comparison), not to the failures."""
     rows: dict[tuple[str, int], dict[str, Any]] = {}
     todo = []
     for job in jobs:
@@ -173,6 +178,11 @@ def _run_jobs(folder: Path, jobs: list[SweepJob], executor: Any, label: Callable
     failed: list[tuple[SweepJob, BaseException]] = []
     with shared_data():  # jobs in this process load and cut the data once
         for job, row, error in (executor or LocalExecutor()).run(todo, started):
+            if isinstance(error, TrainingDiverged):
+                diverged.append({"strategy": job.strategy, "seed": job.seed, "run": f"{job.strategy}/seed-{job.seed}",
+                                 **error.record})
+                announce(f"{label(job)}: diverged: {error}")
+                continue
             if error is not None:
                 failed.append((job, error))
                 announce(f"{label(job)}: failed: {_describe(error)}")
