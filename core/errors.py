@@ -66,6 +66,23 @@ class NotFoundError(UpspecError, LookupError):
         super().__init__(message + (f" ({hint})" if hint else ""))
 
 
+class BadInputError(UpspecError):
+    """A file or folder given to a command cannot be used (a truncated image, a damaged model, an output path
+    that is a file, a folder that is not a run folder): exit 2, like a bad spec. The message names the path,
+    says what is wrong and what to do; a library's own message is kept as ``__cause__``."""
+
+    def __init__(self, path: object, problem: str, hint: str = "") -> None:
+        self.path = path
+        self.problem = problem
+        self.hint = hint
+        super().__init__(f"{path}: {problem}" + (f"\n  hint: {hint}" if hint else ""))
+
+
+class DamagedFileError(BadInputError):
+    """A file upspec wrote earlier (a model, a checkpoint) exists but cannot be read back: truncated or
+    corrupt."""
+
+
 class PluginError(UpspecError):
     """A plugin failed to load, raised in a hook, or returned something unusable."""
 

@@ -138,7 +138,7 @@ def test_predict_api_takes_files_and_a_run_folder_is_refused_when_unfinished(tmp
     (out,) = upspec.predict(tmp_path / "m.keras", [tmp_path / "p.png"])
     assert out.shape == (60, 80, 3)
     (tmp_path / "run").mkdir()
-    with pytest.raises(upspec.runner.evaluation.predict.PredictError, match="neither a saved model nor a finished run folder"):
+    with pytest.raises(upspec.errors.BadInputError, match="neither a saved model nor a finished run folder"):
         upspec.predict(tmp_path / "run", [tmp_path / "p.png"])
 
 

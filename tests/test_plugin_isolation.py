@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from conftest import SPECS
@@ -76,3 +77,50 @@ def test_slow_plugin_is_named(write_plugin):
     assert done.returncode == 0, done.stderr
     assert 'still importing plugin "slow_import" (distribution <local file> -) after 3 s' in done.stderr
     assert "UPSPEC_DISABLE_PLUGINS=slow_import" in done.stderr
+
+
+BUILD_FAILS = '''
+import sys
+import upspec
+
+class Broken(upspec.Strategy):
+    name = "broken"
+
+    def build(self, x, *, factor, filters, kernel_size=3, activation=None, use_bias=True,
+              kernel_initializer="glorot_uniform", name):
+        {body}
+
+@upspec.hookimpl
+def upspec_strategies():
+    return [Broken()]
+'''
+
+
+def test_an_exception_in_a_strategys_build_names_the_strategy_and_its_plugin(tmp_path, write_plugin):
+    from conftest import invoke_upspec
+
+    plugin = write_plugin("divides", BUILD_FAILS.format(body="return 1 / 0"))
+    done = invoke_upspec("--plugin", str(plugin), "build", str(SPECS / "seed_transpose.yaml"), "--strategy", "broken")
+    assert done.returncode == 1, done.stderr
+    assert ('upspec: error: plugin "divides" (distribution <local file> -): strategy \'broken\' failed in build() '
+            "for entry 'up': ZeroDivisionError: division by zero") in done.stderr
+
+
+def test_sys_exit_in_a_strategys_build_is_a_named_failure_not_an_exit_0(tmp_path, write_plugin):
+    plugin = write_plugin("quits_in_build", BUILD_FAILS.format(body="sys.exit(0)"))
+    done = run_upspec("--plugin", str(plugin), "build", str(SPECS / "seed_transpose.yaml"), "--strategy", "broken")
+    assert done.returncode == 1, done.stderr
+    assert 'plugin "quits_in_build" (distribution <local file> -): strategy \'broken\' failed in build() for entry ' \
+           "'up': SystemExit(0)" in done.stderr
+
+
+@pytest.mark.slow
+def test_a_sweep_records_a_strategy_that_exits_in_build_as_failed_and_trains_the_others(tmp_path, write_plugin):
+    plugin = write_plugin("quits_in_sweep", BUILD_FAILS.format(body="sys.exit(0)"))
+    done = run_upspec("--plugin", str(plugin), "sweep", str(SPECS / "seed_transpose.yaml"), "--strategies",
+                      "broken,nearest", "--out", str(tmp_path / "sweep"), "--set", "train.epochs=1",
+                      "--set", "train.steps_per_epoch=2", "--set", "train.batch_size=4",
+                      "--set", "data.validation_patches=4", "--set", "data.test_patches=4", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "failed in build() for entry 'up': SystemExit(0)" in done.stdout + done.stderr
+    assert (tmp_path / "sweep" / "nearest" / "seed-0" / "model.keras").is_file()  # the other strategy trained

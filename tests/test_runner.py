@@ -95,6 +95,15 @@ def test_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path, cal
     assert json.loads((out / "checkpoints" / "state.json").read_text()) == {"epoch": 1}
     assert [r["epoch"] for r in csv.DictReader((out / "history.csv").read_text().splitlines())] == ["1"]
     assert not (out / "model.keras").exists()
+    # the folder records the divergence: where, the last finite loss, the hint
+    record = json.loads((out / "diverged.json").read_text())
+    assert (record["epoch"], record["step"], record["finished_epochs"]) == (2, 3, 1)
+    assert record["last_finite_loss"] > 0 and "lower the learning rate" in record["hint"]
+    report = (out / "report.md").read_text()
+    assert "diverged" in report.splitlines()[0]
+    assert "the loss became NaN or infinite within steps 1-3 of epoch 2, after 1 finished epoch(s)" in report
+    assert f"last finite loss: {record['last_finite_loss']:.6g}" in report
+    assert f"the last finite loss was {record['last_finite_loss']:.6g}" in done.stderr
 
     import numpy as np
 
@@ -214,3 +223,14 @@ def test_a_collapsed_model_is_reported_not_silently_scored():
     # the output is rounded to 8 bits before scoring: only the rounding error of uniform noise (58.9 dB) is left
     assert echoed["model"]["psnr"] == pytest.approx(10 * np.log10(12 * 255 ** 2), abs=1.0)
     assert [r["name"] for r in echoed["images"]] == ["i0", "i1", "i2"]
+
+
+def test_a_training_loss_that_ends_far_above_its_start_is_a_warning():
+    from upspec.runner.training.fit import _growth_warning
+
+    (warning,) = _growth_warning(0.05, [{"epoch": 1, "loss": 3.0}, {"epoch": 2, "loss": 7e15}])
+    assert warning.startswith("the training loss ended at 7e+15, 1.4e+17 times its first step's (0.05)")
+    assert "lower the learning rate" in warning
+    assert _growth_warning(0.05, [{"epoch": 1, "loss": 0.3}]) == []  # up, but within the factor
+    assert _growth_warning(0.05, [{"epoch": 1, "loss": 0.01}]) == []
+    assert _growth_warning(None, []) == []

@@ -298,3 +298,24 @@ def run_evaluation_data(run_dir, registry):
     from upspec.modelspec.load import load_spec
 
     return evaluation_data(load_spec(run_dir / "spec.yaml", registry=registry), registry)
+
+
+@pytest.mark.slow
+def test_a_diverged_job_is_listed_as_diverged_and_the_sweep_goes_on(tmp_path, callback_plugin):
+    poison = callback_plugin("poison_nearest", (
+        "    def on_epoch_begin(self, epoch, logs=None):\n"
+        "        if self.strategy == 'nearest':\n"
+        "            kernel = self.model.get_layer('out').kernel\n"
+        "            kernel.assign(np.full(kernel.shape, np.nan, 'float32'))\n"))
+    out = tmp_path / "sweep"
+    done = invoke_upspec("--plugin", str(poison), "sweep", str(SPECS / "seed_transpose.yaml"), "--strategies",
+                         "nearest,transpose", "--out", str(out), "--epochs", "1", "--steps", "2", *TINY[4:],
+                         cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "[1/2] nearest: diverged: the loss became NaN or infinite" in done.stdout
+    comparison = json.loads((out / "comparison.json").read_text())
+    assert [r["strategy"] for r in comparison["rows"]] == ["transpose"]
+    assert [(d["strategy"], d["epoch"]) for d in comparison["diverged"]] == [("nearest", 1)]
+    assert "- **diverged** `nearest` (seed 0, [nearest/seed-0](nearest/seed-0/report.md)): the loss became NaN" \
+        in (out / "comparison.md").read_text()
+    assert "diverged" in (out / "nearest" / "seed-0" / "report.md").read_text().splitlines()[0]

@@ -57,10 +57,28 @@ def _build_node(node: Node, tensors: dict[str, Any], graph: Graph, registry: Reg
         params["factor"] = per_axis(params["factor"], len(inputs[0].shape) - 2, "factor")
         if strategy.takes_guide:
             params["guide"] = tensors[node.guide] if node.guide is not None else None
-        return strategy.build(inputs[0], name=node.id, **params)
+        try:
+            return strategy.build(inputs[0], name=node.id, **params)
+        except (SpecError, PluginError, ValueError, TypeError):  # a bad value, pointed at the entry by the caller
+            raise
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a strategy's bug (or its sys.exit) must not end upspec
+            raise _strategy_failed(node, registry, exc) from exc
     layer_class = registry.layer_class(entry.layer)
     layer = layer_class(**entry.params, name=node.id)
     return layer(inputs if len(inputs) > 1 else inputs[0])
+
+
+def _strategy_failed(node: Node, registry: Registry, exc: BaseException) -> PluginError:
+    """A strategy's ``build`` that raised (or called ``sys.exit``): the strategy, its plugin and its
+    distribution named, as a failing hook is (``upspec.registry.hooks``)."""
+    provided = registry.strategies.get(node.type_name)
+    plugin = provided.plugin if provided else None
+    shown = f"{type(exc).__name__}({exc.code!r})" if isinstance(exc, SystemExit) else f"{type(exc).__name__}: {exc}"
+    return PluginError(plugin.name if plugin else node.type_name,
+                       f"{plugin.distribution} {plugin.version}" if plugin else "?",
+                       f"strategy {node.type_name!r} failed in build() for entry {node.id!r}: {shown}")
 
 
 def _keras_error(graph: Graph, node: Node, exc: Exception) -> SpecError:

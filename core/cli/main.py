@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from ..errors import BadInputError
 from ..errors import NotFoundError
 from ..errors import SpecError
 from ..errors import UpspecError
@@ -65,7 +66,7 @@ class UpspecGroup(click.Group):
             report_spec_error(error)
             self._traceback(ctx)
             ctx.exit(EXIT_BAD_SPEC)
-        except NotFoundError as error:
+        except (NotFoundError, BadInputError) as error:  # bad usage: a name or a file that cannot be used
             click.echo(f"upspec: error: {error}", err=True)
             self._traceback(ctx)
             ctx.exit(EXIT_BAD_SPEC)

@@ -124,6 +124,7 @@ def predict(model_path: str, inputs: tuple[str, ...], output: str) -> None:
 
     from ..runner.evaluation.predict import predict as predict_images
     from ..files import atomic_path
+    from ..runner.artefacts.inputs import output_folder
     from ..runner.evaluation.predict import write_image
 
     if len(inputs) == 1 and inputs[0].endswith(".npz"):
@@ -136,7 +137,7 @@ def predict(model_path: str, inputs: tuple[str, ...], output: str) -> None:
                 np.savez(handle, x=x, y=y)
         click.echo(f"wrote {output} ({len(y)} predictions)")
         return
-    folder = Path(output)
+    folder = output_folder(output)
     targets = [folder / f"{Path(p).stem}.png" for p in inputs]
     taken = [str(t) for t in targets if t.exists()]
     if taken:

@@ -123,8 +123,17 @@ def sweep_budget(folder: Path, rows: list[dict[str, Any]]) -> str:
     return budget_line(train, seeds, [float(row.get("seconds") or 0.0) for row in rows])
 
 
+def diverged_note(row: dict[str, Any]) -> str:
+    """One line of comparison.md for a job whose loss became NaN (its report.md says more)."""
+    last = row.get("last_finite_loss")
+    return (f"\n- **diverged** `{row['strategy']}` (seed {row['seed']}, [{row['run']}]({row['run']}/report.md)): "
+            f"the loss became NaN or infinite {row.get('where', '?')}"
+            + (f", last finite loss {last:.4g}" if last is not None else "") + f"; {row.get('hint', '')}")
+
+
 def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str, str], registry: Registry,
-                     dataset: Any = None, lane: Lane | None = None) -> list[str]:
+                     dataset: Any = None, lane: Lane | None = None,
+                     diverged: list[dict[str, Any]] | None = None) -> list[str]:
     """comparison.md (statistics over seeds, budget, ties, baseline, and the lane's own section), .csv and
     .json, and the lane's pictures (the strategies' samples side by side, the overlaid curves); returns the
     headline lines for the terminal. ``lane``: the sweep's (asked of the first run's spec when not given)."""
@@ -135,6 +144,7 @@ def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str
     table = markdown_table(means)
     stats = compare(rows) if rows else None
     notes = "".join(f"\n- skipped `{name}`: {reason}" for name, reason in skipped.items())
+    notes += "".join(diverged_note(row) for row in diverged or [])
     text = (f"# Sweep: {len(means)} strategies, seeds {', '.join(map(str, seeds)) or '-'}\n\n"
             f"{sweep_budget(folder, rows)}\n\n"
             + (f"## Test metrics over seeds\n\n{markdown(stats)}\n" if stats else "")
@@ -146,7 +156,7 @@ def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str
             f"{notes}\n\n![samples](samples.png)\n\n![learning curves](learning_curves.png)\n")
     write_text(folder / "comparison.md", text)
     write_text(folder / "comparison.csv", _csv(rows))
-    write_text(folder / "comparison.json", json.dumps({"rows": rows, "skipped": skipped}, indent=2, default=float) + "\n")
+    write_text(folder / "comparison.json", json.dumps({"rows": rows, "skipped": skipped, "diverged": diverged or []}, indent=2, default=float) + "\n")
     section = lane.comparison_section(rows) if rows else ""
     if section:
         write_text(folder / "comparison.md", text.replace("## Means over seeds", section + "## Means over seeds", 1))

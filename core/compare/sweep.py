@@ -24,10 +24,13 @@ from ..graph.graph import build_graph
 from ..registry.registry import get_registry
 from ..registry.registry import local_plugins
 from ..modelspec.sections import train_settings
+from ..runner.artefacts.lock import hold_lock
+from ..runner.artefacts.lock import with_held_locks
 from ..runner.artefacts.rundir import new_run_dir
 from ..runner.data.shared import shared_data
 from ..runner.lanes import Lane
 from ..runner.lanes import lane_for
+from ..runner.training.fit import TrainingDiverged
 from ..runner.training.framework import settle_framework
 from ..modelspec.load import load_spec
 from .comparison import write_comparison
@@ -118,6 +121,7 @@ def plan_jobs(folder: Path, plan: SweepPlan, verbose: int = 0) -> list[SweepJob]
             for name in plan.strategies for seed in plan.seeds]
 
 
+@with_held_locks
 def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | None = None,
               train_overrides: dict[str, Any] | None = None, seeds: int | None = None,
               seed_list: Sequence[int] | None = None, out: str | None = None, resume: str | None = None,
@@ -134,6 +138,7 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
             raise UpspecError("--resume finishes the sweep as it was planned; give the seeds to a new sweep")
         folder = Path(resume)
         plan = SweepPlan.read(folder)
+        hold_lock(folder, "sweep folder")
     else:
         folder, plan = _start(source, strategies, list(overrides or []), train_overrides or {}, seeds, seed_list, out,
                               root, registry)
@@ -144,16 +149,20 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
     lane = lane_for(load_spec(plan.source, strategy=plan.strategies[0], overrides=plan.overrides, registry=registry),
                     registry)
     jobs = plan_jobs(folder, plan, verbose)
-    rows = _run_jobs(folder, jobs, executor, _labeller(jobs, many_seeds=len(plan.seeds) > 1), announce, lane)
-    ordered = [rows[job.key] for job in jobs]
-    for line in write_comparison(folder, ordered, plan.skipped, registry, lane=lane):
+    diverged: list[dict[str, Any]] = []
+    rows = _run_jobs(folder, jobs, executor, _labeller(jobs, many_seeds=len(plan.seeds) > 1), announce, lane,
+                     diverged)
+    ordered = [rows[job.key] for job in jobs if job.key in rows]
+    for line in write_comparison(folder, ordered, plan.skipped, registry, lane=lane, diverged=diverged):
         announce(line)
     return SweepResult(folder, ordered, plan.skipped)
 
 
 def _run_jobs(folder: Path, jobs: list[SweepJob], executor: Any, label: Callable[[SweepJob], str],
-              announce: Callable[[str], None], lane: Lane) -> dict[tuple[str, int], dict[str, Any]]:
-    """Every job's row: read back for the finished ones, from the executor for the others."""
+              announce: Callable[[str], None], lane: Lane,
+              diverged: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
+    """Every job's row: read back for the finished ones, from the executor for the others; a job whose loss
+    became NaN goes to ``diverged`` (listed by the comparison), not to the failures."""
     rows: dict[tuple[str, int], dict[str, Any]] = {}
     todo = []
     for job in jobs:
@@ -169,6 +178,11 @@ def _run_jobs(folder: Path, jobs: list[SweepJob], executor: Any, label: Callable
     failed: list[tuple[SweepJob, BaseException]] = []
     with shared_data():  # jobs in this process load and cut the data once
         for job, row, error in (executor or LocalExecutor()).run(todo, started):
+            if isinstance(error, TrainingDiverged):
+                diverged.append({"strategy": job.strategy, "seed": job.seed, "run": f"{job.strategy}/seed-{job.seed}",
+                                 **error.record})
+                announce(f"{label(job)}: diverged: {error}")
+                continue
             if error is not None:
                 failed.append((job, error))
                 announce(f"{label(job)}: failed: {_describe(error)}")
@@ -192,7 +206,7 @@ def _start(source: Any, strategies: str, overrides: list[str], train: dict[str, 
     train = {k: v for k, v in train.items() if v is not None}
     chosen_seeds = choose_seeds(spec, seeds, seed_list, train)
     _check_data(load_spec(source, strategy=names[0], overrides=overrides, registry=registry), registry)
-    folder = new_run_dir(spec, root=root, out=out, prefix="sweep-")
+    folder = new_run_dir(spec, root=root, out=out, prefix="sweep-", kind="sweep folder")
     plan = SweepPlan(str(Path(source).resolve()) if isinstance(source, (str, Path)) else source, overrides, train,
                      names, chosen_seeds, skipped)
     write_text(folder / STATE, plan.to_json())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from dataclasses import field
@@ -104,6 +105,7 @@ class _GraphBuilder:
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
         self._nodes: dict[str, Node] = {}
+        self.shaped: dict[str, Node] = {}
 
     def error(self, path: tuple, message: str, hint: str = "", key: bool = False) -> None:
         self.errors.append(self._diagnostic(path, message, hint, key))
@@ -235,6 +237,7 @@ class _GraphBuilder:
     # -- shapes --------------------------------------------------------------
 
     def shapes(self, nodes: dict[str, Node], order: list[str]) -> None:
+        self.shaped = nodes
         for name in order:
             node = nodes[name]
             if node.entry is None:
@@ -332,13 +335,44 @@ class _GraphBuilder:
             share = f"{cost:,} parameters" if what == "params" else human_bytes(cost)
             where = worst.path
             if worst.entry is not None:
-                driver = [k for k in ("factor", "filters", "units", "kernel_size", "size") if k in worst.entry.params]
+                driver = [k for k in [self._params_driver(worst) if what == "params" else self._memory_driver(worst)] if k]
                 where += (driver[0],) if driver else ()
                 label = worst.label
             else:
                 label = f"input {worst.id!r}"
             self.error(where, f"{message}; {label} alone takes {share}",
                        f"if this is intended, raise the budget with {option} or 'limits: {{{key}: ...}}' in the spec")
+
+    def _params_driver(self, node: Node) -> str | None:
+        """The value of ``node``'s entry that makes its parameter count big: the one whose reset to 1 shrinks
+        the estimate most (``filters: 1000000000`` rather than the ``factor: 2`` beside it)."""
+        entry = node.entry
+        assert entry is not None
+        params = entry.params if isinstance(entry, UpsampleEntry) else self._with_defaults(entry)
+        parents = [self.shaped[name].shape for name in node.inputs]
+        best, best_cost = None, None
+        for key in ("filters", "units", "kernel_size", "factor", "size"):
+            if key not in entry.params or entry.params[key] is None:
+                continue
+            cost = estimate(node.kind, node.type_name, {**params, key: 1}, parents, node.shape).params
+            if cost is not None and (best_cost is None or cost < best_cost):
+                best, best_cost = key, cost
+        return best
+
+    def _memory_driver(self, node: Node) -> str | None:
+        """The value that makes ``node``'s activations big: the upsample factor, or the filters when they widen
+        the channels more than the factor enlarges the spatial size."""
+        params = node.entry.params if node.entry is not None else {}
+        if isinstance(node.entry, UpsampleEntry) and params.get("filters") and node.inputs:
+            parent = self.shaped[node.inputs[0]].shape
+            try:
+                growth = math.prod(per_axis(params["factor"], len(parent) - 1, "factor")) if parent else 1
+                widening = int(params["filters"]) / int(parent[-1]) if parent and parent[-1] else 1
+            except (TypeError, ValueError, ShapeProblem):
+                growth, widening = 1, 0
+            if widening > growth:
+                return "filters"
+        return next((k for k in ("factor", "size", "filters", "units", "kernel_size") if k in params), None)
 
     def _with_defaults(self, entry: LayerEntry) -> dict[str, Any]:
         try:

@@ -284,6 +284,26 @@ def _listing(shapes: list[Shape], names: list[str]) -> str:
     return ", ".join(f"'{n}' {fmt(s)}" for n, s in zip(names, shapes))
 
 
+#: the parameters that name axes of a layer's input (Keras counts the batch axis as 0)
+AXIS_KEYS = ("axis", "shared_axes")
+
+
+def check_axes(layer: str, params: dict, shape: Shape) -> None:
+    """Every axis a layer names exists in its input: ``BatchNormalization`` with ``axis: 9`` on a
+    ``(H, W, C)`` input is refused here, not by an IndexError inside Keras."""
+    rank = len(shape) + 1  # with the batch axis, as Keras counts
+    for key in AXIS_KEYS:
+        value = params.get(key)
+        if value is None or isinstance(value, bool):
+            continue
+        axes = value if isinstance(value, (list, tuple)) else [value]
+        for axis in axes:
+            if isinstance(axis, int) and not -rank <= axis < rank:
+                raise ShapeProblem(f"{layer} {key} {axis} is out of range for its input of shape "
+                                   f"(batch, {', '.join(map(str, shape))}) (rank {rank})", key,
+                                   f"use an axis from 1 to {rank - 1} (or -1, the channels)")
+
+
 def infer_layer(layer: str, params: dict, shapes: list[Shape | None], names: list[str],
                 notes: tuple[str, ...], who: str) -> Inferred:
     """The output shape of ``layer`` (a layer type name) with ``params`` (defaults filled in)."""
@@ -301,6 +321,8 @@ def infer_layer(layer: str, params: dict, shapes: list[Shape | None], names: lis
             return Inferred(None)
         raise ShapeProblem(f"{layer} takes one input; it got {len(shapes)}", "inputs")
     shape = shapes[0]
+    if shape is not None:
+        check_axes(layer, params, shape)
     rule = SINGLE.get(layer)
     if shape is None or rule is None or str(params.get("data_format") or "channels_last") != "channels_last":
         return Inferred(None)

@@ -21,6 +21,7 @@ from ..builder.builder import build_model
 from ..errors import SpecError
 from ..registry.registry import get_registry
 from ..modelspec.load import load_spec
+from .artefacts.lock import with_held_locks
 from .artefacts.models import load_model
 from .artefacts.rundir import new_run_dir
 from .artefacts.rundir import run_files
@@ -51,6 +52,7 @@ def aliasing(spec: Spec, model: keras.Model, registry: Registry, factor: tuple[i
     return {"predictions": aliasing_energy(predictions, factor), "targets": aliasing_energy(y, factor)}
 
 
+@with_held_locks
 def run_checkerboard(source: str | Path, *, seeds: tuple[int, ...] = SEEDS, out: str | None = None,
                      strategy: str | None = None, overrides: Any = None, root: str = "runs") -> CheckerboardResult:
     import keras

@@ -15,9 +15,12 @@ from ..files import clean_temporaries
 from ..registry.registry import Registry
 from ..registry.registry import get_registry
 from ..modelspec.load import load_spec
+from .artefacts.lock import hold_lock
+from .artefacts.lock import with_held_locks
 from .artefacts.rundir import RunOptions
 from .artefacts.rundir import RunResult
-from .evaluation.predict import PredictError
+from .artefacts.inputs import recover_checkpoint
+from .artefacts.inputs import require_run_folder
 from .lanes import lane_for
 from .training.checkpoint import CHECKPOINT
 from .training.checkpoint import run_stage
@@ -26,6 +29,7 @@ from .training.framework import settle_framework
 __all__ = ["RunOptions", "RunResult", "evaluate_run", "resume", "run"]
 
 
+@with_held_locks
 def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out: str | None = None,
         root: str = "runs", train_overrides: dict[str, Any] | None = None, verbose: int = 1,
         announce: Callable[[str], None] = lambda line: None, registry: Registry | None = None) -> RunResult:
@@ -38,15 +42,18 @@ def run(source: Any, *, strategy: str | None = None, overrides: Any = None, out:
     return lane_for(spec, registry).run(spec, options)
 
 
+@with_held_locks
 def resume(run_dir: str | Path, *, verbose: int = 1, announce: Callable[[str], None] = lambda line: None,
            registry: Registry | None = None) -> RunResult:
     """Continue an interrupted run from its last checkpoint (optimizer state and epoch count included)."""
     run_dir = Path(run_dir)
     if not (run_dir / "spec.yaml").exists():
         raise UpspecError(f"{run_dir} is not a run folder (no spec.yaml)")
+    hold_lock(run_dir, "run folder")  # a second process resuming it is refused, naming this one
     if run_stage(run_dir, run_dir / CHECKPOINT) == "finished":
         raise UpspecError(f"{run_dir} is already finished (model.keras and report.md exist)")
     clean_temporaries(run_dir, run_dir / "checkpoints")  # what killed writes left behind
+    recover_checkpoint(run_dir, announce)
     settle_framework()
     registry = registry or get_registry()
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
@@ -55,9 +62,7 @@ def resume(run_dir: str | Path, *, verbose: int = 1, announce: Callable[[str], N
 
 def evaluate_run(run_dir: Any, registry: Any = None) -> dict[str, Any]:
     """Evaluate a finished run's saved model on its spec's test data, in this process."""
-    run_dir = Path(run_dir)
-    if not (run_dir / "spec.yaml").is_file() or not (run_dir / "model.keras").is_file():
-        raise PredictError(f"{run_dir} is not a finished run folder (it needs spec.yaml and model.keras)")
+    run_dir = require_run_folder(run_dir)
     registry = registry or get_registry()
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
     return lane_for(spec, registry).evaluate(run_dir, spec, registry)

@@ -197,14 +197,12 @@ def export_run(source: str | os.PathLike, out: str | os.PathLike | None = None, 
     """Export a finished run folder or a saved ``.keras`` file (``export/`` beside it unless ``out``): the
     model loaded with upspec's layers registered, unconvertible layers named by their entry and strategy
     (read from the ``spec.yaml`` beside the model, when there is one)."""
+    from .inputs import output_folder
+    from .inputs import saved_model_files
     from .models import load_model
-    from .rundir import run_files
 
-    model_path, spec_path = run_files(str(source))
-    if model_path is None or not model_path.is_file():
-        raise UpspecError(f"{source} holds no model.keras (is it a finished run folder? "
-                          "`upspec train --resume RUN_DIR` finishes one)")
-    target = Path(out) if out else model_path.parent / "export"
+    model_path, spec_path = saved_model_files(source)
+    target = output_folder(out) if out else model_path.parent / "export"
     return export(load_model(model_path, registry), target, formats=formats, overwrite=overwrite,
                   select_tf_ops=select_tf_ops, strategies=_upsample_strategies(spec_path, registry))
 

@@ -30,9 +30,16 @@ def load_model(path: str | os.PathLike, registry: Registry | None = None) -> ker
 
     from ...builder.builder import recursion_room
 
+    from .inputs import check_model_file
+    from .inputs import model_load_failed
+
+    check_model_file(path)  # a truncated archive is "damaged", not Keras's "File not found"
     register_custom_objects(registry)
-    with recursion_room(LOAD_DEPTH):
-        return keras.saving.load_model(os.fspath(path))
+    try:
+        with recursion_room(LOAD_DEPTH):
+            return keras.saving.load_model(os.fspath(path))
+    except Exception as exc:  # noqa: BLE001 - Keras and h5py raise many kinds; the message gains the path
+        raise model_load_failed(path, exc) from exc
 
 
 def save_model(model: keras.Model, path: str | os.PathLike, *, overwrite: bool = False) -> None:

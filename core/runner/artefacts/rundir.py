@@ -15,6 +15,8 @@ import yaml
 from ...errors import UpspecError
 from ...files import write_text
 from ...modelspec.model import Spec
+from .lock import LOCK_NAME
+from .lock import hold_lock
 
 
 def _silent(line: str) -> None:
@@ -44,13 +46,18 @@ class RunResult:
     model: Any = field(default=None, repr=False, compare=False)
 
 
-def new_run_dir(spec: Spec, root: str | Path = "runs", out: str | Path | None = None, prefix: str = "") -> Path:
-    """``runs/<spec name>/<prefix><timestamp>/`` (suffixed if taken), or ``out`` if it is new or empty."""
+def new_run_dir(spec: Spec, root: str | Path = "runs", out: str | Path | None = None, prefix: str = "",
+                kind: str = "run folder") -> Path:
+    """``runs/<spec name>/<prefix><timestamp>/`` (suffixed if taken), or ``out`` if it is new or empty; its
+    lock taken (``upspec.runner.artefacts.lock``) until the caller's ``held_locks`` block ends."""
     if out is not None:
         path = Path(out)
         if path.exists() and any(path.iterdir()):
+            if (path / LOCK_NAME).exists():
+                hold_lock(path, kind)  # refused with the holder named when another process runs there
             raise UpspecError(f"{path} already holds files; refusing to mix runs (pick a new --out)")
         path.mkdir(parents=True, exist_ok=True)
+        hold_lock(path, kind)
         return path
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     base = Path(root) / spec.name
@@ -59,6 +66,7 @@ def new_run_dir(spec: Spec, root: str | Path = "runs", out: str | Path | None = 
         path = base / (prefix + (stamp if n == 0 else f"{stamp}-{n}"))
         try:
             path.mkdir()  # atomic: two runs started in the same second get different folders
+            hold_lock(path, kind)
             return path
         except FileExistsError:
             continue

@@ -222,22 +222,22 @@ def _as_model(model: Any) -> Any:
         from ..artefacts.models import load_model
         from ..artefacts.rundir import run_files
 
+        from ...errors import BadInputError
+
         path, _spec = run_files(model)
         if path is None or not path.is_file():
-            raise PredictError(f"{model} is neither a saved model nor a finished run folder")
+            raise BadInputError(model, "is neither a saved model nor a finished run folder",
+                                "give a .keras file, or a run folder holding model.keras")
         return load_model(path)
     return model
 
 
 def read_image(path: Any) -> np.ndarray:
-    """An image file as float32 in [0, 1]: grey as ``(H, W, 1)``, anything else as RGB."""
-    from PIL import Image
+    """An image file as float32 in [0, 1]: grey as ``(H, W, 1)``, anything else as RGB; a file that is not a
+    readable image is a :class:`~upspec.errors.BadInputError` naming it."""
+    from ..artefacts.inputs import read_image_file
 
-    with Image.open(path) as opened:
-        if opened.mode in ("L", "I;16", "I", "F", "1", "LA"):
-            grey = np.asarray(opened.convert("F" if opened.mode in ("I;16", "I", "F") else "L"), "float32")
-            return (grey / (65535.0 if opened.mode in ("I;16", "I") else 255.0 if opened.mode != "F" else 1.0))[..., None]
-        return np.asarray(opened.convert("RGB"), "float32") / 255.0
+    return read_image_file(path)
 
 
 def write_image(path: Any, image: np.ndarray) -> None:

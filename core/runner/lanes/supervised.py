@@ -37,6 +37,7 @@ from ..data.shared import dataset_for
 from ..reporting.report import learning_curves
 from ..reporting.report import meaningless_metrics
 from ..reporting.report import upsampling_summary
+from ..reporting.report import write_divergence_report
 from ..reporting.report import write_report
 from ..reporting.sweep_folder import overlaid_curves
 from ..reporting.sweep_folder import run_folder
@@ -48,6 +49,7 @@ from ..training.checkpoint import run_stage
 from ..training.distribute import Distribution
 from ..training.distribute import distribution
 from ..training.fit import FitPlan
+from ..training.fit import TrainingDiverged
 from ..training.fit import fit
 from ..training.framework import seed_everything
 from ..training.timing import record_inference
@@ -71,6 +73,11 @@ def _describe(dist: Distribution, train: Any, announce: Callable[[str], None]) -
     if dist.strategy is not None:
         announce(f"distribute: {dist.kind}, worker {dist.worker + 1} of {dist.workers}, {dist.replicas} replicas "
                  f"in all, global batch {train.batch_size} ({train.batch_size // dist.replicas} per replica)")
+
+
+def _optimizer_name(model: Any) -> str:
+    optimizer = getattr(model, "optimizer", None)
+    return type(optimizer).__name__ if optimizer is not None else "?"
 
 
 def _data_facts(data: Any) -> dict[str, Any]:
@@ -145,10 +152,10 @@ class SupervisedLane:
             data = data.model_copy(update={"degradation": data.degradation})
         spec = spec.resolved(train=train, data=data)
         write_spec(run_dir, spec)
-        rows = fit(FitPlan(model, dataset, run_dir, train, spec, registry, verbose=options.verbose,
-                           distribution=dist))
+        plan = FitPlan(model, dataset, run_dir, train, spec, registry, verbose=options.verbose, distribution=dist)
+        rows = self._fit(plan)
         return self._finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), **_data_facts(data)},
-                            reload=dist.custom_loop)
+                            reload=dist.custom_loop, warnings=plan.warnings)
 
     def resume(self, spec: Spec, run_dir: Path, options: RunOptions) -> RunResult:
         registry = options.registry
@@ -173,9 +180,9 @@ class SupervisedLane:
             plan.verbose = 0
             return self._train_as_worker(plan)
         if stage != "reporting" and done < train.epochs:
-            rows = fit(plan)
+            rows = self._fit(plan)
         return self._finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), **_data_facts(data)},
-                            reload=dist.custom_loop)
+                            reload=dist.custom_loop, warnings=plan.warnings)
 
     def evaluate(self, run_dir: Path, spec: Spec, registry: Any) -> dict[str, Any]:
         model = load_model(run_dir / "model.keras", registry)
@@ -205,6 +212,16 @@ class SupervisedLane:
         shapes = ModelShapes.of_graph(build_graph(spec, registry))
         return dataset_for(data, train, shapes, lambda: self.prepare(spec, shapes, data, train, registry))
 
+    def _fit(self, plan: FitPlan) -> list[dict[str, Any]]:
+        """``fit``, and on a NaN loss a report.md that says where it diverged before the error goes on."""
+        try:
+            return fit(plan)
+        except TrainingDiverged as diverged:
+            settings = {"learning_rate": plan.settings.learning_rate,
+                        "optimizer": _optimizer_name(plan.model)}
+            write_divergence_report(plan.run_dir, plan.spec, diverged.record, settings)
+            raise
+
     def _train_as_worker(self, plan: FitPlan) -> RunResult:
         """A worker other than the chief trains in step with it; its checkpoints go to a scratch folder."""
         dist = plan.distribution
@@ -215,12 +232,14 @@ class SupervisedLane:
         return RunResult(Path(scratch), {}, chief=False)
 
     def _finish(self, model: Any, spec: Spec, dataset: TaskData, run_dir: Path, rows: list, settings: dict[str, Any],
-                reload: bool = False) -> RunResult:
+                reload: bool = False, warnings: list[str] | None = None) -> RunResult:
         if not (run_dir / "model.keras").exists():  # a resumed run stopped while reporting has its model already
             save_model(model, run_dir / "model.keras")
         if reload:  # evaluate the saved model on one device, outside the multi-worker strategy
             model = load_model(run_dir / "model.keras")
         metrics, outputs = self.score(model, dataset, run_dir)
+        if warnings:
+            metrics["warnings"] = [*metrics.get("warnings", []), *warnings]
         record_inference(model, dataset.test[0], run_dir, settings["batch_size"])
         write_json(run_dir / "metrics.json", metrics)
         write_test_summaries(run_dir, spec, settings, metrics, epoch=len(rows))

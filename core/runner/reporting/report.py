@@ -108,3 +108,23 @@ def write_report(run_dir: Path, spec: Any, metrics: dict[str, Any], settings: di
               f"- TensorBoard logs: `tensorboard --logdir {run_dir / 'tensorboard'}`", "",
               "![learning curves](learning_curves.png)", "", "![test samples](samples.png)", ""]
     return write_text(run_dir / "report.md", "\n".join(lines))
+
+
+def write_divergence_report(run_dir: Path, spec: Any, record: dict[str, Any], settings: dict[str, Any]) -> Path:
+    """report.md of a run whose loss became NaN: where it diverged, the last finite loss, what to do."""
+    last = record.get("last_finite_loss")
+    first = record.get("first_loss")
+    lines = [f"# Run of `{spec.name}`: diverged", "",
+             f"Upsampling: {_strategies(spec)}.", "",
+             f"**The training diverged:** the loss became NaN or infinite {record.get('where', '?')}, after "
+             f"{record.get('finished_epochs', 0)} finished epoch(s). No model was saved and nothing was evaluated.",
+             "",
+             f"- last finite loss: {last:.6g}" if last is not None else "- last finite loss: none (the first step "
+                                                                        "was already NaN)",
+             f"- first loss of the training: {first:.6g}" if first is not None else "- first loss: -",
+             f"- learning rate: {settings.get('learning_rate') or 'the optimizer default'}, "
+             f"optimizer `{settings.get('optimizer', '?')}`",
+             "", f"What to do: {record.get('hint', '')}.", "",
+             "## Files", "", "- [resolved spec](spec.yaml), [history](history.csv) (the finished epochs), "
+                             "[divergence record](diverged.json)", ""]
+    return write_text(run_dir / "report.md", "\n".join(lines))

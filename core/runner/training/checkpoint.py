@@ -11,6 +11,8 @@ trusts the checkpoint.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,8 @@ from .history import write_history
 STATE_ENTRY = "upspec_state.json"
 #: the last checkpoint of a supervised run
 CHECKPOINT = Path("checkpoints") / "last.keras"
+#: the checkpoint before it, kept until the next one is complete: one damaged file never loses the run
+PREVIOUS = Path("checkpoints") / "previous.keras"
 #: the epoch count of the last checkpoint, every lane's (a GAN's also names its checkpoint folder)
 STATE = Path("checkpoints") / "state.json"
 
@@ -48,7 +52,8 @@ def keep_keras_skipsets() -> None:
 
 
 def save_checkpoint(model: Any, path: Path, state: dict[str, Any]) -> None:
-    """``model`` (optimizer included) and ``state`` into ``path``, replacing it atomically."""
+    """``model`` (optimizer included) and ``state`` into ``path``, replacing it atomically; the checkpoint it
+    replaces becomes ``previous.keras`` beside it once the new one is complete."""
     with atomic_path(path, overwrite=True) as tmp:
         model.save(tmp)
         keep_keras_skipsets()
@@ -57,6 +62,19 @@ def save_checkpoint(model: Any, path: Path, state: dict[str, Any]) -> None:
                 archive.writestr(STATE_ENTRY, json.dumps(state))
         except OSError as exc:
             raise io_error(path, exc) from exc
+        keep_previous(path)
+
+
+def keep_previous(path: Path) -> None:
+    """``path`` (when it exists) copied to ``previous.keras`` beside it, atomically: a hard link where the file
+    system has them (no copy of the bytes), a copy otherwise."""
+    if not path.is_file():
+        return
+    with atomic_path(path.with_name(PREVIOUS.name), overwrite=True) as tmp:
+        try:
+            os.link(path, tmp)
+        except OSError:
+            shutil.copyfile(path, tmp)
 
 
 def checkpoint_state(path: Path) -> dict[str, Any] | None:

@@ -35,8 +35,20 @@ if TYPE_CHECKING:
     from .distribute import Distribution
 
 
+#: a run whose training loss ends this many times above its first step's is reported with a warning
+GROWTH_WARNING = 10.0
+#: the record a diverged run leaves in its folder (beside history.csv and report.md)
+DIVERGED = "diverged.json"
+DIVERGED_HINT = "lower the learning rate (--set train.learning_rate=...)"
+
+
 class TrainingDiverged(UpspecError):
-    pass
+    """The loss became NaN or infinite; ``record`` says where (epoch, step), the last finite loss and the hint,
+    as ``diverged.json`` in the run folder does."""
+
+    def __init__(self, message: str, record: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.record = record or {}
 
 
 @dataclass
@@ -54,6 +66,8 @@ class FitPlan:
     verbose: int = 1
     #: the strategy the model was built under (None: the default, one device)
     distribution: Distribution | None = None
+    #: what the training noticed without stopping (a loss that ended far above where it started)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -91,6 +105,8 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
             self.rows: list[dict[str, Any]] = list(history_rows(run_dir / "history.csv"))
             self.diverged_at: tuple[int, int] | None = None  # (epoch, step), both from 1
             self.epoch = 0
+            self.first_loss: float | None = None  # the first step's, of this training
+            self.last_finite: float | None = None
 
         def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
             self.epoch = epoch
@@ -99,9 +115,16 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
             # with several steps per execution Keras calls this once per execution, ``batch`` its last step
             # and ``loss`` the epoch's running mean so far, which a NaN in any earlier step has already poisoned
             loss = (logs or {}).get("loss")
-            if loss is not None and not math.isfinite(float(loss)):
-                self.diverged_at = (self.epoch + 1, batch + 1)
+            if loss is None:
+                return
+            if not math.isfinite(float(loss)):
+                if self.diverged_at is None:
+                    self.diverged_at = (self.epoch + 1, batch + 1)
                 self.model.stop_training = True
+            else:
+                self.last_finite = float(loss)
+                if self.first_loss is None:
+                    self.first_loss = self.last_finite
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
             logs = logs or {}
@@ -218,12 +241,40 @@ def fit(plan: FitPlan) -> list[dict[str, Any]]:
             getattr(callback, "close_writers", lambda: None)()
     checkpoint = callbacks.checkpoint
     if checkpoint.diverged_at is not None:
-        kept = f"; the last good checkpoint is {run_dir / CHECKPOINT}" if (run_dir / CHECKPOINT).exists() else ""
-        epoch, step = checkpoint.diverged_at
-        where = f"at step {step}" if chunk == 1 else f"within steps {step - chunk + 1}-{step}"
-        raise TrainingDiverged(f"the loss became NaN or infinite {where} of epoch {epoch}; training stopped{kept}; "
-                               "lower the learning rate (--set train.learning_rate=...)")
+        raise _diverged(plan, checkpoint, chunk)
+    plan.warnings.extend(_growth_warning(checkpoint.first_loss, checkpoint.rows))
     return checkpoint.rows
+
+
+def _diverged(plan: FitPlan, checkpoint: Any, chunk: int) -> TrainingDiverged:
+    """The error of a run whose loss became NaN, its record written first: ``history.csv`` (the finished
+    epochs) and ``diverged.json`` (where, the last finite loss, the hint), so the folder says what happened."""
+    run_dir = plan.run_dir
+    kept = f"; the last good checkpoint is {run_dir / CHECKPOINT}" if (run_dir / CHECKPOINT).exists() else ""
+    epoch, step = checkpoint.diverged_at
+    where = f"at step {step}" if chunk == 1 else f"within steps {step - chunk + 1}-{step}"
+    last = checkpoint.last_finite
+    record = {"epoch": epoch, "step": step, "where": f"{where} of epoch {epoch}",
+              "last_finite_loss": last, "first_loss": checkpoint.first_loss,
+              "finished_epochs": len(checkpoint.rows), "hint": DIVERGED_HINT}
+    write_history(run_dir / "history.csv", checkpoint.rows) if checkpoint.rows else \
+        write_text(run_dir / "history.csv", "epoch,loss\n")
+    write_text(run_dir / DIVERGED, json.dumps(record, indent=2) + "\n")
+    last_text = f"; the last finite loss was {last:.6g}" if last is not None else ""
+    return TrainingDiverged(f"the loss became NaN or infinite {where} of epoch {epoch}; training stopped{kept}"
+                            f"{last_text}; {DIVERGED_HINT}", record)
+
+
+def _growth_warning(first: float | None, rows: list[dict[str, Any]]) -> list[str]:
+    """A warning when the training loss ended ``GROWTH_WARNING`` times above its first step's: finite, yet
+    no model was learned (Adam with a far too high learning rate ends near 1e15 and reports success)."""
+    if first is None or not rows or "loss" not in rows[-1]:
+        return []
+    final = float(rows[-1]["loss"])
+    if first <= 0 or final <= GROWTH_WARNING * first:
+        return []
+    return [f"the training loss ended at {final:.4g}, {final / first:.3g} times its first step's ({first:.4g}): "
+            f"the training went the wrong way; {DIVERGED_HINT}"]
 
 
 def _train(plan: FitPlan, callbacks: TrainingCallbacks) -> int:
