@@ -90,8 +90,9 @@ class DataSettings(_Section):
     #: how many whole test images the test metrics use (default: all of the source's test split)
     test_images: Optional[PositiveInt] = None
     noise: PositiveFloat = 0.1  # for task denoise
-    #: super-resolution: how the low-resolution input is made ("bicubic", "area" or "gaussian")
-    degradation: str = Field(default="bicubic", pattern="^(bicubic|area|gaussian)$")
+    #: super-resolution: how the low-resolution input is made: "matlab" (MATLAB's imresize bicubic, the
+    #: literature's), "bicubic" (PIL's, on 8-bit pixels), "area" or "gaussian"
+    degradation: str = Field(default="matlab", pattern="^(matlab|bicubic|area|gaussian)$")
     blur_sigma: Optional[PositiveFloat] = None  # for degradation "gaussian" (default 1.6 pixels)
     options: dict[str, Any] = Field(default_factory=dict)  # passed to the source (path, count, ...)
 
