@@ -25,7 +25,7 @@ from ..files import write_text
 if TYPE_CHECKING:
     from ..registry.registry import Registry
 
-COLUMNS = [("strategy", "strategy", "{}"), ("parameters", "parameters", "{:,}"), ("macs", "MACs / forward", "{:,}"),
+COLUMNS = [("strategy", "strategy", "{}"), ("steps", "steps run", "{:,.0f}"), ("parameters", "parameters", "{:,}"), ("macs", "MACs / forward", "{:,}"),
            ("train_step_ms", "train step (ms)", "{:.1f}"), ("inference_ms", "inference (ms / image)", "{:.2f}"),
            ("cb_init", "CB at init", "{:.3g}"), ("cb_trained", "CB trained", "{:.3g}")]
 
