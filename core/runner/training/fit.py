@@ -56,6 +56,8 @@ class FitPlan:
     verbose: int = 1
     #: the strategy the model was built under (None: the default, one device)
     distribution: Distribution | None = None
+    #: callbacks of the caller's own (``upspec tune``'s pruning), after the runner's
+    extra_callbacks: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -218,6 +220,7 @@ def fit(plan: FitPlan) -> list[dict[str, Any]]:
     if settings.until is not None and finished(settings, callbacks.checkpoint.rows):
         return callbacks.checkpoint.rows  # stopped on its plateau before an interruption: nothing left to train
     callbacks.others.append(sample_images_callback(run_dir, plan.dataset.validation))
+    callbacks.others.extend(plan.extra_callbacks)
     try:
         chunk = _train(plan, callbacks)
     finally:  # Keras skips on_train_end when training raises: the event files are closed here then
