@@ -102,19 +102,24 @@ def sweep_budget(folder: Path, rows: list[dict[str, Any]]) -> str:
     import yaml
 
     train: dict[str, Any] = {}
+    data: dict[str, Any] = {}
     if rows:
         spec_path = run_folder(folder, rows[0]) / "spec.yaml"
         if spec_path.is_file():
-            train = (yaml.safe_load(spec_path.read_text()) or {}).get("train", {}) or {}
+            written = yaml.safe_load(spec_path.read_text()) or {}
+            train, data = written.get("train", {}) or {}, written.get("data", {}) or {}
     seeds = sorted({int(row["seed"]) for row in rows if row.get("seed") is not None})
-    return budget_line(train, seeds, [float(row.get("seconds") or 0.0) for row in rows])
+    degradation = (f" Low-resolution inputs made by degradation `{data['degradation']}`."
+                   if data.get("task", "super_resolution") == "super_resolution" and data.get("degradation") else "")
+    return budget_line(train, seeds, [float(row.get("seconds") or 0.0) for row in rows]) + degradation
 
 
 def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str, str], registry: Registry,
-                     dataset: Any = None, lane: Lane | None = None) -> list[str]:
+                     dataset: Any = None, lane: Lane | None = None, settings: str = "") -> list[str]:
     """comparison.md (statistics over seeds, budget, ties, baseline, and the lane's own section), .csv and
     .json, and the lane's pictures (the strategies' samples side by side, the overlaid curves); returns the
-    headline lines for the terminal. ``lane``: the sweep's (asked of the first run's spec when not given)."""
+    headline lines for the terminal. ``lane``: the sweep's (asked of the first run's spec when not given);
+    ``settings``: the section on the settings each strategy ran with (tuned or shared)."""
     if lane is None:
         lane = lane_of_runs(folder, rows, registry)
     means = strategy_means(rows)
@@ -124,6 +129,7 @@ def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str
     notes = "".join(f"\n- skipped `{name}`: {reason}" for name, reason in skipped.items())
     text = (f"# Sweep: {len(means)} strategies, seeds {', '.join(map(str, seeds)) or '-'}\n\n"
             f"{sweep_budget(folder, rows)}\n\n"
+            + settings
             + (f"## Test metrics over seeds\n\n{markdown(stats)}\n" if stats else "")
             + f"## Means over seeds, costs and checkerboard\n\n{table}\n\n"
             "Each number is the mean over the seeds (the per-seed rows are in comparison.csv and .json). "

@@ -67,6 +67,8 @@ class SweepJob:
     #: unpublished plugins (``--plugin``) a fresh worker process must load
     plugins: tuple[str, ...] = ()
     verbose: int = 0
+    #: a line for the run's report: the settings it ran with and how they were found (``sweep --tuned``)
+    note: str = ""
 
     @property
     def key(self) -> tuple[str, int]:
@@ -121,6 +123,7 @@ def run_job(job: SweepJob) -> dict[str, Any]:
         metrics, trained = result.metrics, result.model
     else:  # EVALUATED
         metrics = json.loads((run_dir / "metrics.json").read_text())
+    _add_note(run_dir / "report.md", job.note)
     trained_for = steps_run(run_dir)
     row = {"strategy": job.strategy, "seed": job.seed, "run": f"{run_dir.parent.name}/{run_dir.name}",
            **measure_run(run_dir, get_registry(), trained), "steps": trained_for["steps"],
@@ -128,6 +131,19 @@ def run_job(job: SweepJob) -> dict[str, Any]:
            "seconds": round(time.perf_counter() - started, 1)}
     write_text(run_dir / ROW, json.dumps(row, indent=2, default=float) + "\n")
     return row
+
+
+def _add_note(report: Path, note: str) -> None:
+    """The sweep's line on the run's settings, after the report's budget line (once)."""
+    if not note or not report.is_file():
+        return
+    text = report.read_text()
+    line = f"Settings: {note}."
+    if line in text:
+        return
+    lines = text.split("\n")
+    at = next((i + 1 for i, l in enumerate(lines) if l.startswith("Training budget:")), 1)
+    write_text(report, "\n".join([*lines[:at], line, *lines[at:]]))
 
 
 def read_row(run_dir: str | Path) -> dict[str, Any]:
