@@ -166,3 +166,19 @@ def test_a_sweep_without_tuned_says_the_learning_rate_was_shared_and_untuned(tmp
            "learning rate" in comparison
     assert "Low-resolution inputs made by degradation `matlab`." in comparison
     assert "| steps run |" in comparison or "steps run" in comparison
+
+
+def test_the_grid_is_every_combination_of_the_choices_in_a_seeded_order():
+    from upspec.modelspec.search_section import SearchRange
+    from upspec.tune.optuna_search import grid_of
+    from upspec.tune.search_space import Dimension
+    from upspec.tune.search_space import SearchSpace
+
+    space = SearchSpace((Dimension("train.learning_rate", SearchRange(choice=[0.001, 0.01])),
+                         Dimension("train.batch_size", SearchRange(choice=[8, 16, 32]))))
+    grid = grid_of(space, seed=0)
+    assert len(grid) == 6 and grid == grid_of(space, seed=0)
+    assert sorted((g["train.learning_rate"], g["train.batch_size"]) for g in grid) == \
+        [(0.001, 8), (0.001, 16), (0.001, 32), (0.01, 8), (0.01, 16), (0.01, 32)]
+    with pytest.raises(Exception, match="sampler grid searches choices only"):
+        grid_of(SearchSpace((Dimension("train.learning_rate", SearchRange(loguniform=[1e-4, 1e-2])),)), 0)

@@ -10,7 +10,9 @@ again), and ``optuna-dashboard sqlite:///TUNE_DIR/study.db`` shows it while it r
 
 from __future__ import annotations
 
+import itertools
 import logging
+import random
 from pathlib import Path
 from typing import Any
 from typing import Callable
@@ -62,16 +64,32 @@ def storage_url(folder: Path) -> str:
     return f"sqlite:///{(folder / STUDY).resolve()}"
 
 
-def sampler_for(plan: TunePlan, space: SearchSpace, offset: int) -> Any:
+def sampler_for(plan: TunePlan, offset: int) -> Any:
     """TPE seeded by the plan and the trials already run (a resumed search does not replay its first
-    proposals), or the grid of every combination of choices."""
+    proposals); for ``grid``, a random sampler that is never asked: the grid is queued (:func:`queue_grid`)."""
     optuna = import_optuna()
     if plan.sampler == "grid":
-        if any(d.kind != "choice" for d in space.dimensions):
-            raise UpspecError("sampler grid searches choices only: give every searched path a {choice: [...]}")
-        return optuna.samplers.GridSampler({d.path: d.range.values for d in space.dimensions},
-                                           seed=plan.sampler_seed)
+        return optuna.samplers.RandomSampler(seed=plan.sampler_seed + offset)
     return optuna.samplers.TPESampler(seed=plan.sampler_seed + offset)
+
+
+def grid_of(space: SearchSpace, seed: int) -> list[dict[str, Any]]:
+    """Every combination of the choices, in an order shuffled by ``seed`` (as Optuna's grid sampler does; a
+    pruner judging early trials against few others would favour the grid's first corner otherwise)."""
+    if any(d.kind != "choice" for d in space.dimensions):
+        raise UpspecError("sampler grid searches choices only: give every searched path a {choice: [...]}")
+    combinations = [dict(zip(space.paths, values))
+                    for values in itertools.product(*(d.range.values for d in space.dimensions))]
+    random.Random(seed).shuffle(combinations)
+    return combinations
+
+
+def queue_grid(study: Any, plan: TunePlan) -> None:
+    """Queue the grid in a new study (Optuna's ``GridSampler`` stops the study from inside ``tell``, which
+    an ask-and-tell loop cannot take); the queue is in the database, so a resumed search continues it."""
+    if plan.sampler == "grid" and not study.trials:
+        for params in grid_of(plan.space, plan.sampler_seed):
+            study.enqueue_trial(params)
 
 
 def pruner_for(plan: TunePlan) -> Any:
@@ -92,7 +110,8 @@ def open_study(plan: TunePlan, folder: Path, strategy: str) -> Any:
     study = optuna.create_study(study_name=strategy, storage=storage_url(folder), load_if_exists=True,
                                 direction="minimize" if plan.direction == "min" else "maximize",
                                 pruner=pruner_for(plan))
-    study.sampler = sampler_for(plan, plan.space, len(study.trials))
+    study.sampler = sampler_for(plan, len(study.trials))
+    queue_grid(study, plan)
     return study
 
 
@@ -114,28 +133,28 @@ def run_optuna(plan: TunePlan, folder: Path, registry: Registry, announce: Calla
         for strategy in plan.strategies:
             study = open_study(plan, folder, strategy)
             recover(study, announce)
-            steps_per_epoch = train_settings(load_spec(plan.source, strategy=strategy, overrides=plan.overrides,
-                                                       registry=registry), **plan.train).steps_per_epoch
-            while finished_trials(study) < plan.trials:
-                if plan.sampler == "grid" and study.sampler.is_exhausted(study):
-                    break
+            settings = train_settings(load_spec(plan.source, strategy=strategy, overrides=plan.overrides,
+                                                registry=registry), **plan.train)
+            budget = min(plan.trials, len(grid_of(space, 0))) if plan.sampler == "grid" else plan.trials
+            while finished_trials(study) < budget:
                 trial = study.ask(dists)
-                _run_trial(optuna, study, trial, plan, folder, strategy, steps_per_epoch, registry, announce)
+                _run_trial(optuna, study, trial, plan, folder, strategy, settings.steps_per_epoch,
+                           settings.epoch_cap, registry, announce)
 
 
 def _run_trial(optuna: Any, study: Any, trial: Any, plan: TunePlan, folder: Path, strategy: str,
-               steps_per_epoch: int, registry: Registry, announce: Callable[[str], None]) -> None:
+               steps_per_epoch: int, last_epoch: int, registry: Registry, announce: Callable[[str], None]) -> None:
     params = dict(trial.params)
     overrides = [*plan.overrides, *as_overrides(params)]
     spec = TrialSpec(plan.source, strategy, tuple(overrides), dict(plan.train), plan.metric)
-    label = f"{strategy} trial {trial.number} ({finished_trials(study) + 1}/{plan.trials})"
+    label = f"{strategy} trial {trial.number} ({finished_trials(study) + 1} of {plan.trials})"
     epochs = [0]
     runs: list[TrialRun] = []
 
     def report_first_seed(epoch: int, value: float) -> None:
         epochs[0] += 1
         trial.report(value, step=epoch)
-        if trial.should_prune():
+        if epoch < last_epoch and trial.should_prune():  # a trial that trained to the end is kept
             raise optuna.TrialPruned(f"pruned after epoch {epoch}")
 
     def count(epoch: int, value: float) -> None:

@@ -59,7 +59,10 @@ def summary(plan: TunePlan, trials: dict[str, list[dict[str, Any]]]) -> dict[str
             "steps": sum(t["steps"] for t in rows),
             "seconds": round(sum(t["seconds"] for t in rows), 1),
         }
-    finished = all(s["trials"]["complete"] + s["trials"]["pruned"] >= plan.trials and s["value"] is not None
+    wanted = plan.trials
+    if plan.sampler == "grid":  # a grid has as many trials as combinations, at most
+        wanted = min(wanted, math.prod(len(d.range.values) for d in plan.space.dimensions))
+    finished = all(s["trials"]["complete"] + s["trials"]["pruned"] >= wanted and s["value"] is not None
                    for s in strategies.values())
     return {"kind": plan.kind, "finished": finished, "source": plan.source, "metric": plan.metric,
             "direction": plan.direction, "search": plan.search, "trials": plan.trials, "seeds": plan.seeds,
