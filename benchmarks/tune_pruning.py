@@ -80,8 +80,8 @@ asha`) stops a trial at epochs 1, 3, 9 when it is not in the best third of the t
 
 All strategies: {total_pruned:,} of {total_full:,} training steps ({total_pruned / total_full:.2f}); wall time
 {pruned_s / 60:.1f} min pruned against {full_s / 60:.1f} min for the full grid (trial start-up included).
-Claim (same best rate within one grid step, at most a third of the steps) **{'holds' if all(verdicts) else 'does not hold'}**
-for {sum(verdicts)} of {len(verdicts)} strategies.
+Claim (same best rate within one grid step, at most a third of the steps): holds for **{sum(verdicts)} of
+{len(verdicts)}** strategies.
 """
     print(body)
     if not args.no_write:
