@@ -54,11 +54,14 @@ def checkerboard(source: str, strategy: str | None, overrides: tuple[str, ...], 
 @click.option("--address", help="Ray cluster to join (default: start a local one). For --executor ray.")
 @click.option("--cpus-per-trial", type=click.FloatRange(min=0), help="CPUs Ray reserves per job (default 1).")
 @click.option("--gpus-per-trial", type=click.FloatRange(min=0), help="GPUs Ray reserves per job (default 0).")
+@click.option("--tuned", "tuned", type=click.Path(file_okay=False), metavar="TUNE_DIR",
+              help="Run each strategy at its best settings from an `upspec tune` folder (default strategies: the "
+                   "tuned ones); without it the learning rate is shared and untuned, and the comparison says so.")
 @progress_option(default=False)
 def sweep(spec: str | None, strategy: str | None, overrides: tuple[str, ...], strategies: str, epochs: int | None,
           steps_per_epoch: int | None, batch_size: int | None, out: str | None, resume_dir: str | None,
           seeds: int | None, seed_list: list[int] | None, executor: str, address: str | None,
-          cpus_per_trial: float | None, gpus_per_trial: float | None, progress: bool) -> None:
+          cpus_per_trial: float | None, gpus_per_trial: float | None, tuned: str | None, progress: bool) -> None:
     """Train the same graph once per strategy and seed on the same data, and compare them."""
     from ..compare.comparison import markdown_table
     from ..compare.comparison import strategy_means
@@ -75,7 +78,7 @@ def sweep(spec: str | None, strategy: str | None, overrides: tuple[str, ...], st
                            announce=click.echo)
     result = run_sweep(spec, strategies=strategies, overrides=list(overrides), out=out, resume=resume_dir,
                        train_overrides={"epochs": epochs, "steps_per_epoch": steps_per_epoch, "batch_size": batch_size},
-                       seeds=seeds, seed_list=seed_list, executor=runner, verbose=keras_verbosity(progress),
+                       seeds=seeds, seed_list=seed_list, executor=runner, verbose=keras_verbosity(progress), tuned=tuned,
                        announce=click.echo)
     click.echo(markdown_table(strategy_means(result.rows)))
     click.echo(f"comparison: {result.folder / 'comparison.md'}")

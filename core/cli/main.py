@@ -124,12 +124,14 @@ def make_cli(argv: list[str] | None = None) -> click.Group:
     from . import model_commands
     from . import plugin_commands
     from . import run_commands
+    from . import tune_commands
     from ..registry.registry import use_local_plugins
 
     if argv is None:  # during shell completion the words typed so far stand in for the arguments
         argv = os.environ.get("COMP_WORDS", "").split()[1:] if "_UPSPEC_COMPLETE" in os.environ else sys.argv[1:]
     use_local_plugins(_local_plugins(argv))
-    for module in (inspect_commands, plugin_commands, run_commands, analysis_commands, model_commands):
+    for module in (inspect_commands, plugin_commands, run_commands, analysis_commands, model_commands,
+                   tune_commands):
         module.register(cli)
     cli.plugin_commands_added = False  # asked again (lazily): the plugins may have changed
     return cli

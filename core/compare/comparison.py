@@ -25,7 +25,7 @@ from ..files import write_text
 if TYPE_CHECKING:
     from ..registry.registry import Registry
 
-COLUMNS = [("strategy", "strategy", "{}"), ("parameters", "parameters", "{:,}"), ("macs", "MACs / forward", "{:,}"),
+COLUMNS = [("strategy", "strategy", "{}"), ("steps", "steps run", "{:,.0f}"), ("parameters", "parameters", "{:,}"), ("macs", "MACs / forward", "{:,}"),
            ("train_step_ms", "train step (ms)", "{:.1f}"), ("inference_ms", "inference (ms / image)", "{:.2f}"),
            ("cb_init", "CB at init", "{:.3g}"), ("cb_trained", "CB trained", "{:.3g}"),
            ("eqt_init", "EQ-T at init (dB)", "{:.1f}"), ("eqt_trained", "EQ-T trained (dB)", "{:.1f}"),
@@ -115,12 +115,16 @@ def sweep_budget(folder: Path, rows: list[dict[str, Any]]) -> str:
     import yaml
 
     train: dict[str, Any] = {}
+    data: dict[str, Any] = {}
     if rows:
         spec_path = run_folder(folder, rows[0]) / "spec.yaml"
         if spec_path.is_file():
-            train = (yaml.safe_load(spec_path.read_text()) or {}).get("train", {}) or {}
+            written = yaml.safe_load(spec_path.read_text()) or {}
+            train, data = written.get("train", {}) or {}, written.get("data", {}) or {}
     seeds = sorted({int(row["seed"]) for row in rows if row.get("seed") is not None})
-    return budget_line(train, seeds, [float(row.get("seconds") or 0.0) for row in rows])
+    degradation = (f" Low-resolution inputs made by degradation `{data['degradation']}`."
+                   if data.get("task", "super_resolution") == "super_resolution" and data.get("degradation") else "")
+    return budget_line(train, seeds, [float(row.get("seconds") or 0.0) for row in rows]) + degradation
 
 
 def diverged_note(row: dict[str, Any]) -> str:
@@ -133,10 +137,11 @@ def diverged_note(row: dict[str, Any]) -> str:
 
 def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str, str], registry: Registry,
                      dataset: Any = None, lane: Lane | None = None,
-                     diverged: list[dict[str, Any]] | None = None) -> list[str]:
+                     diverged: list[dict[str, Any]] | None = None, settings: str = "") -> list[str]:
     """comparison.md (statistics over seeds, budget, ties, baseline, and the lane's own section), .csv and
     .json, and the lane's pictures (the strategies' samples side by side, the overlaid curves); returns the
-    headline lines for the terminal. ``lane``: the sweep's (asked of the first run's spec when not given)."""
+    headline lines for the terminal. ``lane``: the sweep's (asked of the first run's spec when not given);
+    ``settings``: the section on the settings each strategy ran with (tuned or shared)."""
     if lane is None:
         lane = lane_of_runs(folder, rows, registry)
     means = strategy_means(rows)
@@ -147,6 +152,7 @@ def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str
     notes += "".join(diverged_note(row) for row in diverged or [])
     text = (f"# Sweep: {len(means)} strategies, seeds {', '.join(map(str, seeds)) or '-'}\n\n"
             f"{sweep_budget(folder, rows)}\n\n"
+            + settings
             + (f"## Test metrics over seeds\n\n{markdown(stats)}\n" if stats else "")
             + f"## Means over seeds, costs and checkerboard\n\n{table}\n\n"
             "Each number is the mean over the seeds (the per-seed rows are in comparison.csv and .json). "

@@ -26,6 +26,10 @@ from ..runner.lanes import lane_for
 from ..runner.run import resume
 from ..runner.run import run
 from ..runner.training.checkpoint import recorded_epochs
+from ..runner.training.history import history_rows
+from ..runner.training.until import plateau
+from ..runner.training.until import steps_run
+from ..modelspec.sections import Until
 from ..modelspec.load import load_spec
 
 if TYPE_CHECKING:
@@ -63,6 +67,8 @@ class SweepJob:
     #: unpublished plugins (``--plugin``) a fresh worker process must load
     plugins: tuple[str, ...] = ()
     verbose: int = 0
+    #: a line for the run's report: the settings it ran with and how they were found (``sweep --tuned``)
+    note: str = ""
 
     @property
     def key(self) -> tuple[str, int]:
@@ -84,13 +90,18 @@ def job_state(run_dir: str | Path) -> JobState:
         return JobState.TRAINED
     epochs = recorded_epochs(run_dir)  # every lane's checkpoint records its epochs in checkpoints/state.json
     if epochs is not None:
-        return JobState.TRAINED if epochs >= _planned_epochs(run_dir) else JobState.TRAINING
+        return JobState.TRAINED if _trained(run_dir, epochs) else JobState.TRAINING
     return JobState.PENDING
 
 
-def _planned_epochs(run_dir: Path) -> int:
-    spec = yaml.safe_load((run_dir / "spec.yaml").read_text()) or {}
-    return int((spec.get("train") or {}).get("epochs", 0)) or 1 << 30
+def _trained(run_dir: Path, epochs: int) -> bool:
+    """Whether the recorded ``epochs`` finish the run: its planned epochs, or ``train.until``'s stop."""
+    train = (yaml.safe_load((run_dir / "spec.yaml").read_text()) or {}).get("train") or {}
+    if train.get("until"):
+        stop = plateau(Until.model_validate(train["until"]), history_rows(run_dir / "history.csv"),
+                       int(train.get("steps_per_epoch") or 1))
+        return stop.stopped
+    return epochs >= (int(train.get("epochs", 0)) or 1 << 30)
 
 
 def run_job(job: SweepJob) -> dict[str, Any]:
@@ -112,11 +123,27 @@ def run_job(job: SweepJob) -> dict[str, Any]:
         metrics, trained = result.metrics, result.model
     else:  # EVALUATED
         metrics = json.loads((run_dir / "metrics.json").read_text())
+    _add_note(run_dir / "report.md", job.note)
+    trained_for = steps_run(run_dir)
     row = {"strategy": job.strategy, "seed": job.seed, "run": f"{run_dir.parent.name}/{run_dir.name}",
-           **measure_run(run_dir, get_registry(), trained), "metrics": metrics,
+           **measure_run(run_dir, get_registry(), trained), "steps": trained_for["steps"],
+           "stopped": trained_for["stopped"], "metrics": metrics,
            "seconds": round(time.perf_counter() - started, 1)}
     write_text(run_dir / ROW, json.dumps(row, indent=2, default=float) + "\n")
     return row
+
+
+def _add_note(report: Path, note: str) -> None:
+    """The sweep's line on the run's settings, after the report's budget line (once)."""
+    if not note or not report.is_file():
+        return
+    text = report.read_text()
+    line = f"Settings: {note}."
+    if line in text:
+        return
+    lines = text.split("\n")
+    at = next((i + 1 for i, l in enumerate(lines) if l.startswith("Training budget:")), 1)
+    write_text(report, "\n".join([*lines[:at], line, *lines[at:]]))
 
 
 def read_row(run_dir: str | Path) -> dict[str, Any]:

@@ -203,6 +203,14 @@ def budget_line(train: dict[str, Any], seeds: Sequence[int], seconds: Sequence[f
     seen = (f" ({epochs * steps * batch:,} patches seen)"
             if isinstance(epochs, int) and isinstance(steps, int) and isinstance(batch, int) else "")
     total = sum(seconds)
+    until = train.get("until")
+    if isinstance(until, dict):  # train.until: each run trains to its own plateau, its steps in the table
+        return (f"Budget per run: until {until.get('monitor', 'val_loss')} stops improving by more than "
+                f"{until.get('min_delta', 0.0):g} for {until.get('patience', 3)} epochs, at most "
+                f"{until.get('max_steps', 20000):,} steps, in epochs of {steps} steps, batch {batch} (each run's "
+                f"steps are in the table, `steps run`); seeds {', '.join(map(str, seeds)) or '-'} ({len(seeds)} per "
+                f"strategy); {len(seconds)} runs took {total / 60:.1f} min in all (training, evaluation and "
+                "measurements, summed over runs).")
     return (f"Budget per run: {epochs} epochs x {steps} steps, batch {batch}{seen}; seeds "
             f"{', '.join(map(str, seeds)) or '-'} ({len(seeds)} per strategy); {len(seconds)} runs took "
             f"{total / 60:.1f} min in all (training, evaluation and measurements, summed over runs).")

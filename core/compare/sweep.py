@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -34,6 +35,10 @@ from ..runner.training.fit import TrainingDiverged
 from ..runner.training.framework import settle_framework
 from ..modelspec.load import load_spec
 from .comparison import write_comparison
+from .settings_note import settings_section
+from .settings_note import shared_rate
+from .settings_note import tuned_settings
+from .settings_note import tuned_strategies
 from .executors import LocalExecutor
 from .jobs import JobState
 from .jobs import SweepJob
@@ -64,6 +69,9 @@ class SweepPlan:
     strategies: list[str]
     seeds: list[int]
     skipped: dict[str, str]
+    #: per strategy the ``--set`` texts of its tuned settings (``--tuned``), and how they were found
+    tuned: dict[str, list[str]] = field(default_factory=dict)
+    tuning: str = ""
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=2) + "\n"
@@ -77,7 +85,7 @@ class SweepPlan:
             raise UpspecError(f"{folder} was written by an earlier upspec (one folder per strategy, no seeds); "
                               "start a new sweep")
         return cls(state["source"], state["overrides"], state["train"], state["strategies"], state["seeds"],
-                   state["skipped"])
+                   state["skipped"], state.get("tuned", {}), state.get("tuning", ""))
 
 
 def choose_strategies(source: Any, wanted: str, overrides: list[str], registry: Registry) -> tuple[list[str], dict[str, str]]:
@@ -116,8 +124,9 @@ def plan_jobs(folder: Path, plan: SweepPlan, verbose: int = 0) -> list[SweepJob]
     """One job per (strategy, seed), in the order the comparison lists them."""
     plugins = tuple(str(Path(p).resolve()) if Path(p).is_file() else p for p in local_plugins())
     return [SweepJob(strategy=name, seed=seed, run_dir=str((folder / name / f"seed-{seed}").resolve()),
-                     source=plan.source, overrides=tuple(plan.overrides), train=dict(plan.train), plugins=plugins,
-                     verbose=verbose)
+                     source=plan.source, overrides=(*plan.overrides, *plan.tuned.get(name, [])),
+                     train=dict(plan.train), plugins=plugins, verbose=verbose,
+                     note=_note(plan.tuned.get(name), plan.tuning))
             for name in plan.strategies for seed in plan.seeds]
 
 
@@ -125,7 +134,7 @@ def plan_jobs(folder: Path, plan: SweepPlan, verbose: int = 0) -> list[SweepJob]
 def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | None = None,
               train_overrides: dict[str, Any] | None = None, seeds: int | None = None,
               seed_list: Sequence[int] | None = None, out: str | None = None, resume: str | None = None,
-              root: str = "runs", verbose: int = 0, executor: Any = None,
+              root: str = "runs", verbose: int = 0, executor: Any = None, tuned: str | None = None,
               announce: Callable[[str], None] = lambda line: None, registry: Registry | None = None) -> SweepResult:
     """Train ``source`` once per strategy and seed and write the comparison; ``executor`` (from
     :func:`~upspec.compare.executors.make_executor`) runs the jobs, this process by default. ``registry``:
@@ -134,14 +143,17 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
     settle_framework()
     registry = registry or get_registry()
     if resume:
-        if seeds is not None or seed_list:
-            raise UpspecError("--resume finishes the sweep as it was planned; give the seeds to a new sweep")
+        if seeds is not None or seed_list or tuned:
+            raise UpspecError("--resume finishes the sweep as it was planned; give the seeds or --tuned to a new "
+                              "sweep")
         folder = Path(resume)
         plan = SweepPlan.read(folder)
         hold_lock(folder, "sweep folder")
     else:
+        if tuned and strategies == "all":  # the strategies the search tuned
+            strategies = ",".join(tuned_strategies(tuned))
         folder, plan = _start(source, strategies, list(overrides or []), train_overrides or {}, seeds, seed_list, out,
-                              root, registry)
+                              root, registry, tuned)
     announce(f"sweep folder: {folder}")
     for name, reason in plan.skipped.items():
         announce(f"skipped {name}: {reason}")
@@ -153,7 +165,10 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
     rows = _run_jobs(folder, jobs, executor, _labeller(jobs, many_seeds=len(plan.seeds) > 1), announce, lane,
                      diverged)
     ordered = [rows[job.key] for job in jobs if job.key in rows]
-    for line in write_comparison(folder, ordered, plan.skipped, registry, lane=lane, diverged=diverged):
+    shared = "" if plan.tuned else shared_rate(plan.source, plan.overrides, plan.train, plan.strategies[0], registry)
+    section = settings_section(plan.tuned, plan.tuning, shared)
+    for line in write_comparison(folder, ordered, plan.skipped, registry, lane=lane, diverged=diverged,
+                                 settings=section):
         announce(line)
     return SweepResult(folder, ordered, plan.skipped)
 
@@ -197,20 +212,28 @@ def _run_jobs(folder: Path, jobs: list[SweepJob], executor: Any, label: Callable
 
 def _start(source: Any, strategies: str, overrides: list[str], train: dict[str, Any], seeds: int | None,
            seed_list: Sequence[int] | None, out: str | None, root: str,
-           registry: Registry) -> tuple[Path, SweepPlan]:
+           registry: Registry, tuned_dir: str | None = None) -> tuple[Path, SweepPlan]:
     """Check everything that can be checked before training, then create the sweep folder and its plan."""
     names, skipped = choose_strategies(source, strategies, overrides, registry)
     if not names:
         raise UpspecError(f"no strategy can build this graph: {skipped}")
+    tuned, tuning = tuned_settings(tuned_dir, source, names) if tuned_dir else ({}, "")
     spec = load_spec(source, overrides=overrides, registry=registry)
     train = {k: v for k, v in train.items() if v is not None}
     chosen_seeds = choose_seeds(spec, seeds, seed_list, train)
     _check_data(load_spec(source, strategy=names[0], overrides=overrides, registry=registry), registry)
     folder = new_run_dir(spec, root=root, out=out, prefix="sweep-", kind="sweep folder")
     plan = SweepPlan(str(Path(source).resolve()) if isinstance(source, (str, Path)) else source, overrides, train,
-                     names, chosen_seeds, skipped)
+                     names, chosen_seeds, skipped, tuned, tuning)
     write_text(folder / STATE, plan.to_json())
     return folder, plan
+
+
+def _note(tuned: list[str] | None, tuning: str) -> str:
+    """The line a run's report gets on the settings it ran with."""
+    if tuned is None:
+        return "learning rate shared by every strategy of the sweep and untuned (no `--tuned`)"
+    return f"tuned: {', '.join(f'`{o}`' for o in tuned)}, found by {tuning}"
 
 
 def _labeller(jobs: list[SweepJob], many_seeds: bool) -> Callable[[SweepJob], str]:

@@ -34,6 +34,7 @@ from .limits import MAX_MEMORY
 from .limits import MAX_PARAMS
 from .limits import parse_size
 from .limits import MAX_RANK
+from .search_section import SearchRange
 from .sections import DataSettings
 from .sections import TrainSettings
 
@@ -221,6 +222,8 @@ class Spec(_Section):
     #: how the runner trains it and on what data (``sections.py``; a kind may use subclasses of both)
     train: TrainSettings = Field(default_factory=TrainSettings)
     data: DataSettings = Field(default_factory=DataSettings)
+    #: what ``upspec tune`` searches: a range per ``--set`` path (``search_section.py``); nothing else reads it
+    search: Optional[dict[str, SearchRange]] = None
     #: the spec's kind (``kinds.py``): chosen once at load time, from the sections the spec has
     kind: ClassVar[str] = "supervised"
 

@@ -18,6 +18,7 @@ from typing import Optional
 from pydantic import BaseModel
 from pydantic import ConfigDict
 from pydantic import Field
+from pydantic import NonNegativeFloat
 from pydantic import PositiveFloat
 from pydantic import PositiveInt
 from pydantic import ValidationError
@@ -47,6 +48,26 @@ class EarlyStopping(_Section):
     patience: PositiveInt = 3
 
 
+class Until(_Section):
+    """Train until ``monitor`` stops improving (by more than ``min_delta`` for ``patience`` epochs in a row),
+    or ``max_steps`` training steps have run. ``epochs`` is ignored then: the step cap, rounded up to whole
+    epochs of ``steps_per_epoch``, is the most the run trains. The monitored value is read at each epoch's
+    end (the validation set is scored there), so an epoch is the unit of patience."""
+
+    monitor: str = "val_loss"
+    patience: PositiveInt = 3
+    min_delta: NonNegativeFloat = 0.0
+    max_steps: PositiveInt = 20000
+    #: "min" for losses, "max" for PSNR / SSIM / IoU; "auto": "max" when the name holds psnr, ssim, iou or accuracy
+    mode: Literal["auto", "min", "max"] = "auto"
+
+    @property
+    def direction(self) -> str:
+        if self.mode != "auto":
+            return self.mode
+        return "max" if any(k in self.monitor for k in ("psnr", "ssim", "iou", "accuracy")) else "min"
+
+
 class TrainSettings(_Section):
     epochs: PositiveInt = 4
     batch_size: PositiveInt = 16
@@ -56,6 +77,8 @@ class TrainSettings(_Section):
     #: "constant", "cosine" (to 0 over all steps) or "plateau" (halve on a plateau of val_loss)
     schedule: Literal["constant", "cosine", "plateau"] = "constant"
     early_stopping: Optional[EarlyStopping] = None
+    #: stop on a validation plateau with a step cap (``epochs`` then ignored); see :class:`Until`
+    until: Optional[Until] = None
     #: "none", "mirrored" (every local GPU, or `devices`) or "multi_worker" (the cluster named by TF_CONFIG)
     distribute: Literal["none", "mirrored", "multi_worker"] = "none"
     devices: Optional[list[str]] = None  # for mirrored, e.g. ["/gpu:0", "/gpu:1"]
@@ -81,6 +104,13 @@ class TrainSettings(_Section):
                              f"{', '.join(map(str, small))}{', ...' if steps > 64 else ''}")
         return value
 
+    @property
+    def epoch_cap(self) -> int:
+        """The most epochs a run trains: ``epochs``, or with ``until`` its step cap in whole epochs (rounded up)."""
+        if self.until is None:
+            return self.epochs
+        return -(-self.until.max_steps // self.steps_per_epoch)
+
 
 class DataSettings(_Section):
     source: str = "photos"
@@ -90,8 +120,9 @@ class DataSettings(_Section):
     #: how many whole test images the test metrics use (default: all of the source's test split)
     test_images: Optional[PositiveInt] = None
     noise: PositiveFloat = 0.1  # for task denoise
-    #: super-resolution: how the low-resolution input is made ("bicubic", "area" or "gaussian")
-    degradation: str = Field(default="bicubic", pattern="^(bicubic|area|gaussian)$")
+    #: super-resolution: how the low-resolution input is made: "matlab" (MATLAB's imresize bicubic, the
+    #: literature's), "bicubic" (PIL's, on 8-bit pixels), "area" or "gaussian"
+    degradation: str = Field(default="matlab", pattern="^(matlab|bicubic|area|gaussian)$")
     blur_sigma: Optional[PositiveFloat] = None  # for degradation "gaussian" (default 1.6 pixels)
     options: dict[str, Any] = Field(default_factory=dict)  # passed to the source (path, count, ...)
 

@@ -81,11 +81,12 @@ def downsample(y: np.ndarray, factor: Sequence[int]) -> np.ndarray:
     return y.reshape(n, h // fh, fh, w // fw, fw, c).mean(axis=(2, 4)).astype("float32")
 
 
-def upsample_bicubic(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """The classical baseline for super-resolution: PIL's bicubic upscaling of each image (8-bit, as a user's)."""
-    from .degrade import pil_resize
+def upsample_bicubic(x: np.ndarray, size: tuple[int, int], degradation: str | None = "bicubic") -> np.ndarray:
+    """The classical baseline for super-resolution: bicubic upscaling of each image with the kernel of the
+    ``degradation`` that made it (MATLAB's ``imresize`` for ``matlab``, PIL's otherwise), 8-bit."""
+    from .degrade import upscale_baseline
 
-    return np.stack([pil_resize(image, size) for image in x]).astype("float32")
+    return np.stack([upscale_baseline(image, size, degradation) for image in x]).astype("float32")
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def task_shapes(task: str, x_shape: tuple, y_shape: tuple, num_classes: int | No
     return TaskShapes(task, tuple(x_shape), tuple(y_shape))
 
 
-def sr_pairs(data: Images, shapes: TaskShapes, count: int, seed: int | None, degradation: str = "bicubic",
+def sr_pairs(data: Images, shapes: TaskShapes, count: int, seed: int | None, degradation: str = "matlab",
              blur_sigma: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``count`` aligned (low, high) resolution patch pairs: each whole image is degraded once, then patches
     are cut at the same place in both (random with ``seed``; centre crops first when ``seed`` is None)."""
@@ -150,7 +151,7 @@ def sr_pairs(data: Images, shapes: TaskShapes, count: int, seed: int | None, deg
 
 
 def make_pairs(shapes: TaskShapes, data: Images, count: int, seed: int | None,
-               noise: float = 0.1, degradation: str = "bicubic",
+               noise: float = 0.1, degradation: str = "matlab",
                blur_sigma: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     if shapes.task == "super_resolution":
         return sr_pairs(data, shapes, count, seed, degradation, blur_sigma)

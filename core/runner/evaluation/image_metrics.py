@@ -4,7 +4,8 @@ Super-resolution (BasicSR's ``test_y_channel`` and ``crop_border`` conventions):
 rounded to 8 bits, converted to the luminance Y of ITU-R BT.601 (``16 + 65.481 R + 128.553 G + 24.966 B``
 on [0, 255], for 3-channel images; a 1-channel image is its own luminance), ``scale`` pixels are shaved off
 each border, then PSNR and SSIM (Gaussian window 11, sigma 1.5) are computed per image and averaged. The
-bicubic baseline (PIL's bicubic upscaling of the same inputs) is scored the same way on the same images.
+bicubic baseline (bicubic upscaling of the same inputs with the degradation's kernel: MATLAB's ``imresize`` for
+``matlab``, PIL's otherwise) is scored the same way on the same images.
 Denoising and autoencoding: PSNR / SSIM on all channels, whole images, no shave; the baseline is the noisy
 input. Segmentation: mean intersection over union, and boundary IoU (Cheng et al., CVPR 2021) beside it.
 """
@@ -124,6 +125,7 @@ def convention(shapes: TaskShapes, degradation: str | None = None, blur_sigma: f
     """The evaluation convention in one sentence, for reports."""
     if shapes.task == "super_resolution":
         from ..data.degrade import DEFAULT_BLUR_SIGMA
+        from ..data.degrade import baseline_name
         from ..data.degrade import describe
 
         scale = shapes.factor
@@ -132,7 +134,7 @@ def convention(shapes: TaskShapes, degradation: str | None = None, blur_sigma: f
                    "than on 16-235 Y, the same gain)")
         return (f"whole held-out images; input made by {describe(degradation or 'bicubic', scale, blur_sigma or DEFAULT_BLUR_SIGMA)}; "
                 f"output rounded to 8 bits; PSNR / SSIM on {channel} with {max(scale)} border pixels shaved "
-                "(BasicSR test_y_channel / crop_border), per image then averaged; bicubic = PIL bicubic upscaling "
+                f"(BasicSR test_y_channel / crop_border), per image then averaged; bicubic = {baseline_name(degradation)} "
                 "of the same inputs, scored the same way")
     if shapes.task == "segmentation":
         return ("whole held-out images; mean intersection over union over the classes present (pixels of all "
@@ -147,13 +149,14 @@ def _mean(scores: list[dict[str, float]]) -> dict[str, float]:
     return {key: float(np.mean([s[key] for s in scores])) for key in scores[0]}
 
 
-def baseline_scores(image: Any, name: str, border: Sequence[int]) -> dict[str, float]:
-    """The baseline's scores on one test image (``bicubic``: PIL-bicubic upscaling of the input, on Y with the
-    border shaved; ``noisy_input``: the input itself), kept on the image: the same for every model."""
+def baseline_scores(image: Any, name: str, border: Sequence[int], degradation: str | None = "bicubic") -> dict[str, float]:
+    """The baseline's scores on one test image (``bicubic``: bicubic upscaling of the input with the kernel of
+    its ``degradation``, on Y with the border shaved; ``noisy_input``: the input itself), kept on the image: the
+    same for every model."""
     key = f"{name}:{tuple(border)}"
     if key not in image.baseline:
         if name == "bicubic":
-            guess = upsample_bicubic(image.x[None], image.y.shape[:2])[0]
+            guess = upsample_bicubic(image.x[None], image.y.shape[:2], degradation)[0]
             image.baseline[key] = pair_scores(image.y, guess, border, True)
         else:
             image.baseline[key] = pair_scores(image.y, image.x)
@@ -195,7 +198,7 @@ def evaluate(model: Any, data: Any, predictions: list[np.ndarray] | None = None)
     for image, prediction in zip(images, predictions):
         row: dict[str, Any] = {"name": image.name, "model": pair_scores(image.y, prediction, border, sr)}
         if baseline_name:
-            row[baseline_name] = baseline_scores(image, baseline_name, border)
+            row[baseline_name] = baseline_scores(image, baseline_name, border, getattr(settings, "degradation", "bicubic"))
         rows.append(row)
     result["model"] = _mean([r["model"] for r in rows])
     if baseline_name:

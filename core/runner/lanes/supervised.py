@@ -53,6 +53,8 @@ from ..training.fit import TrainingDiverged
 from ..training.fit import fit
 from ..training.framework import seed_everything
 from ..training.timing import record_inference
+from ..training.until import describe_budget
+from ..training.until import finished
 from .measure import measure_supervised
 
 
@@ -179,7 +181,7 @@ class SupervisedLane:
         if not dist.chief:
             plan.verbose = 0
             return self._train_as_worker(plan)
-        if stage != "reporting" and done < train.epochs:
+        if stage != "reporting" and not finished(train, rows):
             rows = self._fit(plan)
         return self._finish(model, spec, dataset, run_dir, rows, {**train.model_dump(), **_data_facts(data)},
                             reload=dist.custom_loop, warnings=plan.warnings)
@@ -245,7 +247,8 @@ class SupervisedLane:
         write_test_summaries(run_dir, spec, settings, metrics, epoch=len(rows))
         if rows:
             learning_curves(rows, run_dir / "learning_curves.png", dataset.shapes.task)
-        settings = {**settings, "meaningless_metrics": meaningless_metrics(rows, dataset.shapes.task)}
+        settings = {**settings, "meaningless_metrics": meaningless_metrics(rows, dataset.shapes.task),
+                    "budget": describe_budget(settings, rows)}
         self.pictures(model, dataset, metrics, outputs, run_dir / "samples.png")
         write_report(run_dir, spec, metrics, settings)
         return RunResult(run_dir, metrics, model=model)

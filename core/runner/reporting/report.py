@@ -75,9 +75,10 @@ def write_report(run_dir: Path, spec: Any, metrics: dict[str, Any], settings: di
              f"Upsampling: {_strategies(spec)}.", "",
              f"Task: {task} on `{settings['source']}`"
              + (f", degradation `{settings.get('degradation', 'bicubic')}`" if task == "super_resolution" else "") + ".",
-             f"Training budget: {settings['epochs']} epochs x {settings['steps_per_epoch']} steps, batch "
-             f"{settings['batch_size']} ({settings['epochs'] * settings['steps_per_epoch'] * settings['batch_size']:,} "
-             f"patches seen), seed {settings['seed']}.", "",
+             "Training budget: " + settings.get("budget", f"{settings['epochs']} epochs x {settings['steps_per_epoch']} "
+                                                          f"steps, batch {settings['batch_size']} ({settings['epochs'] * settings['steps_per_epoch'] * settings['batch_size']:,} "
+                                                          f"patches seen), seed {settings['seed']}") + ".",
+             *([f"Settings: {settings['tuning']}."] if settings.get("tuning") else []), "",
              f"## Test set ({metrics['test_images']} {'whole images' if 'convention' in metrics else 'test patches'})",
              "", _table(metrics), ""]
     if "gain" in metrics:

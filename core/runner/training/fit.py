@@ -30,6 +30,8 @@ from .history import history_rows
 from .history import write_history
 from .sample_images import TENSORBOARD
 from .sample_images import sample_images_callback
+from .until import finished
+from .until import until_callback
 
 if TYPE_CHECKING:
     from .distribute import Distribution
@@ -68,6 +70,8 @@ class FitPlan:
     distribution: Distribution | None = None
     #: what the training noticed without stopping (a loss that ended far above where it started)
     warnings: list[str] = field(default_factory=list)
+    #: callbacks of the caller's own (``upspec tune``'s pruning), after the runner's
+    extra_callbacks: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -147,7 +151,10 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
         callbacks.append(_cosine(settings))
     for _info, extra in registry.call("upspec_callbacks", strict=True, spec=spec, run_dir=str(run_dir)):
         callbacks.extend(extra or ())
-    return TrainingCallbacks(EpochCheckpoint(), callbacks)
+    checkpoint = EpochCheckpoint()
+    if settings.until is not None:  # reads the history the checkpoint appends to (it runs first)
+        callbacks.append(until_callback(settings.until, checkpoint.rows, settings.steps_per_epoch))
+    return TrainingCallbacks(checkpoint, callbacks)
 
 
 def _cosine(settings: TrainSettings) -> Any:
@@ -158,7 +165,7 @@ def _cosine(settings: TrainSettings) -> Any:
             self.base = as_float(self.model.optimizer.learning_rate)
 
         def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-            self.model.optimizer.learning_rate = self.base * 0.5 * (1 + math.cos(math.pi * epoch / settings.epochs))
+            self.model.optimizer.learning_rate = self.base * 0.5 * (1 + math.cos(math.pi * epoch / settings.epoch_cap))
 
     return Cosine()
 
@@ -226,14 +233,17 @@ def _steps_per_call(model: Any, steps: int) -> None:
 
 
 def fit(plan: FitPlan) -> list[dict[str, Any]]:
-    """Train from ``plan.initial_epoch`` to ``plan.settings.epochs``; returns the history's rows; raises
-    ``TrainingDiverged`` on a NaN loss."""
+    """Train from ``plan.initial_epoch`` to ``plan.settings.epochs`` (with ``train.until``: until its plateau or
+    step cap); returns the history's rows; raises ``TrainingDiverged`` on a NaN loss."""
     settings, run_dir = plan.settings, plan.run_dir
     seed_everything(settings.seed + plan.initial_epoch)
     if settings.learning_rate is not None and plan.initial_epoch == 0:
         plan.model.optimizer.learning_rate = settings.learning_rate
     callbacks = make_callbacks(run_dir, settings, plan.spec, plan.registry)
+    if settings.until is not None and finished(settings, callbacks.checkpoint.rows):
+        return callbacks.checkpoint.rows  # stopped on its plateau before an interruption: nothing left to train
     callbacks.others.append(sample_images_callback(run_dir, plan.dataset.validation))
+    callbacks.others.extend(plan.extra_callbacks)
     try:
         chunk = _train(plan, callbacks)
     finally:  # Keras skips on_train_end when training raises: the event files are closed here then
@@ -286,7 +296,7 @@ def _train(plan: FitPlan, callbacks: TrainingCallbacks) -> int:
         from .custom_loop import fit_with_strategy
 
         fit_with_strategy(model, train, dataset.validation, callbacks.all, distribution.strategy,
-                          epochs=settings.epochs, steps_per_epoch=settings.steps_per_epoch,
+                          epochs=settings.epoch_cap, steps_per_epoch=settings.steps_per_epoch,
                           initial_epoch=plan.initial_epoch, verbose=plan.verbose)
     else:
         # the checkpoint's NaN stop works per execution too; under a tf.distribute strategy Keras's
@@ -296,7 +306,7 @@ def _train(plan: FitPlan, callbacks: TrainingCallbacks) -> int:
         before = model.steps_per_execution
         _steps_per_call(model, chunk)
         try:
-            model.fit(train, epochs=settings.epochs, initial_epoch=plan.initial_epoch,
+            model.fit(train, epochs=settings.epoch_cap, initial_epoch=plan.initial_epoch,
                       steps_per_epoch=settings.steps_per_epoch, validation_data=dataset.validation,
                       callbacks=callbacks.all, verbose=plan.verbose, shuffle=False)
         finally:  # prediction afterwards (evaluation, timing) runs one batch per call, as it always did
