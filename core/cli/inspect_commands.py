@@ -13,6 +13,8 @@ import click
 
 from .main import report_spec_error
 from .options import SpecArgument
+from .options import force_option
+from .options import output_option
 from .options import spec_overrides
 from ..errors import NotFoundError
 from ..errors import SpecError
@@ -222,8 +224,8 @@ def show(spec: str, strategy: str | None, overrides: tuple[str, ...], output_for
 @click.command()
 @click.argument("spec", type=SpecArgument())
 @spec_overrides
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Save the compiled model (.keras).")
-@click.option("--force", is_flag=True, help="Replace an existing output file.")
+@output_option(dir_okay=False, help="Save the compiled model (.keras).")
+@force_option
 def build(spec: str, strategy: str | None, overrides: tuple[str, ...], output: str | None, force: bool) -> None:
     """Build and compile the Keras model; print its summary; optionally save it."""
     from ..builder.builder import build_model

@@ -8,6 +8,9 @@ from typing import Any
 
 import click
 
+from .options import force_option
+from .options import output_option
+
 if TYPE_CHECKING:
     from ..registry.registry import Registry
 
@@ -77,15 +80,16 @@ def plugins(as_json: bool) -> None:
 
 
 @click.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
-def schema(output: str | None) -> None:
+@output_option(dir_okay=False, help="Write to this file instead of stdout.")
+@force_option
+def schema(output: str | None, force: bool) -> None:
     """Print the JSON Schema of a spec, including every registered strategy's parameters."""
     from ..files import write_text
     from ..modelspec.schema import spec_schema
 
     text = json.dumps(spec_schema(get_registry()), indent=2, default=repr)
     if output:
-        write_text(output, text + "\n")
+        write_text(output, text + "\n", overwrite=force)
         click.echo(f"wrote {output}")
     else:
         click.echo(text)
