@@ -142,6 +142,23 @@ def new_plugin(name: str, parent: str) -> None:
     click.echo(f"next: pip install -e '{target}[test]' && python -m pytest {target}/tests")
 
 
+@click.command("help")
+@click.argument("topic", required=False)
+@click.pass_context
+def help_command(ctx: click.Context, topic: str | None) -> None:
+    """Short reference on a TOPIC (data, export, runs); without one, the list of topics and commands."""
+    from ..errors import available
+    from ..help_topics import TOPICS
+
+    if topic is None:
+        click.echo(ctx.find_root().get_help())
+        click.echo(f"\nTopics: upspec help {{{','.join(sorted(TOPICS))}}}")
+        return
+    if topic not in TOPICS:
+        raise click.BadParameter(f"no help topic {topic!r}; {available(TOPICS, topic)}", param_hint="TOPIC")
+    click.echo(TOPICS[topic], nl=False)
+
+
 def register(cli: click.Group) -> None:
-    for command in (plugins, schema, specs, new_plugin):
+    for command in (plugins, schema, specs, new_plugin, help_command):
         cli.add_command(command)

@@ -24,6 +24,7 @@ from ..errors import available
 from ..registry.registry import Registry
 from ..registry.registry import get_registry
 from ..registry.strategy import keeps_channels
+from .data_paths import resolve_data_paths
 from .diagnose import diagnostics_from
 from .entries import check_entries
 from .kinds import kind_of
@@ -218,4 +219,5 @@ def load_spec(source: SpecSource, *, strategy: str | None = None, overrides: Ove
         except NotFoundError:
             accepted, resizes_only = None, False
         apply_strategy(doc, strategy, accepted, resizes_only=resizes_only)
+    resolve_data_paths(doc, registry)
     return validate_document(doc, registry)

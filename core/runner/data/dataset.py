@@ -51,4 +51,4 @@ def data_error(spec: Any, message: str) -> SpecError:
     options = doc.data.get("data", {}).get("options") if doc is not None and path == ("data",) else None
     if isinstance(options, dict) and "path" in options:  # a user's file: point at the line that names it
         path = ("data", "options", "path")
-    return SpecError([spec.diagnostic(path, message, "see docs/runner.md for data sources and tasks")])
+    return SpecError([spec.diagnostic(path, message, "see `upspec help data` for data sources, tasks and paths")])

@@ -49,6 +49,9 @@ class DataSource:
     name: str = ""
     #: whether the source provides per-pixel class masks (for ``segmentation``)
     has_masks: bool = False
+    #: options that name files or folders, besides ``path`` (always one): a spec's relative paths are resolved
+    #: against the spec file's folder and stored absolute in the run folder
+    path_options: tuple[str, ...] = ()
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, **options: Any) -> Images:
         """Images of ``split``; ``size`` is the patch size the task needs (a hint for generated data)."""
