@@ -75,6 +75,7 @@ def validate(specs: tuple[str, ...], strategy: str | None, overrides: tuple[str,
     for path in specs:
         try:
             graph = load_graph(path, strategy, overrides)
+            check_data(graph, strict)
             report_warnings(graph, strict)
             if also_build:
                 from ..builder.builder import build_model
@@ -106,6 +107,23 @@ def validate(specs: tuple[str, ...], strategy: str | None, overrides: tuple[str,
         click.echo(f"{path}: ok: {graph.spec.name}: {entry_count(graph)}, {ins} -> {outs}")
     if status:
         raise click.exceptions.Exit(status)
+
+
+def check_data(graph: Graph, strict: bool) -> None:
+    """What ``run`` would refuse about the spec's data before training: the task against the model's output, the
+    source's files (all their problems at once). Errors for a spec with a ``data:`` section; for one without
+    (a model meant to be built, such as the seed's), warnings, errors with ``--strict``."""
+    from ..registry.registry import get_registry
+    from ..runner.data.fit_check import data_fit_diagnostics
+
+    found = data_fit_diagnostics(graph.spec, graph, get_registry())
+    document = graph.spec.document
+    if found and (strict or document is None or "data" in document.data):
+        raise SpecError(found)
+    for problem in found:
+        warning = dataclasses.replace(problem, severity="warning", message=problem.message.replace(
+            "the data cannot feed this model", "`upspec run` would refuse the default data (no data: section)"))
+        click.echo(warning.format(), err=True)
 
 
 def entry_count(graph: Graph) -> str:

@@ -57,6 +57,11 @@ class DataSource:
         """Images of ``split``; ``size`` is the patch size the task needs (a hint for generated data)."""
         raise NotImplementedError
 
+    def check(self, *, size: tuple[int, int], **options: Any) -> list[str]:
+        """Every problem with the source's options that shows without training (a missing folder, unreadable or
+        too small files), all at once; ``[]`` when there is none. ``upspec validate`` calls it."""
+        return []
+
 
 def sources(registry: Registry) -> dict[str, DataSource]:
     found: dict[str, DataSource] = {}
