@@ -32,10 +32,20 @@ def spec_overrides(command: Callable[..., Any]) -> Callable[..., Any]:
     command = click.option("--max-params", metavar="N", default=None,
                            help="Budget of the model's estimated parameter count (default 200,000,000).")(command)
     command = click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", shell_complete=complete_set,
+                           callback=_check_overrides,
                            help="Override one value, e.g. layers.up.filters=64 or train.epochs=2; repeatable.")(command)
     command = click.option("--strategy", metavar="NAME", default=None, shell_complete=complete_strategy,
                            help="Switch every upsample entry to this strategy.")(command)
     return command
+
+
+def _check_overrides(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """``--set PATH VALUE`` (a space for the '=') would take VALUE as the SPEC: refuse it here, naming the fix."""
+    for text in value:
+        if "=" not in text:
+            raise click.BadParameter(f"{text!r} is not PATH=VALUE; write it as one word: --set {text}=VALUE "
+                                     f"(e.g. --set layers.up.filters=64)", ctx=ctx, param=param)
+    return value
 
 
 class SpecArgument(click.Path):

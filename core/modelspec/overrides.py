@@ -85,6 +85,9 @@ def apply_overrides(doc: Document, overrides: Mapping[str, Any] | Iterable[str])
         for depth, part in enumerate(parts):
             key = _step(container, part, ".".join(parts[:depth]) or "the spec", where, columns[depth])
             path += (key,)
+            if isinstance(container, dict) and key not in container:  # a key the override adds: errors about it
+                doc.keys[path] = Mark(1, columns[depth], source=where)  # (an unknown key) point at the option
+                doc.values[path] = Mark(1, columns[depth], source=where)
             if depth == len(parts) - 1:
                 container[key] = value
             else:
