@@ -38,6 +38,19 @@ def quiet_framework() -> None:
         sys.modules["absl.logging"].set_verbosity("error")  # type: ignore[attr-defined]
 
 
+def quiet_import() -> None:
+    """:func:`quiet_framework`, then Keras (and its backend) imported with file descriptor 2 captured, so that
+    the native start-up lines (absl, oneDNN, ``failed call to cuInit``) never show; once per process."""
+    quiet_framework()
+    if verbose() or "keras" in sys.modules:
+        return
+    with captured_stderr():
+        try:
+            import keras  # noqa: F401 - imported here so that its start-up output is captured
+        except ImportError:
+            return
+
+
 @contextlib.contextmanager
 def captured_stderr() -> Iterator[io.StringIO]:
     """Run a block with file descriptor 2 (and ``sys.stderr``, stdout too) captured; yields a buffer that

@@ -30,6 +30,7 @@ from ..runner.lanes import Lane
 from ..runner.lanes import lane_for
 from ..runner.training.framework import settle_framework
 from ..modelspec.load import load_spec
+from ..modelspec.overrides import override_strings
 from .comparison import write_comparison
 from .executors import LocalExecutor
 from .jobs import JobState
@@ -118,7 +119,7 @@ def plan_jobs(folder: Path, plan: SweepPlan, verbose: int = 0) -> list[SweepJob]
             for name in plan.strategies for seed in plan.seeds]
 
 
-def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | None = None,
+def run_sweep(source: Any, *, strategies: str = "all", overrides: Any = None,
               train_overrides: dict[str, Any] | None = None, seeds: int | None = None,
               seed_list: Sequence[int] | None = None, out: str | None = None, resume: str | None = None,
               root: str = "runs", verbose: int = 0, executor: Any = None,
@@ -135,7 +136,7 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
         folder = Path(resume)
         plan = SweepPlan.read(folder)
     else:
-        folder, plan = _start(source, strategies, list(overrides or []), train_overrides or {}, seeds, seed_list, out,
+        folder, plan = _start(source, strategies, override_strings(overrides), train_overrides or {}, seeds, seed_list, out,
                               root, registry)
     announce(f"sweep folder: {folder}")
     for name, reason in plan.skipped.items():
