@@ -39,7 +39,7 @@ def test_layer_estimates_equal_keras_counts_and_upsample_estimates_bound_them(sp
 
 
 @pytest.mark.parametrize(("entries", "where", "start"), [
-    ("  - {id: up, upsample: nearest, factor: 100000, filters: 4}\n", (5, 41),
+    ("  - {id: up, upsample: pixel_shuffle, factor: 100000, filters: 4}\n", (5, 47),
      "the model would have about"),
     ("  - {id: up, upsample: nearest, factor: 2, filters: 4}\n  - {id: c, layer: Conv2D, kernel_size: 3, filters: 1000000000}\n",
      (6, 53), "the model would have about 37,000,000,"),

@@ -157,7 +157,7 @@ def _estimated(node: Any) -> tuple[str, str]:
     est = node.estimate
     if est is None:
         return "?", "?"
-    params = "?" if est.params is None else (f"<={est.params:,}" if node.kind == "upsample" and est.params else f"{est.params:,}")
+    params = "?" if est.params is None else (f"<={est.params:,}" if not est.exact and est.params else f"{est.params:,}")
     return params, human_bytes(est.memory)
 
 

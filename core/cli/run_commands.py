@@ -28,15 +28,19 @@ DISTRIBUTE = click.option(
 
 def _print_metrics(metrics: dict[str, Any]) -> None:
     rows = [(name, scores) for name, scores in metrics.items() if isinstance(scores, dict)]
+    from ..wording import number
+    from ..wording import plural
+
     if metrics["task"] == "generation":
         click.echo(f"samples against the training images ({metrics['test_images']} per set; {metrics['features']}):")
     else:
-        kind = "whole images" if "convention" in metrics else "test patches"
-        click.echo(f"test set ({metrics['test_images']} {kind}, task {metrics['task']}):")
+        kind = ("whole image", "whole images") if "convention" in metrics else ("test patch", "test patches")
+        click.echo(f"test set ({plural(metrics['test_images'], *kind)}, task {metrics['task']}):")
     for name, scores in rows:
         sign = "+" if name == "gain" else ""
-        click.echo(f"  {name:<12} " + "  ".join(f"{k.upper()} {v:{sign}.4f}" if k != "psnr" else f"PSNR {v:{sign}.2f} dB"
-                                                for k, v in scores.items() if isinstance(v, (int, float))))
+        click.echo(f"  {name:<12} " + "  ".join(
+            f"PSNR {v:{sign}.2f} dB" if k == "psnr" else f"{k.upper()} {v:{sign}.4f}" if isinstance(v, float)
+            else f"{k.upper()} {number(v)}" for k, v in scores.items() if isinstance(v, (int, float))))
     for warning in metrics.get("warnings", []):
         click.echo(f"upspec: warning: {warning}", err=True)
 

@@ -16,6 +16,7 @@ from typing import Sequence
 
 from ..analysis.intervals import Interval
 from ..analysis.intervals import interval
+from ..wording import plural
 
 #: the metric each task ranks by (higher is better)
 PRIMARY = ("psnr", "mean_iou", "ssim")
@@ -186,6 +187,6 @@ def budget_line(train: dict[str, Any], seeds: Sequence[int], seconds: Sequence[f
     seen = (f" ({epochs * steps * batch:,} patches seen)"
             if isinstance(epochs, int) and isinstance(steps, int) and isinstance(batch, int) else "")
     total = sum(seconds)
-    return (f"Budget per run: {epochs} epochs x {steps} steps, batch {batch}{seen}; seeds "
+    return (f"Budget per run: {plural(epochs, 'epoch')} x {plural(steps, 'step')}, batch {batch}{seen}; seeds "
             f"{', '.join(map(str, seeds)) or '-'} ({len(seeds)} per strategy); {len(seconds)} runs took "
             f"{total / 60:.1f} min in all (training, evaluation and measurements, summed over runs).")

@@ -41,6 +41,8 @@ class TaskData:
     test: tuple[np.ndarray, np.ndarray]
     test_images: list[TestImage] = field(default_factory=list)
     settings: DataSettings | None = None
+    #: the names of the images the validation patches come from (named in the report)
+    validation_names: list[str] = field(default_factory=list)
 
 
 def data_error(spec: Any, message: str) -> SpecError:

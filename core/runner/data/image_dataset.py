@@ -96,6 +96,7 @@ def prepare_image_data(spec: Spec, model_shapes: ModelShapes, data: DataSettings
             make_pairs(shapes, split_data["test"], data.test_patches, None, **options),
             whole_images(shapes, split_data["test"], data, train.seed),
             data,
+            [split_data["validation"].name(i) for i in range(len(split_data["validation"].images))],
         )
     except DataError as exc:
         raise data_error(spec, f"the data cannot feed this model: {exc}") from None

@@ -74,7 +74,8 @@ def _describe(dist: Distribution, train: Any, announce: Callable[[str], None]) -
 
 
 def _data_facts(data: Any) -> dict[str, Any]:
-    return {"source": data.source, "degradation": data.degradation, "blur_sigma": data.blur_sigma}
+    return {"source": data.source, "degradation": data.degradation, "blur_sigma": data.blur_sigma,
+            "validation_patches": data.validation_patches}
 
 
 class SupervisedLane:
@@ -226,7 +227,8 @@ class SupervisedLane:
         write_test_summaries(run_dir, spec, settings, metrics, epoch=len(rows))
         if rows:
             learning_curves(rows, run_dir / "learning_curves.png", dataset.shapes.task)
-        settings = {**settings, "meaningless_metrics": meaningless_metrics(rows, dataset.shapes.task)}
+        settings = {**settings, "meaningless_metrics": meaningless_metrics(rows, dataset.shapes.task),
+                    "validation_images": dataset.validation_names, "history": rows}
         self.pictures(model, dataset, metrics, outputs, run_dir / "samples.png")
         write_report(run_dir, spec, metrics, settings)
         return RunResult(run_dir, metrics, model=model)
