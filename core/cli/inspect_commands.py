@@ -172,7 +172,8 @@ def _table(graph: Graph, counts: dict[str, int] | None) -> str:
     if counts is not None:
         lines.append(f"total parameters: {sum(counts.values()):,}")
     estimates = [n.estimate for n in graph.nodes.values() if n.estimate is not None]
-    lines.append(f"estimated: at most {sum(e.params or 0 for e in estimates):,} parameters, "
+    bound = "at most " if any(not e.exact or e.params is None for e in estimates) else ""
+    lines.append(f"estimated: {bound}{sum(e.params or 0 for e in estimates):,} parameters, "
                  f"{human_bytes(sum(e.memory or 0 for e in estimates))} of activations per example (float32); "
                  f"budgets {graph.spec.limits.max_params:,} and {human_bytes(int(graph.spec.limits.max_memory))}")
     lines.append("outputs: " + ", ".join(graph.outputs))
