@@ -58,11 +58,12 @@ def checkerboard(source: str, strategy: str | None, overrides: tuple[str, ...], 
 @click.option("--address", help="Ray cluster to join (default: start a local one). For --executor ray.")
 @click.option("--cpus-per-trial", type=click.FloatRange(min=0), help="CPUs Ray reserves per job (default 1).")
 @click.option("--gpus-per-trial", type=click.FloatRange(min=0), help="GPUs Ray reserves per job (default 0).")
+@click.option("--dry-run", is_flag=True, help="Print the plan (runs, strategies, steps) and stop before training.")
 @progress_option(default=False)
 def sweep(spec: str | None, strategy: str | None, overrides: tuple[str, ...], strategies: str, epochs: int | None,
           steps_per_epoch: int | None, batch_size: int | None, output: str | None, resume_dir: str | None,
           seeds: int | None, seed_list: list[int] | None, executor: str, address: str | None,
-          cpus_per_trial: float | None, gpus_per_trial: float | None, progress: bool) -> None:
+          cpus_per_trial: float | None, gpus_per_trial: float | None, dry_run: bool, progress: bool) -> None:
     """Train the same graph once per strategy and seed on the same data, and compare them."""
     from ..compare.comparison import markdown_table
     from ..compare.comparison import strategy_means
@@ -75,10 +76,22 @@ def sweep(spec: str | None, strategy: str | None, overrides: tuple[str, ...], st
         strategies = strategy
     if not spec and not resume_dir:
         raise click.UsageError("give a SPEC, or --resume SWEEP_DIR")
+    train = {"epochs": epochs, "steps_per_epoch": steps_per_epoch, "batch_size": batch_size}
+    if dry_run:
+        from ..compare.sweep import plan_lines
+        from ..compare.sweep import plan_sweep
+
+        if resume_dir:
+            raise click.UsageError("--dry-run plans a new sweep; it takes a SPEC, not --resume")
+        planned, plan = plan_sweep(spec, strategies=strategies, overrides=list(overrides), train=train, seeds=seeds,
+                                   seed_list=seed_list)
+        for line in plan_lines(planned, plan):
+            click.echo(line)
+        return
     runner = make_executor(executor, address=address, cpus_per_trial=cpus_per_trial, gpus_per_trial=gpus_per_trial,
                            announce=click.echo)
     result = run_sweep(spec, strategies=strategies, overrides=list(overrides), out=output, resume=resume_dir,
-                       train_overrides={"epochs": epochs, "steps_per_epoch": steps_per_epoch, "batch_size": batch_size},
+                       train_overrides=train,
                        seeds=seeds, seed_list=seed_list, executor=runner, verbose=keras_verbosity(progress),
                        announce=click.echo)
     click.echo(markdown_table(strategy_means(result.rows)))
