@@ -19,10 +19,12 @@ model upspec saved.
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import Mapping
 from typing import Sequence
+from typing import Union
 
 from .keras_objects import install as _install_keras_objects
 from .plugin_api import LAZY as _PLUGIN_API
@@ -37,10 +39,8 @@ from .plugin_api import register_keras_objects
 from .version import __version__
 
 if TYPE_CHECKING:
-    import os
     from typing import Callable
 
-    from .builder.builder import build_model
     from .modelspec.load import load_spec
     from .plugin_api import Spec
     from .plugin_api import DataError
@@ -60,6 +60,8 @@ if TYPE_CHECKING:
     from .plugin_api import read_npz
     from .plugin_api import resize_images
     from .registry.registry import Registry
+    from .compare.sweep import SweepResult
+    from .runner.artefacts.export import ExportReport
     from .runner.artefacts.rundir import RunResult
     from .interop.from_keras import spec_from_model
     from .interop.swap import swap
@@ -70,7 +72,6 @@ if TYPE_CHECKING:
 #: ones come from :mod:`upspec.plugin_api`
 _LAZY = {
     **_PLUGIN_API,
-    "build_model": ("upspec.builder.builder", "build_model"),
     "Registry": ("upspec.registry.registry", "Registry"),
     "load_spec": ("upspec.modelspec.load", "load_spec"),
     "upsample": ("upspec.interop.upsample", "upsample"),
@@ -88,66 +89,129 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'upspec' has no attribute {name!r}")
 
 
-def run(source: str | os.PathLike[str] | Mapping[str, Any], *, strategy: str | None = None,
-        overrides: Mapping[str, Any] | Sequence[str] | None = None, out: str | None = None, root: str = "runs",
-        train_overrides: Mapping[str, Any] | None = None, verbose: int = 1,
-        announce: Callable[[str], None] | None = None, registry: Registry | None = None) -> RunResult:
+#: what every API function's ``overrides`` takes: ``{"layers.up.filters": 64}`` or ``["layers.up.filters=64"]``
+Overrides = Union[Mapping[str, Any], Sequence[str], None]
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _quiet() -> None:
+    """As quiet as the command line: TensorFlow's start-up lines and warnings hidden (``UPSPEC_VERBOSE_TF=1``
+    shows them)."""
+    from .quiet import quiet_import
+
+    quiet_import()
+
+
+def build_model(spec: Any, *, strategy: str | None = None, overrides: Overrides = None,
+                registry: Registry | None = None, compile: bool = True) -> Any:
+    """A compiled ``keras.Model`` from ``spec`` (anything :func:`load_spec` takes). ``strategy`` switches every
+    ``upsample:`` entry; ``overrides``: ``{"layers.up.filters": 64}`` or ``["layers.up.filters=64"]``;
+    ``compile=False`` leaves it uncompiled. Raises :class:`SpecError` listing every problem of the spec.
+    See :func:`upspec.builder.builder.build_model`."""
+    from .builder.builder import build_model as _build
+
+    _quiet()
+    return _build(spec, strategy=strategy, overrides=overrides, registry=registry, compile=compile)
+
+
+def run(source: PathLike | Mapping[str, Any], *, strategy: str | None = None, overrides: Overrides = None,
+        out: str | None = None, root: str = "runs", train_overrides: Mapping[str, Any] | None = None,
+        verbose: int = 1, announce: Callable[[str], None] | None = None,
+        registry: Registry | None = None) -> RunResult:
     """The main job: build, train, evaluate and report ``source`` in a new run folder; returns the run's
     :class:`~upspec.runner.artefacts.rundir.RunResult` (``run_dir``, ``metrics``, the trained ``model``).
 
     ``source``: a spec file, a shipped spec's name, YAML text or a dict (anything :func:`load_spec` takes).
     ``strategy`` switches every ``upsample:`` entry; ``overrides``: ``{"layers.up.filters": 64}`` or
-    ``["layers.up.filters=64"]``. The run folder is ``out``, or a new ``<root>/<spec name>/<timestamp>/``.
-    ``train_overrides``: ``train:`` settings that win over the spec's (``{"epochs": 1}``). ``verbose``:
-    Keras's progress (0 silent). ``announce``: called with each line the command line prints (the run
-    folder, the model). ``registry``: the plugins to use (the process-wide registry by default).
-    See :func:`upspec.runner.run.run`.
+    ``["layers.up.filters=64"]``. The run folder is ``out``, or a new ``<root>/<spec name>/<timestamp>/``
+    (``<root>/<spec name>/latest`` then points at it). ``train_overrides``: ``train:`` settings that win over
+    the spec's (``{"epochs": 1}``). ``verbose``: Keras's progress (0 silent). ``announce``: called with each
+    line the command line prints (the run folder, the model). ``registry``: the plugins to use (the
+    process-wide registry by default). See :func:`upspec.runner.run.run`.
     """
     from .runner.run import run as run_spec
 
+    _quiet()
     return run_spec(source, strategy=strategy, overrides=overrides, out=out, root=root,
                     train_overrides=dict(train_overrides or {}), verbose=verbose,
                     announce=announce or (lambda line: None), registry=registry)
 
 
-def export(source: Any, out: Any = None, **options: Any) -> Any:
-    """Export a finished run folder or a saved ``.keras`` file to a SavedModel and TFLite; returns
-    ``{format: path}`` (see :func:`upspec.runner.artefacts.export.export_run`)."""
+def export(source: PathLike, out: PathLike | None = None, *, formats: Sequence[str] | None = None,
+           overwrite: bool = False, select_tf_ops: bool = False, registry: Registry | None = None) -> ExportReport:
+    """Export a finished run folder (``runs/NAME/latest`` too) or a saved ``.keras`` file into ``out``
+    (default ``RUN_DIR/export``): every format that can hold the model, SavedModel always.
+
+    ``formats``: a subset of ``upspec.runner.artefacts.export.FORMATS`` (default all). A format that cannot hold
+    the model is not written and does not raise: the returned report (a ``{format: path}`` dict of what was
+    written) has ``failed`` (format -> reason), ``lines()`` (what the command prints) and ``input_note``.
+    ``select_tf_ops``: TFLite's fallback with TensorFlow ops. ``overwrite``: replace an earlier export (else
+    formats already there are kept, and :class:`~upspec.files.WouldOverwrite` when all are).
+    Raises :class:`~upspec.runner.artefacts.export.ExportError` when nothing could be written.
+    """
+    from .runner.artefacts.export import FORMATS
     from .runner.artefacts.export import export_run
+    from .runner.artefacts.rundir import resolve_run
 
-    return export_run(source, out, **options)
+    _quiet()
+    return export_run(resolve_run(source), out, formats=tuple(formats or FORMATS), overwrite=overwrite,
+                      select_tf_ops=select_tf_ops, registry=registry)
 
 
-def sweep(source: Any, **options: Any) -> Any:
-    """Train ``source`` once per strategy and seed and write the comparison (see
-    :func:`upspec.compare.sweep.run_sweep`)."""
+def sweep(source: PathLike | Mapping[str, Any] | None, *, strategies: str | Sequence[str] = "all",
+          overrides: Overrides = None, train_overrides: Mapping[str, Any] | None = None, seeds: int | None = None,
+          seed_list: Sequence[int] | None = None, out: str | None = None, resume: str | None = None,
+          root: str = "runs", verbose: int = 0, executor: Any = None,
+          announce: Callable[[str], None] | None = None, registry: Registry | None = None) -> SweepResult:
+    """Train ``source`` once per strategy and seed on the same data and write the comparison; returns the
+    :class:`~upspec.compare.sweep.SweepResult` (``folder``, ``rows``, ``skipped``).
+
+    ``strategies``: ``"all"`` (every registered one), ``"a,b"`` or a list of names. ``overrides``:
+    ``{"layers.up.filters": 64}`` or ``["layers.up.filters=64"]``, as everywhere. ``train_overrides``: ``{"epochs": 1, "steps_per_epoch": 2}``. ``seeds``: seeds 0..N-1, or
+    ``seed_list`` exactly. ``out``: the sweep folder (default ``<root>/<spec name>/sweep-<timestamp>/``);
+    ``resume``: an interrupted sweep's folder to finish (``source`` may then be None). ``executor``: from
+    :func:`upspec.compare.executors.make_executor` (this process by default). ``verbose``, ``announce``,
+    ``registry`` as for :func:`run`.
+    """
     from .compare.sweep import run_sweep
 
-    return run_sweep(source, **options)
+    _quiet()
+    names = strategies if isinstance(strategies, str) else ",".join(strategies)
+    return run_sweep(source, strategies=names, overrides=overrides, train_overrides=dict(train_overrides or {}),
+                     seeds=seeds, seed_list=seed_list, out=out, resume=resume, root=root, verbose=verbose,
+                     executor=executor, announce=announce or (lambda line: None), registry=registry)
 
 
 def predict(model: Any, images: Any) -> list[Any]:
     """Run ``model`` (a ``keras.Model``, a saved ``.keras`` file or a run folder) on images of any size:
     one array, a list of arrays (``(H, W[, C])`` in [0, 1]) or image paths; returns one output per image in
     the input's channel layout. See :mod:`upspec.runner.evaluation.predict`."""
+    from .runner.artefacts.rundir import resolve_run
     from .runner.evaluation.predict import predict as _predict
 
-    return _predict(model, images)
+    _quiet()
+    return _predict(resolve_run(model) if isinstance(model, (str, os.PathLike)) else model, images)
 
 
-def evaluate(run_dir: Any) -> dict[str, Any]:
+def evaluate(run_dir: PathLike) -> dict[str, Any]:
     """The test metrics of a finished run (``metrics.json``'s content): whole held-out images, the
     literature's convention (see :mod:`upspec.runner.evaluation.image_metrics`)."""
+    from .runner.artefacts.rundir import resolve_run
     from .runner.run import evaluate_run
 
-    return evaluate_run(run_dir)
+    _quiet()
+    return evaluate_run(resolve_run(run_dir))
 
 
-def generate(source: Any, n: int = 64, *, seed: int = 0, output: Any = None, overwrite: bool = False) -> Any:
-    """Samples from a trained GAN run's generator (see :func:`upspec.gan.generate.generate`)."""
+def generate(source: PathLike, n: int = 64, *, seed: int = 0, output: PathLike | None = None,
+             overwrite: bool = False) -> Any:
+    """``n`` samples from a trained GAN run's generator (``(n, H, W, C)`` in [0, 1]); written to ``output``
+    (``.npz`` or a folder of PNGs) when given. See :func:`upspec.gan.generate.generate`."""
     from .gan.generate import generate as _generate
+    from .runner.artefacts.rundir import resolve_run
 
-    return _generate(source, n, seed=seed, output=output, overwrite=overwrite)
+    _quiet()
+    return _generate(resolve_run(source), n, seed=seed, output=output, overwrite=overwrite)
 
 
 __all__ = [

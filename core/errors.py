@@ -25,12 +25,16 @@ class Diagnostic:
     #: how an expanded value got where it is, innermost first: ``"FILE:LINE:COL: in block 'res', instance 7 of
     #: 16 of entry 'body'"``, ``"--set params.width=0:1:14: via parameter 'width'"`` (``upspec.modelspec.reuse``)
     trail: tuple[str, ...] = ()
+    #: the source line with a caret under the column (YAML syntax errors), as yamllint shows it
+    excerpt: str = ""
 
     def format(self) -> str:
         where = self.source
         if self.line:
             where += f":{self.line}:{self.column}"
         text = f"{where}: {self.severity}: {self.message}"
+        if self.excerpt:
+            text += "\n" + self.excerpt
         for step in self.trail:
             text += f"\n  in: {step}"
         if self.hint:

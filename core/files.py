@@ -15,8 +15,10 @@ from .errors import UpspecError
 
 
 class WouldOverwrite(UpspecError, FileExistsError):
-    def __init__(self, path: Path) -> None:
-        super().__init__(f"{path} already exists; refusing to overwrite it (pass --force to replace it)")
+    """An output already exists and ``--force`` was not given: a usage error (exit status 2)."""
+
+    def __init__(self, path: Path, message: str = "") -> None:
+        super().__init__(message or f"{path} already exists; refusing to overwrite it (pass --force to replace it)")
         self.path = path
 
 

@@ -208,6 +208,16 @@ class Arrays(DataSource):
 
         return Images(list(_split(read_npz(path, size), split)))
 
+    def check(self, *, size: tuple[int, int], path: str = "", **options: Any) -> list[str]:
+        from upspec import DataError
+        from upspec import read_npz
+
+        try:
+            read_npz(path, size)
+        except DataError as exc:
+            return [str(exc)]
+        return []
+
 
 class Folder(DataSource):
     """A user's folder of image files (PNG, JPEG, ...), split by file."""
@@ -220,6 +230,24 @@ class Folder(DataSource):
 
         files = _split(image_files(path), split)
         return Images([read_image(f, size) for f in files], names=[f.name for f in files])
+
+    def check(self, *, size: tuple[int, int], path: str = "", **options: Any) -> list[str]:
+        """Every unreadable or too small file, not only the first."""
+        from upspec import DataError
+        from upspec import image_files
+        from upspec import read_image
+
+        try:
+            files = image_files(path)
+        except DataError as exc:
+            return [str(exc)]
+        problems = []
+        for file in files:
+            try:
+                read_image(file, size)
+            except DataError as exc:
+                problems.append(str(exc))
+        return problems
 
 
 def _split(items: Any, split: str) -> Any:

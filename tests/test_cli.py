@@ -109,7 +109,7 @@ def test_build_saves_and_refuses_to_overwrite(tmp_path):
     assert out.stat().st_size > 0
     before = out.read_bytes()
     again = invoke_upspec("build", str(SPECS / "seed_transpose.yaml"), "--strategy", "nearest", "-o", str(out))
-    assert again.returncode == 1
+    assert again.returncode == 2
     assert "already exists; refusing to overwrite it" in again.stderr
     assert out.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]

@@ -63,7 +63,7 @@ def test_export_command_writes_both_formats_and_never_overwrites(tmp_path):
     assert built.returncode == 0, built.stderr
     done = invoke_upspec("export", str(tmp_path / "model.keras"), "-o", str(tmp_path / "out"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "out/model.tflite (tflite)" in done.stdout and "out/saved_model (saved_model)" in done.stdout
+    assert "tflite: wrote" in done.stdout and "saved_model: wrote" in done.stdout
 
     model = models.load_model(tmp_path / "model.keras")
     x = np.random.default_rng(3).random((2, 28, 28, 1), dtype="float32")
@@ -73,7 +73,7 @@ def test_export_command_writes_both_formats_and_never_overwrites(tmp_path):
     before = (tmp_path / "out" / "model.tflite").read_bytes()
 
     again = invoke_upspec("export", str(tmp_path / "model.keras"), "-o", str(tmp_path / "out"), cwd=tmp_path)
-    assert again.returncode == 1
+    assert again.returncode == 2
     assert "already exists; refusing to overwrite it (pass --force to replace it)" in again.stderr
     assert (tmp_path / "out" / "model.tflite").read_bytes() == before
 

@@ -320,7 +320,7 @@ def test_generate_refuses_what_it_cannot_do(generator_run, tmp_path):
     (tmp_path / "taken.npz").write_bytes(b"x")
     cli = make_cli([])
     taken = CliRunner().invoke(cli, ["generate", str(generator_run), "-n", "2", "-o", str(tmp_path / "taken.npz")])
-    assert taken.exit_code == 1 and "taken.npz already exists; refusing to overwrite it" in taken.output
+    assert taken.exit_code == 2 and "taken.npz already exists; refusing to overwrite it" in taken.output
     empty = tmp_path / "unfinished"
     (empty / "checkpoints").mkdir(parents=True)
     unfinished = CliRunner().invoke(cli, ["generate", str(empty), "-o", str(tmp_path / "x.npz")])

@@ -31,9 +31,9 @@ def test_a_run_names_its_degradation_strategies_budget_and_convention(tmp_path):
     assert "the model's single channel (full-range BT.601 luma" in metrics["convention"]
     assert "2 border pixels shaved" in metrics["convention"] and "block mean" in metrics["convention"]
     report = (tmp_path / "run" / "report.md").read_text()
-    assert "`skip`: **bicubic** (factor 2, filters None, fixed resize: no parameters); `up`: **pixel_shuffle**" in report
+    assert "`skip`: **bicubic** (factor 2, fixed resize, no convolution, no parameters); `up`: **pixel_shuffle**" in report
     assert "degradation `area`" in report
-    assert "Training budget: 1 epochs x 2 steps, batch 4 (8 patches seen), seed 0." in report
+    assert "Training budget: 1 epoch x 2 steps, batch 4 (8 patches seen), seed 0." in report
     assert "## Test set (2 whole images)" in report and "| camera |" in report
     assert ("beats bicubic" in report) != ("does not beat bicubic" in report)
     for name in ("samples.png", "learning_curves.png"):

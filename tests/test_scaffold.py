@@ -17,7 +17,7 @@ def test_generated_plugin_installs_and_passes_its_own_tests(tmp_path):
     assert done.returncode == 0, done.stderr
     package = tmp_path / "upspec-soft-up"
     assert sorted(p.relative_to(package).as_posix() for p in package.rglob("*") if p.is_file()) == [
-        "README.md", "pyproject.toml", "setup.cfg", "specs/example.yaml", "tests/test_soft_up.py",
+        ".gitignore", "README.md", "pyproject.toml", "setup.cfg", "specs/example.yaml", "tests/test_soft_up.py",
         "upspec_soft_up/__init__.py", "upspec_soft_up/strategy.py"]
     assert "upspec =\n    soft_up = upspec_soft_up" in (package / "setup.cfg").read_text()
 

@@ -13,6 +13,8 @@ import click
 
 from .main import report_spec_error
 from .options import SpecArgument
+from .options import force_option
+from .options import output_option
 from .options import spec_overrides
 from ..errors import NotFoundError
 from ..errors import SpecError
@@ -75,6 +77,7 @@ def validate(specs: tuple[str, ...], strategy: str | None, overrides: tuple[str,
     for path in specs:
         try:
             graph = load_graph(path, strategy, overrides)
+            check_data(graph, strict)
             report_warnings(graph, strict)
             if also_build:
                 from ..builder.builder import build_model
@@ -108,6 +111,23 @@ def validate(specs: tuple[str, ...], strategy: str | None, overrides: tuple[str,
         raise click.exceptions.Exit(status)
 
 
+def check_data(graph: Graph, strict: bool) -> None:
+    """What ``run`` would refuse about the spec's data before training: the task against the model's output, the
+    source's files (all their problems at once). Errors for a spec with a ``data:`` section; for one without
+    (a model meant to be built, such as the seed's), warnings, errors with ``--strict``."""
+    from ..registry.registry import get_registry
+    from ..runner.data.fit_check import data_fit_diagnostics
+
+    found = data_fit_diagnostics(graph.spec, graph, get_registry())
+    document = graph.spec.document
+    if found and (strict or document is None or "data" in document.data):
+        raise SpecError(found)
+    for problem in found:
+        warning = dataclasses.replace(problem, severity="warning", message=problem.message.replace(
+            "the data cannot feed this model", "`upspec run` would refuse the default data (no data: section)"))
+        click.echo(warning.format(), err=True)
+
+
 def entry_count(graph: Graph) -> str:
     """``12 entries``, or ``37 entries (6 written)`` when blocks or bases were expanded."""
     text = f"{len(graph.entries)} entries"
@@ -139,7 +159,7 @@ def _estimated(node: Any) -> tuple[str, str]:
     est = node.estimate
     if est is None:
         return "?", "?"
-    params = "?" if est.params is None else (f"<={est.params:,}" if node.kind == "upsample" and est.params else f"{est.params:,}")
+    params = "?" if est.params is None else (f"<={est.params:,}" if not est.exact and est.params else f"{est.params:,}")
     return params, human_bytes(est.memory)
 
 
@@ -155,7 +175,8 @@ def _table(graph: Graph, counts: dict[str, int] | None) -> str:
     if counts is not None:
         lines.append(f"total parameters: {sum(counts.values()):,}")
     estimates = [n.estimate for n in graph.nodes.values() if n.estimate is not None]
-    lines.append(f"estimated: at most {sum(e.params or 0 for e in estimates):,} parameters, "
+    bound = "at most " if any(not e.exact or e.params is None for e in estimates) else ""
+    lines.append(f"estimated: {bound}{sum(e.params or 0 for e in estimates):,} parameters, "
                  f"{human_bytes(sum(e.memory or 0 for e in estimates))} of activations per example (float32); "
                  f"budgets {graph.spec.limits.max_params:,} and {human_bytes(int(graph.spec.limits.max_memory))}")
     lines.append("outputs: " + ", ".join(graph.outputs))
@@ -230,8 +251,8 @@ def show(spec: str, strategy: str | None, overrides: tuple[str, ...], output_for
 @click.command()
 @click.argument("spec", type=SpecArgument())
 @spec_overrides
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Save the compiled model (.keras).")
-@click.option("--force", is_flag=True, help="Replace an existing output file.")
+@output_option(dir_okay=False, help="Save the compiled model (.keras).")
+@force_option
 def build(spec: str, strategy: str | None, overrides: tuple[str, ...], output: str | None, force: bool) -> None:
     """Build and compile the Keras model; print its summary; optionally save it."""
     from ..builder.builder import build_model

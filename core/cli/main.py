@@ -20,6 +20,7 @@ from ..errors import BadInputError
 from ..errors import NotFoundError
 from ..errors import SpecError
 from ..errors import UpspecError
+from ..files import WouldOverwrite
 from ..version import __version__
 
 EXIT_FAILURE = 1
@@ -66,6 +67,9 @@ class UpspecGroup(click.Group):
             report_spec_error(error)
             self._traceback(ctx)
             ctx.exit(EXIT_BAD_SPEC)
+        except WouldOverwrite as error:  # bad usage: the output is taken
+            click.echo(f"upspec: error: {error}", err=True)
+            ctx.exit(EXIT_BAD_SPEC)
         except (NotFoundError, BadInputError) as error:  # bad usage: a name or a file that cannot be used
             click.echo(f"upspec: error: {error}", err=True)
             self._traceback(ctx)
@@ -76,6 +80,9 @@ class UpspecGroup(click.Group):
             ctx.exit(EXIT_FAILURE)
         except KeyboardInterrupt:
             click.echo("upspec: interrupted", err=True)
+            resume = _resume_hint()
+            if resume:
+                click.echo(resume, err=True)
             ctx.exit(130)
         except Exception as error:  # the last line of defence: a message, not a traceback
             click.echo(f"upspec: error: {type(error).__name__}: {error}", err=True)
@@ -89,6 +96,18 @@ class UpspecGroup(click.Group):
             traceback.print_exc()
             return True
         return False
+
+
+def _resume_hint() -> str:
+    """The command that continues the run this process started and left unfinished, if any."""
+    rundir = sys.modules.get("upspec.runner.artefacts.rundir")
+    started = getattr(rundir, "STARTED", None)
+    if not started:
+        return ""
+    run_dir = started[-1]
+    if (run_dir / "model.keras").exists() or not (run_dir / "spec.yaml").exists():
+        return ""
+    return f"continue it with: upspec train --resume {run_dir}"
 
 
 @click.group(cls=UpspecGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -140,6 +159,8 @@ def make_cli(argv: list[str] | None = None) -> click.Group:
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    if debug:
+        os.environ["UPSPEC_VERBOSE_TF"] = "1"  # converters' and TensorFlow's own output shown
     if not os.environ.get("UPSPEC_VERBOSE_TF") and not debug:  # absl lines that ignore TF_CPP_MIN_LOG_LEVEL
         from .terminal import filter_native_stderr
 

@@ -8,6 +8,9 @@ from typing import Any
 
 import click
 
+from .options import force_option
+from .options import output_option
+
 if TYPE_CHECKING:
     from ..registry.registry import Registry
 
@@ -81,15 +84,16 @@ def plugins(as_json: bool) -> None:
 
 
 @click.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
-def schema(output: str | None) -> None:
+@output_option(dir_okay=False, help="Write to this file instead of stdout.")
+@force_option
+def schema(output: str | None, force: bool) -> None:
     """Print the JSON Schema of a spec, including every registered strategy's parameters."""
     from ..files import write_text
     from ..modelspec.schema import spec_schema
 
     text = json.dumps(spec_schema(get_registry()), indent=2, default=repr)
     if output:
-        write_text(output, text + "\n")
+        write_text(output, text + "\n", overwrite=force)
         click.echo(f"wrote {output}")
     else:
         click.echo(text)
@@ -142,6 +146,23 @@ def new_plugin(name: str, parent: str) -> None:
     click.echo(f"next: pip install -e '{target}[test]' && python -m pytest {target}/tests")
 
 
+@click.command("help")
+@click.argument("topic", required=False)
+@click.pass_context
+def help_command(ctx: click.Context, topic: str | None) -> None:
+    """Short reference on a TOPIC (data, export, runs); without one, the list of topics and commands."""
+    from ..errors import available
+    from ..help_topics import TOPICS
+
+    if topic is None:
+        click.echo(ctx.find_root().get_help())
+        click.echo(f"\nTopics: upspec help {{{','.join(sorted(TOPICS))}}}")
+        return
+    if topic not in TOPICS:
+        raise click.BadParameter(f"no help topic {topic!r}; {available(TOPICS, topic)}", param_hint="TOPIC")
+    click.echo(TOPICS[topic], nl=False)
+
+
 def register(cli: click.Group) -> None:
-    for command in (plugins, schema, specs, new_plugin):
+    for command in (plugins, schema, specs, new_plugin, help_command):
         cli.add_command(command)

@@ -8,11 +8,16 @@ from typing import Any
 
 import click
 
+from .options import RunArgument
 from .options import SpecArgument
+from .options import force_option
+from .options import output_option
 from .options import progress_option
 from .options import spec_overrides
 from .terminal import keras_verbosity
 from ..errors import UpspecError
+from ..files import WouldOverwrite
+from ..runner.artefacts.export import FORMATS as EXPORT_FORMAT_NAMES
 
 
 DISTRIBUTE = click.option(
@@ -23,15 +28,19 @@ DISTRIBUTE = click.option(
 
 def _print_metrics(metrics: dict[str, Any]) -> None:
     rows = [(name, scores) for name, scores in metrics.items() if isinstance(scores, dict)]
+    from ..wording import number
+    from ..wording import plural
+
     if metrics["task"] == "generation":
         click.echo(f"samples against the training images ({metrics['test_images']} per set; {metrics['features']}):")
     else:
-        kind = "whole images" if "convention" in metrics else "test patches"
-        click.echo(f"test set ({metrics['test_images']} {kind}, task {metrics['task']}):")
+        kind = ("whole image", "whole images") if "convention" in metrics else ("test patch", "test patches")
+        click.echo(f"test set ({plural(metrics['test_images'], *kind)}, task {metrics['task']}):")
     for name, scores in rows:
         sign = "+" if name == "gain" else ""
-        click.echo(f"  {name:<12} " + "  ".join(f"{k.upper()} {v:{sign}.4f}" if k != "psnr" else f"PSNR {v:{sign}.2f} dB"
-                                                for k, v in scores.items() if isinstance(v, (int, float))))
+        click.echo(f"  {name:<12} " + "  ".join(
+            f"PSNR {v:{sign}.2f} dB" if k == "psnr" else f"{k.upper()} {v:{sign}.4f}" if isinstance(v, float)
+            else f"{k.upper()} {number(v)}" for k, v in scores.items() if isinstance(v, (int, float))))
     for warning in metrics.get("warnings", []):
         click.echo(f"upspec: warning: {warning}", err=True)
 
@@ -39,20 +48,21 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
 @click.command()
 @click.argument("spec", type=SpecArgument())
 @spec_overrides
-@click.option("--out", type=click.Path(file_okay=False), help="Run folder (default: runs/<spec name>/<timestamp>/).")
+@output_option(file_okay=False, help="Run folder, new or empty (default: runs/<spec name>/<timestamp>/, with "
+                                     "runs/<spec name>/latest pointing at it).")
 @click.option("--epochs", type=int, help="Override train.epochs.")
 @click.option("--steps", "steps_per_epoch", type=int, help="Override train.steps_per_epoch.")
 @click.option("--batch-size", type=int, help="Override train.batch_size.")
 @click.option("--seed", type=int, help="Override train.seed.")
 @DISTRIBUTE
 @progress_option(default=True)
-def run(spec: str, strategy: str | None, overrides: tuple[str, ...], out: str | None, epochs: int | None,
+def run(spec: str, strategy: str | None, overrides: tuple[str, ...], output: str | None, epochs: int | None,
         steps_per_epoch: int | None, batch_size: int | None, seed: int | None, distribute: str | None,
         progress: bool) -> None:
     """Train, evaluate and report a spec on its data (default: super-resolution on real photos)."""
     from ..runner.run import run as run_spec
 
-    result = run_spec(spec, strategy=strategy, overrides=list(overrides), out=out, verbose=keras_verbosity(progress),
+    result = run_spec(spec, strategy=strategy, overrides=list(overrides), out=output, verbose=keras_verbosity(progress),
                       train_overrides={"epochs": epochs, "steps_per_epoch": steps_per_epoch, "batch_size": batch_size,
                                        "seed": seed, "distribute": distribute},
                       announce=click.echo)
@@ -70,14 +80,14 @@ def _print_result(result: Any) -> None:
 @click.command()
 @click.argument("spec", required=False, type=SpecArgument())
 @spec_overrides
-@click.option("--resume", "resume_dir", type=click.Path(file_okay=False, exists=True),
-              help="Continue an interrupted run from its last checkpoint.")
-@click.option("--out", type=click.Path(file_okay=False))
+@click.option("--resume", "resume_dir", type=RunArgument(file_okay=False),
+              help="Continue an interrupted run from its last checkpoint (a run folder, or runs/NAME/latest).")
+@output_option(file_okay=False, help="Run folder, new or empty (default: runs/<spec name>/<timestamp>/).")
 @click.option("--epochs", type=int)
 @DISTRIBUTE
 @progress_option(default=True)
 def train(spec: str | None, strategy: str | None, overrides: tuple[str, ...], resume_dir: str | None,
-          out: str | None, epochs: int | None, distribute: str | None, progress: bool) -> None:
+          output: str | None, epochs: int | None, distribute: str | None, progress: bool) -> None:
     """Train a spec (like run), or --resume RUN_DIR after an interruption."""
     from ..runner.run import resume
     from ..runner.run import run as run_spec
@@ -85,7 +95,7 @@ def train(spec: str | None, strategy: str | None, overrides: tuple[str, ...], re
     if resume_dir:
         result = resume(resume_dir, verbose=keras_verbosity(progress), announce=click.echo)
     elif spec:
-        result = run_spec(spec, strategy=strategy, overrides=list(overrides), out=out, verbose=keras_verbosity(progress),
+        result = run_spec(spec, strategy=strategy, overrides=list(overrides), out=output, verbose=keras_verbosity(progress),
                           train_overrides={"epochs": epochs, "distribute": distribute}, announce=click.echo)
     else:
         raise click.UsageError("give a SPEC, or --resume RUN_DIR")
@@ -93,7 +103,7 @@ def train(spec: str | None, strategy: str | None, overrides: tuple[str, ...], re
 
 
 @click.command()
-@click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
+@click.argument("run_dir", type=RunArgument(file_okay=False))
 @click.option("--json", "as_json", is_flag=True)
 def evaluate(run_dir: str, as_json: bool) -> None:
     """Evaluate a finished run's saved model on its spec's whole test images, in this process."""
@@ -114,12 +124,13 @@ def evaluate(run_dir: str, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("model_path", type=click.Path(exists=True))
+@click.argument("model_path", type=RunArgument())
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
-@click.option("-o", "--output", required=True, type=click.Path(), help="A folder for images, or a .npz file.")
-def predict(model_path: str, inputs: tuple[str, ...], output: str) -> None:
-    """Run a saved model (a .keras file or a run folder) on images of any size, or an .npz (array 'x');
-    write PNGs in the inputs' channel layout, or an .npz."""
+@output_option(required=True, help="A folder for images, or a .npz file.")
+@force_option
+def predict(model_path: str, inputs: tuple[str, ...], output: str, force: bool) -> None:
+    """Run a saved model (a run folder, runs/NAME/latest, or a .keras file) on images of any size, or an .npz
+    (array 'x'); write PNGs in the inputs' channel layout, or an .npz."""
     import numpy as np
 
     from ..runner.evaluation.predict import predict as predict_images
@@ -128,20 +139,21 @@ def predict(model_path: str, inputs: tuple[str, ...], output: str) -> None:
     from ..runner.evaluation.predict import write_image
 
     if len(inputs) == 1 and inputs[0].endswith(".npz"):
-        if Path(output).exists():
-            raise click.BadParameter(f"{output} already exists; refusing to overwrite it", param_hint="--output")
+        if Path(output).exists() and not force:
+            raise WouldOverwrite(Path(output))
         x = np.load(inputs[0])["x"].astype("float32")
         y = np.stack(predict_images(model_path, list(x)))
-        with atomic_path(output, overwrite=False) as tmp:
+        with atomic_path(output, overwrite=force) as tmp:
             with open(tmp, "wb") as handle:
                 np.savez(handle, x=x, y=y)
         click.echo(f"wrote {output} ({len(y)} predictions)")
         return
     folder = output_folder(output)
     targets = [folder / f"{Path(p).stem}.png" for p in inputs]
-    taken = [str(t) for t in targets if t.exists()]
-    if taken:
-        raise click.BadParameter(f"{', '.join(taken)} already exist(s); pick another -o", param_hint="--output")
+    taken = [t for t in targets if t.exists()]
+    if taken and not force:
+        raise WouldOverwrite(taken[0], f"{', '.join(map(str, taken))} already exist(s); refusing to overwrite "
+                                       "(pass --force to replace, or pick another -o)")
     outputs = predict_images(model_path, list(inputs))
     folder.mkdir(parents=True, exist_ok=True)
     for target, image in zip(targets, outputs):
@@ -150,30 +162,33 @@ def predict(model_path: str, inputs: tuple[str, ...], output: str) -> None:
 
 
 @click.command()
-@click.argument("model", type=click.Path(exists=True))
-@click.option("-o", "--out", type=click.Path(file_okay=False),
-              help="Folder for saved_model/ and model.tflite (default: RUN_DIR/export or beside the .keras file).")
-@click.option("--format", "formats", multiple=True, type=click.Choice(["saved_model", "tflite"]),
-              help="What to write (repeatable; default both).")
-@click.option("--select-tf-ops", is_flag=True, help="Let TFLite fall back to TensorFlow ops (needs the Flex delegate).")
-@click.option("--force", is_flag=True, help="Replace an earlier export.")
-def export(model: str, out: str | None, formats: tuple[str, ...], select_tf_ops: bool, force: bool) -> None:
-    """Export a saved model (a .keras file or a run folder) to a TensorFlow SavedModel and TFLite."""
+@click.argument("model", type=RunArgument(exists=True))
+@output_option(file_okay=False, help="Folder for saved_model/ and model.tflite (default: RUN/export, or export/ "
+                                     "beside the .keras file).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(list(EXPORT_FORMAT_NAMES)),
+              help="What to write (repeatable; default every format that can hold the model).")
+@click.option("--select-tf-ops", is_flag=True,
+              help="TFLite's fallback: allow TensorFlow ops (the app then needs TFLite's Flex delegate).")
+@force_option
+def export(model: str, output: str | None, formats: tuple[str, ...], select_tf_ops: bool, force: bool) -> None:
+    """Export a saved model (a run folder, `latest`, or a .keras file) to every format that can hold it.
+
+    SavedModel is always written; each other format reports on one line whether it was written, and if not
+    why and what to try. Fully convolutional models are exported with free height and width."""
     from ..runner.artefacts.export import FORMATS
     from ..runner.artefacts.export import export_run
 
-    written = export_run(model, out, formats=formats or FORMATS, overwrite=force, select_tf_ops=select_tf_ops)
-    for fmt, path in written.items():
-        click.echo(f"wrote {path} ({fmt})")
+    report = export_run(model, output, formats=formats or FORMATS, overwrite=force, select_tf_ops=select_tf_ops)
+    for line in report.lines():
+        click.echo(line)
 
 
 @click.command()
-@click.argument("run_dir", type=click.Path(exists=True))
+@click.argument("run_dir", type=RunArgument())
 @click.option("-n", "count", default=64, show_default=True, type=click.IntRange(1), help="Number of samples.")
-@click.option("-o", "--output", required=True, type=click.Path(),
-              help="An .npz file (array 'images', N x H x W x C in [0, 1]) or a folder for PNGs.")
+@output_option(required=True, help="An .npz file (array 'images', N x H x W x C in [0, 1]) or a folder for PNGs.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Latent seed: the same seed, the same samples.")
-@click.option("--force", is_flag=True, help="Replace existing files.")
+@force_option
 def generate(run_dir: str, count: int, output: str, seed: int, force: bool) -> None:
     """Samples from a trained GAN run's generator (a run folder or its model.keras)."""
     from ..gan.generate import generate as generate_samples

@@ -16,6 +16,7 @@ from typing import Sequence
 
 from ..analysis.intervals import Interval
 from ..analysis.intervals import interval
+from ..wording import plural
 
 #: the metric each task ranks by (higher is better)
 PRIMARY = ("psnr", "mean_iou", "ssim")
@@ -211,6 +212,6 @@ def budget_line(train: dict[str, Any], seeds: Sequence[int], seconds: Sequence[f
                 f"steps are in the table, `steps run`); seeds {', '.join(map(str, seeds)) or '-'} ({len(seeds)} per "
                 f"strategy); {len(seconds)} runs took {total / 60:.1f} min in all (training, evaluation and "
                 "measurements, summed over runs).")
-    return (f"Budget per run: {epochs} epochs x {steps} steps, batch {batch}{seen}; seeds "
+    return (f"Budget per run: {plural(epochs, 'epoch')} x {plural(steps, 'step')}, batch {batch}{seen}; seeds "
             f"{', '.join(map(str, seeds)) or '-'} ({len(seeds)} per strategy); {len(seconds)} runs took "
             f"{total / 60:.1f} min in all (training, evaluation and measurements, summed over runs).")

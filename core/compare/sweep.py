@@ -34,6 +34,8 @@ from ..runner.lanes import lane_for
 from ..runner.training.fit import TrainingDiverged
 from ..runner.training.framework import settle_framework
 from ..modelspec.load import load_spec
+from ..modelspec.overrides import override_strings
+from ..wording import plural
 from .comparison import write_comparison
 from .settings_note import settings_section
 from .settings_note import shared_rate
@@ -131,7 +133,7 @@ def plan_jobs(folder: Path, plan: SweepPlan, verbose: int = 0) -> list[SweepJob]
 
 
 @with_held_locks
-def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | None = None,
+def run_sweep(source: Any, *, strategies: str = "all", overrides: Any = None,
               train_overrides: dict[str, Any] | None = None, seeds: int | None = None,
               seed_list: Sequence[int] | None = None, out: str | None = None, resume: str | None = None,
               root: str = "runs", verbose: int = 0, executor: Any = None, tuned: str | None = None,
@@ -152,8 +154,10 @@ def run_sweep(source: Any, *, strategies: str = "all", overrides: list[str] | No
     else:
         if tuned and strategies == "all":  # the strategies the search tuned
             strategies = ",".join(tuned_strategies(tuned))
-        folder, plan = _start(source, strategies, list(overrides or []), train_overrides or {}, seeds, seed_list, out,
-                              root, registry, tuned)
+        folder, plan, described = _start(source, strategies, override_strings(overrides), train_overrides or {}, seeds,
+                                         seed_list, out, root, registry, tuned)
+        for line in described:
+            announce(line)
     announce(f"sweep folder: {folder}")
     for name, reason in plan.skipped.items():
         announce(f"skipped {name}: {reason}")
@@ -191,6 +195,7 @@ def _run_jobs(folder: Path, jobs: list[SweepJob], executor: Any, label: Callable
         announce(f"{label(job)}: {job_state(job.run_dir).action}")
 
     failed: list[tuple[SweepJob, BaseException]] = []
+    finished = 0
     with shared_data():  # jobs in this process load and cut the data once
         for job, row, error in (executor or LocalExecutor()).run(todo, started):
             if isinstance(error, TrainingDiverged):
@@ -205,28 +210,58 @@ def _run_jobs(folder: Path, jobs: list[SweepJob], executor: Any, label: Callable
             assert row is not None  # a job without an error has its row
             rows[job.key] = row
             announce(f"{label(job)}: done in {row['seconds']:.0f} s: {_headline(lane, row['metrics'])}")
+            finished += 1
+            left = len(todo) - finished - len(failed)
+            if finished == 1 and left > 0 and row.get("seconds"):
+                announce(f"estimate: {plural(left, 'more job')}, about {max(1, round(left * row['seconds'] / 60))} min at "
+                         f"this job's {row['seconds']:.0f} s each")
     if failed:
         _raise_failures(folder, failed)
     return rows
 
 
-def _start(source: Any, strategies: str, overrides: list[str], train: dict[str, Any], seeds: int | None,
-           seed_list: Sequence[int] | None, out: str | None, root: str,
-           registry: Registry, tuned_dir: str | None = None) -> tuple[Path, SweepPlan]:
-    """Check everything that can be checked before training, then create the sweep folder and its plan."""
+def plan_sweep(source: Any, *, strategies: str = "all", overrides: Any = None, train: dict[str, Any] | None = None,
+               seeds: int | None = None, seed_list: Sequence[int] | None = None,
+               registry: Registry | None = None, tuned_dir: str | None = None) -> tuple[Any, SweepPlan]:
+    """Check everything that can be checked before training; the spec and the plan (nothing written)."""
+    registry = registry or get_registry()
+    overrides = override_strings(overrides)
     names, skipped = choose_strategies(source, strategies, overrides, registry)
     if not names:
         raise UpspecError(f"no strategy can build this graph: {skipped}")
     tuned, tuning = tuned_settings(tuned_dir, source, names) if tuned_dir else ({}, "")
     spec = load_spec(source, overrides=overrides, registry=registry)
-    train = {k: v for k, v in train.items() if v is not None}
+    train = {k: v for k, v in (train or {}).items() if v is not None}
     chosen_seeds = choose_seeds(spec, seeds, seed_list, train)
     _check_data(load_spec(source, strategy=names[0], overrides=overrides, registry=registry), registry)
-    folder = new_run_dir(spec, root=root, out=out, prefix="sweep-", kind="sweep folder")
     plan = SweepPlan(str(Path(source).resolve()) if isinstance(source, (str, Path)) else source, overrides, train,
                      names, chosen_seeds, skipped, tuned, tuning)
+    return spec, plan
+
+
+def plan_lines(spec: Any, plan: SweepPlan) -> list[str]:
+    """What a sweep will do, before it does it: runs, their budget, the strategies skipped."""
+    train = train_settings(spec, **plan.train)
+    runs = len(plan.strategies) * len(plan.seeds)
+    steps = train.epochs * train.steps_per_epoch
+    lines = [f"plan: {plural(len(plan.strategies), 'strategy', 'strategies')} x {plural(len(plan.seeds), 'seed')} = "
+             f"{plural(runs, 'run')} ({', '.join(plan.strategies)}), each {plural(train.epochs, 'epoch')} x "
+             f"{plural(train.steps_per_epoch, 'step')}, batch "
+             f"{train.batch_size}: {runs * steps:,} training steps in all; an estimate of the time follows the "
+             "first job (--dry-run: this plan only; --strategies a,b and --seeds N make it smaller)"]
+    lines += [f"skipped {name}: {reason}" for name, reason in plan.skipped.items()]
+    return lines
+
+
+def _start(source: Any, strategies: str, overrides: list[str], train: dict[str, Any], seeds: int | None,
+           seed_list: Sequence[int] | None, out: str | None, root: str,
+           registry: Registry, tuned_dir: str | None = None) -> tuple[Path, SweepPlan, list[str]]:
+    """Check everything that can be checked before training, then create the sweep folder and its plan."""
+    spec, plan = plan_sweep(source, strategies=strategies, overrides=overrides, train=train, seeds=seeds,
+                            seed_list=seed_list, registry=registry, tuned_dir=tuned_dir)
+    folder = new_run_dir(spec, root=root, out=out, prefix="sweep-", kind="sweep folder")
     write_text(folder / STATE, plan.to_json())
-    return folder, plan
+    return folder, plan, plan_lines(spec, plan)[:1]
 
 
 def _note(tuned: list[str] | None, tuning: str) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..files import write_text
+from ..wording import plural
 
 ROWS = (("generator", "trained generator"), ("held_out_real", "held-out real images (floor)"),
         ("untrained_generator", "untrained generator (ceiling)"))
@@ -32,20 +33,40 @@ def _held_out_note(metrics: dict[str, Any]) -> str:
             "not a floor: a generator that imitates the training photos can score better.\n")
 
 
+def coverage_warning(metrics: dict[str, Any]) -> str:
+    """Mode collapse seen in the classes the samples cover (labelled sources): fewer than half the classes of
+    the held-out real images, or a KL divergence to uniform above half its maximum (log of the classes)."""
+    import math
+
+    generated, real = metrics.get("generator", {}), metrics.get("held_out_real", {})
+    covered, histogram = generated.get("classes_covered"), generated.get("histogram")
+    if covered is None:
+        return ""
+    classes = len(histogram) if histogram else real.get("classes_covered", covered)
+    most = math.log(classes) if classes > 1 else 0.0
+    kl = generated.get("kl_uniform", 0.0)
+    if covered * 2 < real.get("classes_covered", classes) or (most and kl > most / 2):
+        return (f"Mode collapse: the samples cover {plural(covered, 'class', 'classes')} of {classes} (KL to uniform "
+                f"{kl:.2f}, at most {most:.2f} when every sample is one class); train longer, lower the learning "
+                "rates, or try another gan_loss")
+    return ""
+
+
 def write_gan_report(run_dir: Path, spec: Any, metrics: dict[str, Any], settings: dict[str, Any], size: int) -> Path:
     factor = metrics.get("upsampling_factor", [1, 1])
-    warnings = metrics.get("warnings", [])
+    warnings = [*metrics.get("warnings", []), *filter(None, [coverage_warning(metrics)])]
     diagnosis = ("\n".join(f"- **Warning:** {w}" for w in warnings) if warnings else
-                 "No collapse detected: the discriminator's loss never stayed near zero for an epoch and the "
-                 "generator's samples always differed.")
+                 "No collapse detected: the discriminator's loss never stayed near zero for an epoch, the "
+                 "generator's samples always differed" + (", and they cover the classes of the real images."
+                                                          if "classes_covered" in metrics.get("generator", {}) else "."))
     text = f"""# GAN run of `{spec.name}`
 
-Task: generation on `{settings['source']}`; loss `{settings['gan_loss']}`; {settings['epochs']} epochs x
-{settings['steps_per_epoch']} steps, batch {settings['batch_size']}, seed {settings['seed']}.
+Task: generation on `{settings['source']}`; loss `{settings['gan_loss']}`; {plural(settings['epochs'], 'epoch')} x
+{plural(settings['steps_per_epoch'], 'step')}, batch {settings['batch_size']}, seed {settings['seed']}.
 
 ## Samples
 
-Each sets has {metrics['test_images']} images; features: {metrics['features']}. FD is the Fréchet distance
+Each set has {plural(metrics['test_images'], 'image')}; features: {metrics['features']}. FD is the Fréchet distance
 to the training images' features (lower is better; it depends on the set size, so compare rows, not
 papers); precision / recall after Kynkäänniemi et al. (2019), k = 3. For labelled sources: the
 classifier's mean confidence, how many classes its predictions cover and their KL divergence to uniform.

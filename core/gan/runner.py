@@ -63,7 +63,7 @@ def load_real(spec: Spec, shape: tuple[int, int, int], data: DataSettings, train
                            held_out_count=data.test_patches, seed=train.seed)
     except (DataError, NotFoundError) as exc:
         raise SpecError([spec.diagnostic(("data",), f"the data cannot feed this GAN: {exc}",
-                                         "see docs/runner.md for data sources")]) from None
+                                         "see `upspec help data` for data sources")]) from None
 
 
 def image_shape(generator: Any) -> tuple[int, int, int]:

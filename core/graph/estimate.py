@@ -3,9 +3,10 @@
 Computed from the static shapes and the entries' arguments, before Keras
 allocates anything, so that ``factor: 100000`` or ``filters: 1000000000`` is a
 spec error naming the entry in milliseconds rather than an out-of-memory kill.
-Layer rules are exact for Keras's weight layers; an upsample entry's count is
-an upper bound from the upsample contract (a ``kernel_size`` window mapping
-the input's channels to ``filters`` for every one of the ``factor`` sub-positions).
+Layer rules are exact for Keras's weight layers and for the built-in strategies that are one convolution
+(``ONE_CONVOLUTION``: a ``kernel_size`` window mapping the input's channels to ``filters``); any other upsample
+entry's count is an upper bound from the upsample contract (that window for every one of the ``factor``
+sub-positions), marked ``exact=False``.
 Activations are float32 outputs (upsample entries twice: strategies make one
 intermediate tensor of the output's size).
 """
@@ -25,6 +26,12 @@ BYTES_PER_VALUE = 4
 class Estimate:
     params: int | None  # None: a layer type without a rule here
     memory: int | None  # bytes of activations per example; None: a size unknown until run time
+    #: False when ``params`` is an upper bound (a strategy without an exact rule here)
+    exact: bool = True
+
+
+#: built-in strategies whose only weights are one convolution with a ``kernel_size`` window (and its bias)
+ONE_CONVOLUTION = ("transpose", "transpose_zoh", "nearest", "bilinear", "bicubic", "lanczos")
 
 
 def _ints(value: Any, rank: int) -> tuple[int, ...]:
@@ -88,17 +95,24 @@ _NO_WEIGHTS = frozenset({
 })
 
 
-def upsample_params(params: dict[str, Any], shape: Shape | None) -> int | None:
-    """An upper bound for any strategy honouring the upsample contract."""
+def upsample_params(params: dict[str, Any], shape: Shape | None, strategy: str = "") -> int | None:
+    """The exact count for a strategy of ``ONE_CONVOLUTION``, else an upper bound for any strategy honouring
+    the upsample contract."""
     if shape is None or shape[-1] is None:
         return None
     filters = params.get("filters")
     if filters is None:  # resize only
         return 0
     rank = len(shape) - 1
-    positions = math.prod(_ints(params.get("factor", 1), rank))
     window = math.prod(_ints(params.get("kernel_size") or 3, rank))
+    if _exact_rule(strategy, params):
+        return window * int(shape[-1]) * int(filters) + (int(filters) if params.get("use_bias", True) else 0)
+    positions = math.prod(_ints(params.get("factor", 1), rank))
     return (window * int(shape[-1]) * int(filters) + int(filters)) * positions
+
+
+def _exact_rule(strategy: str, params: dict[str, Any]) -> bool:
+    return strategy in ONE_CONVOLUTION and params.get("groups") in (None, 1)
 
 
 def activation_bytes(shape: Shape | None, copies: int = 1) -> int | None:
@@ -111,7 +125,8 @@ def estimate(kind: str, type_name: str, params: dict[str, Any], parents: list[Sh
     """The estimate of one entry (``kind`` "upsample" or "layer"); never raises."""
     try:
         if kind == "upsample":
-            return Estimate(upsample_params(params, parents[0] if parents else None), activation_bytes(shape, 2))
+            return Estimate(upsample_params(params, parents[0] if parents else None, type_name),
+                            activation_bytes(shape, 2), exact=_exact_rule(type_name, params))
         return Estimate(layer_params(type_name, params, parents), activation_bytes(shape))
     except (ArithmeticError, LookupError, TypeError, ValueError):
         return Estimate(None, activation_bytes(shape) if shape is not None else None)

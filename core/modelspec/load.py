@@ -24,6 +24,8 @@ from ..errors import available
 from ..registry.registry import Registry
 from ..registry.registry import get_registry
 from ..registry.strategy import keeps_channels
+from .compile_names import compile_names_diagnostics
+from .data_paths import resolve_data_paths
 from .diagnose import diagnostics_from
 from .entries import check_entries
 from .kinds import kind_of
@@ -113,6 +115,7 @@ def validate_document(doc: Document, registry: Registry) -> Spec:
     # entries are checked against the registry even when another section is broken,
     # so that one run reports every problem
     found += check_entries(_valid_entries(doc.data.get("layers")), doc, registry)
+    found += compile_names_diagnostics(doc, registry)
     typed: dict[str, Any] = {}
     for key, model in sections.items():
         settings, problems = section_diagnostics(doc, key, doc.data.get(key, {}), model)
@@ -125,10 +128,33 @@ def validate_document(doc: Document, registry: Registry) -> Spec:
     if kind.check is not None:
         found += kind.check(doc, registry)
     if found or spec is None:
-        raise SpecError(_unique(found))
+        # the graph, which checks the wiring, is built only from a valid spec: say now what it would say later
+        raise SpecError(_unique(found + _undefined_inputs(doc)))
     spec = spec.resolved(layers=[parse_entry(e) for e in doc.data["layers"]], **typed)
     spec._document = doc
     return spec
+
+
+def _undefined_inputs(doc: Document) -> list[Diagnostic]:
+    """Entries' ``inputs:`` that name neither an input nor an entry (names of automatic ids, ``conv2_d_3``, are
+    left to the graph)."""
+    layers = doc.data.get("layers") if isinstance(doc.data, dict) else None
+    inputs = doc.data.get("inputs") if isinstance(doc.data, dict) else None
+    if not isinstance(layers, list):
+        return []
+    known = set(inputs) if isinstance(inputs, dict) else set()
+    known |= {str(e["id"]) for e in layers if isinstance(e, dict) and e.get("id") is not None}
+    found = []
+    for index, entry in enumerate(layers):
+        names = entry.get("inputs") if isinstance(entry, dict) else None
+        names = [names] if isinstance(names, str) else names
+        for position, name in enumerate(names if isinstance(names, list) else []):
+            if isinstance(name, str) and name not in known and not re.search(r"_\d+$", name):
+                label = f"entry {entry['id']!r}" if entry.get("id") else f"layers[{index}]"
+                path = ("layers", index, "inputs") + ((position,) if isinstance(entry.get("inputs"), list) else ())
+                found.append(doc.diagnostic(path, f"{label} takes input {name!r}, which is not defined",
+                                            available(known - {entry.get("id")}, name)))
+    return found
 
 
 def _allowed_keys(path: tuple, kind: SpecKind) -> list[str]:
@@ -220,6 +246,7 @@ def load_spec(source: SpecSource, *, strategy: str | None = None, overrides: Ove
         except NotFoundError:
             accepted, resizes_only, takes_guide = None, False, None
         notes = apply_strategy(doc, strategy, accepted, resizes_only=resizes_only, takes_guide=takes_guide)
+    resolve_data_paths(doc, registry)
     spec = validate_document(doc, registry)
     spec._notes = tuple(notes)
     return spec

@@ -19,6 +19,20 @@ from .yaml_source import Mark
 from .yaml_source import parse_yaml
 
 
+def override_strings(overrides: Mapping[str, Any] | Iterable[str] | None) -> list[str]:
+    """Overrides in their one written form, ``["PATH=VALUE", ...]``: a mapping's values as JSON (which YAML
+    reads back as the same value), a list as it is. Every API function takes either."""
+    import json
+
+    if overrides is None:
+        return []
+    if isinstance(overrides, str):
+        return [overrides]
+    if isinstance(overrides, Mapping):
+        return [f"{path}={json.dumps(value)}" for path, value in overrides.items()]
+    return [str(text) for text in overrides]
+
+
 def _pairs(overrides: Mapping[str, Any] | Iterable[str]) -> Iterable[tuple[str, Any, str]]:
     """(dotted path, value, the text to quote in errors)."""
     if isinstance(overrides, Mapping):
@@ -85,6 +99,9 @@ def apply_overrides(doc: Document, overrides: Mapping[str, Any] | Iterable[str])
         for depth, part in enumerate(parts):
             key = _step(container, part, ".".join(parts[:depth]) or "the spec", where, columns[depth])
             path += (key,)
+            if isinstance(container, dict) and key not in container:  # a key the override adds: errors about it
+                doc.keys[path] = Mark(1, columns[depth], source=where)  # (an unknown key) point at the option
+                doc.values[path] = Mark(1, columns[depth], source=where)
             if depth == len(parts) - 1:
                 container[key] = value
             else:

@@ -79,6 +79,10 @@ class TrainSettings(_Section):
     early_stopping: Optional[EarlyStopping] = None
     #: stop on a validation plateau with a step cap (``epochs`` then ignored); see :class:`Until`
     until: Optional[Until] = None
+    #: the weights the run keeps: "last" (the last epoch's) or "best" (the epoch with the best ``monitor``)
+    keep: Literal["last", "best"] = "last"
+    #: what ``keep: best`` watches: a history column such as val_loss (smaller is better) or val_psnr (larger)
+    monitor: str = "val_loss"
     #: "none", "mirrored" (every local GPU, or `devices`) or "multi_worker" (the cluster named by TF_CONFIG)
     distribute: Literal["none", "mirrored", "multi_worker"] = "none"
     devices: Optional[list[str]] = None  # for mirrored, e.g. ["/gpu:0", "/gpu:1"]

@@ -47,3 +47,40 @@ def decode_spec(raw: bytes, source: str) -> str:
         line, column = _position(good, len(good))
         raise SpecError([Diagnostic(source, line, column, f"the spec is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
                                     "save the file as UTF-8")]) from None
+
+
+#: what to do about PyYAML's syntax errors, by a phrase of its message ("{column}": the column of the key above)
+_INDENT = "this line is indented differently from the one above: line its key up with column {column}"
+_YAML_HINTS = (
+    ("mapping values are not allowed", "this line holds 'key: value' where a plain value was expected: indent it like "
+                                       "its siblings (the keys of one entry line up), or quote a value that contains "
+                                       "': '"),
+    ("could not find expected ':'", "a key needs ': ' after it; or quote a value that spans lines"),
+    ("did not find expected key", _INDENT),
+    ("did not find expected '-' indicator", _INDENT),
+    ("expected <block end>", _INDENT),
+    ("found unexpected end of stream", "a quote or bracket opened here is never closed"),
+)
+
+
+def yaml_hint(problem: str, text: str, line: int) -> str:
+    """What to do about a PyYAML syntax error at ``line`` of ``text``, or ''."""
+    lines = text.splitlines()
+    current = lines[line - 1] if 1 <= line <= len(lines) else ""
+    if "\t" in current[: len(current) - len(current.lstrip())] or "cannot start any token" in problem and "\t" in current:
+        return "YAML indents with spaces, never tabs: replace the tab(s) on this line with spaces"
+    above = next((l for l in reversed(lines[: max(line - 1, 0)]) if l.strip() and not l.lstrip().startswith("#")), "")
+    indent = len(above) - len(above.lstrip(" -")) + 1
+    for phrase, hint in _YAML_HINTS:
+        if phrase in problem:
+            return hint.format(column=indent)
+    return ""
+
+
+def excerpt(text: str, line: int, column: int) -> str:
+    """The source line ``line`` (1-based) and a caret under ``column``, indented, tabs shown as one space."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return ""
+    shown = lines[line - 1].expandtabs(1)
+    return f"  {line:>4} | {shown}\n       | {' ' * (column - 1)}^"

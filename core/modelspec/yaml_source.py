@@ -22,6 +22,8 @@ from ..errors import Diagnostic
 from ..errors import SpecError
 from .limits import MAX_DEPTH
 from .spec_text import check_text
+from .spec_text import excerpt
+from .spec_text import yaml_hint
 from .spec_text import decode_spec  # noqa: F401 - read a file, then parse_yaml: one module to import
 from .limits import MAX_NODES
 
@@ -377,7 +379,8 @@ def _parse(text: str, source: str, reuse_tags: bool = False) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         message = "invalid YAML: " + " ".join(part for part in (exc.context, exc.problem) if part)
-        raise SpecError([Diagnostic(source, line, column, message)]) from None
+        raise SpecError([Diagnostic(source, line, column, message, yaml_hint(message, text, line),
+                                    excerpt=excerpt(text, line, column))]) from None
     except yaml.YAMLError as exc:
         raise SpecError([Diagnostic(source, 0, 0, f"invalid YAML: {exc}")]) from None
     builder = _Builder(source, reuse_tags)

@@ -19,6 +19,7 @@ from ..analysis.measure import upsample_entries
 from ..analysis.pictures import constant_response_png
 from ..builder.builder import build_model
 from ..errors import SpecError
+from ..files import WouldOverwrite
 from ..registry.registry import get_registry
 from ..modelspec.load import load_spec
 from .artefacts.lock import with_held_locks
@@ -54,16 +55,23 @@ def aliasing(spec: Spec, model: keras.Model, registry: Registry, factor: tuple[i
 
 @with_held_locks
 def run_checkerboard(source: str | Path, *, seeds: tuple[int, ...] = SEEDS, out: str | None = None,
-                     strategy: str | None = None, overrides: Any = None, root: str = "runs") -> CheckerboardResult:
+                     strategy: str | None = None, overrides: Any = None, root: str = "runs",
+                     overwrite: bool = False) -> CheckerboardResult:
+    """Measure ``source`` (a spec, a run folder or a ``.keras`` file). A trained run's measurements go inside
+    it (``RUN/checkerboard/``, replaced only with ``overwrite``); a spec's into a new
+    ``runs/<name>/checkerboard-<timestamp>/``; ``out`` wins over both."""
     import keras
-
 
     registry = get_registry()
     model_path, spec_path = run_files(source)
     spec = load_spec(spec_path, strategy=strategy, overrides=overrides, registry=registry)
     trained = load_model(model_path) if model_path is not None and strategy is None and not overrides else None
+    if out is None and trained is not None and model_path is not None:
+        out = str(model_path.parent / "checkerboard")
+    if out is not None and not overwrite and Path(out).is_dir() and any(Path(out).iterdir()):
+        raise WouldOverwrite(Path(out))  # before the measurements, not after
     reports = measure(spec, model=trained, seeds=seeds, registry=registry)
-    folder = new_run_dir(spec, root=root, out=out, prefix="checkerboard-")
+    folder = _output_folder(spec, root, out, overwrite)
     entries = upsample_entries(spec, registry)
 
     # the pictures: the trained entry, or the entry as initialised with the first seed (as measured)
@@ -87,6 +95,14 @@ def run_checkerboard(source: str | Path, *, seeds: tuple[int, ...] = SEEDS, out:
     }
     write_json(folder / "checkerboard.json", summary)
     return CheckerboardResult(folder, summary)
+
+
+def _output_folder(spec: Spec, root: str, out: str | None, overwrite: bool) -> Path:
+    if out is not None and overwrite and Path(out).is_dir():
+        for item in Path(out).iterdir():  # only what an earlier measurement wrote
+            if item.suffix in (".png", ".json"):
+                item.unlink()
+    return new_run_dir(spec, root=root, out=out, prefix="checkerboard-")
 
 
 def format_report(report: dict[str, Any]) -> str:

@@ -32,10 +32,25 @@ def plugin_names(name: str) -> dict[str, str]:
     }
 
 
+def _taken(name: str) -> str:
+    """Who already provides a strategy called ``name`` (a built-in or an installed plugin), or ''."""
+    from ..registry.registry import get_registry
+
+    provided = get_registry().strategies.get(name)
+    if provided is None:
+        return ""
+    info = provided.plugin
+    return f"{info.name} ({'built-in' if info.builtin else info.distribution})"
+
+
 def new_plugin(name: str, parent: str | os.PathLike = ".") -> Path:
-    """Create ``<parent>/upspec-<name>/``; refuses an existing path. Written in a temporary folder and renamed,
-    so an interrupted scaffold leaves nothing behind."""
+    """Create ``<parent>/upspec-<name>/``; refuses an existing path and a name an installed strategy has. Written
+    in a temporary folder and renamed, so an interrupted scaffold leaves nothing behind."""
     names = plugin_names(name)
+    owner = _taken(name)
+    if owner:
+        raise ScaffoldError(f"a strategy called {name!r} exists already, from {owner}; two strategies of one name "
+                            "cannot both be used: choose another NAME")
     target = Path(parent) / names["distribution"]
     if target.exists():
         raise ScaffoldError(f"{target} already exists; refusing to overwrite it (choose another NAME or folder)")

@@ -60,9 +60,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import PositiveInt
-
 import upspec
+from upspec import PositiveInt  # pydantic's type through upspec: importing this module imports no pydantic
 
 
 class {class_name}(upspec.Strategy):
@@ -163,7 +162,19 @@ and reload in a fresh process). To publish: `python -m build` and
 `twine upload dist/*`.
 """
 
+GITIGNORE = """
+__pycache__/
+*.py[cod]
+*.egg-info/
+build/
+dist/
+.venv/
+.pytest_cache/
+runs/
+"""
+
 FILES = {
+    ".gitignore": GITIGNORE,
     "setup.cfg": SETUP_CFG,
     "pyproject.toml": PYPROJECT,
     "README.md": README,

@@ -1,34 +1,131 @@
-"""Exporting a saved model to a TensorFlow SavedModel and to TFLite.
+"""Exporting a saved model: every format that can hold it, each reported on its own.
 
-Each artefact is written beside its final name and renamed into place, so an
-export that fails half-way leaves nothing behind. A model TFLite cannot
-convert is reported layer by layer: every layer is converted on its own to
-name the ones (and so the spec entries) at fault.
+The formats are one table, :data:`EXPORT_FORMATS`: a name, the file or folder it writes inside the export
+folder, and a writer ``"module:function"`` (imported only when that format is asked for) called as
+``writer(model, tmp_path, options)``; a writer raises :class:`ExportError` (or
+:class:`~upspec.runner.artefacts.tflite.ConversionFailed`) with a one-line reason. Adding a format is one
+entry there (and its writer in a module of its own).
+
+Rules, the same for every format:
+
+- SavedModel is written whenever it is asked for; a format that cannot hold the model (TFLite without
+  TensorFlow ops for a bicubic resize) is reported as not written, with why and the fallback, and the others
+  are still written. The export fails only when nothing asked for could be written.
+- The model is exported with free spatial dimensions (``(None, None, None, C)``) when it is fully
+  convolutional, as ``predict`` runs it; otherwise its fixed input is kept and the report says so.
+- Nothing is replaced without ``overwrite`` (``--force``): a format already there is kept and reported;
+  if every asked format is already there, :class:`~upspec.files.WouldOverwrite` (exit 2).
+- Each artefact is written beside its final name and renamed into place: a failed export leaves nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import inspect
 import io
 import os
 import re
 import shutil
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
+from typing import Callable
 from typing import Sequence
 
 from ...errors import UpspecError
 from ...files import WouldOverwrite
-from ...files import atomic_path
 from ...files import clean_temporaries
 from ...files import io_error
-
-FORMATS = ("saved_model", "tflite")
+from ...quiet import captured_stderr
+from .tflite import ConversionFailed
+from .tflite import convert_or_explain
+from .tflite import tflite_predict
 
 
 class ExportError(UpspecError):
-    """The model cannot be exported in the asked format."""
+    """The model cannot be exported in the asked format(s)."""
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What every writer may read: TFLite's TensorFlow-ops fallback, entry id -> strategy for messages."""
+
+    select_tf_ops: bool = False
+    strategies: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str
+    #: the file or folder written inside the export folder
+    target: str
+    #: ``"module:function"``, called as ``function(model, tmp_path, options)``
+    writer: str
+    description: str
+
+    def write(self, model: Any, path: Path, options: ExportOptions) -> None:
+        module, _, function = self.writer.partition(":")
+        writer: Callable[[Any, Path, ExportOptions], None] = getattr(importlib.import_module(module), function)
+        writer(model, path, options)
+
+
+def _write_saved_model(model: Any, path: Path, options: ExportOptions) -> None:
+    with contextlib.redirect_stdout(io.StringIO()):
+        # Keras before 3.6 has no verbose= (it prints; stdout is swallowed here anyway)
+        quiet = {"verbose": False} if "verbose" in inspect.signature(model.export).parameters else {}
+        model.export(os.fspath(path), format="tf_saved_model", **quiet)
+
+
+def _write_tflite(model: Any, path: Path, options: ExportOptions) -> None:
+    path.write_bytes(convert_or_explain(model, options.select_tf_ops, options.strategies))
+
+
+#: every export format, in the order they are written; the default is all of them
+EXPORT_FORMATS: dict[str, ExportFormat] = {
+    "saved_model": ExportFormat("saved_model", "saved_model", f"{__name__}:_write_saved_model",
+                                "TensorFlow SavedModel (a folder; TF Serving, tf.saved_model.load)"),
+    "tflite": ExportFormat("tflite", "model.tflite", f"{__name__}:_write_tflite",
+                           "TFLite flat buffer (builtin ops; --select-tf-ops adds TensorFlow ops)"),
+}
+FORMATS = tuple(EXPORT_FORMATS)
+
+
+@dataclass
+class FormatOutcome:
+    format: str
+    #: "written", "kept" (already there, not replaced without --force) or "failed"
+    status: str
+    path: Path
+    reason: str = ""
+    fallback: str = ""
+    #: set when this format took the model's fixed input size although the model allows free ones
+    fixed_input: str = ""
+
+    def line(self) -> str:
+        if self.status == "written":
+            return f"{self.format}: wrote {self.path}" + (f" ({self.fixed_input})" if self.fixed_input else "")
+        if self.status == "kept":
+            return f"{self.format}: kept {self.path} (already there; --force replaces it)"
+        text = f"{self.format}: not written: {self.reason}"
+        return text + (f"\n  fallback: {self.fallback}" if self.fallback else "")
+
+
+class ExportReport(dict):  # type: ignore[type-arg]
+    """``{format: path}`` of what was written, with every format's outcome and a note on the input shape."""
+
+    def __init__(self, outcomes: list[FormatOutcome], input_note: str) -> None:
+        super().__init__({o.format: o.path for o in outcomes if o.status == "written"})
+        self.outcomes = outcomes
+        self.input_note = input_note
+
+    @property
+    def failed(self) -> dict[str, str]:
+        return {o.format: o.reason for o in self.outcomes if o.status == "failed"}
+
+    def lines(self) -> list[str]:
+        return [o.line() for o in self.outcomes] + ([self.input_note] if self.input_note else [])
 
 
 def require_tensorflow_backend(feature: str) -> None:
@@ -42,158 +139,142 @@ def require_tensorflow_backend(feature: str) -> None:
                           "(a .keras file saved on any backend loads there)")
 
 
-def _replace_dir(tmp: Path, target: Path) -> None:
-    if target.exists():
-        old = target.with_name(f".{target.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(target, old)
-        os.replace(tmp, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, target)
+def free_spatial_dimensions(model: Any) -> tuple[Any, str]:
+    """``model`` with free spatial dimensions when its graph allows it (in a traced graph, as every export
+    format needs), else ``model``; and a note on the exported input."""
+    fixed = tuple(model.input_shape) if len(model.inputs) == 1 else [tuple(i.shape) for i in model.inputs]
+    agnostic = _free_copy(model) if len(model.inputs) == 1 else None
+    if agnostic is None:
+        return model, (f"input {fixed}: fixed size (the model is not fully convolutional; predict tiles larger "
+                       "images, an exported model does not)")
+    reason = _untraceable(agnostic)
+    if reason:
+        return model, f"input {fixed}: fixed size ({reason}; predict runs any size, an exported model does not)"
+    return agnostic, f"input {tuple(agnostic.input_shape)}: any height and width (the model is fully convolutional)"
 
 
-def export_saved_model(model: Any, target: Path, *, overwrite: bool = False) -> Path:
-    if target.exists() and not overwrite:
-        raise WouldOverwrite(target)
-    tmp = target.with_name(f".{target.name}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
+def _free_copy(model: Any) -> Any | None:
+    """A copy of a one-input model (same weights) whose spatial dimensions are free, or None when its graph does
+    not allow it (checked on an input twice the model's size: the output must be twice as large)."""
+    import keras
+    import numpy as np
+
+    shape, out_shape = list(model.input_shape), list(model.output_shape)
+    if len(shape) < 3 or not isinstance(model.output_shape, tuple) or len(out_shape) != len(shape):
+        return None
+    if all(d is None for d in shape[1:-1]):
+        return model
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            # Keras before 3.6 has no verbose= (it prints; stdout is swallowed here anyway)
-            quiet = {"verbose": False} if "verbose" in inspect.signature(model.export).parameters else {}
-            model.export(os.fspath(tmp), format="tf_saved_model", **quiet)
-        _replace_dir(tmp, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
+        config = model.get_config()
+        for layer in config["layers"]:
+            if layer["class_name"] == "InputLayer":
+                batch_shape = list(layer["config"]["batch_shape"])
+                layer["config"]["batch_shape"] = [batch_shape[0], *[None] * (len(batch_shape) - 2), batch_shape[-1]]
+        copy = keras.Model.from_config(config)
+        copy.set_weights(model.get_weights())
+        probe = np.zeros((1, *[2 * d for d in shape[1:-1]], shape[-1]), "float32")
+        out = np.asarray(copy(probe, training=False))
+    except Exception:  # noqa: BLE001 - any failure means: keep the fixed size
+        return None
+    return copy if list(out.shape[1:-1]) == [2 * d for d in out_shape[1:-1]] else None
 
 
-def _convert(model: Any, select_tf_ops: bool) -> bytes:
+def _untraceable(model: Any) -> str:
+    """Why ``model`` cannot be traced into a graph with free spatial dimensions, or ''."""
     import tensorflow as tf
 
-    with contextlib.redirect_stdout(io.StringIO()):  # Keras prints the traced signature
-        converter = tf.lite.TFLiteConverter.from_keras_model(model)
-        ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-        if select_tf_ops:
-            ops.append(tf.lite.OpsSet.SELECT_TF_OPS)
-        converter.target_spec.supported_ops = ops
-        return converter.convert()
-
-
-def _first_line(exc: BaseException) -> str:
-    """The converter's reason in one line: the TensorFlow ops TFLite lacks, when it says so."""
-    text = str(exc)
-    ops = sorted(set(re.findall(r"'tf\.(\w+)' op is neither a custom op nor a flex op", text)))
-    select = re.search(r"TF Select ops: ([^\n]+)", text)
-    if select:
-        ops = sorted(set(ops) | {op.strip() for op in select.group(1).split(",")})
-    if ops:
-        return f"TensorFlow op(s) {', '.join(ops)} are not TFLite builtins"
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else type(exc).__name__
-
-
-def unconvertible_layers(model: Any, select_tf_ops: bool = False) -> list[tuple[str, str, str]]:
-    """``(layer name, class, reason)`` for each layer TFLite cannot convert on its own."""
-    import keras
-
-    found = []
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        shapes = layer.input if isinstance(layer.input, (list, tuple)) else [layer.input]
-        inputs = [keras.Input(batch_shape=(1, *s.shape[1:]), dtype=s.dtype) for s in shapes]
-        try:
-            clone = layer.__class__.from_config(layer.get_config())
-            out = clone(inputs if len(inputs) > 1 else inputs[0])
-            _convert(keras.Model(inputs, out), select_tf_ops)
-        except Exception as exc:  # noqa: BLE001 - any converter failure names the layer
-            found.append((layer.name, type(layer).__name__, _first_line(exc)))
-    return found
-
-
-def export_tflite(model: Any, target: Path, *, overwrite: bool = False, select_tf_ops: bool = False,
-                  strategies: dict[str, str] | None = None) -> Path:
-    """Convert to TFLite (builtin ops only unless ``select_tf_ops``); ``strategies`` maps entry ids to
-    strategy names, for the error message."""
-    if target.exists() and not overwrite:
-        raise WouldOverwrite(target)
+    spec = tf.TensorSpec(model.input_shape, model.inputs[0].dtype)
     try:
-        data = _convert(model, select_tf_ops)
-    except Exception as exc:  # noqa: BLE001
-        culprits = unconvertible_layers(model, select_tf_ops)
-        raise ExportError(_explain(culprits, exc, strategies or {}, select_tf_ops)) from None
-    with atomic_path(target, overwrite=overwrite) as tmp:
-        tmp.write_bytes(data)
-    return target
+        with captured_stderr():
+            tf.function(model).get_concrete_function(spec)
+    except Exception as exc:  # noqa: BLE001 - any tracing failure keeps the fixed size
+        layer = re.search(r"calling (\w+)\.call\(\)", str(exc))
+        where = f"Keras's {layer.group(1)}" if layer else "a layer"
+        return f"{where} cannot be traced with free height and width"
+    return ""
 
 
-def _explain(culprits: Sequence[tuple[str, str, str]], exc: BaseException, strategies: dict[str, str],
-             select_tf_ops: bool) -> str:
-    if not culprits:
-        return f"TFLite cannot convert this model: {_first_line(exc)}"
-    lines = ["TFLite cannot convert this model:"]
-    for name, cls, reason in culprits:
-        entry = next((e for e in sorted(strategies, key=len, reverse=True) if name == e or name.startswith(e + "_")), None)
-        where = f"entry {entry!r} (strategy {strategies[entry]!r}), " if entry else ""
-        lines.append(f"  {where}layer {name!r} ({cls}): {reason}")
-    if not select_tf_ops:
-        lines.append("pass --select-tf-ops to include TensorFlow ops (the app then needs TFLite's Flex delegate), "
-                     "or switch the entry to a strategy TFLite supports (nearest, bilinear, transpose, pixel_shuffle; "
-                     "bicubic with align_corners set, or in 3-D)")
-    return "\n".join(lines)
+def _write_one(fmt: ExportFormat, model: Any, target: Path, options: ExportOptions, overwrite: bool) -> FormatOutcome:
+    tmp = target.with_name(f".{target.name}.tmp")
+    _remove(tmp)
+    try:
+        fmt.write(model, tmp, options)
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            _remove(old)
+            os.replace(target, old)
+            os.replace(tmp, target)
+            _remove(old)
+        else:
+            os.replace(tmp, target)
+    except ConversionFailed as exc:
+        return FormatOutcome(fmt.name, "failed", target, str(exc), exc.fallback)
+    except ExportError as exc:
+        return FormatOutcome(fmt.name, "failed", target, str(exc))
+    except OSError as exc:
+        raise io_error(target, exc) from exc
+    finally:
+        _remove(tmp)
+    return FormatOutcome(fmt.name, "written", target)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists():
+        path.unlink()
 
 
 def export(model: Any, out: str | os.PathLike, *, formats: Sequence[str] = FORMATS, overwrite: bool = False,
-           select_tf_ops: bool = False, strategies: dict[str, str] | None = None) -> dict[str, Path]:
-    """Write ``out/saved_model/`` and ``out/model.tflite``; returns the paths written by format."""
+           select_tf_ops: bool = False, strategies: dict[str, str] | None = None,
+           free_dimensions: bool = True) -> ExportReport:
+    """Write each of ``formats`` into ``out`` (``saved_model/``, ``model.tflite``); returns the report
+    (a ``{format: path}`` dict of what was written, with ``outcomes`` and ``lines()``)."""
+    unknown = [f for f in formats if f not in EXPORT_FORMATS]
+    if unknown:
+        from ...errors import available
+
+        raise ExportError(f"unknown export format {unknown[0]!r}; {available(EXPORT_FORMATS, unknown[0])}")
     require_tensorflow_backend("export to a SavedModel or TFLite")
     out = Path(out)
+    asked = [EXPORT_FORMATS[name] for name in FORMATS if name in formats]
+    targets = {fmt.name: out / fmt.target for fmt in asked}
+    if not overwrite and all(t.exists() for t in targets.values()):
+        raise WouldOverwrite(next(iter(targets.values())))
     created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise io_error(out, exc) from exc
     clean_temporaries(out)  # left by an export that was killed
-    targets = {"saved_model": out / "saved_model", "tflite": out / "model.tflite"}
-    written = {}
+    exported, note = free_spatial_dimensions(model) if free_dimensions else (model, "")
+    options = ExportOptions(select_tf_ops=select_tf_ops, strategies=dict(strategies or {}))
+    outcomes = []
     try:
-        if not overwrite:
-            for fmt in formats:
-                if targets[fmt].exists():
-                    raise WouldOverwrite(targets[fmt])
-        if "tflite" in formats:  # first: the one that can fail for a strategy
-            written["tflite"] = export_tflite(model, targets["tflite"], overwrite=overwrite,
-                                              select_tf_ops=select_tf_ops, strategies=strategies)
-        if "saved_model" in formats:
-            written["saved_model"] = export_saved_model(model, targets["saved_model"], overwrite=overwrite)
+        for fmt in asked:
+            if targets[fmt.name].exists() and not overwrite:
+                outcomes.append(FormatOutcome(fmt.name, "kept", targets[fmt.name]))
+                continue
+            outcome = _write_one(fmt, exported, targets[fmt.name], options, overwrite)
+            if outcome.status == "failed" and exported is not model:  # this format may take the fixed size
+                retry = _write_one(fmt, model, targets[fmt.name], options, overwrite)
+                if retry.status == "written":
+                    retry.fixed_input = (f"input {tuple(model.input_shape)}: fixed size, as it cannot hold this model "
+                                         f"with free height and width: {outcome.reason}")
+                outcome = retry
+            outcomes.append(outcome)
     finally:
         if created and not any(out.iterdir()):
             out.rmdir()  # a failed export leaves no empty folder
-    return written
-
-
-def tflite_predict(path: str | os.PathLike, x: Any) -> Any:
-    """Run a ``.tflite`` model on a batch, one image at a time, in TFLite's interpreter."""
-    import numpy as np
-    import tensorflow as tf
-
-    interpreter = tf.lite.Interpreter(model_path=os.fspath(path))
-    inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
-    interpreter.resize_tensor_input(inp["index"], (1, *x.shape[1:]))
-    interpreter.allocate_tensors()
-    results = []
-    for item in np.asarray(x, dtype="float32"):
-        interpreter.set_tensor(inp["index"], item[None])
-        interpreter.invoke()
-        results.append(interpreter.get_tensor(out["index"])[0])
-    return np.stack(results)
+    report = ExportReport(outcomes, note)
+    if not any(o.status in ("written", "kept") for o in outcomes):
+        raise ExportError("nothing exported:\n" + "\n".join(o.line() for o in outcomes))
+    return report
 
 
 def export_run(source: str | os.PathLike, out: str | os.PathLike | None = None, *,
                formats: Sequence[str] = FORMATS, overwrite: bool = False, select_tf_ops: bool = False,
-               registry: Any = None) -> dict[str, Path]:
+               registry: Any = None) -> ExportReport:
     """Export a finished run folder or a saved ``.keras`` file (``export/`` beside it unless ``out``): the
     model loaded with upspec's layers registered, unconvertible layers named by their entry and strategy
     (read from the ``spec.yaml`` beside the model, when there is one)."""
@@ -220,3 +301,8 @@ def _upsample_strategies(spec_path: Path, registry: Any) -> dict[str, str]:
     except SpecError:
         return {}
     return {e.id: e.upsample for e in spec.layers if e.upsample and e.id}
+
+
+__all__ = ["EXPORT_FORMATS", "FORMATS", "ExportError", "ExportFormat", "ExportOptions", "ExportReport",
+           "FormatOutcome", "export", "export_run", "free_spatial_dimensions", "require_tensorflow_backend",
+           "tflite_predict"]

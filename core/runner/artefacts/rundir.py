@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
+import os
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -13,6 +15,7 @@ from typing import Callable
 import yaml
 
 from ...errors import UpspecError
+from ...files import WouldOverwrite
 from ...files import write_text
 from ...modelspec.model import Spec
 from .lock import LOCK_NAME
@@ -46,18 +49,25 @@ class RunResult:
     model: Any = field(default=None, repr=False, compare=False)
 
 
+#: the run folders this process started, newest last (the command line names the newest after Ctrl-C)
+STARTED: list[Path] = []
+LATEST = "latest"
+
+
 def new_run_dir(spec: Spec, root: str | Path = "runs", out: str | Path | None = None, prefix: str = "",
                 kind: str = "run folder") -> Path:
-    """``runs/<spec name>/<prefix><timestamp>/`` (suffixed if taken), or ``out`` if it is new or empty; its
-    lock taken (``upspec.runner.artefacts.lock``) until the caller's ``held_locks`` block ends."""
+    """``runs/<spec name>/<prefix><timestamp>/`` (suffixed if taken; ``runs/<spec name>/latest`` then points at
+    it), or ``out`` if it is new or empty; its lock taken (``upspec.runner.artefacts.lock``) until the caller's
+    ``held_locks`` block ends."""
     if out is not None:
         path = Path(out)
         if path.exists() and any(path.iterdir()):
             if (path / LOCK_NAME).exists():
                 hold_lock(path, kind)  # refused with the holder named when another process runs there
-            raise UpspecError(f"{path} already holds files; refusing to mix runs (pick a new --out)")
+            raise WouldOverwrite(path, f"{path} already holds files; refusing to mix runs (pick a new --output)")
         path.mkdir(parents=True, exist_ok=True)
         hold_lock(path, kind)
+        STARTED.append(path)
         return path
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     base = Path(root) / spec.name
@@ -67,10 +77,49 @@ def new_run_dir(spec: Spec, root: str | Path = "runs", out: str | Path | None = 
         try:
             path.mkdir()  # atomic: two runs started in the same second get different folders
             hold_lock(path, kind)
-            return path
         except FileExistsError:
             continue
+        if not prefix:
+            point_latest(base, path)
+        STARTED.append(path)
+        return path
     raise UpspecError(f"cannot find a free run folder under {base}")
+
+
+def point_latest(base: Path, run_dir: Path) -> None:
+    """``base/latest`` -> ``run_dir``, replaced atomically (a new link beside it, renamed over it); where the
+    file system has no symbolic links, commands resolve ``latest`` by the newest folder instead."""
+    link = base / LATEST
+    tmp = base / f".{LATEST}.{os.getpid()}.tmp"
+    try:
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        os.symlink(run_dir.name, tmp, target_is_directory=True)
+        os.replace(tmp, link)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def newest_run(base: Path) -> Path | None:
+    """The newest run folder under ``runs/<name>/`` (by name: timestamps sort), or None."""
+    runs = sorted(p for p in base.iterdir() if p.is_dir() and not p.is_symlink() and (p / "spec.yaml").is_file()
+                  and not p.name.startswith((".", "sweep-")))
+    return runs[-1] if runs else None
+
+
+def resolve_run(value: str | os.PathLike) -> Path:
+    """A RUN argument: a run folder or model file as given; ``.../latest`` (the link, or the newest run folder
+    where there is no link) resolved to the run folder it names."""
+    path = Path(value)
+    if path.name == LATEST:
+        if path.is_symlink() or path.exists():
+            return Path(os.path.realpath(path))
+        if path.parent.is_dir():
+            found = newest_run(path.parent)
+            if found is not None:
+                return found
+    return path
 
 
 MODEL_SUFFIXES = (".keras", ".h5")

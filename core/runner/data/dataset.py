@@ -41,6 +41,8 @@ class TaskData:
     test: tuple[np.ndarray, np.ndarray]
     test_images: list[TestImage] = field(default_factory=list)
     settings: DataSettings | None = None
+    #: the names of the images the validation patches come from (named in the report)
+    validation_names: list[str] = field(default_factory=list)
 
 
 def data_error(spec: Any, message: str) -> SpecError:
@@ -51,4 +53,4 @@ def data_error(spec: Any, message: str) -> SpecError:
     options = doc.data.get("data", {}).get("options") if doc is not None and path == ("data",) else None
     if isinstance(options, dict) and "path" in options:  # a user's file: point at the line that names it
         path = ("data", "options", "path")
-    return SpecError([spec.diagnostic(path, message, "see docs/runner.md for data sources and tasks")])
+    return SpecError([spec.diagnostic(path, message, "see `upspec help data` for data sources, tasks and paths")])

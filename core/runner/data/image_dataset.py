@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 
 from ...errors import NotFoundError
+from ...errors import SpecError
+from .fit_check import output_entry_diagnostic
 from ...registry.registry import Registry
 from .dataset import TaskData
 from .dataset import TestImage
@@ -69,6 +71,13 @@ def prepare_image_data(spec: Spec, model_shapes: ModelShapes, data: DataSettings
     """Load the source, check it fits the model (``model_shapes``: its input and output, batch axis left out),
     and cut (x, y) pairs for each split."""
     try:
+        task_shapes(data.task, model_shapes.x, model_shapes.y)
+    except DataError as exc:  # the model's output is what must change: point at its entry, as validate does
+        output = spec.outputs[0] if spec.outputs else (spec.layers[-1].id or "")
+        raise SpecError([output_entry_diagnostic(spec, output, f"the data cannot feed this model: {exc}")]) from None
+    except NotFoundError:
+        pass  # an unknown task: reported below, as before
+    try:
         known = sources(registry).get(data.source)
         if known is not None and 2 not in getattr(known, "ranks", (2,)):
             raise DataError(f"data source {data.source!r} provides {ranks_of(known)} data; this model takes 2-D images")
@@ -87,6 +96,7 @@ def prepare_image_data(spec: Spec, model_shapes: ModelShapes, data: DataSettings
             make_pairs(shapes, split_data["test"], data.test_patches, None, **options),
             whole_images(shapes, split_data["test"], data, train.seed),
             data,
+            [split_data["validation"].name(i) for i in range(len(split_data["validation"].images))],
         )
     except DataError as exc:
         raise data_error(spec, f"the data cannot feed this model: {exc}") from None

@@ -49,10 +49,18 @@ class DataSource:
     name: str = ""
     #: whether the source provides per-pixel class masks (for ``segmentation``)
     has_masks: bool = False
+    #: options that name files or folders, besides ``path`` (always one): a spec's relative paths are resolved
+    #: against the spec file's folder and stored absolute in the run folder
+    path_options: tuple[str, ...] = ()
 
     def load(self, split: str, *, size: tuple[int, int], seed: int, **options: Any) -> Images:
         """Images of ``split``; ``size`` is the patch size the task needs (a hint for generated data)."""
         raise NotImplementedError
+
+    def check(self, *, size: tuple[int, int], **options: Any) -> list[str]:
+        """Every problem with the source's options that shows without training (a missing folder, unreadable or
+        too small files), all at once; ``[]`` when there is none. ``upspec validate`` calls it."""
+        return []
 
 
 def sources(registry: Registry) -> dict[str, DataSource]:

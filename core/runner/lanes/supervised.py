@@ -83,7 +83,8 @@ def _optimizer_name(model: Any) -> str:
 
 
 def _data_facts(data: Any) -> dict[str, Any]:
-    return {"source": data.source, "degradation": data.degradation, "blur_sigma": data.blur_sigma}
+    return {"source": data.source, "degradation": data.degradation, "blur_sigma": data.blur_sigma,
+            "validation_patches": data.validation_patches}
 
 
 class SupervisedLane:
@@ -248,7 +249,8 @@ class SupervisedLane:
         if rows:
             learning_curves(rows, run_dir / "learning_curves.png", dataset.shapes.task)
         settings = {**settings, "meaningless_metrics": meaningless_metrics(rows, dataset.shapes.task),
-                    "budget": describe_budget(settings, rows)}
+                    "budget": describe_budget(settings, rows),
+                    "validation_images": dataset.validation_names, "history": rows}
         self.pictures(model, dataset, metrics, outputs, run_dir / "samples.png")
         write_report(run_dir, spec, metrics, settings)
         return RunResult(run_dir, metrics, model=model)

@@ -9,6 +9,8 @@ from ...charts import Panel
 from ...charts import Series
 from ...charts import line_chart
 from ...files import write_text
+from ...wording import number
+from ...wording import plural
 
 
 #: tasks whose targets are continuous: an ``accuracy`` metric (exact equality) says nothing there
@@ -43,7 +45,7 @@ def _table(metrics: dict[str, Any]) -> str:
     keys = list(dict.fromkeys(k for _, scores in rows for k in scores))
     lines = ["| | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
     for name, scores in rows:
-        lines.append(f"| {name} | " + " | ".join(f"{scores[k]:.4f}" if k in scores else "" for k in keys) + " |")
+        lines.append(f"| {name} | " + " | ".join(number(scores[k]) if k in scores else "" for k in keys) + " |")
     return "\n".join(lines)
 
 
@@ -55,9 +57,9 @@ def _strategies(spec: Any) -> str:
     for entry in entries:
         params = entry.params if isinstance(entry.params, dict) else {}
         filters = params.get("filters", "-")
-        fixed = ", fixed resize: no parameters" if "filters" in params and filters is None else ""
-        parts.append(f"`{entry.id or '?'}`: **{entry.upsample}** (factor {params.get('factor', '?')}, "
-                     f"filters {filters}{fixed})")
+        channels = "fixed resize, no convolution, no parameters" if "filters" in params and filters is None \
+            else f"filters {filters}"
+        parts.append(f"`{entry.id or '?'}`: **{entry.upsample}** (factor {params.get('factor', '?')}, {channels})")
     return "; ".join(parts)
 
 
@@ -68,6 +70,33 @@ def upsampling_summary(spec: Any) -> str:
     return ", ".join(parts) or "none"
 
 
+def _validation_section(run_dir: Path, metrics: dict[str, Any], settings: dict[str, Any]) -> list[str]:
+    """Which images the validation numbers come from, why they differ from the test's, which weights were kept."""
+    import json
+
+    names = settings.get("validation_images") or []
+    history = settings.get("history") or []
+    lines = ["", "## Validation", ""]
+    if names:
+        lines.append(f"The validation numbers of the learning curves and history.csv are on "
+                     f"{settings.get('validation_patches', 'fixed')} patches of {plural(len(names), 'image')} "
+                     f"({', '.join(f'`{n}`' for n in names)}), other images than the test set's. Patches and images "
+                     "differ in content (a smooth photo scores higher), and Keras averages the metric over "
+                     "patches while the test set is scored per whole image with the border shaved: compare "
+                     "validation numbers across epochs, and test numbers across runs, not one with the other.")
+    if history and "val_loss" in history[0]:
+        losses = [float(r["val_loss"]) for r in history]
+        best = min(range(len(losses)), key=losses.__getitem__) + 1
+        if best < len(losses) and settings.get("keep", "last") == "last":
+            lines.append(f"\nThe validation loss was lowest after epoch {best} of {len(losses)}; "
+                         "`train.keep: best` keeps that epoch's weights (`train.monitor`, default val_loss).")
+    kept = json.loads((run_dir / "best.json").read_text()) if (run_dir / "best.json").exists() else {}
+    if settings.get("keep") == "best" and kept:
+        lines.append(f"\nKept weights: epoch {kept['epoch']}, the best `{kept['monitor']}` ({kept['value']:.4g}); "
+                     "`train.keep: last` keeps the last epoch's.")
+    return lines if len(lines) > 3 else []
+
+
 def write_report(run_dir: Path, spec: Any, metrics: dict[str, Any], settings: dict[str, Any]) -> Path:
     """report.md: what was trained (strategies, data, degradation, budget), the test numbers and convention."""
     task = metrics["task"]
@@ -75,11 +104,12 @@ def write_report(run_dir: Path, spec: Any, metrics: dict[str, Any], settings: di
              f"Upsampling: {_strategies(spec)}.", "",
              f"Task: {task} on `{settings['source']}`"
              + (f", degradation `{settings.get('degradation', 'bicubic')}`" if task == "super_resolution" else "") + ".",
-             "Training budget: " + settings.get("budget", f"{settings['epochs']} epochs x {settings['steps_per_epoch']} "
-                                                          f"steps, batch {settings['batch_size']} ({settings['epochs'] * settings['steps_per_epoch'] * settings['batch_size']:,} "
+             "Training budget: " + settings.get("budget", f"{plural(settings['epochs'], 'epoch')} x "
+                                                          f"{plural(settings['steps_per_epoch'], 'step')}, batch {settings['batch_size']} "
+                                                          f"({settings['epochs'] * settings['steps_per_epoch'] * settings['batch_size']:,} "
                                                           f"patches seen), seed {settings['seed']}") + ".",
              *([f"Settings: {settings['tuning']}."] if settings.get("tuning") else []), "",
-             f"## Test set ({metrics['test_images']} {'whole images' if 'convention' in metrics else 'test patches'})",
+             f"## Test set ({plural(metrics['test_images'], *(('whole image', 'whole images') if 'convention' in metrics else ('test patch', 'test patches')))})",
              "", _table(metrics), ""]
     if "gain" in metrics:
         baseline = "bicubic" if task == "super_resolution" else "the noisy input"
@@ -102,6 +132,7 @@ def write_report(run_dir: Path, spec: Any, metrics: dict[str, Any], settings: di
                   "|---|" + "---|" * (len(groups) * len(keys))]
         for row in images:
             lines.append(f"| {row['name']} | " + " | ".join(f"{row[g][k]:.4f}" for g in groups for k in keys) + " |")
+    lines += _validation_section(run_dir, metrics, settings)
     for warning in metrics.get("warnings", []):
         lines += ["", f"**Warning:** {warning}"]
     lines += ["", "## Files", "",

@@ -24,6 +24,8 @@ from ..data.dataset import TaskData
 from .checkpoint import CHECKPOINT
 from .checkpoint import STATE
 from .checkpoint import save_checkpoint
+from .keep_best import best_keeper
+from .keep_best import restore_best
 from .framework import as_float
 from .framework import seed_everything
 from .history import history_rows
@@ -149,6 +151,8 @@ def make_callbacks(run_dir: Path, settings: TrainSettings, spec: Spec, registry:
         callbacks.append(keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=1, min_lr=1e-6))
     elif settings.schedule == "cosine":
         callbacks.append(_cosine(settings))
+    if getattr(settings, "keep", "last") == "best":
+        callbacks.append(best_keeper(run_dir, settings.monitor))
     for _info, extra in registry.call("upspec_callbacks", strict=True, spec=spec, run_dir=str(run_dir)):
         callbacks.extend(extra or ())
     checkpoint = EpochCheckpoint()
@@ -193,6 +197,8 @@ def acts_per_batch(callback: Any) -> bool:
     Keras's own ``ModelCheckpoint``, ``TensorBoard`` and ``TerminateOnNaN`` do, even set to act per epoch."""
     import keras
 
+    if getattr(callback, "per_execution", False):  # ours, written to act once per execution
+        return False
     for hook in BATCH_HOOKS:
         method = getattr(callback, hook, None)
         if getattr(method, "__func__", method) is not getattr(keras.callbacks.Callback, hook):
@@ -253,6 +259,8 @@ def fit(plan: FitPlan) -> list[dict[str, Any]]:
     if checkpoint.diverged_at is not None:
         raise _diverged(plan, checkpoint, chunk)
     plan.warnings.extend(_growth_warning(checkpoint.first_loss, checkpoint.rows))
+    if getattr(settings, "keep", "last") == "best":
+        restore_best(plan.model, run_dir)
     return checkpoint.rows
 
 
