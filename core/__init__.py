@@ -104,11 +104,12 @@ def run(source: str | os.PathLike[str] | Mapping[str, Any], *, strategy: str | N
 
 
 def export(source: Any, out: Any = None, **options: Any) -> Any:
-    """Export a finished run folder or a saved ``.keras`` file to a SavedModel and TFLite; returns
-    ``{format: path}`` (see :func:`upspec.runner.artefacts.export.export_run`)."""
-    from .runner.artefacts.export import export_run
+    """Export a finished run folder or a saved ``.keras`` file to a SavedModel, TFLite and (``formats=["onnx"]``)
+    ONNX checked by ONNX Runtime on the run's test inputs; returns ``{format: path}`` (see
+    :func:`upspec.runner.run.export` and :func:`upspec.runner.artefacts.export.export_run`)."""
+    from .runner.run import export as export_checked
 
-    return export_run(source, out, **options)
+    return export_checked(source, out, **options)
 
 
 def sweep(source: Any, **options: Any) -> Any:

@@ -152,18 +152,21 @@ def predict(model_path: str, inputs: tuple[str, ...], output: str) -> None:
 @click.argument("model", type=click.Path(exists=True))
 @click.option("-o", "--out", type=click.Path(file_okay=False),
               help="Folder for saved_model/ and model.tflite (default: RUN_DIR/export or beside the .keras file).")
-@click.option("--format", "formats", multiple=True, type=click.Choice(["saved_model", "tflite"]),
-              help="What to write (repeatable; default both).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["saved_model", "tflite", "onnx"]),
+              help="What to write (repeatable; default saved_model and tflite; onnx needs upspec[onnx]).")
 @click.option("--select-tf-ops", is_flag=True, help="Let TFLite fall back to TensorFlow ops (needs the Flex delegate).")
 @click.option("--force", is_flag=True, help="Replace an earlier export.")
 def export(model: str, out: str | None, formats: tuple[str, ...], select_tf_ops: bool, force: bool) -> None:
-    """Export a saved model (a .keras file or a run folder) to a TensorFlow SavedModel and TFLite."""
+    """Export a saved model (a .keras file or a run folder) to a TensorFlow SavedModel, TFLite or ONNX."""
     from ..runner.artefacts.export import FORMATS
-    from ..runner.artefacts.export import export_run
+    from ..runner.artefacts.onnx_export import describe_onnx
+    from ..runner.run import export as export_checked
 
-    written = export_run(model, out, formats=formats or FORMATS, overwrite=force, select_tf_ops=select_tf_ops)
+    written = export_checked(model, out, formats=formats or FORMATS, overwrite=force, select_tf_ops=select_tf_ops)
     for fmt, path in written.items():
         click.echo(f"wrote {path} ({fmt})")
+        if fmt == "onnx":
+            click.echo(f"  {describe_onnx(path).get('check', '')}")
 
 
 @click.command()

@@ -25,6 +25,8 @@ from ...files import clean_temporaries
 from ...files import io_error
 
 FORMATS = ("saved_model", "tflite")
+#: every format ``export`` writes (ONNX with the ``upspec[onnx]`` extra: :mod:`.onnx_export`)
+KNOWN_FORMATS = (*FORMATS, "onnx")
 
 
 class ExportError(UpspecError):
@@ -146,9 +148,15 @@ def _explain(culprits: Sequence[tuple[str, str, str]], exc: BaseException, strat
 
 
 def export(model: Any, out: str | os.PathLike, *, formats: Sequence[str] = FORMATS, overwrite: bool = False,
-           select_tf_ops: bool = False, strategies: dict[str, str] | None = None) -> dict[str, Path]:
-    """Write ``out/saved_model/`` and ``out/model.tflite``; returns the paths written by format."""
-    require_tensorflow_backend("export to a SavedModel or TFLite")
+           select_tf_ops: bool = False, strategies: dict[str, str] | None = None,
+           check_inputs: Any = None) -> dict[str, Path]:
+    """Write ``out/saved_model/``, ``out/model.tflite`` and (asked for) ``out/model.onnx``, checked by ONNX
+    Runtime on ``check_inputs``; returns the paths written by format."""
+    unknown = [f for f in formats if f not in KNOWN_FORMATS]
+    if unknown:
+        raise ExportError(f"unknown export format {unknown[0]!r}; choose from {', '.join(KNOWN_FORMATS)}")
+    if set(formats) - {"onnx"}:
+        require_tensorflow_backend("export to a SavedModel or TFLite")
     out = Path(out)
     created = not out.exists()
     try:
@@ -156,7 +164,7 @@ def export(model: Any, out: str | os.PathLike, *, formats: Sequence[str] = FORMA
     except OSError as exc:
         raise io_error(out, exc) from exc
     clean_temporaries(out)  # left by an export that was killed
-    targets = {"saved_model": out / "saved_model", "tflite": out / "model.tflite"}
+    targets = {"saved_model": out / "saved_model", "tflite": out / "model.tflite", "onnx": out / "model.onnx"}
     written = {}
     try:
         if not overwrite:
@@ -166,6 +174,11 @@ def export(model: Any, out: str | os.PathLike, *, formats: Sequence[str] = FORMA
         if "tflite" in formats:  # first: the one that can fail for a strategy
             written["tflite"] = export_tflite(model, targets["tflite"], overwrite=overwrite,
                                               select_tf_ops=select_tf_ops, strategies=strategies)
+        if "onnx" in formats:
+            from .onnx_export import export_onnx
+
+            written["onnx"] = export_onnx(model, targets["onnx"], overwrite=overwrite, inputs=check_inputs,
+                                          strategies=strategies)
         if "saved_model" in formats:
             written["saved_model"] = export_saved_model(model, targets["saved_model"], overwrite=overwrite)
     finally:
@@ -193,7 +206,7 @@ def tflite_predict(path: str | os.PathLike, x: Any) -> Any:
 
 def export_run(source: str | os.PathLike, out: str | os.PathLike | None = None, *,
                formats: Sequence[str] = FORMATS, overwrite: bool = False, select_tf_ops: bool = False,
-               registry: Any = None) -> dict[str, Path]:
+               registry: Any = None, check_inputs: Any = None) -> dict[str, Path]:
     """Export a finished run folder or a saved ``.keras`` file (``export/`` beside it unless ``out``): the
     model loaded with upspec's layers registered, unconvertible layers named by their entry and strategy
     (read from the ``spec.yaml`` beside the model, when there is one)."""
@@ -205,8 +218,15 @@ def export_run(source: str | os.PathLike, out: str | os.PathLike | None = None, 
         raise UpspecError(f"{source} holds no model.keras (is it a finished run folder? "
                           "`upspec train --resume RUN_DIR` finishes one)")
     target = Path(out) if out else model_path.parent / "export"
-    return export(load_model(model_path, registry), target, formats=formats, overwrite=overwrite,
-                  select_tf_ops=select_tf_ops, strategies=_upsample_strategies(spec_path, registry))
+    try:
+        model = load_model(model_path, registry)
+    except Exception as exc:  # noqa: BLE001 - a truncated or foreign file, whatever Keras raises for it
+        raise ExportError(f"{model_path} cannot be loaded as a Keras model ({type(exc).__name__}: "
+                          f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else 'no detail'}); "
+                          "is it corrupt or truncated? nothing was exported") from None
+    return export(model, target, formats=formats, overwrite=overwrite,
+                  select_tf_ops=select_tf_ops, strategies=_upsample_strategies(spec_path, registry),
+                  check_inputs=check_inputs)
 
 
 def _upsample_strategies(spec_path: Path, registry: Any) -> dict[str, str]:
