@@ -241,7 +241,7 @@ def export_onnx(model: Any, target: str | os.PathLike, *, overwrite: bool = Fals
     if target.exists() and not overwrite:
         raise WouldOverwrite(target)
     if inputs is None or not inputs.arrays:
-        inputs = random_inputs(model, **({"origin": inputs.origin} if inputs else {}))
+        inputs = random_inputs(model, origin=inputs.origin) if inputs else random_inputs(model)
     arrays = [a[:CHECK_COUNT] for a in inputs.arrays]
     expected = _keras_outputs(model, arrays)  # also builds a model that was never called
     with tempfile.TemporaryDirectory(prefix="upspec-onnx-") as scratch:

@@ -38,6 +38,7 @@ from ..reporting.report import learning_curves
 from ..reporting.report import meaningless_metrics
 from ..reporting.report import upsampling_summary
 from ..reporting.report import write_report
+from ..reporting.run_html import write_run_html
 from ..reporting.sweep_folder import overlaid_curves
 from ..reporting.sweep_folder import run_folder
 from ..reporting.tensorboard_summaries import write_test_summaries
@@ -229,4 +230,5 @@ class SupervisedLane:
         settings = {**settings, "meaningless_metrics": meaningless_metrics(rows, dataset.shapes.task)}
         self.pictures(model, dataset, metrics, outputs, run_dir / "samples.png")
         write_report(run_dir, spec, metrics, settings)
+        write_run_html(run_dir)
         return RunResult(run_dir, metrics, model=model)
