@@ -142,7 +142,8 @@ def export(source: PathLike, out: PathLike | None = None, *, formats: Sequence[s
     """Export a finished run folder (``runs/NAME/latest`` too) or a saved ``.keras`` file into ``out``
     (default ``RUN_DIR/export``): every format that can hold the model, SavedModel always.
 
-    ``formats``: a subset of ``upspec.runner.artefacts.export.FORMATS`` (default all). A format that cannot hold
+    ``formats``: names from ``upspec.runner.artefacts.export.EXPORT_FORMATS`` (default SavedModel and TFLite;
+    ``"onnx"`` with the ``upspec[onnx]`` extra, checked by ONNX Runtime on the run's test inputs). A format that cannot hold
     the model is not written and does not raise: the returned report (a ``{format: path}`` dict of what was
     written) has ``failed`` (format -> reason), ``lines()`` (what the command prints) and ``input_note``.
     ``select_tf_ops``: TFLite's fallback with TensorFlow ops. ``overwrite``: replace an earlier export (else
@@ -150,12 +151,12 @@ def export(source: PathLike, out: PathLike | None = None, *, formats: Sequence[s
     Raises :class:`~upspec.runner.artefacts.export.ExportError` when nothing could be written.
     """
     from .runner.artefacts.export import FORMATS
-    from .runner.artefacts.export import export_run
     from .runner.artefacts.rundir import resolve_run
+    from .runner.run import export as export_checked
 
     _quiet()
-    return export_run(resolve_run(source), out, formats=tuple(formats or FORMATS), overwrite=overwrite,
-                      select_tf_ops=select_tf_ops, registry=registry)
+    return export_checked(resolve_run(source), out, formats=tuple(formats or FORMATS), overwrite=overwrite,
+                          select_tf_ops=select_tf_ops, registry=registry)
 
 
 def sweep(source: PathLike | Mapping[str, Any] | None, *, strategies: str | Sequence[str] = "all",

@@ -116,6 +116,16 @@ for _param in sweep.params:  # --strategy is kept for old command lines, as a hi
         _param.hidden = True
 
 
+@click.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+def report(folder: str) -> None:
+    """Write FOLDER/report.html for a run or a sweep folder from the files it holds (a run that stopped
+    half-way too: the report says what is missing)."""
+    from ..compare.sweep_html import write_html_report
+
+    click.echo(f"wrote {write_html_report(folder)}")
+
+
 def register(cli: click.Group) -> None:
-    for command in (checkerboard, sweep):
+    for command in (checkerboard, sweep, report):
         cli.add_command(command)

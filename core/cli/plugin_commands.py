@@ -56,9 +56,18 @@ def _parameter_text(name: str, details: dict[str, Any]) -> str:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def plugins(as_json: bool) -> None:
+@click.option("--capabilities", "capabilities_of", metavar="STRATEGY",
+              help="Measure and print STRATEGY's rows of the capability matrix (backends, XLA, exports, determinism).")
+def plugins(as_json: bool, capabilities_of: str | None) -> None:
     """List each plugin with its distribution, version, hooks and what it provides."""
     registry = get_registry()
+    if capabilities_of:
+        from ..capabilities.matrix import capability_matrix
+        from ..capabilities.matrix import text_rows
+
+        registry.strategy(capabilities_of)  # an unknown name: the error lists the available ones
+        click.echo(text_rows(capability_matrix(registry, [capabilities_of])))
+        return
     report = plugins_report(registry)
     problems = [{"plugin": p.plugin.name, "distribution": p.plugin.distribution, "message": p.message}
                 for p in registry.problems]
@@ -163,6 +172,28 @@ def help_command(ctx: click.Context, topic: str | None) -> None:
     click.echo(TOPICS[topic], nl=False)
 
 
+
+@click.command()
+@click.option("-o", "--output", default="docs/capabilities.md", show_default=True, type=click.Path(dir_okay=False),
+              help="The Markdown file to write.")
+@click.option("--strategies", help="Comma-separated strategy names (default: every installed one).")
+@click.option("--backends", default="tensorflow,jax,torch", show_default=True,
+              help="Comma-separated Keras backends to measure (the others' cells say 'not checked').")
+def capabilities(output: str, strategies: str | None, backends: str) -> None:
+    """Measure every installed strategy's capability matrix and write it as Markdown (docs/capabilities.md)."""
+    from ..capabilities.matrix import capability_matrix
+    from ..capabilities.matrix import markdown
+    from ..files import write_text
+
+    registry = get_registry()
+    names = [s.strip() for s in strategies.split(",")] if strategies else None
+    for name in names or []:
+        registry.strategy(name)
+    rows = capability_matrix(registry, names, backends=[b.strip() for b in backends.split(",")])
+    write_text(output, markdown(rows))
+    click.echo(f"wrote {output} ({len(rows)} rows)")
+
+
 def register(cli: click.Group) -> None:
-    for command in (plugins, schema, specs, new_plugin, help_command):
+    for command in (plugins, schema, specs, new_plugin, help_command, capabilities):
         cli.add_command(command)

@@ -17,7 +17,7 @@ from .options import spec_overrides
 from .terminal import keras_verbosity
 from ..errors import UpspecError
 from ..files import WouldOverwrite
-from ..runner.artefacts.export import FORMATS as EXPORT_FORMAT_NAMES
+from ..runner.artefacts.export import EXPORT_FORMATS
 
 
 DISTRIBUTE = click.option(
@@ -165,8 +165,8 @@ def predict(model_path: str, inputs: tuple[str, ...], output: str, force: bool) 
 @click.argument("model", type=RunArgument(exists=True))
 @output_option(file_okay=False, help="Folder for saved_model/ and model.tflite (default: RUN/export, or export/ "
                                      "beside the .keras file).")
-@click.option("--format", "formats", multiple=True, type=click.Choice(list(EXPORT_FORMAT_NAMES)),
-              help="What to write (repeatable; default every format that can hold the model).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(list(EXPORT_FORMATS)),
+              help="What to write (repeatable; default SavedModel and TFLite, each where it can hold the model; onnx needs upspec[onnx] and is checked by ONNX Runtime).")
 @click.option("--select-tf-ops", is_flag=True,
               help="TFLite's fallback: allow TensorFlow ops (the app then needs TFLite's Flex delegate).")
 @force_option
@@ -176,9 +176,9 @@ def export(model: str, output: str | None, formats: tuple[str, ...], select_tf_o
     SavedModel is always written; each other format reports on one line whether it was written, and if not
     why and what to try. Fully convolutional models are exported with free height and width."""
     from ..runner.artefacts.export import FORMATS
-    from ..runner.artefacts.export import export_run
+    from ..runner.run import export as export_checked
 
-    report = export_run(model, output, formats=formats or FORMATS, overwrite=force, select_tf_ops=select_tf_ops)
+    report = export_checked(model, output, formats=formats or FORMATS, overwrite=force, select_tf_ops=select_tf_ops)
     for line in report.lines():
         click.echo(line)
 

@@ -1,4 +1,5 @@
-"""The sweep's outputs: the comparison table (Markdown, CSV, JSON), a sample grid and overlaid curves."""
+"""The sweep's outputs: the comparison table (Markdown, CSV, JSON), a sample grid, overlaid curves and
+report.html (:mod:`.sweep_html`)."""
 
 from __future__ import annotations
 
@@ -167,4 +168,7 @@ def write_comparison(folder: Path, rows: list[dict[str, Any]], skipped: dict[str
     if section:
         write_text(folder / "comparison.md", text.replace("## Means over seeds", section + "## Means over seeds", 1))
     lane.report_comparison(folder, rows, registry, dataset)
+    from .sweep_html import write_sweep_html  # it imports this module's tables
+
+    write_sweep_html(folder, rows, skipped)
     return headline(stats) if stats else []

@@ -212,6 +212,6 @@ def budget_line(train: dict[str, Any], seeds: Sequence[int], seconds: Sequence[f
                 f"steps are in the table, `steps run`); seeds {', '.join(map(str, seeds)) or '-'} ({len(seeds)} per "
                 f"strategy); {len(seconds)} runs took {total / 60:.1f} min in all (training, evaluation and "
                 "measurements, summed over runs).")
-    return (f"Budget per run: {plural(epochs, 'epoch')} x {plural(steps, 'step')}, batch {batch}{seen}; seeds "
+    return (f"Budget per run: {plural(int(epochs or 0), 'epoch')} x {plural(int(steps or 0), 'step')}, batch {batch}{seen}; seeds "
             f"{', '.join(map(str, seeds)) or '-'} ({len(seeds)} per strategy); {len(seconds)} runs took "
             f"{total / 60:.1f} min in all (training, evaluation and measurements, summed over runs).")

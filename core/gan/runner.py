@@ -27,6 +27,7 @@ from ..runner.artefacts.rundir import new_run_dir
 from ..runner.artefacts.rundir import write_json
 from ..runner.artefacts.rundir import write_spec
 from ..runner.data.sources import DataError
+from ..runner.reporting.run_html import write_run_html
 from ..runner.data.sources import get_source
 from ..runner.training.framework import seed_everything
 from ..runner.training.history import history_rows
@@ -141,6 +142,7 @@ def finish(spec: Spec, generator: Any, discriminator: Any, real: Any, train: Gan
                                               "gan_loss": train.gan_loss or "non_saturating"}, size)
     save_model(discriminator, run_dir / "discriminator.keras", overwrite=True)
     save_model(generator, run_dir / "model.keras")
+    write_run_html(run_dir)
     return run_dir, metrics
 
 

@@ -15,6 +15,8 @@ from ..errors import ParameterError
 from ..errors import SpecError
 from ..errors import available
 from .estimate import Estimate
+from .guides import check_guide_shape
+from .guides import guide_reference_problem
 from .pair import check_pair
 from .estimate import activation_bytes
 from .estimate import estimate
@@ -147,24 +149,10 @@ class _GraphBuilder:
                 elif name == node.id:
                     self.error(node.path + ("inputs",), f"{node.label} takes its own output as input")
             if node.guide is not None:
-                self._check_guide_reference(node, nodes)
+                problem = guide_reference_problem(node, nodes)
+                if problem is not None:
+                    self.error(node.path + ("guide",), *problem)
         return nodes
-
-    def _check_guide_reference(self, node: Node, nodes: dict[str, Node]) -> None:
-        """A guide names an input or an earlier entry (a later one could only be a detour or a cycle)."""
-        assert node.guide is not None and node.index is not None
-        where = node.path + ("guide",)
-        guide = nodes.get(node.guide)
-        if guide is None:
-            self.error(where, f"{node.label} takes guide {node.guide!r}, which is not defined",
-                       available([n for n, other in nodes.items() if other.index is None or other.index < node.index],
-                                 node.guide))
-        elif guide is node:
-            self.error(where, f"{node.label} names itself as its guide", "a guide is an earlier entry or an input")
-        elif guide.index is not None and guide.index > node.index:
-            self.error(where, f"{node.label} takes guide {node.guide!r}, which comes later ({guide.label}, "
-                              f"layers[{guide.index}])",
-                       "a guide is an input or an earlier entry: an encoder skip, the input image")
 
     @staticmethod
     def _auto_id(entry: Entry, index: int, taken: set[str]) -> str:
@@ -272,7 +260,7 @@ class _GraphBuilder:
             inferred = infer_upsample(entry.upsample, strategy.ranks, entry.params, parents[0].shape, notes)
             if node.guide is not None:
                 node.guide_shape = self._nodes[node.guide].shape
-                self._check_guide(node, self._nodes[node.guide], parents[0], inferred)
+                check_guide_shape(node, self._nodes[node.guide], parents[0], inferred)
             self._strategy_check(node, strategy, parents[0].shape)
             return inferred
         params = self._with_defaults(entry)
@@ -293,25 +281,6 @@ class _GraphBuilder:
                            **params)
         except ParameterError as problem:
             raise ShapeProblem(problem.message, problem.key, problem.hint) from None
-
-    @staticmethod
-    def _check_guide(node: Node, guide: Node, parent: Node, inferred: Inferred) -> None:
-        """The guide has the entry's output rank and spatial size (its channels are the strategy's business)."""
-        out, shape = inferred.shape, guide.shape
-        if out is None or shape is None:
-            return
-        who = "input" if guide.entry is None else "entry"
-        if len(shape) != len(out):
-            raise ShapeProblem(f"its guide, {who} {guide.id!r}, has shape {fmt(shape)} ({len(shape) - 1}-D) but the "
-                               f"output {fmt(out)} is {len(out) - 1}-D; a guide has the output's rank", "guide",
-                               "guide an entry with the output's rank and spatial size")
-        if any(g is not None and o is not None and g != o for g, o in zip(shape[:-1], out[:-1])):
-            size = lambda s: " x ".join("?" if d is None else str(d) for d in s[:-1])  # noqa: E731
-            raise ShapeProblem(f"its guide, {who} {guide.id!r}, is {size(shape)} (shape {fmt(shape)}) but the output "
-                               f"is {size(out)} (input {fmt(parent.shape)} upsampled to {fmt(out)}); a guide has the "
-                               "entry's output size", "guide",
-                               "guide the entry at the output's resolution (the encoder skip of the same level), "
-                               "or resize it first" + ("; " + "; ".join(inferred.notes) if inferred.notes else ""))
 
     # -- budgets -------------------------------------------------------------
 

@@ -42,7 +42,7 @@ def resolve_data_paths(doc: Document, registry: Any) -> None:
     """Make each path option of ``doc``'s ``data.options`` absolute, in place (see the module's docstring)."""
     data = doc.data.get("data") if isinstance(doc.data, dict) else None
     options = data.get("options") if isinstance(data, dict) else None
-    if not isinstance(options, dict):
+    if not isinstance(data, dict) or not isinstance(options, dict):
         return
     for key in path_options(data.get("source", "photos"), registry):
         value = options.get(key)

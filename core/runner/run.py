@@ -9,16 +9,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 from typing import Callable
+from typing import Sequence
 
 from ..errors import UpspecError
 from ..files import clean_temporaries
 from ..registry.registry import Registry
 from ..registry.registry import get_registry
 from ..modelspec.load import load_spec
+from .artefacts.export import FORMATS
+from .artefacts.export import ExportReport
+from .artefacts.export import export_run
 from .artefacts.lock import hold_lock
 from .artefacts.lock import with_held_locks
+from .artefacts.onnx_export import CheckInputs
+from .artefacts.onnx_export import run_check_inputs
 from .artefacts.rundir import RunOptions
 from .artefacts.rundir import RunResult
+from .artefacts.rundir import run_files
 from .artefacts.inputs import recover_checkpoint
 from .artefacts.inputs import require_run_folder
 from .lanes import lane_for
@@ -66,3 +73,26 @@ def evaluate_run(run_dir: Any, registry: Any = None) -> dict[str, Any]:
     registry = registry or get_registry()
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
     return lane_for(spec, registry).evaluate(run_dir, spec, registry)
+
+
+def export(source: Any, out: Any = None, *, formats: Sequence[str] = FORMATS, registry: Registry | None = None,
+           **options: Any) -> ExportReport:
+    """:func:`~upspec.runner.artefacts.export.export_run`, with the ONNX file checked on the run's own test
+    inputs when the model comes from a run folder (its ``spec.yaml`` beside it)."""
+    registry = registry or get_registry()
+    check = onnx_check_inputs(source, registry) if "onnx" in formats else None
+    return export_run(source, out, formats=formats, registry=registry, check_inputs=check, **options)
+
+
+def onnx_check_inputs(source: Any, registry: Registry) -> CheckInputs | None:
+    """The first test inputs of the data of the run ``source`` belongs to; None without a run (random inputs
+    then), and random inputs saying why when its data cannot be loaded."""
+    model_path, spec_path = run_files(str(source))
+    if model_path is None or not model_path.is_file() or not spec_path.is_file():
+        return None
+    try:
+        spec = load_spec(spec_path, registry=registry)
+        data = lane_for(spec, registry).evaluation_data(spec, registry)
+    except (UpspecError, OSError) as exc:
+        return CheckInputs([], f"random inputs (the run's data could not be loaded: {str(exc).splitlines()[0]})")
+    return run_check_inputs(data) or CheckInputs([], "random inputs (the run's data has no test inputs)")

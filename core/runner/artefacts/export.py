@@ -54,6 +54,8 @@ class ExportOptions:
 
     select_tf_ops: bool = False
     strategies: dict[str, str] = field(default_factory=dict)
+    #: the inputs ONNX Runtime's check runs on (a run's own test inputs; random ones when None)
+    check_inputs: Any = None
 
 
 @dataclass(frozen=True)
@@ -82,14 +84,23 @@ def _write_tflite(model: Any, path: Path, options: ExportOptions) -> None:
     path.write_bytes(convert_or_explain(model, options.select_tf_ops, options.strategies))
 
 
-#: every export format, in the order they are written; the default is all of them
+def _write_onnx(model: Any, path: Path, options: ExportOptions) -> None:
+    from .onnx_export import export_onnx
+
+    export_onnx(model, path, overwrite=True, inputs=options.check_inputs, strategies=options.strategies)
+
+
+#: every export format, in the order they are written; the default (:data:`FORMATS`) is all but ONNX, which needs
+#: the ``upspec[onnx]`` extra and is asked for by name (``--format onnx``)
 EXPORT_FORMATS: dict[str, ExportFormat] = {
     "saved_model": ExportFormat("saved_model", "saved_model", f"{__name__}:_write_saved_model",
                                 "TensorFlow SavedModel (a folder; TF Serving, tf.saved_model.load)"),
     "tflite": ExportFormat("tflite", "model.tflite", f"{__name__}:_write_tflite",
                            "TFLite flat buffer (builtin ops; --select-tf-ops adds TensorFlow ops)"),
 }
-FORMATS = tuple(EXPORT_FORMATS)
+EXPORT_FORMATS["onnx"] = ExportFormat("onnx", "model.onnx", f"{__name__}:_write_onnx",
+                                      "ONNX (opset 17, channels last), checked by ONNX Runtime against Keras")
+FORMATS = ("saved_model", "tflite")
 
 
 @dataclass
@@ -112,7 +123,7 @@ class FormatOutcome:
         return text + (f"\n  fallback: {self.fallback}" if self.fallback else "")
 
 
-class ExportReport(dict):  # type: ignore[type-arg]
+class ExportReport(dict):
     """``{format: path}`` of what was written, with every format's outcome and a note on the input shape."""
 
     def __init__(self, outcomes: list[FormatOutcome], input_note: str) -> None:
@@ -227,7 +238,7 @@ def _remove(path: Path) -> None:
 
 def export(model: Any, out: str | os.PathLike, *, formats: Sequence[str] = FORMATS, overwrite: bool = False,
            select_tf_ops: bool = False, strategies: dict[str, str] | None = None,
-           free_dimensions: bool = True) -> ExportReport:
+           free_dimensions: bool = True, check_inputs: Any = None) -> ExportReport:
     """Write each of ``formats`` into ``out`` (``saved_model/``, ``model.tflite``); returns the report
     (a ``{format: path}`` dict of what was written, with ``outcomes`` and ``lines()``)."""
     unknown = [f for f in formats if f not in EXPORT_FORMATS]
@@ -235,9 +246,10 @@ def export(model: Any, out: str | os.PathLike, *, formats: Sequence[str] = FORMA
         from ...errors import available
 
         raise ExportError(f"unknown export format {unknown[0]!r}; {available(EXPORT_FORMATS, unknown[0])}")
-    require_tensorflow_backend("export to a SavedModel or TFLite")
+    if set(formats) - {"onnx"}:
+        require_tensorflow_backend("export to a SavedModel or TFLite")
     out = Path(out)
-    asked = [EXPORT_FORMATS[name] for name in FORMATS if name in formats]
+    asked = [fmt for name, fmt in EXPORT_FORMATS.items() if name in formats]
     targets = {fmt.name: out / fmt.target for fmt in asked}
     if not overwrite and all(t.exists() for t in targets.values()):
         raise WouldOverwrite(next(iter(targets.values())))
@@ -248,7 +260,7 @@ def export(model: Any, out: str | os.PathLike, *, formats: Sequence[str] = FORMA
         raise io_error(out, exc) from exc
     clean_temporaries(out)  # left by an export that was killed
     exported, note = free_spatial_dimensions(model) if free_dimensions else (model, "")
-    options = ExportOptions(select_tf_ops=select_tf_ops, strategies=dict(strategies or {}))
+    options = ExportOptions(select_tf_ops=select_tf_ops, strategies=dict(strategies or {}), check_inputs=check_inputs)
     outcomes = []
     try:
         for fmt in asked:
@@ -274,7 +286,7 @@ def export(model: Any, out: str | os.PathLike, *, formats: Sequence[str] = FORMA
 
 def export_run(source: str | os.PathLike, out: str | os.PathLike | None = None, *,
                formats: Sequence[str] = FORMATS, overwrite: bool = False, select_tf_ops: bool = False,
-               registry: Any = None) -> ExportReport:
+               registry: Any = None, check_inputs: Any = None) -> ExportReport:
     """Export a finished run folder or a saved ``.keras`` file (``export/`` beside it unless ``out``): the
     model loaded with upspec's layers registered, unconvertible layers named by their entry and strategy
     (read from the ``spec.yaml`` beside the model, when there is one)."""
@@ -285,7 +297,8 @@ def export_run(source: str | os.PathLike, out: str | os.PathLike | None = None, 
     model_path, spec_path = saved_model_files(source)
     target = output_folder(out) if out else model_path.parent / "export"
     return export(load_model(model_path, registry), target, formats=formats, overwrite=overwrite,
-                  select_tf_ops=select_tf_ops, strategies=_upsample_strategies(spec_path, registry))
+                  select_tf_ops=select_tf_ops, strategies=_upsample_strategies(spec_path, registry),
+                  check_inputs=check_inputs)
 
 
 def _upsample_strategies(spec_path: Path, registry: Any) -> dict[str, str]:

@@ -19,6 +19,7 @@ from ..reporting.samples import SAMPLE_COUNT
 from ..reporting.samples import load_sample_predictions
 from ..reporting.samples import sample_grid
 from ..reporting.samples import save_sample_predictions
+from ..reporting.samples import save_sample_references
 from ..reporting.sweep_folder import first_seed
 from ..reporting.sweep_folder import run_folder
 from .supervised import SupervisedLane
@@ -61,6 +62,7 @@ class ImageLane(SupervisedLane):
                 predictor = Predictor(load_model(run_dir / "model.keras", registry))
                 predictions = [predictor.run(image.x) for image in images]
             models.append((row["strategy"], predictions, row["metrics"].get("images", [])))
+        save_sample_references(folder, dataset, len(images))  # for report.html's side-by-side viewer
         first_title, first_predictions, first_scores = models[0]
         return sample_grid(dataset, first_predictions, {"images": first_scores}, folder / "samples.png", count=count,
                     extra=[(title, predictions, [{"model": s.get("model")} for s in scores])

@@ -39,6 +39,7 @@ from ..reporting.report import meaningless_metrics
 from ..reporting.report import upsampling_summary
 from ..reporting.report import write_divergence_report
 from ..reporting.report import write_report
+from ..reporting.run_html import write_run_html
 from ..reporting.sweep_folder import overlaid_curves
 from ..reporting.sweep_folder import run_folder
 from ..reporting.tensorboard_summaries import write_test_summaries
@@ -253,4 +254,5 @@ class SupervisedLane:
                     "validation_images": dataset.validation_names, "history": rows}
         self.pictures(model, dataset, metrics, outputs, run_dir / "samples.png")
         write_report(run_dir, spec, metrics, settings)
+        write_run_html(run_dir)
         return RunResult(run_dir, metrics, model=model)

@@ -142,3 +142,31 @@ def _same_size(items: list[np.ndarray]) -> list[np.ndarray]:
     h = max(i.shape[0] for i in items)
     w = max(i.shape[1] for i in items)
     return [np.pad(i, ((0, h - i.shape[0]), (0, w - i.shape[1]), (0, 0))) for i in items]
+
+
+SAMPLE_REFERENCES = "samples_reference.npz"
+
+
+def _eight_bit(image: np.ndarray) -> np.ndarray:
+    return (np.clip(np.nan_to_num(image), 0, 1) * 255 + 0.5).astype("uint8")
+
+
+def save_sample_references(folder: Path, data: Any, count: int = SAMPLE_COUNT, crop: int = SAMPLE_CROP) -> Path:
+    """The windows a sweep's viewer shows beside the models' (:func:`save_sample_predictions`): the input
+    (nearest-upscaled), the bicubic baseline (super-resolution) and the ground truth of the first ``count``
+    test images, 8-bit, with their names."""
+    shapes = data.shapes
+    arrays: dict[str, Any] = {}
+    for i, image in enumerate(data.test_images[:count]):
+        window, shown = sample_window(image, shapes, crop)
+        arrays[f"input_{i}"] = _eight_bit(shown)
+        if shapes.task == "super_resolution":
+            arrays[f"bicubic_{i}"] = _eight_bit(upsample_bicubic(image.x[None], image.y.shape[:2])[0][window])
+        arrays[f"target_{i}"] = _eight_bit(image.y[window])
+        arrays[f"name_{i}"] = np.array(str(image.name))
+        arrays[f"digest_{i}"] = _digest(image)  # a run's outputs are shown beside these only if made from them
+    path = Path(folder) / SAMPLE_REFERENCES
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, **arrays)
+    return path

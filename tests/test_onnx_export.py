@@ -1,0 +1,178 @@
+"""Export to ONNX: every built-in strategy that converts is run by ONNX Runtime and compared with Keras; the one
+that does not is refused with its operator, entry and what to use instead; bad input leaves nothing behind."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from conftest import SPECS
+from conftest import invoke_upspec
+
+pytest.importorskip("onnxruntime", reason="ONNX export needs the onnx extra: pip install 'upspec[onnx]'")
+pytest.importorskip("tf2onnx", reason="ONNX export needs the onnx extra: pip install 'upspec[onnx]'")
+
+
+def _model(strategy):
+    import upspec
+
+    return upspec.build_model(upspec.load_spec(SPECS / "seed_transpose.yaml", strategy=strategy))
+
+
+def _run_folder(tmp_path, strategy="pixel_shuffle"):
+    """A run folder as a finished run leaves it, for what export reads: model.keras and spec.yaml."""
+    built = invoke_upspec("build", str(SPECS / "seed_transpose.yaml"), "--strategy", strategy,
+                          "-o", str(tmp_path / "run" / "model.keras"), cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    (tmp_path / "run" / "spec.yaml").write_text((SPECS / "seed_transpose.yaml").read_text().replace(
+        "upsample: transpose", f"upsample: {strategy}"))
+    return tmp_path / "run"
+
+
+@pytest.mark.parametrize("strategy", ["transpose", "nearest", "bilinear", "bicubic", "pixel_shuffle",
+                                      "bilinear_additive", "transpose_zoh", "dysample"])
+def test_onnx_runtime_matches_keras_for_each_builtin_strategy_that_converts(strategy, tmp_path):
+    from upspec.runner.artefacts.onnx_export import CONVERTIBLE
+    from upspec.runner.artefacts.onnx_export import ONNX_TOLERANCE
+    from upspec.runner.artefacts.onnx_export import describe_onnx
+    from upspec.runner.artefacts.onnx_export import export_onnx
+    from upspec.runner.artefacts.onnx_export import onnx_predict
+
+    assert strategy in CONVERTIBLE
+    model = _model(strategy)
+    path = export_onnx(model, tmp_path / "model.onnx", strategies={"up": strategy})
+    x = np.random.default_rng(1).random((3, 28, 28, 1), dtype="float32")
+    got = onnx_predict(path, [x])
+    assert got.shape == (3, 56, 56, 1)
+    assert np.abs(got - model.predict(x, verbose=0)).max() < ONNX_TOLERANCE
+    facts = describe_onnx(path)
+    assert facts["opset"] == "17" and facts["layout"] == "NHWC"
+    assert float(facts["max_error"]) < ONNX_TOLERANCE
+    assert "ONNX Runtime matches Keras on 8 random inputs" in facts["check"]
+
+
+def test_lanczos_is_refused_with_its_operator_entry_and_what_to_use_instead(tmp_path):
+    from upspec.runner.artefacts.onnx_export import OnnxExportError
+    from upspec.runner.artefacts.onnx_export import export_onnx
+
+    with pytest.raises(OnnxExportError) as caught:
+        export_onnx(_model("lanczos"), tmp_path / "model.onnx", strategies={"up": "lanczos"})
+    message = str(caught.value)
+    assert ("entry 'up' (strategy 'lanczos'), layer 'up_resize' (ResizeByFactor): operator ScaleAndTranslate "
+            "is not an ONNX operator (opset 17)") in message
+    assert "use bicubic (ONNX Resize, cubic mode) or pixel_shuffle instead of lanczos" in message
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_missing_extra_is_named_with_the_install_command(tmp_path, monkeypatch):
+    import sys
+
+    from upspec.runner.artefacts.onnx_export import OnnxExportError
+    from upspec.runner.artefacts.onnx_export import export_onnx
+
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails as if it were not installed
+    with pytest.raises(OnnxExportError, match=r"ONNX export needs onnxruntime: pip install 'upspec\[onnx\]'"):
+        export_onnx(_model("nearest"), tmp_path / "model.onnx")
+    assert not (tmp_path / "model.onnx").exists()
+
+
+def test_a_run_is_checked_on_its_own_test_inputs_and_never_overwritten(tmp_path):
+    run = _run_folder(tmp_path)
+    done = invoke_upspec("export", str(run), "--format", "onnx", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"wrote {run / 'export' / 'model.onnx'} (onnx)" in done.stdout
+    assert "ONNX opset 17, layout NHWC" in done.stdout
+    assert "ONNX Runtime matches Keras on 8 test patches of the run's own test set" in done.stdout
+    before = (run / "export" / "model.onnx").read_bytes()
+
+    again = invoke_upspec("export", str(run), "--format", "onnx", cwd=tmp_path)
+    assert again.returncode == 1
+    assert "model.onnx already exists; refusing to overwrite it (pass --force to replace it)" in again.stderr
+    assert (run / "export" / "model.onnx").read_bytes() == before
+    forced = invoke_upspec("export", str(run), "--format", "onnx", "--force", cwd=tmp_path)
+    assert forced.returncode == 0, forced.stderr
+
+
+def test_the_python_api_exports_onnx_checked_on_the_run_data(tmp_path):
+    import upspec
+    from upspec.runner.artefacts.onnx_export import describe_onnx
+
+    run = _run_folder(tmp_path, "nearest")
+    written = upspec.export(run, tmp_path / "out", formats=["onnx"])
+    assert written == {"onnx": tmp_path / "out" / "model.onnx"}
+    assert "test patches of the run's own test set" in describe_onnx(written["onnx"])["check"]
+
+
+def test_a_misspelt_format_is_a_usage_error_naming_the_choices(tmp_path):
+    run = _run_folder(tmp_path)
+    done = invoke_upspec("export", str(run), "--format", "onx", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "'onx' is not one of 'saved_model', 'tflite', 'onnx'" in done.stderr
+    assert not (run / "export").exists()
+
+
+def test_a_misspelt_format_in_the_python_api_names_the_choices(tmp_path):
+    from upspec.runner.artefacts.export import ExportError
+    from upspec.runner.artefacts.export import export
+
+    with pytest.raises(ExportError, match="unknown export format 'onx'; choose from saved_model, tflite, onnx"):
+        export(_model("nearest"), tmp_path / "out", formats=["onx"])
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_corrupt_model_is_named_and_nothing_is_written(tmp_path):
+    run = _run_folder(tmp_path)
+    data = (run / "model.keras").read_bytes()
+    (run / "model.keras").write_bytes(data[: len(data) // 2])  # truncated, as by a full disk
+    done = invoke_upspec("export", str(run), "--format", "onnx", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "model.keras cannot be loaded as a Keras model" in done.stderr
+    assert "corrupt or truncated? nothing was exported" in done.stderr and "Traceback" not in done.stderr
+    assert not (run / "export").exists()
+
+
+def test_a_missing_model_is_named(tmp_path):
+    run = _run_folder(tmp_path)
+    (run / "model.keras").unlink()
+    done = invoke_upspec("export", str(run), "--format", "onnx", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "holds no model.keras" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_read_only_folder_is_named_and_left_as_it_was(tmp_path, monkeypatch):
+    import errno
+    import tempfile
+
+    run = _run_folder(tmp_path)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real = tempfile.mkstemp
+
+    def read_only(*args, **kwargs):  # as on a read-only mount (chmod does not stop root, who runs CI)
+        if os.fspath(kwargs.get("dir", "")) == os.fspath(locked):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    done = invoke_upspec("export", str(run), "--format", "onnx", "-o", str(locked), cwd=tmp_path)
+    assert done.returncode == 1
+    assert f"cannot write {locked / 'model.onnx'}: Read-only file system" in done.stderr
+    assert "the file system is read-only; write somewhere else" in done.stderr
+    assert list(locked.iterdir()) == []
+
+
+def test_tf2onnx_converts_where_keras_own_export_fails(tmp_path, monkeypatch):
+    from upspec.runner.artefacts.onnx_export import describe_onnx
+    from upspec.runner.artefacts.onnx_export import export_onnx
+
+    model = _model("pixel_shuffle")
+
+    def refuse(*args, **kwargs):
+        raise ValueError("this Keras cannot export to ONNX")
+
+    monkeypatch.setattr(model, "export", refuse)
+    path = export_onnx(model, tmp_path / "model.onnx")
+    converter = describe_onnx(path)["converter"]
+    assert converter.startswith("tf2onnx ") and "Keras's export failed: this Keras cannot export to ONNX" in converter
