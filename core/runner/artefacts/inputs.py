@@ -124,7 +124,7 @@ def saved_model_files(source: str | os.PathLike) -> tuple[Path, Path]:
     """``(model, spec beside it)`` for a finished run folder or a saved model; a BadInputError otherwise."""
     from .rundir import run_files
 
-    model, spec = run_files(source)
+    model, spec = run_files(Path(source))
     if model is None:
         path = Path(source)
         if path.is_dir() and (path / "spec.yaml").is_file():
