@@ -154,7 +154,7 @@ def test_dysample_passes_conformance(extra):
         def build(self, x, **kwargs):
             return super().build(x, **{**kwargs, **extra})
 
-    assert check_strategy(Variant()) == ["signature", "shapes", "config round trip", "gradients", "training",
+    assert check_strategy(Variant()) == ["signature", "shapes", "config round trip", "gradients", "training", "activation",
                                          "unsupported rank", "save and reload", "guide"]
 
 

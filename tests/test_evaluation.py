@@ -44,6 +44,16 @@ def test_mod_crop_keeps_a_multiple_of_the_factor():
     assert mod_crop(np.zeros((101, 67, 3)), (2, 3)).shape == (100, 66, 3)
 
 
+@pytest.mark.parametrize(("rgb", "reference"), [
+    ((255, 0, 0), 81.481), ((0, 0, 255), 40.966), ((0, 255, 0), 144.553), ((255, 128, 64), 152.2755),
+], ids=["red", "blue", "green", "orange"])
+def test_y_channel_of_a_coloured_pixel_matches_basicsr(rgb, reference):
+    """BasicSR's ``rgb2ycbcr(img, y_only=True)`` on [0, 1] floats: ``16 + 65.481 R + 128.553 G + 24.966 B``
+    (values written out here, so that swapped R and B weights are caught)."""
+    pixel = np.array(rgb, "float32").reshape(1, 1, 3) / 255.0
+    assert y_channel(pixel)[0, 0, 0] * 255 == pytest.approx(reference, abs=2e-3)
+
+
 def test_y_channel_is_bt601_as_basicsr():
     white, black = np.ones((1, 1, 3), "float32"), np.zeros((1, 1, 3), "float32")
     assert y_channel(white)[0, 0, 0] * 255 == pytest.approx(235.0, abs=1e-3)

@@ -7,7 +7,7 @@ import pytest
 from upspec.registry.registry import get_registry
 from upspec.testing import check_strategy
 
-ALL_CHECKS = ["signature", "shapes", "config round trip", "gradients", "training", "unsupported rank",
+ALL_CHECKS = ["signature", "shapes", "config round trip", "gradients", "training", "activation", "unsupported rank",
               "save and reload", "guide"]
 
 # Grouped transpose convolution is not among them: the kit feeds 1 and 3 channels to 4 filters, which no

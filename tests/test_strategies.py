@@ -18,8 +18,8 @@ BUILTIN = ["transpose", "nearest", "bilinear", "bicubic", "pixel_shuffle", "bili
 @pytest.mark.parametrize("name", BUILTIN)
 def test_builtin_strategy_passes_conformance(name):
     assert check_strategy(get_registry().strategy(name)) == [
-        "signature", "shapes", "config round trip", "gradients", "training", "unsupported rank", "save and reload",
-        "guide"]
+        "signature", "shapes", "config round trip", "gradients", "training", "activation", "unsupported rank",
+        "save and reload", "guide"]
 
 
 def test_pixel_shuffle_uses_tensorflows_depth_to_space_order():
@@ -94,3 +94,23 @@ def test_every_registered_strategy_builds_the_seed(upspec_strategy_name):
     assert all(name == "up" or name.startswith("up_") for name in names[1:-1]), names
     assert tuple(model.get_layer("up").output.shape) == (None, 56, 56, 32)
 
+
+
+def test_the_conformance_kit_fails_a_strategy_that_ignores_activation():
+    from upspec import Strategy
+    from upspec.testing import ConformanceError
+
+    class IgnoresActivation(Strategy):
+        name = "ignores_activation"
+
+        def build(self, x, *, factor, filters, kernel_size=3, activation=None, use_bias=True,
+                  kernel_initializer="glorot_uniform", name):
+            import keras
+
+            return keras.layers.Conv2DTranspose(filters, kernel_size, strides=factor, padding="same",
+                                                use_bias=use_bias, kernel_initializer=kernel_initializer, name=name)(x)
+
+    with pytest.raises(ConformanceError, match="failed the 'activation' check: with activation='relu' the output is "
+                                               "the one without an activation"):
+        check_strategy(IgnoresActivation(), ["activation"])
+    assert check_strategy("transpose", ["activation"]) == ["activation"]

@@ -231,6 +231,32 @@ def check_training(strategy: Strategy) -> None:
         raise ConformanceError(strategy, "training", f"the loss did not go down over 8 steps: {history[0]:.6g} -> {history[-1]:.6g}")
 
 
+def check_activation(strategy: Strategy) -> None:
+    """``activation`` acts on the output: with ``activation="relu"`` and the same weights, the output changes
+    and lies in relu's range (a strategy that ignores the parameter fails here). Built-in strategies apply it
+    last, or before a fixed averaging (``pixel_shuffle`` with ``blur``), which keeps that range."""
+    import keras
+    import numpy as np
+
+    rank = 2 if 2 in strategy.ranks else strategy.ranks[0]
+    spatial = _SIZES[rank][-1]
+    keras.utils.set_random_seed(4)
+    plain = _model(strategy, (*spatial, 2), (2,) * rank, 3, activation=None)
+    activated = _model(strategy, (*spatial, 2), (2,) * rank, 3, activation="relu")
+    activated.set_weights(plain.get_weights())
+    x = np.random.default_rng(4).normal(size=(2, *spatial, 2)).astype("float32")
+    without = keras.ops.convert_to_numpy(plain(_feed(plain, x, seed=4)))
+    got = keras.ops.convert_to_numpy(activated(_feed(activated, x, seed=4)))
+    if not (without < 0).any():
+        raise ConformanceError(strategy, "activation", "the output without an activation has no negative value "
+                                                       "to tell relu by (on a normal-distributed input)")
+    ignored = np.allclose(got, without, atol=1e-6)
+    if ignored or got.min() < -1e-5:
+        what = "is the one without an activation" if ignored else "has negative values"
+        raise ConformanceError(strategy, "activation", f"with activation='relu' the output {what} "
+                                                       f"(minimum {got.min():.3g}): is `activation` applied?")
+
+
 def check_signature(strategy: Strategy) -> None:
     """Parameters validate from the ``build`` signature: a wrong value is a spec error at that key."""
     from ..modelspec.entries import validate_strategy_params
@@ -320,6 +346,7 @@ CHECKS: dict[str, Callable[[Strategy], None]] = {
     "config round trip": check_config_round_trip,
     "gradients": check_gradients,
     "training": check_training,
+    "activation": check_activation,
     "unsupported rank": check_unsupported_rank,
     "save and reload": check_save_reload,
     "guide": check_guide,
