@@ -35,7 +35,7 @@ def quiet_framework() -> None:
     logging.getLogger("absl").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", module=r"(tensorflow|keras|absl)\b")
     if "absl.logging" in sys.modules:
-        sys.modules["absl.logging"].set_verbosity("error")  # type: ignore[attr-defined]
+        sys.modules["absl.logging"].set_verbosity("error")
 
 
 def quiet_import() -> None:

@@ -90,7 +90,7 @@ def compile_names_diagnostics(doc: Document, registry: Any) -> list[Diagnostic]:
         plugins = _plugin_metric_names(registry)
         for output, name in unknown:
             if name not in plugins:
-                where = ("compile", "loss") + ((output,) if output else ())
+                where: tuple = ("compile", "loss") + ((output,) if output else ())
                 found.append(doc.diagnostic(where, f"unknown loss {name!r}",
                                             available([*_snake(table["losses"]), *plugins], name)))
     metrics = section.get("metrics")

@@ -112,7 +112,7 @@ class FormatOutcome:
         return text + (f"\n  fallback: {self.fallback}" if self.fallback else "")
 
 
-class ExportReport(dict):  # type: ignore[type-arg]
+class ExportReport(dict):
     """``{format: path}`` of what was written, with every format's outcome and a note on the input shape."""
 
     def __init__(self, outcomes: list[FormatOutcome], input_note: str) -> None:
