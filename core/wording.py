@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-def plural(count: int, word: str, words: str = "") -> str:
+def plural(count: object, word: str, words: str = "") -> str:
     """``1 epoch``, ``2 epochs`` (``words``: an irregular plural)."""
     return f"{count} {word if count == 1 else (words or word + 's')}"
 

@@ -44,6 +44,7 @@ def resolve_data_paths(doc: Document, registry: Any) -> None:
     options = data.get("options") if isinstance(data, dict) else None
     if not isinstance(data, dict) or not isinstance(options, dict):
         return
+    assert isinstance(data, dict)  # options came from it
     for key in path_options(data.get("source", "photos"), registry):
         value = options.get(key)
         if not isinstance(value, str) or not value.strip() or "://" in value:
