@@ -17,6 +17,7 @@ from .options import spec_overrides
 from .terminal import keras_verbosity
 from ..errors import UpspecError
 from ..files import WouldOverwrite
+from ..wording import plural
 from ..runner.artefacts.export import FORMATS as EXPORT_FORMAT_NAMES
 
 
@@ -157,7 +158,7 @@ def predict(model_path: str, inputs: tuple[str, ...], output: str, force: bool) 
     folder.mkdir(parents=True, exist_ok=True)
     for target, image in zip(targets, outputs):
         write_image(target, image)
-    click.echo(f"wrote {len(outputs)} images to {folder}")
+    click.echo(f"wrote {plural(len(outputs), 'image')} to {folder}")
 
 
 @click.command()
