@@ -200,7 +200,7 @@ def test_a_lint_warning_inside_a_block_points_at_the_template_once_per_instance(
 
 def test_budget_of_parameters_inside_blocks_is_reported_with_its_trail():
     (first,) = errors_of(RES.replace('"${width * 2}"', "3"), overrides=["params.width=64", "limits.max_params=100000"])
-    assert first.message.startswith("the model would have about 230,368 parameters, over the budget of 100,000")
+    assert first.message.startswith("the model would have about 225,175 parameters, over the budget of 100,000")
     assert "entry 'body.1.conv1' alone takes 36,928 parameters" in first.message
     assert (first.line, first.column) == at(RES, '"${filters}"')
     assert first.trail[1:] == ("--set params.width=64:1:20: via parameter 'width'",
