@@ -87,12 +87,12 @@ def compile_names_diagnostics(doc: Document, registry: Any) -> list[Diagnostic]:
     losses = loss.items() if isinstance(loss, dict) else [(None, loss)]
     unknown = [(output, name) for output, name in losses if isinstance(name, str) and name not in table["losses"]]
     if unknown:
-        plugins = _plugin_metric_names(registry)
+        metric_plugins = _plugin_metric_names(registry)
         for output, name in unknown:
-            if name not in plugins:
+            if name not in metric_plugins:
                 where: tuple = ("compile", "loss") + ((output,) if output else ())
                 found.append(doc.diagnostic(where, f"unknown loss {name!r}",
-                                            available([*_snake(table["losses"]), *plugins], name)))
+                                            available([*_snake(table["losses"]), *metric_plugins], name)))
     metrics = section.get("metrics")
     unknown_metrics = [(position, name) for position, name in
                        enumerate(metrics if isinstance(metrics, list) else [metrics] if metrics else [])
