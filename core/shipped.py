@@ -26,6 +26,17 @@ def shipped_specs() -> dict[str, Path]:
     return {p.name[: -len(SUFFIX)]: p for p in sorted(folder.glob(f"*{SUFFIX}"))} if folder.is_dir() else {}
 
 
+def expand_spec_pattern(text: str) -> list[str]:
+    """``specs/*.yaml`` that the shell left as it is (no such folder here): the shipped specs it matches."""
+    import fnmatch
+
+    path = Path(text)
+    if not any(c in text for c in "*?[") or path.parent.name != "specs" or any(Path().glob(text)):
+        return [text]
+    found = [str(p) for name, p in shipped_specs().items() if fnmatch.fnmatch(name + SUFFIX, path.name)]
+    return found or [text]
+
+
 def shipped_spec(name: str) -> Path | None:
     """The shipped spec called ``name`` (with or without ``.yaml``), or None."""
     name = name[: -len(SUFFIX)] if name.endswith(SUFFIX) else name
@@ -35,7 +46,10 @@ def shipped_spec(name: str) -> Path | None:
 def resolve_spec_argument(value: str | os.PathLike) -> str:
     """``value`` itself if it exists (or is not a bare name), else the shipped spec of that name if any."""
     text = os.fspath(value)
-    if Path(text).exists() or os.sep in text or "/" in text:
+    path = Path(text)
+    if not path.exists() and path.parent.name == "specs" and path.suffix == SUFFIX and shipped_spec(path.name):
+        return str(shipped_spec(path.name))  # the README's `specs/NAME.yaml`, pasted outside a source checkout
+    if path.exists() or os.sep in text or "/" in text:
         return text
     found = shipped_spec(text)
     return str(found) if found is not None else text

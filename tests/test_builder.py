@@ -36,7 +36,7 @@ def test_unknown_optimizer_and_metric_are_spec_errors_at_their_keys():
     with pytest.raises(SpecError) as caught:
         build_model(text)
     first, second = caught.value.diagnostics
-    assert (first.line, first.column) == (6, 14) and "invalid optimizer 'adamm'" in first.message
+    assert (first.line, first.column) == (6, 14) and "unknown optimizer 'adamm'" in first.message
     assert "adam" in first.hint
     assert (second.line, second.column) == (7, 13) and second.message == "unknown metric 'psnrr'"
 

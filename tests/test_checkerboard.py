@@ -120,7 +120,8 @@ def test_checkerboard_command_on_a_spec_and_on_a_trained_run(tmp_path):
     assert measured.returncode == 0, measured.stderr
     assert "up         transpose          2x2" in measured.stdout and "4.00" in measured.stdout
     assert "aliasing energy at the period-2x2 frequencies: predictions" in measured.stdout
-    (folder,) = (tmp_path / "runs" / "seed-transpose").glob("checkerboard-*")
+    folder = run_dir / "checkerboard"  # a run's measurements go inside it
+    assert not (tmp_path / "runs").exists()
     saved = json.loads((folder / "checkerboard.json").read_text())
     assert saved["trained"]
     (entry,) = saved["entries"]

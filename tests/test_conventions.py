@@ -115,3 +115,13 @@ def test_ctrl_c_prints_the_command_that_resumes_the_run(tmp_path, monkeypatch):
     done = invoke_upspec("run", "seed_transpose", cwd=tmp_path)
     assert done.returncode == 130
     assert f"continue it with: upspec train --resume {run_dir}" in done.stderr
+
+
+def test_the_readmes_spec_paths_work_outside_a_source_checkout(tmp_path, monkeypatch):
+    import upspec
+
+    monkeypatch.chdir(tmp_path)
+    assert upspec.load_spec("specs/unet.yaml").name == "unet-small"
+    done = invoke_upspec("validate", "specs/seed_*.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count(": ok:") == 2

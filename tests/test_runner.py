@@ -20,7 +20,7 @@ def test_run_writes_a_complete_run_folder_and_never_reuses_it(tmp_path):
     done = invoke_upspec("run", str(SPECS / "seed_transpose.yaml"), "--quiet", *FAST, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "bicubic" in done.stdout and "PSNR" in done.stdout
-    (run_dir,) = (tmp_path / "runs" / "seed-transpose").iterdir()
+    (run_dir,) = [p for p in (tmp_path / "runs" / "seed-transpose").iterdir() if p.name != "latest"]
     for name in ("spec.yaml", "model.keras", "history.csv", "metrics.json", "learning_curves.png", "samples.png",
                  "report.md", "checkpoints/last.keras"):
         assert (run_dir / name).stat().st_size > 0, name
@@ -35,7 +35,8 @@ def test_run_writes_a_complete_run_folder_and_never_reuses_it(tmp_path):
 
     again = invoke_upspec("run", str(SPECS / "seed_transpose.yaml"), "--quiet", *FAST, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
-    assert len(list((tmp_path / "runs" / "seed-transpose").iterdir())) == 2
+    assert sorted(p.name for p in (tmp_path / "runs" / "seed-transpose").iterdir())[-1] == "latest"
+    assert len(list((tmp_path / "runs" / "seed-transpose").iterdir())) == 3  # two runs and latest
     assert (run_dir / "metrics.json").read_text() == json.dumps(metrics, indent=2) + "\n"
 
     evaluated = invoke_upspec("evaluate", str(run_dir), "--json", cwd=tmp_path)

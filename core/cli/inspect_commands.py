@@ -24,6 +24,12 @@ if TYPE_CHECKING:
     from ..graph.graph import Graph
 
 
+def _shipped_pattern(text: str) -> list[str]:
+    from ..shipped import expand_spec_pattern
+
+    return expand_spec_pattern(text)
+
+
 def human_bytes(count: Any) -> str:
     from ..graph.estimate import human_bytes as format_bytes
 
@@ -61,7 +67,8 @@ def report_warnings(graph: Graph, strict: bool) -> None:
 
 
 @click.command()
-@click.argument("specs", nargs=-1, required=True, type=SpecArgument())
+@click.argument("specs", nargs=-1, required=True, type=SpecArgument(), callback=lambda ctx, param, value: tuple(
+    item for text in value for item in _shipped_pattern(text)))
 @spec_overrides
 @click.option("--build", "also_build", is_flag=True, help="Also build the Keras model (imports TensorFlow).")
 @strict_option

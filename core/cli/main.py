@@ -159,8 +159,6 @@ def make_cli(argv: list[str] | None = None) -> click.Group:
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
-    if debug:
-        os.environ["UPSPEC_VERBOSE_TF"] = "1"  # converters' and TensorFlow's own output shown
     if not os.environ.get("UPSPEC_VERBOSE_TF") and not debug:  # absl lines that ignore TF_CPP_MIN_LOG_LEVEL
         from .terminal import filter_native_stderr
 
@@ -168,4 +166,11 @@ def main(argv: list[str] | None = None) -> None:
     if not os.environ.get("UPSPEC_VERBOSE_TF"):  # TensorFlow's Python warnings (retracing, deprecations)
         logging.getLogger("tensorflow").setLevel(logging.ERROR)
         warnings.filterwarnings("ignore", module=r"(tensorflow|keras)\b")
-    make_cli(argv).main(args=argv, prog_name="upspec")
+    before = os.environ.get("UPSPEC_VERBOSE_TF")
+    if debug:  # converters' and TensorFlow's own output shown (upspec.quiet), for this command only
+        os.environ["UPSPEC_VERBOSE_TF"] = "1"
+    try:
+        make_cli(argv).main(args=argv, prog_name="upspec")
+    finally:
+        if debug and before is None:
+            os.environ.pop("UPSPEC_VERBOSE_TF", None)

@@ -18,6 +18,7 @@ from .terminal import keras_verbosity
 from ..errors import UpspecError
 from ..files import WouldOverwrite
 from ..runner.artefacts.export import EXPORT_FORMATS
+from ..wording import plural
 
 
 DISTRIBUTE = click.option(
@@ -29,7 +30,6 @@ DISTRIBUTE = click.option(
 def _print_metrics(metrics: dict[str, Any]) -> None:
     rows = [(name, scores) for name, scores in metrics.items() if isinstance(scores, dict)]
     from ..wording import number
-    from ..wording import plural
 
     if metrics["task"] == "generation":
         click.echo(f"samples against the training images ({metrics['test_images']} per set; {metrics['features']}):")
@@ -158,7 +158,7 @@ def predict(model_path: str, inputs: tuple[str, ...], output: str, force: bool) 
     folder.mkdir(parents=True, exist_ok=True)
     for target, image in zip(targets, outputs):
         write_image(target, image)
-    click.echo(f"wrote {len(outputs)} images to {folder}")
+    click.echo(f"wrote {plural(len(outputs), 'image')} to {folder}")
 
 
 @click.command()

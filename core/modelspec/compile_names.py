@@ -87,18 +87,25 @@ def compile_names_diagnostics(doc: Document, registry: Any) -> list[Diagnostic]:
     losses = loss.items() if isinstance(loss, dict) else [(None, loss)]
     unknown = [(output, name) for output, name in losses if isinstance(name, str) and name not in table["losses"]]
     if unknown:
-        plugins = _plugin_metric_names(registry)
+        metric_plugins = _plugin_metric_names(registry)
         for output, name in unknown:
-            if name not in plugins:
+            if name not in metric_plugins:
                 where: tuple[Any, ...] = ("compile", "loss") + ((output,) if output else ())
                 found.append(doc.diagnostic(where, f"unknown loss {name!r}",
-                                            available([*_snake(table["losses"]), *plugins], name)))
+                                            available([*_snake(table["losses"]), *metric_plugins], name)))
     metrics = section.get("metrics")
-    for position, name in enumerate(metrics if isinstance(metrics, list) else [metrics] if metrics else []):
-        if isinstance(name, str) and name not in table["metrics"] and \
-                difflib.get_close_matches(name, table["metrics"], n=1, cutoff=0.8):
+    unknown_metrics = [(position, name) for position, name in
+                       enumerate(metrics if isinstance(metrics, list) else [metrics] if metrics else [])
+                       if isinstance(name, str) and name not in table["metrics"]]
+    close = [name for _, name in unknown_metrics if difflib.get_close_matches(name, table["metrics"], n=1, cutoff=0.8)]
+    # the plugins' metrics are asked only when the spec fails anyway (that imports Keras), so that a valid spec
+    # naming a plugin's metric (psnr) validates without TensorFlow
+    plugins = _plugin_metric_names(registry) if unknown_metrics and (found or close) else None
+    for position, name in unknown_metrics:
+        if (plugins is not None and name not in plugins) or (plugins is None and name in close):
             where = ("compile", "metrics", position) if isinstance(metrics, list) else ("compile", "metrics")
-            found.append(doc.diagnostic(where, f"unknown metric {name!r}", available(_snake(table["metrics"]), name)))
+            found.append(doc.diagnostic(where, f"unknown metric {name!r}",
+                                        available([*_snake(table["metrics"]), *(plugins or ())], name)))
     return found
 
 

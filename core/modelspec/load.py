@@ -67,6 +67,10 @@ def read_source(source: SpecSource) -> Document:
         return Document(data=copy.deepcopy(dict(source)), source="<dict>")
     if isinstance(source, os.PathLike) or (isinstance(source, str) and _looks_like_path(source)):
         path = Path(source)
+        if not path.exists():  # a shipped spec's name, or the README's specs/NAME.yaml outside a checkout
+            from ..shipped import resolve_spec_argument
+
+            path = Path(resolve_spec_argument(path))
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
