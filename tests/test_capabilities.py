@@ -79,3 +79,22 @@ def test_an_unknown_strategy_is_named_with_the_available_ones(tmp_path):
     done = invoke_upspec("plugins", "--capabilities", "nearst", cwd=tmp_path)
     assert done.returncode != 0
     assert "unknown upsampling strategy 'nearst'" in done.stderr and "nearest" in done.stderr
+
+
+def test_a_failure_reason_names_the_entry_and_op_rather_than_the_advice():
+    from upspec.capabilities.checks import _reason
+    from upspec.runner.artefacts.export import ExportError
+
+    refused = ExportError("TFLite cannot convert this model:\n  entry 'up' (strategy 'bicubic'), layer 'up_resize' "
+                          "(UpSampling2D): TensorFlow op(s) ResizeBicubic are not TFLite builtins\npass --select-tf-ops")
+    assert _reason(refused) == ("entry 'up' (strategy 'bicubic'), layer 'up_resize' (UpSampling2D): TensorFlow op(s) "
+                                "ResizeBicubic are not TFLite builtins")
+    keras_call = ValueError("Exception encountered when calling ResizeByFactor.call().\n\nscale_and_translate is not "
+                            "implemented for the torch backend\n\nArguments received by ResizeByFactor.call():\n"
+                            "  • x=torch.Tensor(shape=torch.Size([2, 8, 8, 4]), dtype=float32)")
+    assert _reason(keras_call) == "scale_and_translate is not implemented for the torch backend"
+    coloured = ValueError("\x1b[1mResizing with Lanczos interpolation is not supported by the PyTorch backend.\x1b[0m")
+    assert _reason(coloured) == "Resizing with Lanczos interpolation is not supported by the PyTorch backend."
+    xla = ValueError("Detected unsupported operations when trying to compile graph f on XLA_CPU_JIT: ResizeBicubic "
+                     "(No registered 'ResizeBicubic' OpKernel for XLA_CPU_JIT devices compatible with node ...)")
+    assert _reason(xla) == "XLA cannot compile op(s) ResizeBicubic"

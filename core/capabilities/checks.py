@@ -7,6 +7,7 @@ Each check returns a cell: ``"ok"``, ``"matches (max error 1.2e-07)"``, ``"same 
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -14,13 +15,31 @@ from typing import Callable
 
 import numpy as np
 
+from ..errors import UpspecError
+
 #: the largest difference a format may show against Keras (relative to max(1, |output|)) to "match"
 TOLERANCE = 1e-4
 
 
+#: a line that says what failed (an op, an operator), preferred over a converter's closing advice
+TELLING = re.compile(r"not (a |an )?(supported|builtin|implemented|an ONNX operator)|unsupported|NotImplemented|"
+                     r"no (op|kernel|registered)|cannot|could not", re.IGNORECASE)
+
+
 def _reason(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    text = lines[-1] if lines else type(exc).__name__
+    """The line of an error that names what failed: upspec's own errors' first detail (the entry, layer and
+    op), else the first line that names an unsupported op, else the last line; at most 160 characters."""
+    message = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))  # Keras colours its messages for terminals
+    ops = sorted(set(re.findall(r"No registered '(\w+)' OpKernel for XLA", message)))
+    if ops:  # XLA's refusal lists the ops it cannot compile, deep in a long message
+        return f"XLA cannot compile op(s) {', '.join(ops)}"
+    lines = [line.strip() for line in message.splitlines() if line.strip() and not line.strip().startswith("•")]
+    lines = [line for line in lines if not line.startswith(("Arguments received", "Exception encountered"))]
+    telling = [line for line in lines if TELLING.search(line)]
+    if isinstance(exc, UpspecError) and len(lines) > 1:
+        text = lines[1]
+    else:
+        text = telling[0] if telling else (lines[-1] if lines else type(exc).__name__)
     return text if len(text) <= 160 else text[:157] + "..."
 
 
