@@ -79,7 +79,8 @@ class BadInputError(UpspecError):
         self.path = path
         self.problem = problem
         self.hint = hint
-        super().__init__(f"{path}: {problem}" + (f"\n  hint: {hint}" if hint else ""))
+        joined = f"{path} {problem}" if problem.startswith("is ") else f"{path}: {problem}"  # "run is a folder..."
+        super().__init__(joined + (f"\n  hint: {hint}" if hint else ""))
 
 
 class DamagedFileError(BadInputError):

@@ -27,6 +27,8 @@ class WriteError(UpspecError, OSError):
 
 
 def io_error(path: str | os.PathLike, exc: OSError) -> WriteError:
+    if isinstance(exc, WriteError) and isinstance(exc.__cause__, OSError):
+        exc = exc.__cause__  # a nested write (a temporary inside a temporary) names the outer path, once
     cause = exc.strerror or str(exc)
     hint = {errno.ENOSPC: "free some space", errno.EROFS: "the file system is read-only; write somewhere else",
             errno.EACCES: "no permission; write somewhere else", errno.EDQUOT: "disk quota exceeded"}.get(exc.errno or 0)

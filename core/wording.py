@@ -4,8 +4,9 @@ from __future__ import annotations
 
 
 def plural(count: object, word: str, words: str = "") -> str:
-    """``1 epoch``, ``2 epochs`` (``words``: an irregular plural)."""
-    return f"{count} {word if count == 1 else (words or word + 's')}"
+    """``1 epoch``, ``2 epochs``, ``12,000 steps`` (``words``: an irregular plural)."""
+    shown = f"{count:,}" if isinstance(count, int) and not isinstance(count, bool) else f"{count}"
+    return f"{shown} {word if count == 1 else (words or word + 's')}"
 
 
 def number(value: object, digits: int = 4) -> str:

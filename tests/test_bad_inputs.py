@@ -108,7 +108,7 @@ def test_a_folder_that_is_not_a_run_folder_exits_2(tmp_path):
     image.write_bytes(good_png())
     (tmp_path / "empty").mkdir()
     done = invoke_upspec("predict", str(tmp_path / "empty"), str(image), "-o", str(tmp_path / "out"))
-    assert done.returncode == 2 and f"{tmp_path / 'empty'}: is neither a saved model nor a finished run folder" \
+    assert done.returncode == 2 and f"{tmp_path / 'empty'} is neither a saved model nor a finished run folder" \
         in done.stderr
     exported = invoke_upspec("export", str(tmp_path / "empty"))
     assert exported.returncode == 2 and str(tmp_path / "empty") in exported.stderr

@@ -98,3 +98,12 @@ def test_a_failure_reason_names_the_entry_and_op_rather_than_the_advice():
     xla = ValueError("Detected unsupported operations when trying to compile graph f on XLA_CPU_JIT: ResizeBicubic "
                      "(No registered 'ResizeBicubic' OpKernel for XLA_CPU_JIT devices compatible with node ...)")
     assert _reason(xla) == "XLA cannot compile op(s) ResizeBicubic"
+
+
+def test_an_existing_matrix_is_kept_without_force_and_refused_before_measuring(tmp_path):
+    target = tmp_path / "capabilities.md"
+    target.write_text("kept\n")
+    done = invoke_upspec("capabilities", "-o", str(target), "--strategies", "nearest", cwd=tmp_path)
+    assert done.returncode == 2
+    assert f"{target} already exists" in done.stderr and "--force" in done.stderr
+    assert target.read_text() == "kept\n"

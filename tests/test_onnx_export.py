@@ -82,13 +82,14 @@ def test_a_run_is_checked_on_its_own_test_inputs_and_never_overwritten(tmp_path)
     run = _run_folder(tmp_path)
     done = invoke_upspec("export", str(run), "--format", "onnx", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert f"wrote {run / 'export' / 'model.onnx'} (onnx)" in done.stdout
-    assert "ONNX opset 17, layout NHWC" in done.stdout
-    assert "ONNX Runtime matches Keras on 8 test patches of the run's own test set" in done.stdout
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"onnx: wrote {run / 'export' / 'model.onnx'}"
+    assert lines[1].startswith("  ONNX opset 17, layout NHWC, converted by ")
+    assert "ONNX Runtime matches Keras on 8 test patches of the run's own test set" in lines[1]
     before = (run / "export" / "model.onnx").read_bytes()
 
     again = invoke_upspec("export", str(run), "--format", "onnx", cwd=tmp_path)
-    assert again.returncode == 1
+    assert again.returncode == 2
     assert "model.onnx already exists; refusing to overwrite it (pass --force to replace it)" in again.stderr
     assert (run / "export" / "model.onnx").read_bytes() == before
     forced = invoke_upspec("export", str(run), "--format", "onnx", "--force", cwd=tmp_path)
@@ -117,7 +118,7 @@ def test_a_misspelt_format_in_the_python_api_names_the_choices(tmp_path):
     from upspec.runner.artefacts.export import ExportError
     from upspec.runner.artefacts.export import export
 
-    with pytest.raises(ExportError, match="unknown export format 'onx'; choose from saved_model, tflite, onnx"):
+    with pytest.raises(ExportError, match=r"unknown export format 'onx'; did you mean 'onnx'\? available: onnx, saved_model, tflite"):
         export(_model("nearest"), tmp_path / "out", formats=["onx"])
     assert not (tmp_path / "out").exists()
 
@@ -127,9 +128,9 @@ def test_a_corrupt_model_is_named_and_nothing_is_written(tmp_path):
     data = (run / "model.keras").read_bytes()
     (run / "model.keras").write_bytes(data[: len(data) // 2])  # truncated, as by a full disk
     done = invoke_upspec("export", str(run), "--format", "onnx", cwd=tmp_path)
-    assert done.returncode == 1
-    assert "model.keras cannot be loaded as a Keras model" in done.stderr
-    assert "corrupt or truncated? nothing was exported" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 2  # a damaged input file, as every command reports one
+    assert f"{run / 'model.keras'}: the file is damaged (truncated" in done.stderr
+    assert f"re-run the spec: upspec run {run / 'spec.yaml'}" in done.stderr and "Traceback" not in done.stderr
     assert not (run / "export").exists()
 
 
@@ -137,8 +138,9 @@ def test_a_missing_model_is_named(tmp_path):
     run = _run_folder(tmp_path)
     (run / "model.keras").unlink()
     done = invoke_upspec("export", str(run), "--format", "onnx", cwd=tmp_path)
-    assert done.returncode == 1
-    assert "holds no model.keras" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 2
+    assert f"{run} is an unfinished run folder (no model.keras)" in done.stderr
+    assert f"finish it with: upspec train --resume {run}" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_a_read_only_folder_is_named_and_left_as_it_was(tmp_path, monkeypatch):

@@ -147,5 +147,5 @@ def test_run_stays_the_function_after_the_settings_package_is_imported():
 
 def test_export_of_a_folder_without_a_model_names_the_folder(tmp_path):
     (tmp_path / "spec.yaml").write_text("name: a\n")
-    with pytest.raises(upspec.UpspecError, match=f"{tmp_path}: is an unfinished run folder \\(no model.keras\\)(.|\\n)*train --resume"):
+    with pytest.raises(upspec.UpspecError, match=f"{tmp_path} is an unfinished run folder \\(no model.keras\\)(.|\\n)*train --resume"):
         upspec.export(tmp_path)

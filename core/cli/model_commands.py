@@ -10,6 +10,7 @@ import click
 
 from ..errors import UpspecError
 from ..files import WouldOverwrite
+from .options import force_option
 
 EXIT_BAD_INPUT = 2
 
@@ -84,7 +85,7 @@ def _refuse_existing(output: str, force: bool) -> None:
 @click.argument("model_file", metavar="MODEL.keras", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The spec to write (.yaml).")
 @click.option("--keep-upsampling", is_flag=True, help="Leave upsampling layers as plain layers, not upsample: entries.")
-@click.option("--force", is_flag=True, help="Replace an existing output file.")
+@force_option
 def import_model(model_file: str, output: str, keep_upsampling: bool, force: bool) -> None:
     """Write a saved functional or Sequential Keras model as a spec.
 
@@ -115,7 +116,7 @@ def import_model(model_file: str, output: str, keep_upsampling: bool, force: boo
 @click.option("--strategy", required=True, metavar="NAME", help="The strategy to put in place of the upsampling.")
 @click.option("--entries", metavar="ID,ID", help="Only these upsampling entries (layer names), comma-separated.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The model to write (.keras).")
-@click.option("--force", is_flag=True, help="Replace an existing output file.")
+@force_option
 def swap(model_file: str, strategy: str, entries: str | None, output: str, force: bool) -> None:
     """Replace the upsampling steps of a saved Keras model with another strategy.
 

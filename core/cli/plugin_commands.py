@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -176,21 +178,26 @@ def help_command(ctx: click.Context, topic: str | None) -> None:
 @click.command()
 @click.option("-o", "--output", default="docs/capabilities.md", show_default=True, type=click.Path(dir_okay=False),
               help="The Markdown file to write.")
+@force_option
 @click.option("--strategies", help="Comma-separated strategy names (default: every installed one).")
 @click.option("--backends", default="tensorflow,jax,torch", show_default=True,
               help="Comma-separated Keras backends to measure (the others' cells say 'not checked').")
-def capabilities(output: str, strategies: str | None, backends: str) -> None:
+def capabilities(output: str, force: bool, strategies: str | None, backends: str) -> None:
     """Measure every installed strategy's capability matrix and write it as Markdown (docs/capabilities.md)."""
     from ..capabilities.matrix import capability_matrix
     from ..capabilities.matrix import markdown
+    from ..files import WouldOverwrite
     from ..files import write_text
+
+    if os.path.exists(output) and not force:  # refused before minutes of measuring, not after
+        raise WouldOverwrite(Path(output))
 
     registry = get_registry()
     names = [s.strip() for s in strategies.split(",")] if strategies else None
     for name in names or []:
         registry.strategy(name)
     rows = capability_matrix(registry, names, backends=[b.strip() for b in backends.split(",")])
-    write_text(output, markdown(rows))
+    write_text(output, markdown(rows), overwrite=force)
     click.echo(f"wrote {output} ({len(rows)} rows)")
 
 

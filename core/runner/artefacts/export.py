@@ -63,14 +63,15 @@ class ExportFormat:
     name: str
     #: the file or folder written inside the export folder
     target: str
-    #: ``"module:function"``, called as ``function(model, tmp_path, options)``
+    #: ``"module:function"``, called as ``function(model, tmp_path, options)``; it may return a line on what it
+    #: checked (shown under the format's ``wrote`` line)
     writer: str
     description: str
 
-    def write(self, model: Any, path: Path, options: ExportOptions) -> None:
+    def write(self, model: Any, path: Path, options: ExportOptions) -> str | None:
         module, _, function = self.writer.partition(":")
-        writer: Callable[[Any, Path, ExportOptions], None] = getattr(importlib.import_module(module), function)
-        writer(model, path, options)
+        writer: Callable[[Any, Path, ExportOptions], str | None] = getattr(importlib.import_module(module), function)
+        return writer(model, path, options)
 
 
 def _write_saved_model(model: Any, path: Path, options: ExportOptions) -> None:
@@ -84,10 +85,12 @@ def _write_tflite(model: Any, path: Path, options: ExportOptions) -> None:
     path.write_bytes(convert_or_explain(model, options.select_tf_ops, options.strategies))
 
 
-def _write_onnx(model: Any, path: Path, options: ExportOptions) -> None:
+def _write_onnx(model: Any, path: Path, options: ExportOptions) -> str:
+    from .onnx_export import describe_onnx
     from .onnx_export import export_onnx
 
     export_onnx(model, path, overwrite=True, inputs=options.check_inputs, strategies=options.strategies)
+    return describe_onnx(path)["check"]
 
 
 #: every export format, in the order they are written; the default (:data:`FORMATS`) is all but ONNX, which needs
@@ -113,10 +116,13 @@ class FormatOutcome:
     fallback: str = ""
     #: set when this format took the model's fixed input size although the model allows free ones
     fixed_input: str = ""
+    #: what the writer checked (ONNX: opset, layout and ONNX Runtime against Keras)
+    detail: str = ""
 
     def line(self) -> str:
         if self.status == "written":
-            return f"{self.format}: wrote {self.path}" + (f" ({self.fixed_input})" if self.fixed_input else "")
+            return (f"{self.format}: wrote {self.path}" + (f" ({self.fixed_input})" if self.fixed_input else "")
+                    + (f"\n  {self.detail}" if self.detail else ""))
         if self.status == "kept":
             return f"{self.format}: kept {self.path} (already there; --force replaces it)"
         text = f"{self.format}: not written: {self.reason}"
@@ -209,7 +215,7 @@ def _write_one(fmt: ExportFormat, model: Any, target: Path, options: ExportOptio
     tmp = target.with_name(f".{target.name}.tmp")
     _remove(tmp)
     try:
-        fmt.write(model, tmp, options)
+        detail = fmt.write(model, tmp, options) or ""
         if target.exists():
             old = target.with_name(f".{target.name}.old")
             _remove(old)
@@ -226,7 +232,7 @@ def _write_one(fmt: ExportFormat, model: Any, target: Path, options: ExportOptio
         raise io_error(target, exc) from exc
     finally:
         _remove(tmp)
-    return FormatOutcome(fmt.name, "written", target)
+    return FormatOutcome(fmt.name, "written", target, detail=detail)
 
 
 def _remove(path: Path) -> None:

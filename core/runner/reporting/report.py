@@ -11,6 +11,7 @@ from ...charts import line_chart
 from ...files import write_text
 from ...wording import number
 from ...wording import plural
+from ..training.until import describe_budget
 
 
 #: tasks whose targets are continuous: an ``accuracy`` metric (exact equality) says nothing there
@@ -104,10 +105,7 @@ def write_report(run_dir: Path, spec: Any, metrics: dict[str, Any], settings: di
              f"Upsampling: {_strategies(spec)}.", "",
              f"Task: {task} on `{settings['source']}`"
              + (f", degradation `{settings.get('degradation', 'bicubic')}`" if task == "super_resolution" else "") + ".",
-             "Training budget: " + settings.get("budget", f"{plural(settings['epochs'], 'epoch')} x "
-                                                          f"{plural(settings['steps_per_epoch'], 'step')}, batch {settings['batch_size']} "
-                                                          f"({settings['epochs'] * settings['steps_per_epoch'] * settings['batch_size']:,} "
-                                                          f"patches seen), seed {settings['seed']}") + ".",
+             "Training budget: " + (settings.get("budget") or describe_budget(settings)) + ".",
              *([f"Settings: {settings['tuning']}."] if settings.get("tuning") else []), "",
              f"## Test set ({plural(metrics['test_images'], *(('whole image', 'whole images') if 'convention' in metrics else ('test patch', 'test patches')))})",
              "", _table(metrics), ""]

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from ...wording import plural
 from .html import Table
 from .html import file_listing
 from .html import picture_or_none
@@ -107,7 +108,7 @@ def _facts(spec: dict[str, Any], metrics: dict[str, Any]) -> list[tuple[str, str
     train = spec.get("train") or {}
     if isinstance(train, dict) and train.get("epochs"):
         steps, batch = train.get("steps_per_epoch", "?"), train.get("batch_size", "?")
-        facts.append(("budget", f"{train['epochs']} epochs x {steps} steps, batch {batch}, seed {train.get('seed', 0)}"))
+        facts.append(("budget", f"{plural(train['epochs'], 'epoch')} x {plural(steps, 'step')}, batch {batch}, seed {train.get('seed', 0)}"))
     if metrics.get("test_images"):
         facts.append(("test set", f"{metrics['test_images']} "
                       + ("whole images" if "convention" in metrics else "test examples")))

@@ -15,6 +15,7 @@ from typing import Sequence
 
 from ...modelspec.sections import TrainSettings
 from ...modelspec.sections import Until
+from ...wording import plural
 
 
 @dataclass(frozen=True)
@@ -84,13 +85,13 @@ def describe_budget(settings: dict[str, Any], rows: Sequence[dict[str, Any]] | N
     until = settings.get("until")
     if not until:
         epochs = settings["epochs"]
-        return (f"{epochs} epochs x {steps} steps, batch {batch} ({epochs * steps * batch:,} patches seen), "
+        return (f"{plural(epochs, 'epoch')} x {plural(steps, 'step')}, batch {batch} ({epochs * steps * batch:,} patches seen), "
                 f"seed {settings['seed']}")
     rule = Until.model_validate(until)
     stop = plateau(rule, rows or [], steps)
-    where = (f"stopped after {stop.epochs} epochs = {stop.steps:,} steps ({stop.reason}; best {rule.monitor} "
+    where = (f"stopped after {plural(stop.epochs, 'epoch')} = {plural(stop.steps, 'step')} ({stop.reason}; best {rule.monitor} "
              f"{stop.best:.5g} at epoch {stop.best_epoch})" if stop.stopped and stop.best is not None else
-             f"ran {stop.epochs} epochs = {stop.steps:,} steps")
+             f"ran {plural(stop.epochs, 'epoch')} = {plural(stop.steps, 'step')}")
     return (f"until {rule.monitor} stops improving by more than {rule.min_delta:g} for {rule.patience} epochs, "
             f"at most {rule.max_steps:,} steps, in epochs of {steps} steps, batch {batch} (train.epochs ignored): "
             f"{where}, {stop.steps * batch:,} patches seen, seed {settings['seed']}")
