@@ -18,7 +18,6 @@ model upspec saved.
 
 from __future__ import annotations
 
-import importlib
 import os
 from typing import TYPE_CHECKING
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Sequence
 from typing import Union
 
 from .keras_objects import install as _install_keras_objects
+from .lazy import lazy_getattr
 from .plugin_api import LAZY as _PLUGIN_API
 from .plugin_api import NotFoundError
 from .plugin_api import ParameterError
@@ -80,13 +80,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module, attribute = _LAZY[name]
-        value = getattr(importlib.import_module(module), attribute)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'upspec' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 
 #: what every API function's ``overrides`` takes: ``{"layers.up.filters": 64}`` or ``["layers.up.filters=64"]``

@@ -9,9 +9,7 @@ through :data:`LAZY`, so ``import upspec``, which every plugin does, imports nei
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
-from typing import Any
 
 from .errors import NotFoundError
 from .errors import ParameterError
@@ -21,6 +19,7 @@ from .errors import UpspecError
 from .hookspecs import hookimpl
 from .hookspecs import hookspec
 from .keras_objects import register_keras_objects
+from .lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from .registry.layer_signatures import keras_layer_names
@@ -66,13 +65,7 @@ LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in LAZY:
-        module, attribute = LAZY[name]
-        value = getattr(importlib.import_module(module), attribute)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'upspec.plugin_api' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, LAZY, globals())
 
 
 __all__ = [

@@ -9,9 +9,8 @@ Importing this package imports no Keras; the functions do.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
-from typing import Any
+from ..lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from .from_keras import ImportedModel
@@ -31,12 +30,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'upspec.interop' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 
 __all__ = ["ImportedModel", "SwapResult", "UnsupportedModelError", "spec_from_model", "swap", "upsample"]

@@ -14,9 +14,8 @@ Importing this package imports no Keras: the modules do, and the names here reso
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
-from typing import Any
+from ..lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from .alias_free import AliasFreeUpsample
@@ -58,12 +57,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'upspec.layers' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 
 __all__ = ["AliasFreeUpsample", "ConvTranspose", "DySample", "FadeUpsample", "HoldBlur", "ICNR", "Interpolate",

@@ -9,9 +9,8 @@ no Keras; the names here resolve on first use.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
-from typing import Any
+from ..lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from .boundary import boundary_iou
@@ -26,12 +25,7 @@ _LAZY = {"psnr": "upspec.metrics.image", "ssim": "upspec.metrics.image",
          "equivariance_translation": "upspec.metrics.equivariance", "boundary_iou": "upspec.metrics.boundary"}
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'upspec.metrics' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 
 __all__ = ["boundary_iou", "equivariance_translation", "psnr", "ssim"]
