@@ -13,7 +13,9 @@ Bias additions, activations, resizes, reshuffles and merges cost no MACs
 here; TensorFlow's profiler counts them as float operations, so it reports a
 little more (``tests/test_macs.py`` checks the two against each other). A
 custom layer can report its own count with a method
-``count_macs(input_shape, output_shape) -> int``.
+``count_macs(input_shape, output_shape) -> int`` (``input_shape`` is a list of shapes for a layer with several
+inputs, as the guided ones: their kernel-prediction projections and convolutions, the similarity and
+reassembly einsums count; softmax, normalisation and the fixed resizes do not).
 """
 
 from __future__ import annotations
@@ -36,12 +38,16 @@ def layer_macs(layer: Any) -> int:
     if hasattr(layer, "layers") and layer.layers and hasattr(layer, "inputs"):  # a nested model
         return sum(layer_macs(inner) for inner in layer.layers)
     try:
-        in_shape, out_shape = _shape(layer.input), _shape(layer.output)
-    except (AttributeError, ValueError):  # an input layer, or a layer with several inputs and no weights
+        inputs = layer.input
+        in_shape: Any = [_shape(t) for t in inputs] if isinstance(inputs, (list, tuple)) else _shape(inputs)
+        out_shape = _shape(layer.output)
+    except (AttributeError, ValueError):  # an input layer
         return 0
     custom = getattr(layer, "count_macs", None)
-    if callable(custom):
+    if callable(custom):  # a layer with several inputs (a guided one) gets their shapes as a list
         return int(custom(in_shape, out_shape))
+    if isinstance(in_shape, list):  # merges (Add, Concatenate): no MACs
+        return 0
     kind = type(layer).__name__
     kernel = getattr(layer, "kernel_size", None)
     taps = math.prod(kernel) if kernel else 1

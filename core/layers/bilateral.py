@@ -113,6 +113,17 @@ class JointBilateralUpsample(NamedWeightsMixin, keras.layers.Layer):
         f = as_factors(self.factor, 2)
         return (x_shape[0], *(None if n is None else n * k for n, k in zip(x_shape[1:3], f)), x_shape[-1])
 
+    def count_macs(self, input_shape: Sequence[Sequence[int]], output_shape: Sequence[int]) -> int:
+        """Per x2 step: the guide's two-layer projection, the range similarities, the two-layer fix-up and the
+        window sum; then the final fix-up (the bicubic x2 and the spatial Gaussian cost no MACs)."""
+        x_shape, g_shape = input_shape
+        c, g, k, d2 = int(x_shape[-1]), int(g_shape[-1]), self.key_dim, (2 * self.radius + 1) ** 2
+        total, positions = 0, math.prod(int(n) for n in x_shape[1:3])
+        for _ in range(self.steps):
+            positions *= 4
+            total += positions * (g * k + k * k + d2 * k + (d2 + g) * d2 + d2 * d2 + d2 * c)
+        return total + (positions * c * c if self.final_fixup else 0)
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "factor": self.factor, "key_dim": self.key_dim, "radius": self.radius,
                 "dropout": self.dropout, "final_fixup": self.final_fixup}

@@ -8,6 +8,8 @@ position reads the window around its low-resolution parent). Output channels are
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Sequence
 from typing import Any
 from typing import Literal
@@ -93,6 +95,15 @@ class FadeUpsample(NamedWeightsMixin, _Base):
         kernels = ops.softmax(enc + nearest_up(dec, f), axis=-1)
         return gate * guide + (1 - gate) * reassemble(x, kernels, self.kernel_size, f)
 
+    def count_macs(self, input_shape: Sequence[Sequence[int]], output_shape: Sequence[int]) -> int:
+        """The gate, both compressors, the two kernel encoders and the reassembly, for one example."""
+        x_shape, _ = input_shape
+        low, high, c = _positions(x_shape), _positions(output_shape), int(x_shape[-1])
+        k2, taps = self.kernel_size ** 2, self.encoder_kernel_size ** 2
+        e = k2 if self.lite else self.embedding_dim
+        encoder = taps * k2 * (1 if self.lite else e)  # per position (FADE-Lite's encoder is depthwise)
+        return low * c + high * c * e + low * c * e + (high + low) * encoder + high * k2 * c
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "factor": self.factor, "kernel_size": self.kernel_size,
                 "embedding_dim": self.embedding_dim, "encoder_kernel_size": self.encoder_kernel_size,
@@ -164,9 +175,21 @@ class SapaUpsample(NamedWeightsMixin, _Base):
         keys = reassemble_keys(self._apply(p, "k", xn), q, self.kernel_size, f)
         return reassemble(x, ops.softmax(keys, axis=-1), self.kernel_size, f)
 
+    def count_macs(self, input_shape: Sequence[Sequence[int]], output_shape: Sequence[int]) -> int:
+        """Queries, keys, the query-key similarities and the reassembly, for one example."""
+        x_shape, g_shape = input_shape
+        low, high = _positions(x_shape), _positions(output_shape)
+        cx, cy, e, k2 = int(x_shape[-1]), int(g_shape[-1]), self.embedding_dim, self.kernel_size ** 2
+        queries = {"B": high * cy * e, "cat": high * (cy + cx) * e, "G": high * (cy + cx) * e + low * cx}[self.variant]
+        return queries + low * cx * e + high * k2 * e + high * k2 * cx
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "factor": self.factor, "kernel_size": self.kernel_size,
                 "embedding_dim": self.embedding_dim, "variant": self.variant, "qkv_bias": self.qkv_bias}
+
+
+def _positions(shape: Sequence[Any]) -> int:
+    return math.prod(int(n) for n in shape[1:-1])
 
 
 def reassemble_keys(key: Any, query: Any, k: int, factors: Sequence[int]) -> Any:
