@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 
 import numpy as np
 import pytest
@@ -279,6 +280,29 @@ def test_an_interrupted_gan_run_resumes_and_ends_as_an_uninterrupted_one(tmp_pat
     for name in ("model.keras", "discriminator.keras"):
         a, b = load_model(out / name).get_weights(), load_model(straight / name).get_weights()
         assert all(np.allclose(x, y, atol=1e-6) for x, y in zip(a, b)), name
+
+
+@pytest.mark.slow
+def test_a_diverged_gan_run_leaves_its_record_history_and_report(tmp_path, callback_plugin):
+    poison = callback_plugin("poison", (
+        "    def on_epoch_begin(self, epoch, logs=None):\n"
+        "        if epoch == 1:\n"
+        "            layer = [l for l in self.model.layers if getattr(l, 'kernel', None) is not None][-1]\n"
+        "            layer.kernel.assign(np.full(layer.kernel.shape, np.nan, 'float32'))\n"))
+    out = tmp_path / "run"
+    done = run_upspec("--plugin", str(poison), "train", str(DCGAN), "--quiet", "--out", str(out), *TINY,
+                      cwd=tmp_path, env={"UPSPEC_CACHE": str(tmp_path / "cache")})
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "loss became NaN or infinite at step 1 of epoch 2; training stopped; the last good checkpoint is in " \
+        f"{out / 'checkpoints'}; lower the learning rates" in done.stderr
+    record = json.loads((out / "diverged.json").read_text())
+    assert (record["epoch"], record["step"], record["finished_epochs"]) == (2, 1, 1)
+    assert record["network"] in ("discriminator", "generator") and math.isfinite(record["last_finite_loss"])
+    assert [r["epoch"] for r in csv.DictReader((out / "history.csv").read_text().splitlines())] == ["1"]
+    report = (out / "report.md").read_text()
+    assert "diverged" in report.splitlines()[0] and "after 1 finished epoch(s)" in report
+    assert f"last finite loss: {record['last_finite_loss']:.6g}" in report
+    assert not (out / "model.keras").exists()
 
 
 # -- generate --------------------------------------------------------------------------------------------------

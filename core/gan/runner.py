@@ -27,9 +27,11 @@ from ..runner.artefacts.rundir import new_run_dir
 from ..runner.artefacts.rundir import write_json
 from ..runner.artefacts.rundir import write_spec
 from ..runner.data.sources import DataError
+from ..runner.reporting.report import write_divergence_report
 from ..runner.reporting.run_html import write_run_html
 from ..runner.data.sources import get_source
 from ..runner.training.framework import seed_everything
+from ..runner.training.fit import TrainingDiverged
 from ..runner.training.history import history_rows
 from ..modelspec.gan import SECTION
 from ..modelspec.load import load_spec
@@ -92,7 +94,13 @@ def _callbacks(spec: Spec, run_dir: Path, registry: Any) -> list[Any]:
 def play(spec: Spec, generator: Any, discriminator: Any, real: Any, train: GanTrainSettings, run_dir: Path,
          state: GanState, registry: Any, announce: Callable[[str], None]) -> list[dict[str, Any]]:
     game = Game(generator, discriminator, real.train, train, run_dir, _callbacks(spec, run_dir, registry))
-    return game.play(state, announce)
+    try:
+        return game.play(state, announce)
+    except TrainingDiverged as diverged:  # report.md says so, as a supervised run's does
+        settings = {"learning_rate": train.learning_rate, "optimizer": type(generator.optimizer).__name__
+                    if getattr(generator, "optimizer", None) is not None else "?"}
+        write_divergence_report(run_dir, spec, diverged.record, settings)
+        raise
 
 
 def judge_generator(spec: Spec, generator: Any, real: Any, train: GanTrainSettings, registry: Any,

@@ -36,6 +36,7 @@ from ..modelspec.gan import GanTrainSettings
 from ..runner.training.history import history_rows
 from ..runner.training.history import write_history
 from ..runner.training.checkpoint import STATE
+from ..runner.training.fit import DIVERGED
 from ..runner.training.fit import TrainingDiverged
 from ..runner.training.framework import seed_everything
 
@@ -162,6 +163,8 @@ class Game:
         for callback in self.callbacks:
             callback.set_model(self.generator)
             callback.on_train_begin()
+        first: list[float] = []  # the first step's losses (D, G), for the divergence record
+        last: list[float] = []  # the last finite ones
         for epoch in range(state.epoch, settings.epochs):
             started = time.perf_counter()
             for callback in self.callbacks:
@@ -174,11 +177,9 @@ class Game:
                 z = rng.standard_normal((2, batch, *latent_shape)).astype("float32")
                 values = np.array([float(v) for v in step(real, z[0], z[1], tf.constant([settings.seed, epoch * 100003 + i]))])
                 if not np.isfinite(values[:2]).all():
-                    kept = f"; the last good checkpoint is in {run_dir / CHECKPOINTS}" if state.checkpoint else ""
-                    raise TrainingDiverged(f"the {'discriminator' if not math.isfinite(values[0]) else 'generator'}'s "
-                                           f"loss became NaN or infinite at step {i + 1} of epoch {epoch + 1}; training "
-                                           f"stopped{kept}; lower the learning rates (compile.optimizer and "
-                                           "discriminator.compile.optimizer)")
+                    raise self._diverged(state, rows, epoch + 1, i + 1, values, first, last)
+                first = first or [float(values[0]), float(values[1])]
+                last = [float(values[0]), float(values[1])]
                 sums += values
             means = sums / settings.steps_per_epoch
             samples = np.asarray(self.generator.predict(fixed, batch_size=FIXED_LATENTS, verbose=0))
@@ -202,6 +203,23 @@ class Game:
             callback.on_train_end()
         writer.close()
         return rows
+
+    def _diverged(self, state: GanState, rows: list[dict[str, Any]], epoch: int, step: int, values: np.ndarray,
+                  first: list[float], last: list[float]) -> TrainingDiverged:
+        """The error of a game whose loss became NaN, its record written first (``history.csv`` of the finished
+        epochs, ``diverged.json``), as a supervised run's: the folder says where and what to do."""
+        run_dir = self.run_dir
+        network = "discriminator" if not math.isfinite(values[0]) else "generator"
+        hint = "lower the learning rates (compile.optimizer and discriminator.compile.optimizer)"
+        record = {"epoch": epoch, "step": step, "where": f"at step {step} of epoch {epoch} ({network}'s loss)",
+                  "network": network, "last_finite_loss": last[0 if network == "discriminator" else 1] if last else None,
+                  "first_loss": first[0 if network == "discriminator" else 1] if first else None,
+                  "finished_epochs": state.epoch, "hint": hint}
+        write_history(run_dir / "history.csv", rows) if rows else write_text(run_dir / "history.csv", "epoch,d_loss,g_loss\n")
+        write_text(run_dir / DIVERGED, json.dumps(record, indent=2) + "\n")
+        kept = f"; the last good checkpoint is in {run_dir / CHECKPOINTS}" if state.checkpoint else ""
+        return TrainingDiverged(f"the {network}'s loss became NaN or infinite at step {step} of epoch {epoch}; "
+                                f"training stopped{kept}; {hint}", record)
 
     def _epoch_files(self, epoch: int, samples: np.ndarray, row: dict[str, Any], writer: Any) -> None:
         import tensorflow as tf
