@@ -108,13 +108,14 @@ class ParameterError(UpspecError, ValueError):
         super().__init__(message + (f" ({hint})" if hint else ""))
 
 
-def available(choices: Iterable[str], word: str | None = None) -> str:
-    """"did you mean 'x'? available: a, b, c", shortened when there are many choices."""
+def available(choices: Iterable[str], word: str | None = None, listed_by: str = "upspec plugins --json") -> str:
+    """"did you mean 'x'? available: a, b, c", shortened when there are many choices (then pointing at the
+    command ``listed_by`` that lists them all)."""
     choices = sorted(set(choices))
     close = difflib.get_close_matches(str(word), choices, n=3, cutoff=0.75) if word is not None else []
     mean = "did you mean " + " or ".join(repr(c) for c in close) + "?" if close else ""
     if len(choices) > 30:
-        listing = f"{len(choices)} available (see `upspec plugins --json`)"
+        listing = f"{len(choices)} available (see `{listed_by}`)"
     else:
         listing = "available: " + ", ".join(choices)
     return f"{mean} {listing}".strip()

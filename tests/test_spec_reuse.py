@@ -103,6 +103,22 @@ def test_a_bad_value_through_a_parameter_points_at_the_use_then_the_parameter(tm
     assert head.format().splitlines()[1] == "  in: --set params.width=0:1:20: via parameter 'width'"
 
 
+def test_set_reaches_one_expanded_entry_by_its_dotted_id_and_a_block_entry_by_its_own():
+    one = load_spec(RES, overrides=["layers.body.2.conv1.kernel_size=5"])
+    assert entry(one, "body.2.conv1").params["kernel_size"] == 5
+    assert entry(one, "body.1.conv1").params["kernel_size"] == entry(one, "body.3.conv1").params["kernel_size"] == 3
+    every = load_spec(RES, overrides={"layers.body.repeat": 2, "layers.body.filters": 16})
+    assert [e.id for e in every.layers if e.id.startswith("body.")][-1] == "body.2.add"
+    assert entry(every, "body.2.conv2").params["filters"] == 16 and entry(every, "head").params["filters"] == 8
+
+
+def test_set_of_a_dotted_id_that_does_not_exist_names_it_and_the_closest():
+    (first,) = errors_of(RES, overrides=["layers.body.2.conv9.filters=4"])
+    assert first.source == "--set layers.body.2.conv9.filters=4" and first.column == len("--set layers.") + 1
+    assert first.message == "layers has no entry with id 'body.2.conv9'"
+    assert first.hint.startswith("did you mean 'body.2.conv2' or 'body.2.conv1'")
+
+
 def test_set_of_a_parameter_the_spec_does_not_have_is_an_error():
     (first,) = errors_of(RES, overrides=["params.depth=3"])
     assert first.source == "--set params.depth=3" and first.column == 14

@@ -77,10 +77,26 @@ def _step(container: Any, part: str, walked: str, where: str, column: int = 1) -
             if isinstance(entry, dict) and entry.get("id") == part:
                 return index
         raise SpecError([Diagnostic(where, 1, column, f"{walked} has no entry with id {part!r}",
-                                    available(ids, part) + f", or an index 0..{len(container) - 1}")])
+                                    available(ids, part, "upspec show --resolved SPEC")
+                                    + f", or an index 0..{len(container) - 1}")])
     if isinstance(container, dict):
         return part
     raise SpecError([Diagnostic(where, 1, column, f"{walked} is a {type(container).__name__}, it has no key {part!r}")])
+
+
+def _join_dotted_id(container: Any, parts: list[str], columns: list[int], depth: int) -> tuple[list[str], list[int]]:
+    """In a list of entries, the longest run of parts from ``depth`` that is one entry's id joins into one part:
+    a block's expanded entries have dotted ids (``layers.body.1.conv1.filters``)."""
+    if not isinstance(container, list):
+        return parts, columns
+    ids = {str(e.get("id")) for e in container if isinstance(e, dict)}
+    for end in range(len(parts) - 1, depth + 1, -1):  # keep at least one part after the id
+        if ".".join(parts[depth:end]) in ids:
+            return parts[:depth] + [".".join(parts[depth:end])] + parts[end:], columns[:depth + 1] + columns[end:]
+    if parts[depth] not in ids and any(i.startswith(parts[depth] + ".") for i in ids) and len(parts) > depth + 2:
+        end = len(parts) - 1  # no such dotted id: the error names all of it (and the closest ids)
+        return parts[:depth] + [".".join(parts[depth:end])] + parts[end:], columns[:depth + 1] + columns[end:]
+    return parts, columns
 
 
 def apply_overrides(doc: Document, overrides: Mapping[str, Any] | Iterable[str]) -> None:
@@ -96,7 +112,10 @@ def apply_overrides(doc: Document, overrides: Mapping[str, Any] | Iterable[str])
                                             "a path is keys, ids or indexes joined by '.', e.g. layers.up.filters")])
         container: Any = doc.data
         path: tuple = ()
-        for depth, part in enumerate(parts):
+        depth = 0
+        while depth < len(parts):
+            parts, columns = _join_dotted_id(container, parts, columns, depth)
+            part = parts[depth]
             key = _step(container, part, ".".join(parts[:depth]) or "the spec", where, columns[depth])
             path += (key,)
             if isinstance(container, dict) and key not in container:  # a key the override adds: errors about it
@@ -110,6 +129,7 @@ def apply_overrides(doc: Document, overrides: Mapping[str, Any] | Iterable[str])
                     current = container.get(key)
                     container[key] = {"name": current} if isinstance(current, str) else {}
                 container = container[key]
+            depth += 1
         column = len("--set ") + len(dotted) + 2
         for known in [p for p in doc.values if p[: len(path)] == path]:
             del doc.values[known]

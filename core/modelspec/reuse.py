@@ -64,10 +64,17 @@ def needs_expansion(data: Any) -> bool:
     return any(key in data for key in REUSE_KEYS) or _has_reference(data)
 
 
-def split_overrides(overrides: Mapping[str, Any] | Iterable[str]) -> tuple[Any, Any]:
-    """(``params.*`` / ``blocks.*`` overrides, the others), in the form they were given."""
+def split_overrides(overrides: Mapping[str, Any] | Iterable[str], data: Any = None) -> tuple[Any, Any]:
+    """(``params.*`` / ``blocks.*`` overrides and those of a written block entry, ``layers.BODY.filters`` for
+    ``{id: BODY, block: ...}`` in ``data``: they apply before the expansion; the others, to the flat spec), in
+    the form they were given."""
+    layers = data.get("layers") if isinstance(data, dict) else None
+    block_entries = {str(e["id"]) for e in layers if isinstance(e, dict) and "block" in e and e.get("id")} \
+        if isinstance(layers, list) else set()
+
     def early(path: str) -> bool:
-        return path.strip().split(".", 1)[0] in EARLY_OVERRIDES
+        parts = path.strip().split(".")
+        return parts[0] in EARLY_OVERRIDES or (parts[0] == "layers" and len(parts) == 3 and parts[1] in block_entries)
 
     if isinstance(overrides, Mapping):
         return ({k: v for k, v in overrides.items() if early(k)}, {k: v for k, v in overrides.items() if not early(k)})
@@ -103,7 +110,7 @@ def prepare(doc: Document, overrides: Mapping[str, Any] | Iterable[str] | None) 
     doc, bases = resolve_extends(doc)
     late = overrides
     if overrides:
-        early, late = split_overrides(overrides)
+        early, late = split_overrides(overrides, doc.data)
         if early:
             check_parameter_overrides(doc, early)
             apply_overrides(doc, early)
