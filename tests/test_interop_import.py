@@ -274,3 +274,28 @@ def test_an_imported_keras_unet_runs_and_sweeps_like_a_hand_written_spec(tmp_pat
     done = invoke_upspec("sweep", "unet.yaml", "--strategies", "transpose,bilinear", *fast, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "bilinear" in done.stdout and "transpose" in done.stdout
+
+
+def test_upspecs_own_upsample_layers_import_as_upsample_entries_a_guided_one_with_its_guide():
+    import keras
+
+    from upspec.layers import Upsample
+
+    low, high = keras.Input((8, 8, 4), name="low"), keras.Input((16, 16, 4), name="high")
+    plain = Upsample("bilinear", factor=2, filters=4, name="plain")(low)
+    guided = Upsample("fade", factor=2, filters=4, name="guided")([low, high])
+    out = keras.layers.Conv2D(1, 3, padding="same", name="out")(keras.layers.Concatenate(name="cat")([plain, guided]))
+    model = keras.Model([low, high], out)
+    imported = spec_from_model(model)
+    rebuilt = upspec.build_model(imported.spec)
+    assert imported.copy_weights(model, rebuilt) == len(model.weights)
+    rng = np.random.default_rng(0)
+    x = [rng.random((2, 8, 8, 4), dtype="float32"), rng.random((2, 16, 16, 4), dtype="float32")]
+    np.testing.assert_allclose(np.asarray(rebuilt(x)), np.asarray(model(x)), rtol=1e-5, atol=1e-6)
+    entries = {e["id"]: e for e in imported.spec["layers"]}
+    assert entries["plain"] == {"id": "plain", "upsample": "bilinear", "factor": 2, "filters": 4, "inputs": "low"}
+    assert entries["guided"]["upsample"] == "fade" and entries["guided"]["guide"] == "high"
+    assert entries["guided"]["inputs"] == "low" and sorted(imported.upsample_entries) == ["guided", "plain"]
+    # the guided entry takes another guided strategy like a written one
+    switched = upspec.build_model(imported.spec, overrides={"layers.guided.upsample": "sapa"})
+    assert "SapaUpsample" in {type(layer).__name__ for layer in switched.layers}

@@ -96,6 +96,10 @@ def _spec_layer_name(layer: Any, registry: Registry) -> str | None:
 def _unsupported(op: Any, registry: Registry) -> Unsupported | None:
     import keras
 
+    from .layer import Upsample
+
+    if isinstance(op, Upsample):  # upspec's own layer: an upsample entry of its strategy
+        return None
     kind = type(op).__name__
     if not isinstance(op, keras.layers.Layer):
         return Unsupported(op.name, f"keras.ops {kind}", "a keras.ops call on Keras tensors; use the matching "
@@ -294,6 +298,8 @@ class _Writer:
             entry, source, output, consumed = self._entry(node)
             skip.update(consumed)
             refs = [self.producer[id(t)] for t in source]
+            if "upsample" in entry and len(refs) == 2:  # an Upsample layer called on [x, guide]
+                entry["guide"] = refs.pop()
             if len(refs) > 1:
                 entry["inputs"] = refs
             elif refs[0] != previous:
