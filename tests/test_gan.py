@@ -368,6 +368,17 @@ def test_an_unknown_gan_loss_or_a_task_other_than_generation_is_a_spec_error(tmp
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
+def test_until_and_keep_best_are_refused_for_a_gan_rather_than_ignored():
+    import upspec
+
+    with pytest.raises(upspec.SpecError) as caught:
+        upspec.load_spec(DCGAN, overrides={"train.until": {"monitor": "val_loss"}, "train.keep": "best"})
+    messages = [d.message for d in caught.value.diagnostics]
+    assert len(messages) == 2
+    assert any("a GAN has no validation loss to watch, so train.until is not supported" in m for m in messages)
+    assert any("train.keep: best is not supported for a spec with a 'discriminator:' section" in m for m in messages)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("loss", ["hinge", "wgan_gp"])
 def test_other_gan_losses_train(tmp_path, loss):

@@ -33,6 +33,23 @@ class GanTrainSettings(TrainSettings):
     gan_loss: Optional[str] = Field(default=None, pattern="^(non_saturating|hinge|wgan_gp)$")
     gradient_penalty: Optional[PositiveFloat] = None
 
+    @field_validator("until")
+    @classmethod
+    def _no_until(cls, value: Any) -> Any:
+        if value is not None:
+            raise ValueError("a GAN has no validation loss to watch, so train.until is not supported for a spec "
+                             "with a 'discriminator:' section; set train.epochs (the report's FID and coverage "
+                             "show when more epochs stop helping)")
+        return value
+
+    @field_validator("keep")
+    @classmethod
+    def _keep_last(cls, value: str) -> str:
+        if value != "last":
+            raise ValueError("a GAN keeps its last epoch's networks (no validation loss says which epoch is best); "
+                             "train.keep: best is not supported for a spec with a 'discriminator:' section")
+        return value
+
 
 class GanDataSettings(DataSettings):
     task: str = "generation"
