@@ -51,7 +51,8 @@ def test_a_sweep_on_a_local_ray_cluster_matches_the_local_executor_and_resumes(t
     assert [(r["strategy"], r["seed"], r["run"]) for r in on_ray.rows] == [
         (r["strategy"], r["seed"], r["run"]) for r in local.rows]
     for mine, theirs in zip(on_ray.rows, local.rows):  # same seeds, same numbers: float32 sums may round
-        # differently in a Ray worker with another thread count (seen in SSIM's filters), so to 1e-6 relative
+        # differently in a Ray worker with another thread count (seen in SSIM's filters: 1.6e-5 relative on a
+        # model whose PSNR was equal to the last bit), so to 1e-4 relative
         assert _same_numbers(mine["metrics"], theirs["metrics"]), (mine["metrics"], theirs["metrics"])
         assert mine["parameters"] == theirs["parameters"]
         assert _same_numbers(mine["cb_trained"], theirs["cb_trained"]), (mine["cb_trained"], theirs["cb_trained"])
@@ -87,11 +88,11 @@ def test_the_sweep_command_names_the_extra_when_ray_is_missing(tmp_path, monkeyp
 
 
 def _same_numbers(mine, theirs):
-    """Equal structures whose floats agree to 1e-6 relative."""
+    """Equal structures whose floats agree to 1e-4 relative."""
     if isinstance(mine, dict):
         return mine.keys() == theirs.keys() and all(_same_numbers(mine[k], theirs[k]) for k in mine)
     if isinstance(mine, (list, tuple)):
         return len(mine) == len(theirs) and all(_same_numbers(a, b) for a, b in zip(mine, theirs))
     if isinstance(mine, float) or isinstance(theirs, float):
-        return mine == pytest.approx(theirs, rel=1e-6, abs=1e-9)
+        return mine == pytest.approx(theirs, rel=1e-4, abs=1e-6)
     return mine == theirs

@@ -92,7 +92,10 @@ def test_sweep_refuses_a_folder_that_is_no_tune_folder(tmp_path):
 
 def _completed(db) -> list[tuple[int, str]]:
     with sqlite3.connect(db) as connection:
-        return connection.execute("SELECT number, state FROM trials ORDER BY number").fetchall()
+        try:
+            return connection.execute("SELECT number, state FROM trials ORDER BY number").fetchall()
+        except sqlite3.OperationalError:  # the file exists a moment before Optuna has made its tables
+            return []
 
 
 @pytest.mark.slow

@@ -34,6 +34,7 @@ from .keras_graph import _walk
 from .keras_graph import _plain
 from .keras_graph import _compact
 from .keras_graph import layer_arguments
+from .spec_yaml import spec_yaml
 
 #: arguments of a convolution an upsample entry can carry (the strategies' common parameters)
 _COMMON = {"filters", "kernel_size", "activation", "use_bias", "kernel_initializer"}
@@ -383,22 +384,3 @@ class _Writer:
         assert spec_name is not None
         return ({"id": entry_id, "layer": spec_name, **layer_arguments(op, spec_name, self.registry)},
                 node.inputs, node.output, set())
-
-
-# -- YAML ----------------------------------------------------------------------------------------------
-
-
-def spec_yaml(spec: dict[str, Any]) -> str:
-    """The spec as YAML: block style, one flow-style line per layer entry (as the shipped specs are)."""
-    import yaml
-
-    head = {k: v for k, v in spec.items() if k not in ("layers", "outputs", "compile", "data", "train")}
-    text = yaml.safe_dump(head, sort_keys=False, default_flow_style=None, width=120)
-    text += "layers:\n"
-    for entry in spec["layers"]:
-        line = yaml.safe_dump(entry, sort_keys=False, default_flow_style=True, width=10_000).strip()
-        text += f"  - {line}\n"
-    for key in ("outputs", "compile", "data", "train"):
-        if key in spec:
-            text += yaml.safe_dump({key: spec[key]}, sort_keys=False, default_flow_style=None, width=120)
-    return text
