@@ -69,7 +69,7 @@ def test_a_sweep_on_a_local_ray_cluster_matches_the_local_executor_and_resumes(t
     assert "[1/2] nearest: finished earlier, kept" in lines
     assert "[2/2] transpose: trained earlier, measuring" in lines
     assert (tmp_path / "ray" / "nearest" / "seed-0" / "row.json").read_text() == kept
-    assert resumed.rows[1]["metrics"] == local.rows[1]["metrics"]
+    assert _same_numbers(resumed.rows[1]["metrics"], local.rows[1]["metrics"])
     assert json.loads((tmp_path / "ray" / "comparison.json").read_text())["rows"][1]["strategy"] == "transpose"
 
 
