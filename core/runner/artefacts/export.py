@@ -39,6 +39,7 @@ from ...files import WouldOverwrite
 from ...files import clean_temporaries
 from ...files import io_error
 from ...quiet import captured_stderr
+from .free_size import size_agnostic
 from .tflite import ConversionFailed
 from .tflite import convert_or_explain
 from .tflite import tflite_predict
@@ -160,7 +161,7 @@ def free_spatial_dimensions(model: Any) -> tuple[Any, str]:
     """``model`` with free spatial dimensions when its graph allows it (in a traced graph, as every export
     format needs), else ``model``; and a note on the exported input."""
     fixed = tuple(model.input_shape) if len(model.inputs) == 1 else [tuple(i.shape) for i in model.inputs]
-    agnostic = _free_copy(model) if len(model.inputs) == 1 else None
+    agnostic = size_agnostic(model) if len(model.inputs) == 1 else None
     if agnostic is None:
         return model, (f"input {fixed}: fixed size (the model is not fully convolutional; predict tiles larger "
                        "images, an exported model does not)")
@@ -168,32 +169,6 @@ def free_spatial_dimensions(model: Any) -> tuple[Any, str]:
     if reason:
         return model, f"input {fixed}: fixed size ({reason}; predict runs any size, an exported model does not)"
     return agnostic, f"input {tuple(agnostic.input_shape)}: any height and width (the model is fully convolutional)"
-
-
-def _free_copy(model: Any) -> Any | None:
-    """A copy of a one-input model (same weights) whose spatial dimensions are free, or None when its graph does
-    not allow it (checked on an input twice the model's size: the output must be twice as large)."""
-    import keras
-    import numpy as np
-
-    shape, out_shape = list(model.input_shape), list(model.output_shape)
-    if len(shape) < 3 or not isinstance(model.output_shape, tuple) or len(out_shape) != len(shape):
-        return None
-    if all(d is None for d in shape[1:-1]):
-        return model
-    try:
-        config = model.get_config()
-        for layer in config["layers"]:
-            if layer["class_name"] == "InputLayer":
-                batch_shape = list(layer["config"]["batch_shape"])
-                layer["config"]["batch_shape"] = [batch_shape[0], *[None] * (len(batch_shape) - 2), batch_shape[-1]]
-        copy = keras.Model.from_config(config)
-        copy.set_weights(model.get_weights())
-        probe = np.zeros((1, *[2 * d for d in shape[1:-1]], shape[-1]), "float32")
-        out = np.asarray(copy(probe, training=False))
-    except Exception:  # noqa: BLE001 - any failure means: keep the fixed size
-        return None
-    return copy if list(out.shape[1:-1]) == [2 * d for d in out_shape[1:-1]] else None
 
 
 def _untraceable(model: Any) -> str:

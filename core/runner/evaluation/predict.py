@@ -21,6 +21,7 @@ from typing import Sequence
 import numpy as np
 
 from ...errors import UpspecError
+from ..artefacts.free_size import size_agnostic
 
 #: images with more input pixels than this go through the size-agnostic copy in tiles of ``LARGE_TILE``
 WHOLE_PIXELS = 1024 * 1024
@@ -47,34 +48,6 @@ def ycbcr_to_rgb(image: np.ndarray) -> np.ndarray:
 
 class PredictError(UpspecError):
     """The model cannot run on this input."""
-
-
-def size_agnostic(model: Any) -> Any | None:
-    """A copy of ``model`` (same weights) whose inputs take any spatial size, or None when the graph does not
-    allow it (checked on an input twice the model's size)."""
-    import keras
-
-    if len(model.inputs) != 1 or len(model.input_shape) != 4 or len(model.output_shape) != 4:
-        return None
-    if model.input_shape[1] is None and model.input_shape[2] is None:
-        return model
-    try:
-        config = model.get_config()
-        for layer in config["layers"]:
-            if layer["class_name"] == "InputLayer":
-                shape = list(layer["config"]["batch_shape"])
-                layer["config"]["batch_shape"] = [shape[0], None, None, shape[-1]]
-        copy = keras.Model.from_config(config)
-        copy.set_weights(model.get_weights())
-        h, w, c = model.input_shape[1:]
-        scale = _scale(model)
-        probe = np.zeros((1, 2 * h, 2 * w, c), "float32")
-        out = np.asarray(copy(probe, training=False))
-    except Exception:  # noqa: BLE001 - any failure means: tile instead
-        return None
-    if out.shape[1:3] != (2 * h * scale[0], 2 * w * scale[1]):
-        return None
-    return copy
 
 
 def _scale(model: Any) -> tuple[int, int]:
