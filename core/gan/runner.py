@@ -97,9 +97,7 @@ def play(spec: Spec, generator: Any, discriminator: Any, real: Any, train: GanTr
     try:
         return game.play(state, announce)
     except TrainingDiverged as diverged:  # report.md says so, as a supervised run's does
-        settings = {"learning_rate": train.learning_rate, "optimizer": type(generator.optimizer).__name__
-                    if getattr(generator, "optimizer", None) is not None else "?"}
-        write_divergence_report(run_dir, spec, diverged.record, settings)
+        write_divergence_report(run_dir, spec, diverged.record, train.learning_rate, generator)
         raise
 
 

@@ -36,8 +36,8 @@ from ..modelspec.gan import GanTrainSettings
 from ..runner.training.history import history_rows
 from ..runner.training.history import write_history
 from ..runner.training.checkpoint import STATE
-from ..runner.training.fit import DIVERGED
 from ..runner.training.fit import TrainingDiverged
+from ..runner.training.fit import write_divergence_record
 from ..runner.training.framework import seed_everything
 
 CHECKPOINTS = Path("checkpoints")
@@ -215,8 +215,7 @@ class Game:
                   "network": network, "last_finite_loss": last[0 if network == "discriminator" else 1] if last else None,
                   "first_loss": first[0 if network == "discriminator" else 1] if first else None,
                   "finished_epochs": state.epoch, "hint": hint}
-        write_history(run_dir / "history.csv", rows) if rows else write_text(run_dir / "history.csv", "epoch,d_loss,g_loss\n")
-        write_text(run_dir / DIVERGED, json.dumps(record, indent=2) + "\n")
+        write_divergence_record(run_dir, rows, record, "epoch,d_loss,g_loss")
         kept = f"; the last good checkpoint is in {run_dir / CHECKPOINTS}" if state.checkpoint else ""
         return TrainingDiverged(f"the {network}'s loss became NaN or infinite at step {step} of epoch {epoch}; "
                                 f"training stopped{kept}; {hint}", record)

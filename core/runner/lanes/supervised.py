@@ -78,11 +78,6 @@ def _describe(dist: Distribution, train: Any, announce: Callable[[str], None]) -
                  f"in all, global batch {train.batch_size} ({train.batch_size // dist.replicas} per replica)")
 
 
-def _optimizer_name(model: Any) -> str:
-    optimizer = getattr(model, "optimizer", None)
-    return type(optimizer).__name__ if optimizer is not None else "?"
-
-
 def _data_facts(data: Any) -> dict[str, Any]:
     return {"source": data.source, "degradation": data.degradation, "blur_sigma": data.blur_sigma,
             "validation_patches": data.validation_patches}
@@ -221,9 +216,7 @@ class SupervisedLane:
         try:
             return fit(plan)
         except TrainingDiverged as diverged:
-            settings = {"learning_rate": plan.settings.learning_rate,
-                        "optimizer": _optimizer_name(plan.model)}
-            write_divergence_report(plan.run_dir, plan.spec, diverged.record, settings)
+            write_divergence_report(plan.run_dir, plan.spec, diverged.record, plan.settings.learning_rate, plan.model)
             raise
 
     def _train_as_worker(self, plan: FitPlan) -> RunResult:

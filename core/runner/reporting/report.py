@@ -140,8 +140,12 @@ def write_report(run_dir: Path, spec: Any, metrics: dict[str, Any], settings: di
     return write_text(run_dir / "report.md", "\n".join(lines))
 
 
-def write_divergence_report(run_dir: Path, spec: Any, record: dict[str, Any], settings: dict[str, Any]) -> Path:
-    """report.md of a run whose loss became NaN: where it diverged, the last finite loss, what to do."""
+def write_divergence_report(run_dir: Path, spec: Any, record: dict[str, Any], learning_rate: float | None,
+                            model: Any) -> Path:
+    """report.md of a run whose loss became NaN: where it diverged, the last finite loss, what to do
+    (``learning_rate``: the spec's setting; ``model``: the network whose optimizer trained it)."""
+    optimizer = getattr(model, "optimizer", None)
+    settings = {"learning_rate": learning_rate, "optimizer": type(optimizer).__name__ if optimizer is not None else "?"}
     last = record.get("last_finite_loss")
     first = record.get("first_loss")
     lines = [f"# Run of `{spec.name}`: diverged", "",

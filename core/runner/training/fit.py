@@ -264,6 +264,13 @@ def fit(plan: FitPlan) -> list[dict[str, Any]]:
     return checkpoint.rows
 
 
+def write_divergence_record(run_dir: Path, rows: list[dict[str, Any]], record: dict[str, Any], header: str) -> None:
+    """What a diverged run leaves beside its report: ``history.csv`` (the finished epochs, or ``header`` alone)
+    and ``diverged.json`` (``record``: where, the last finite loss, the hint)."""
+    write_history(run_dir / "history.csv", rows) if rows else write_text(run_dir / "history.csv", header + "\n")
+    write_text(run_dir / DIVERGED, json.dumps(record, indent=2) + "\n")
+
+
 def _diverged(plan: FitPlan, checkpoint: Any, chunk: int) -> TrainingDiverged:
     """The error of a run whose loss became NaN, its record written first: ``history.csv`` (the finished
     epochs) and ``diverged.json`` (where, the last finite loss, the hint), so the folder says what happened."""
@@ -275,9 +282,7 @@ def _diverged(plan: FitPlan, checkpoint: Any, chunk: int) -> TrainingDiverged:
     record = {"epoch": epoch, "step": step, "where": f"{where} of epoch {epoch}",
               "last_finite_loss": last, "first_loss": checkpoint.first_loss,
               "finished_epochs": len(checkpoint.rows), "hint": DIVERGED_HINT}
-    write_history(run_dir / "history.csv", checkpoint.rows) if checkpoint.rows else \
-        write_text(run_dir / "history.csv", "epoch,loss\n")
-    write_text(run_dir / DIVERGED, json.dumps(record, indent=2) + "\n")
+    write_divergence_record(run_dir, checkpoint.rows, record, "epoch,loss")
     last_text = f"; the last finite loss was {last:.6g}" if last is not None else ""
     return TrainingDiverged(f"the loss became NaN or infinite {where} of epoch {epoch}; training stopped{kept}"
                             f"{last_text}; {DIVERGED_HINT}", record)
