@@ -35,3 +35,14 @@ def test_a_sweep_prints_its_plan_and_dry_run_trains_nothing(tmp_path):
     assert done.stdout.startswith("plan: 2 strategies x 3 seeds = 6 runs (nearest, transpose), each 8 epochs x 150 "
                                   "steps, batch 16: 7,200 training steps in all")
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_sweep_plan_with_train_until_states_the_rule_and_the_cap(tmp_path):
+    done = invoke_upspec("sweep", str(SPECS / "fsrcnn.yaml"), "--strategies", "nearest", "--seeds", "2",
+                         "--steps", "100", "--set", "train.until.patience=2", "--set", "train.until.max_steps=450",
+                         "--dry-run", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    # train.epochs (8) is ignored: the cap is 450 steps in whole epochs of 100, 5 epochs
+    assert done.stdout.startswith("plan: 1 strategy x 2 seeds = 2 runs (nearest), each until val_loss stops "
+                                  "improving for 2 epochs, at most 5 epochs x 100 steps, batch 16: at most 1,000 "
+                                  "training steps in all")

@@ -243,12 +243,16 @@ def plan_lines(spec: Any, plan: SweepPlan) -> list[str]:
     """What a sweep will do, before it does it: runs, their budget, the strategies skipped."""
     train = train_settings(spec, **plan.train)
     runs = len(plan.strategies) * len(plan.seeds)
-    steps = train.epochs * train.steps_per_epoch
+    steps = train.epoch_cap * train.steps_per_epoch
+    each = f"each {plural(train.epochs, 'epoch')} x {plural(train.steps_per_epoch, 'step')}"
+    if train.until is not None:  # train.epochs is ignored: each run stops on its plateau or at the cap
+        each = (f"each until {train.until.monitor} stops improving for {plural(train.until.patience, 'epoch')}, "
+                f"at most {plural(train.epoch_cap, 'epoch')} x {plural(train.steps_per_epoch, 'step')}")
     lines = [f"plan: {plural(len(plan.strategies), 'strategy', 'strategies')} x {plural(len(plan.seeds), 'seed')} = "
-             f"{plural(runs, 'run')} ({', '.join(plan.strategies)}), each {plural(train.epochs, 'epoch')} x "
-             f"{plural(train.steps_per_epoch, 'step')}, batch "
-             f"{train.batch_size}: {runs * steps:,} training steps in all; an estimate of the time follows the "
-             "first job (--dry-run: this plan only; --strategies a,b and --seeds N make it smaller)"]
+             f"{plural(runs, 'run')} ({', '.join(plan.strategies)}), {each}, batch "
+             f"{train.batch_size}: {'at most ' if train.until is not None else ''}{runs * steps:,} training steps "
+             "in all; an estimate of the time follows the first job (--dry-run: this plan only; --strategies a,b "
+             "and --seeds N make it smaller)"]
     lines += [f"skipped {name}: {reason}" for name, reason in plan.skipped.items()]
     return lines
 
