@@ -141,7 +141,7 @@ def main() -> None:
 
 `specs/dcgan_digits.yaml` (DCGAN: 7 -> 14 -> 28 with two x2 upsample entries, batch normalisation, ReLU;
 the discriminator is fixed) trained with `--strategy S --seed N` for {args.epochs} epochs x 100 steps of batch
-64 (the non-saturating loss, Adam 2e-4 / beta1 0.5), seeds 0..{args.seeds - 1}: mean and 95% t-interval over
+64 (the spec's loss, optimizers and `train.ema`), seeds 0..{args.seeds - 1}: mean and 95% t-interval over
 seeds. Every number is computed on {first['test_images']} samples against the `digits` training images
 through a classifier trained on the same source ({first['features']}); the last row is the same for
 held-out real digits, the best a generator can do.

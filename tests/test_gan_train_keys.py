@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import numpy as np
 import pytest
@@ -28,8 +29,9 @@ def tmp_cache(tmp_path_factory, monkeypatch):
 # -- validation ------------------------------------------------------------------------------------------------
 
 def _with_train(lines: str) -> str:
-    text = DCGAN.read_text()
-    assert "\n  batch_size: 64\n" in text
+    """The DCGAN spec with ``lines`` added to its train: section (without its own ema: line and comments)."""
+    text = re.sub(r"\n  ema: [^\n]*(\n +#[^\n]*)*", "", DCGAN.read_text())
+    assert "\n  batch_size: 64\n" in text and "ema:" not in text
     return text.replace("\n  batch_size: 64\n", "\n  batch_size: 64\n" + lines)
 
 
