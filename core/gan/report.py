@@ -52,6 +52,21 @@ def coverage_warning(metrics: dict[str, Any]) -> str:
     return ""
 
 
+def game_settings(settings: dict[str, Any]) -> str:
+    """The train: keys that change the game, in words (empty for the plain game)."""
+    said = []
+    if settings.get("d_steps", 1) != 1:
+        said.append(f"{settings['d_steps']} discriminator steps per generator step")
+    if settings.get("label_smoothing"):
+        said.append(f"real images' target {1 - settings['label_smoothing']:g} (one-sided label smoothing)")
+    if settings.get("augment"):
+        said.append(f"the discriminator sees every image augmented ({', '.join(settings['augment'])})")
+    if settings.get("ema"):
+        said.append(f"the generator judged and saved is the exponential moving average of its weights "
+                    f"(decay {settings['ema']:g})")
+    return "".join(f"; {s}" for s in said)
+
+
 def write_gan_report(run_dir: Path, spec: Any, metrics: dict[str, Any], settings: dict[str, Any], size: int) -> Path:
     factor = metrics.get("upsampling_factor", [1, 1])
     warnings = [*metrics.get("warnings", []), *filter(None, [coverage_warning(metrics)])]
@@ -62,7 +77,7 @@ def write_gan_report(run_dir: Path, spec: Any, metrics: dict[str, Any], settings
     text = f"""# GAN run of `{spec.name}`
 
 Task: generation on `{settings['source']}`; loss `{settings['gan_loss']}`; {plural(settings['epochs'], 'epoch')} x
-{plural(settings['steps_per_epoch'], 'step')}, batch {settings['batch_size']}, seed {settings['seed']}.
+{plural(settings['steps_per_epoch'], 'step')}, batch {settings['batch_size']}, seed {settings['seed']}{game_settings(settings)}.
 
 ## Samples
 

@@ -1,7 +1,8 @@
 """A GAN run: build both networks, play the game with a checkpoint every epoch, judge the samples, report.
 
 The run folder holds what any run's does (``spec.yaml``, ``model.keras`` (the generator), ``history.csv``,
-``metrics.json``, ``tensorboard/``, ``report.md``, ``checkpoints/``) plus ``discriminator.keras``,
+``metrics.json``, ``tensorboard/``, ``report.md``, ``checkpoints/``; with ``train.ema`` the generator is the
+average of its weights) plus ``discriminator.keras``,
 ``samples/epoch-NNNN.png`` (the fixed latent batch after each epoch), ``samples_over_epochs.png``,
 ``spectrum.png`` and ``spectrum.json``.
 """
@@ -39,6 +40,7 @@ from ..modelspec.load import sub_spec
 from ..modelspec.model import Spec
 from .classifier import feature_classifier
 from .data import real_images
+from .ema import average_of
 from .evaluate import Reference
 from .evaluate import evaluate_generator
 from .evaluate import upsampling_factor
@@ -92,8 +94,8 @@ def _callbacks(spec: Spec, run_dir: Path, registry: Any) -> list[Any]:
 
 
 def play(spec: Spec, generator: Any, discriminator: Any, real: Any, train: GanTrainSettings, run_dir: Path,
-         state: GanState, registry: Any, announce: Callable[[str], None]) -> list[dict[str, Any]]:
-    game = Game(generator, discriminator, real.train, train, run_dir, _callbacks(spec, run_dir, registry))
+         state: GanState, registry: Any, announce: Callable[[str], None], average: Any = None) -> list[dict[str, Any]]:
+    game = Game(generator, discriminator, real.train, train, run_dir, _callbacks(spec, run_dir, registry), average)
     try:
         return game.play(state, announce)
     except TrainingDiverged as diverged:  # report.md says so, as a supervised run's does
@@ -164,8 +166,9 @@ def run_gan(spec: Spec, *, registry: Any, root: str, out: str | None, train_over
     spec = spec.resolved(train=train)  # the run's spec records every train setting it used, as a new spec
     write_spec(run_dir, spec)
     progress = announce if verbose else (lambda line: None)
-    rows = play(spec, generator, discriminator, real, train, run_dir, GanState(), registry, progress)
-    return finish(spec, generator, discriminator, real, train, data, run_dir, rows, registry, announce)
+    average = average_of(generator) if train.ema else None
+    rows = play(spec, generator, discriminator, real, train, run_dir, GanState(), registry, progress, average)
+    return finish(spec, average or generator, discriminator, real, train, data, run_dir, rows, registry, announce)
 
 
 def resume_gan(spec: Spec, run_dir: Path, *, registry: Any, verbose: int,
@@ -175,13 +178,16 @@ def resume_gan(spec: Spec, run_dir: Path, *, registry: Any, verbose: int,
     state = GanState.read(run_dir)
     seed_everything(train.seed)
     if state.checkpoint:
-        generator, discriminator, state = load_checkpoint(run_dir, registry)
+        generator, discriminator, average, state = load_checkpoint(run_dir, registry)
     else:
         generator, discriminator = networks(spec, registry)
+        average = None
+    if train.ema and average is None:  # no checkpoint yet: the average starts as a copy
+        average = average_of(generator)
     real = load_real(spec, image_shape(generator), data, train, registry)
     progress = announce if verbose else (lambda line: None)
     if state.epoch < train.epochs:
-        rows = play(spec, generator, discriminator, real, train, run_dir, state, registry, progress)
+        rows = play(spec, generator, discriminator, real, train, run_dir, state, registry, progress, average)
     else:
         rows = history_rows(run_dir / "history.csv")
-    return finish(spec, generator, discriminator, real, train, data, run_dir, rows, registry, announce)
+    return finish(spec, average or generator, discriminator, real, train, data, run_dir, rows, registry, announce)

@@ -3,7 +3,8 @@
 Each epoch's randomness (the order of the real images, the latent vectors, WGAN-GP's interpolation points)
 comes from ``(seed, epoch)``, so a resumed run draws what the uninterrupted one would have.
 A checkpoint is a folder ``checkpoints/epoch-NNNN/`` holding ``generator.keras`` and
-``discriminator.keras`` (each with its optimizer's state); ``checkpoints/state.json``, written last and
+``discriminator.keras`` (each with its optimizer's state) and, with ``train.ema``, ``generator_ema.keras`` (the
+average of the generator's weights: ``ema.py``); ``checkpoints/state.json``, written last and
 atomically, names the folder, so an interruption at any moment leaves the previous epoch's pair intact.
 """
 
@@ -23,6 +24,10 @@ import numpy as np
 
 from ..files import atomic_path
 from ..files import write_text
+from .augment import augment
+from .ema import ema_rate
+from .ema import move_towards
+from .ema import recalibrate
 from .losses import discriminator_loss
 from .losses import generator_loss
 from .losses import gradient_penalty
@@ -42,6 +47,7 @@ from ..runner.training.framework import seed_everything
 
 CHECKPOINTS = Path("checkpoints")
 SAMPLES = Path("samples")
+AVERAGE = "generator_ema.keras"  # the average of the generator's weights (train.ema), in a checkpoint
 FIXED_LATENTS = 64  # the sample grid: 8 x 8
 #: collapse thresholds: a discriminator loss this close to 0 for a whole epoch, and a spread of the samples
 #: (mean over pixels of the standard deviation across the fixed latent batch) this small
@@ -69,13 +75,15 @@ def fixed_latents(shape: tuple[int, ...], seed: int, count: int = FIXED_LATENTS)
     return np.random.default_rng([seed, 7919]).standard_normal((count, *shape)).astype("float32")
 
 
-def save_checkpoint(run_dir: Path, generator: Any, discriminator: Any, state: GanState) -> None:
+def save_checkpoint(run_dir: Path, generator: Any, discriminator: Any, state: GanState, average: Any = None) -> None:
     name = f"epoch-{state.epoch:04d}"
     folder = run_dir / CHECKPOINTS / name
     if folder.exists():  # a partial write of this epoch by an interrupted run: never named by state.json
         shutil.rmtree(folder)
     save_model(generator, folder / "generator.keras")
     save_model(discriminator, folder / "discriminator.keras")
+    if average is not None:
+        save_model(average, folder / AVERAGE)
     state.checkpoint = name
     state.write(run_dir)
     for old in (run_dir / CHECKPOINTS).glob("epoch-*"):
@@ -89,33 +97,51 @@ def has_gan_checkpoint(run_dir: Path) -> bool:
     return state.checkpoint is not None and (run_dir / CHECKPOINTS / state.checkpoint / "generator.keras").exists()
 
 
-def load_checkpoint(run_dir: Path, registry: Any) -> tuple[Any, Any, GanState]:
+def load_checkpoint(run_dir: Path, registry: Any) -> tuple[Any, Any, Any, GanState]:
+    """``(generator, discriminator, average or None, state)`` of the checkpoint that ``state.json`` names."""
     state = GanState.read(run_dir)
     folder = run_dir / CHECKPOINTS / str(state.checkpoint)
+    average = load_model(folder / AVERAGE, registry) if (folder / AVERAGE).exists() else None
     return (load_model(folder / "generator.keras", registry), load_model(folder / "discriminator.keras", registry),
-            state)
+            average, state)
 
 
-def _step_function(generator: Any, discriminator: Any, loss: str, penalty: float) -> Callable:
+def _step_function(generator: Any, discriminator: Any, settings: GanTrainSettings, average: Any = None) -> Callable:
+    """One generator step: ``settings.d_steps`` discriminator updates (each on its own real batch and latents),
+    then one generator update, then (with ``train.ema``) one step of the weights' average."""
     import tensorflow as tf
 
     g_opt, d_opt = generator.optimizer, discriminator.optimizer
+    loss, penalty = settings.gan_loss or "non_saturating", settings.gradient_penalty or 10.0
+    d_steps, smoothing, policy = settings.d_steps, settings.label_smoothing, tuple(settings.augment)
+
+    def seen(images: Any, seed: Any, role: int, j: int) -> Any:  # what D sees: augmented with train.augment
+        return augment(images, policy, seed + tf.constant([role, j], seed.dtype)) if policy else images
 
     @tf.function
-    def step(real: Any, z_d: Any, z_g: Any, seed: Any) -> Any:
+    def step(real: Any, z_d: Any, z_g: Any, seed: Any, rate: Any) -> Any:
+        sums = []
+        for j in range(d_steps):  # unrolled: d_steps is fixed for a run
+            with tf.GradientTape() as tape:
+                fake = generator(z_d[j], training=True)
+                real_score = discriminator(seen(real[j], seed, 1, j), training=True)
+                fake_score = discriminator(seen(fake, seed, 2, j), training=True)
+                d_loss = discriminator_loss(loss, real_score, fake_score, smoothing)
+                if loss == "wgan_gp":
+                    d_loss += penalty * gradient_penalty(lambda x: discriminator(x, training=True), real[j], fake,
+                                                         seed + tf.constant([0, j], seed.dtype))
+            d_opt.apply_gradients(zip(tape.gradient(d_loss, discriminator.trainable_variables),
+                                      discriminator.trainable_variables))
+            sums.append((d_loss, score_summary(loss, real_score), score_summary(loss, fake_score)))
         with tf.GradientTape() as tape:
-            fake = generator(z_d, training=True)
-            real_score = discriminator(real, training=True)
-            fake_score = discriminator(fake, training=True)
-            d_loss = discriminator_loss(loss, real_score, fake_score)
-            if loss == "wgan_gp":
-                d_loss += penalty * gradient_penalty(lambda x: discriminator(x, training=True), real, fake, seed)
-        d_opt.apply_gradients(zip(tape.gradient(d_loss, discriminator.trainable_variables),
-                                  discriminator.trainable_variables))
-        with tf.GradientTape() as tape:
-            g_loss = generator_loss(loss, discriminator(generator(z_g, training=True), training=True))
+            g_loss = generator_loss(loss, discriminator(seen(generator(z_g, training=True), seed, 3, 0), training=True))
         g_opt.apply_gradients(zip(tape.gradient(g_loss, generator.trainable_variables), generator.trainable_variables))
-        return d_loss, g_loss, score_summary(loss, real_score), score_summary(loss, fake_score)
+        if average is not None:
+            move_towards(average, generator, rate)
+        if d_steps == 1:
+            return sums[0][0], g_loss, sums[0][1], sums[0][2]
+        d_loss, d_real, d_fake = (tf.add_n(list(column)) / d_steps for column in zip(*sums))
+        return d_loss, g_loss, d_real, d_fake
 
     return step
 
@@ -142,6 +168,13 @@ class Game:
     settings: GanTrainSettings
     run_dir: Path
     callbacks: list[Any]
+    #: the average of the generator's weights (``train.ema``), or None: then the generator is delivered
+    average: Any = None
+
+    @property
+    def delivered(self) -> Any:
+        """The generator whose samples the run shows, saves and judges: the average with ``train.ema``."""
+        return self.generator if self.average is None else self.average
 
     @property
     def loss(self) -> str:
@@ -155,7 +188,8 @@ class Game:
         seed_everything(settings.seed + state.epoch)
         latent_shape = tuple(self.generator.input_shape[1:])
         fixed = fixed_latents(latent_shape, settings.seed)
-        step = _step_function(self.generator, self.discriminator, self.loss, settings.gradient_penalty or 10.0)
+        step = _step_function(self.generator, self.discriminator, settings, self.average)
+        k = settings.d_steps  # real batches and latent batches per generator step
         writer = tf.summary.create_file_writer(str(run_dir / "tensorboard" / "train"))
         # rows of an epoch whose checkpoint was not written (killed in between) are played again
         rows = [r for r in history_rows(run_dir / "history.csv") if int(float(r["epoch"])) <= state.epoch]
@@ -170,19 +204,25 @@ class Game:
             for callback in self.callbacks:
                 callback.on_epoch_begin(epoch)
             rng = np.random.default_rng([settings.seed, epoch])
-            order = np.concatenate([rng.permutation(pool) for _ in range(-(-settings.steps_per_epoch * batch // pool))])
+            need = settings.steps_per_epoch * k * batch
+            order = np.concatenate([rng.permutation(pool) for _ in range(-(-need // pool))])
             sums = np.zeros(4)
             for i in range(settings.steps_per_epoch):
-                real = self.train_images[order[i * batch:(i + 1) * batch]]
-                z = rng.standard_normal((2, batch, *latent_shape)).astype("float32")
-                values = np.array([float(v) for v in step(real, z[0], z[1], tf.constant([settings.seed, epoch * 100003 + i]))])
+                real = self.train_images[order[i * k * batch:(i + 1) * k * batch]]
+                real = real.reshape(k, batch, *real.shape[1:])
+                z = rng.standard_normal((k + 1, batch, *latent_shape)).astype("float32")
+                seed = tf.constant([settings.seed, (epoch * 100003 + i) * k])
+                rate = ema_rate(settings.ema, epoch * settings.steps_per_epoch + i + 1) if settings.ema else 1.0
+                values = np.array([float(v) for v in step(real, z[:k], z[k], seed, tf.constant(rate, "float32"))])
                 if not np.isfinite(values[:2]).all():
                     raise self._diverged(state, rows, epoch + 1, i + 1, values, first, last)
                 first = first or [float(values[0]), float(values[1])]
                 last = [float(values[0]), float(values[1])]
                 sums += values
             means = sums / settings.steps_per_epoch
-            samples = np.asarray(self.generator.predict(fixed, batch_size=FIXED_LATENTS, verbose=0))
+            if self.average is not None:
+                recalibrate(self.average, settings.seed)
+            samples = np.asarray(self.delivered.predict(fixed, batch_size=FIXED_LATENTS, verbose=0))
             spread = float(samples.std(axis=0).mean())
             row = {"epoch": epoch + 1, "d_loss": means[0], "g_loss": means[1], "d_real": means[2], "d_fake": means[3],
                    "sample_spread": spread, "seconds": round(time.perf_counter() - started, 2)}
@@ -192,7 +232,7 @@ class Game:
             write_history(run_dir / "history.csv", rows)
             state.epoch = epoch + 1
             state.warnings += new
-            save_checkpoint(run_dir, self.generator, self.discriminator, state)
+            save_checkpoint(run_dir, self.generator, self.discriminator, state, self.average)
             announce(f"epoch {epoch + 1}/{settings.epochs}: D loss {means[0]:.3f}, G loss {means[1]:.3f}, "
                      f"D(real) {means[2]:.2f}, D(generated) {means[3]:.2f} ({row['seconds']:.0f} s)")
             for warning in new:

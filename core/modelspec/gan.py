@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 from typing import ClassVar
+from typing import Literal
 from typing import Optional
 
 from pydantic import Field
 from pydantic import PositiveFloat
+from pydantic import PositiveInt
+from pydantic import ValidationInfo
 from pydantic import field_validator
 
 from .model import Spec
@@ -32,6 +35,37 @@ class GanTrainSettings(TrainSettings):
     #: the adversarial loss (default non_saturating) and WGAN-GP's penalty weight (default 10)
     gan_loss: Optional[str] = Field(default=None, pattern="^(non_saturating|hinge|wgan_gp)$")
     gradient_penalty: Optional[PositiveFloat] = None
+    #: the decay of an exponential moving average of the generator's weights (e.g. 0.999), or None: none. The
+    #: average is the generator the run samples, saves, exports and judges (``upspec.gan.ema``)
+    ema: Optional[float] = None
+    #: one-sided label smoothing: the discriminator's target for real images is 1 - this (non_saturating only)
+    label_smoothing: float = 0.0
+    #: discriminator updates per generator update (each on its own real batch); steps_per_epoch counts the
+    #: generator's
+    d_steps: PositiveInt = 1
+    #: differentiable augmentations of every image the discriminator sees (``upspec.gan.augment``), in order
+    augment: list[Literal["translation", "cutout"]] = Field(default_factory=list)
+
+    @field_validator("ema")
+    @classmethod
+    def _a_decay(cls, value: Optional[float]) -> Optional[float]:
+        if value is not None and not 0.0 < value < 1.0:
+            raise ValueError(f"train.ema is the decay of the average of the generator's weights, a number between 0 "
+                             f"and 1 exclusive (0.999 averages about the last 1,000 steps), not {value!r}; leave it "
+                             "out for no average")
+        return value
+
+    @field_validator("label_smoothing")
+    @classmethod
+    def _a_target(cls, value: float, info: ValidationInfo) -> float:
+        if not 0.0 <= value < 1.0:
+            raise ValueError(f"train.label_smoothing is taken from the real images' target of 1, a number in [0, 1) "
+                             f"(0.1 makes it 0.9), not {value!r}")
+        loss = info.data.get("gan_loss") or "non_saturating"
+        if value and loss != "non_saturating":
+            raise ValueError(f"train.label_smoothing applies to the non_saturating loss's targets; the {loss} loss "
+                             "has none (leave label_smoothing out, or use gan_loss: non_saturating)")
+        return value
 
     @field_validator("until")
     @classmethod
