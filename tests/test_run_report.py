@@ -18,7 +18,7 @@ def test_a_run_names_its_degradation_strategies_budget_and_convention(tmp_path):
     lines = []
     result = run(SPECS / "espcn_residual.yaml", out=str(tmp_path / "run"), verbose=0, train_overrides=TINY,
                  overrides=["data.degradation=area", "data.test_images=2"], announce=lines.append)
-    assert lines[1] == "model: espcn-residual, 21,284 parameters; upsampling: skip bicubic (fixed resize), up pixel_shuffle"
+    assert lines[1] == "model: espcn-residual, 29,732 parameters; upsampling: skip bicubic (fixed resize), up pixel_shuffle"
     spec = yaml.safe_load((tmp_path / "run" / "spec.yaml").read_text())
     assert spec["data"]["degradation"] == "area"
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
