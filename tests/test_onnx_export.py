@@ -189,7 +189,8 @@ def test_a_difference_that_is_not_a_number_says_what_it_is():
     onnx_out[1, 3, 0, 0] = np.inf
     assert why_different(onnx_out, keras_out) == (
         "ONNX Runtime's output has 2 NaN or infinite value(s) of 32 (the first at index (1, 2, 3, 0): nan)")
-    assert why_different(keras_out[:1], keras_out) == "ONNX Runtime's output has shape (1, 4, 4, 1), Keras's (2, 4, 4, 1)"
+    assert why_different(keras_out[:1], keras_out) == (
+        "ONNX Runtime's output has shape (1, 4, 4, 1), Keras's (2, 4, 4, 1)")
     assert why_different(keras_out + 1, keras_out) == ""
 
 
@@ -207,6 +208,7 @@ def test_an_onnx_runtime_output_with_nan_is_refused_naming_it_and_nothing_is_wri
     with pytest.raises(onnx_export.OnnxExportError) as caught:
         onnx_export.export_onnx(_model("nearest"), tmp_path / "model.onnx")
     assert str(caught.value) == (
-        "ONNX Runtime's output differs from Keras's on random inputs (no run data beside the model): ONNX Runtime's output has 1 NaN or infinite "
-        "value(s) of 25088 (the first at index (0, 0, 0, 0): nan); nothing written")
+        "ONNX Runtime's output differs from Keras's on random inputs (no run data beside the model): "
+        "ONNX Runtime's output has 1 NaN or infinite value(s) of 25088 (the first at index (0, 0, 0, 0): nan); "
+        "nothing written")
     assert not list(tmp_path.iterdir())

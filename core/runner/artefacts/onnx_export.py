@@ -213,15 +213,16 @@ def onnx_predict(path: str | os.PathLike, arrays: Sequence[Any]) -> Any:
 
 
 def max_difference(got: Any, expected: Any) -> float:
-    """The largest absolute difference relative to the output's scale; inf for a wrong shape or a NaN."""
+    """The largest absolute difference relative to the output's scale; inf where :func:`why_different` names
+    a wrong shape or a NaN / infinite value."""
     import numpy as np
 
-    got, expected = np.asarray(got, "float64"), np.asarray(expected, "float64")
-    if got.shape != expected.shape:
+    if why_different(got, expected):
         return float("inf")
+    got, expected = np.asarray(got, "float64"), np.asarray(expected, "float64")
     difference = float(np.abs(got - expected).max()) if got.size else 0.0
     scale = max(1.0, float(np.abs(expected).max())) if expected.size else 1.0
-    return difference / scale if np.isfinite(difference) else float("inf")
+    return difference / scale
 
 
 def why_different(got: Any, expected: Any) -> str:
