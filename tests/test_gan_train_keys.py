@@ -41,6 +41,11 @@ def _with_train(lines: str) -> str:
     ("  label_smoothing: 1.0\n", "train.label_smoothing is taken from the real images' target of 1, a number in [0, 1)"),
     ("  d_steps: 0\n", "greater than 0"),
     ("  augment: [translation, flip]\n", "'translation' or 'cutout'"),
+    ("  schedule: plateau\n", "a GAN has no validation loss, so train.schedule: plateau"),
+    ("  early_stopping: {patience: 2}\n", "a GAN has no validation loss to watch, so train.early_stopping"),
+    ("  precision: mixed_float16\n", "train.precision: mixed_float16 is not supported for a spec with a 'discrim"),
+    ("  distribute: mirrored\n", "train.distribute: mirrored is not supported for a spec with a 'discriminator"),
+    ("  steps_per_execution: 4\n", "train.steps_per_execution: 4 is not supported for a spec with a 'discrimin"),
 ])
 def test_bad_game_settings_are_errors_at_their_line(line, message):
     from upspec import SpecError
@@ -185,14 +190,17 @@ def test_an_interrupted_run_with_an_average_resumes_bit_identically(tmp_path, ca
         "            os._exit(9)  # like kill -9: no cleanup at all\n"))
     env = {"UPSPEC_CACHE": str(tmp_path / "cache")}
     out = tmp_path / "run"
+    # both networks' rates from train.learning_rate (not their compile: 4e-4) towards 0, resumed on the curve
+    cosine = ["--set", "train.schedule=cosine", "--set", "train.learning_rate=3e-4"]
     first = run_upspec("--plugin", str(stopper), "train", str(DCGAN), "--quiet", "--out", str(out), *TINY, *GAME,
-                       cwd=tmp_path, env={**env, "STOP_AFTER_FIRST": "1"})
+                       *cosine, cwd=tmp_path, env={**env, "STOP_AFTER_FIRST": "1"})
     assert first.returncode == 9, first.stderr
     assert (out / "checkpoints" / "epoch-0001" / "generator_ema.keras").exists()
     resumed = run_upspec("--plugin", str(stopper), "train", "--resume", str(out), "--quiet", cwd=tmp_path, env=env)
     assert resumed.returncode == 0, resumed.stderr
     straight = tmp_path / "straight"
-    whole = run_upspec("run", str(DCGAN), "--quiet", "--out", str(straight), *TINY, *GAME, cwd=tmp_path, env=env)
+    whole = run_upspec("run", str(DCGAN), "--quiet", "--out", str(straight), *TINY, *GAME, *cosine, cwd=tmp_path,
+                       env=env)
     assert whole.returncode == 0, whole.stderr
     from upspec.runner.artefacts.models import load_model
 
@@ -202,3 +210,5 @@ def test_an_interrupted_run_with_an_average_resumes_bit_identically(tmp_path, ca
     rows = [list(csv.DictReader((folder / "history.csv").read_text().splitlines())) for folder in (out, straight)]
     assert [{k: v for k, v in r.items() if k != "seconds"} for r in rows[0]] == [
         {k: v for k, v in r.items() if k != "seconds"} for r in rows[1]]
+    for column in ("g_learning_rate", "d_learning_rate"):  # epoch 1 at the base, epoch 2 of 2 at half of it
+        assert [float(r[column]) for r in rows[0]] == pytest.approx([3e-4, 1.5e-4], rel=1e-6)

@@ -35,10 +35,11 @@ DRIVER = textwrap.dedent("""
 """)
 
 
-def train_killed(tmp_path, module: str, name: str, condition: str = "True") -> subprocess.CompletedProcess:
+def train_killed(tmp_path, module: str, name: str, condition: str = "True",
+                 extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     code = DRIVER.format(module=module, name=name, condition=condition)
     return subprocess.run([sys.executable, "-c", code, "train", str(SPECS / "seed_transpose.yaml"), "--quiet",
-                           "--out", str(tmp_path / "run"), *FAST],
+                           "--out", str(tmp_path / "run"), *FAST, *extra],
                           cwd=tmp_path, capture_output=True, text=True, timeout=600)
 
 
@@ -63,6 +64,25 @@ def test_killed_between_checkpoint_and_state_resumes_at_the_checkpoints_epoch(tm
     assert first.returncode == 9, first.stderr
     assert json.loads((tmp_path / "run" / "checkpoints" / "state.json").read_text()) == {"epoch": 1}
     finish(tmp_path)
+
+
+@pytest.mark.slow
+def test_a_killed_cosine_schedule_resumes_on_the_uninterrupted_runs_curve(tmp_path):
+    """The resumed optimizer holds the rate of the last finished epoch (the checkpoint saves it): the schedule
+    goes on from there instead of taking it for the base and lowering it twice."""
+    cosine = ("--set", "train.schedule=cosine", "--set", "train.epochs=3")
+    first = train_killed(tmp_path, "upspec.runner.training.fit", "write_text",
+                         "str(args[0]).endswith('state.json') and '2' in args[1]", cosine)
+    assert first.returncode == 9, first.stderr
+    resumed = run_upspec("train", "--resume", str(tmp_path / "run"), "--quiet", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    whole = run_upspec("train", str(SPECS / "seed_transpose.yaml"), "--quiet", "--out", str(tmp_path / "whole"),
+                       *FAST, *cosine, cwd=tmp_path)
+    assert whole.returncode == 0, whole.stderr
+    rates = [[float(r["learning_rate"]) for r in csv.DictReader((tmp_path / name / "history.csv").open())]
+             for name in ("run", "whole")]
+    assert rates[0] == pytest.approx(rates[1], rel=1e-6)
+    assert [rate / rates[1][0] for rate in rates[1]] == pytest.approx([1.0, 0.75, 0.25], rel=1e-6)
 
 
 @pytest.mark.slow

@@ -44,6 +44,7 @@ from ..runner.training.checkpoint import STATE
 from ..runner.training.fit import TrainingDiverged
 from ..runner.training.fit import write_divergence_record
 from ..runner.training.framework import seed_everything
+from ..runner.training.schedule import cosine_rate
 
 CHECKPOINTS = Path("checkpoints")
 SAMPLES = Path("samples")
@@ -118,7 +119,7 @@ def _step_function(generator: Any, discriminator: Any, settings: GanTrainSetting
     def seen(images: Any, seed: Any, role: int, j: int) -> Any:  # what D sees: augmented with train.augment
         return augment(images, policy, seed + tf.constant([role, j], seed.dtype)) if policy else images
 
-    @tf.function
+    @tf.function(jit_compile=settings.jit_compile)  # train.jit_compile: XLA; None, TensorFlow's default (off)
     def step(real: Any, z_d: Any, z_g: Any, seed: Any, rate: Any) -> Any:
         sums = []
         for j in range(d_steps):  # unrolled: d_steps is fixed for a run
@@ -201,6 +202,7 @@ class Game:
         last: list[float] = []  # the last finite ones
         for epoch in range(state.epoch, settings.epochs):
             started = time.perf_counter()
+            rates = self._schedule(epoch)
             for callback in self.callbacks:
                 callback.on_epoch_begin(epoch)
             rng = np.random.default_rng([settings.seed, epoch])
@@ -225,7 +227,8 @@ class Game:
             samples = np.asarray(self.delivered.predict(fixed, batch_size=FIXED_LATENTS, verbose=0))
             spread = float(samples.std(axis=0).mean())
             row = {"epoch": epoch + 1, "d_loss": means[0], "g_loss": means[1], "d_real": means[2], "d_fake": means[3],
-                   "sample_spread": spread, "seconds": round(time.perf_counter() - started, 2)}
+                   "sample_spread": spread, "g_learning_rate": rates[0], "d_learning_rate": rates[1],
+                   "seconds": round(time.perf_counter() - started, 2)}
             new = collapse_warnings(epoch + 1, means[0], spread, self.loss)
             self._epoch_files(epoch + 1, samples, row, writer)
             rows.append(row)
@@ -243,6 +246,20 @@ class Game:
             callback.on_train_end()
         writer.close()
         return rows
+
+    def _schedule(self, epoch: int) -> tuple[float, float]:
+        """The generator's and the discriminator's learning rates for ``epoch``: ``train.learning_rate`` for both
+        at the first epoch of a fresh run (else each network's ``compile:`` rate, or the checkpoint's), then
+        ``train.schedule: cosine`` (each from its own rate, as ``fit`` does; ``schedule.py``)."""
+        optimizers = (self.generator.optimizer, self.discriminator.optimizer)
+        if epoch == 0 and self.settings.learning_rate is not None:
+            for optimizer in optimizers:
+                optimizer.learning_rate = self.settings.learning_rate
+        if self.settings.schedule == "cosine":
+            for optimizer in optimizers:
+                optimizer.learning_rate = cosine_rate(float(optimizer.learning_rate), epoch, self.settings.epochs)
+        g, d = (float(optimizer.learning_rate) for optimizer in optimizers)
+        return g, d
 
     def _diverged(self, state: GanState, rows: list[dict[str, Any]], epoch: int, step: int, values: np.ndarray,
                   first: list[float], last: list[float]) -> TrainingDiverged:

@@ -67,13 +67,32 @@ class GanTrainSettings(TrainSettings):
                              "has none (leave label_smoothing out, or use gan_loss: non_saturating)")
         return value
 
-    @field_validator("until")
+    @field_validator("until", "early_stopping")
     @classmethod
-    def _no_until(cls, value: Any) -> Any:
+    def _no_watching(cls, value: Any, info: ValidationInfo) -> Any:
         if value is not None:
-            raise ValueError("a GAN has no validation loss to watch, so train.until is not supported for a spec "
-                             "with a 'discriminator:' section; set train.epochs (the report's FID and coverage "
-                             "show when more epochs stop helping)")
+            raise ValueError(f"a GAN has no validation loss to watch, so train.{info.field_name} is not supported "
+                             "for a spec with a 'discriminator:' section; set train.epochs (the report's FID and "
+                             "coverage show when more epochs stop helping)")
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _no_plateau(cls, value: str) -> str:
+        if value == "plateau":
+            raise ValueError("a GAN has no validation loss, so train.schedule: plateau (halve on a plateau of "
+                             "val_loss) is not supported for a spec with a 'discriminator:' section; use constant "
+                             "or cosine (both networks' rates to 0 over train.epochs)")
+        return value
+
+    @field_validator("distribute", "precision", "steps_per_execution")
+    @classmethod
+    def _one_device_float32(cls, value: Any, info: ValidationInfo) -> Any:
+        plain = {"distribute": "none", "precision": "float32", "steps_per_execution": None}[info.field_name]
+        if value not in (plain, 1):
+            raise ValueError(f"the GAN's game runs one step per call on one device in float32, so "
+                             f"train.{info.field_name}: {value} is not supported for a spec with a 'discriminator:' "
+                             f"section (leave it out)")
         return value
 
     @field_validator("keep")

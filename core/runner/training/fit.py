@@ -31,6 +31,7 @@ from .framework import seed_everything
 from .history import history_rows
 from .history import write_history
 from .sample_images import TENSORBOARD
+from .schedule import cosine_rate
 from .sample_images import sample_images_callback
 from .until import finished
 from .until import until_callback
@@ -165,11 +166,9 @@ def _cosine(settings: TrainSettings) -> Any:
     import keras
 
     class Cosine(keras.callbacks.Callback):
-        def on_train_begin(self, logs: dict | None = None) -> None:
-            self.base = as_float(self.model.optimizer.learning_rate)
-
         def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-            self.model.optimizer.learning_rate = self.base * 0.5 * (1 + math.cos(math.pi * epoch / settings.epoch_cap))
+            current = as_float(self.model.optimizer.learning_rate)
+            self.model.optimizer.learning_rate = cosine_rate(current, epoch, settings.epoch_cap)
 
     return Cosine()
 
