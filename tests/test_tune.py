@@ -77,6 +77,14 @@ def test_a_bad_command_line_range_points_into_its_argument(tmp_path):
            "train.learning_rate: a loguniform range must lie above 0" in done.stderr
 
 
+def test_a_gan_spec_is_refused_before_the_tune_folder_exists(tmp_path):
+    done = tune(str(SPECS / "dcgan_digits.yaml"), "--strategies", "transpose", "--out", str(tmp_path / "t"),
+                cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "upspec tune trains supervised specs; 'dcgan-digits' is a gan spec" in done.stderr
+    assert not (tmp_path / "t").exists()
+
+
 def test_sweep_refuses_a_folder_that_is_no_tune_folder(tmp_path):
     (tmp_path / "other").mkdir()
     done = invoke_upspec("sweep", str(SPECS / "seed_transpose.yaml"), "--strategies", "nearest", "--tuned",

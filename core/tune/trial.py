@@ -64,14 +64,21 @@ class TrialSpec:
     monitor: str
 
 
+def supervised_lane(spec: Any, registry: Registry) -> SupervisedLane:
+    """The lane that trains ``spec``'s trials; an error for a spec of another kind (a GAN has no validation
+    metric to search on)."""
+    lane = lane_for(spec, registry)
+    if not isinstance(lane, SupervisedLane):
+        raise UpspecError(f"upspec tune trains supervised specs; {spec.name!r} is a {spec.kind} spec")
+    return lane
+
+
 def train_trial(trial: TrialSpec, seed: int, run_dir: Path, report: Report, registry: Registry) -> TrialRun:
     """Train ``trial`` with ``seed`` in ``run_dir`` (history and checkpoints), calling ``report`` per epoch."""
     import keras
 
     spec = load_spec(trial.source, strategy=trial.strategy, overrides=list(trial.overrides), registry=registry)
-    lane = lane_for(spec, registry)
-    if not isinstance(lane, SupervisedLane):
-        raise UpspecError(f"upspec tune trains supervised specs; {spec.name!r} is a {spec.kind} spec")
+    lane = supervised_lane(spec, registry)
     settings = train_settings(spec, **{**trial.train, "seed": seed})
     if settings.distribute != "none":
         raise UpspecError("upspec tune runs each trial on one device: set train.distribute to none "

@@ -33,6 +33,7 @@ from .results import write_results
 from .search_space import check_space
 from .search_space import declared_space
 from .search_space import parse_search_options
+from .trial import supervised_lane
 
 SAMPLERS = ("tpe", "grid")
 PRUNERS = ("asha", "none")
@@ -63,6 +64,7 @@ def make_plan(source: Any, *, strategies: str, trials: int, seeds: int, train: d
     if sampler not in SAMPLERS or pruner not in PRUNERS:
         raise UpspecError(f"sampler is one of {', '.join(SAMPLERS)} and pruner one of {', '.join(PRUNERS)}")
     spec = load_spec(source, overrides=overrides, registry=registry)
+    supervised_lane(spec, registry)  # before the folder exists
     names = _strategies(source, strategies, overrides, registry)
     train = {k: v for k, v in train.items() if v is not None}
     train_settings(spec, **train)  # a bad --epochs / --steps is reported before anything else
