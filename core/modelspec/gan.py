@@ -88,8 +88,8 @@ class GanTrainSettings(TrainSettings):
     @field_validator("distribute", "precision", "steps_per_execution")
     @classmethod
     def _one_device_float32(cls, value: Any, info: ValidationInfo) -> Any:
-        plain = {"distribute": ("none",), "precision": ("float32",), "steps_per_execution": (None, 1)}
-        if value not in plain[str(info.field_name)]:
+        allowed = {"distribute": ("none",), "precision": ("float32",), "steps_per_execution": (None, 1)}
+        if value not in allowed[str(info.field_name)]:
             raise ValueError(f"the GAN's game runs one step per call on one device in float32, so "
                              f"train.{info.field_name}: {value} is not supported for a spec with a 'discriminator:' "
                              f"section (leave it out)")

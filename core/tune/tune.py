@@ -21,7 +21,6 @@ from ..modelspec.sections import train_settings
 from ..registry.registry import Registry
 from ..registry.registry import get_registry
 from ..runner.artefacts.rundir import new_run_dir
-from ..runner.lanes import lane_for
 from ..runner.training.framework import settle_framework
 from .optuna_search import import_optuna
 from .optuna_search import optuna_trials
@@ -64,14 +63,13 @@ def make_plan(source: Any, *, strategies: str, trials: int, seeds: int, train: d
     if sampler not in SAMPLERS or pruner not in PRUNERS:
         raise UpspecError(f"sampler is one of {', '.join(SAMPLERS)} and pruner one of {', '.join(PRUNERS)}")
     spec = load_spec(source, overrides=overrides, registry=registry)
-    supervised_lane(spec, registry)  # before the folder exists
     names = _strategies(source, strategies, overrides, registry)
     train = {k: v for k, v in train.items() if v is not None}
     train_settings(spec, **train)  # a bad --epochs / --steps is reported before anything else
     space = declared_space(spec, parse_search_options(search))
     check_space(space, source, names, overrides, registry)
     first = load_spec(source, strategy=names[0], overrides=overrides, registry=registry)
-    lane_for(first, registry).check_data(first, registry)
+    supervised_lane(first, registry).check_data(first, registry)  # a GAN is refused here, before any folder
     return TunePlan(source=str(Path(source).resolve()) if isinstance(source, (str, Path)) else source,
                     strategies=names, trials=trials, seeds=seeds, train=train, overrides=list(overrides),
                     search=space.to_json(), metric=metric, direction=Until(monitor=metric).direction,

@@ -31,8 +31,8 @@ from .framework import seed_everything
 from .history import history_rows
 from .history import write_history
 from .sample_images import TENSORBOARD
-from .schedule import cosine_rate
 from .sample_images import sample_images_callback
+from .schedule import cosine_rate
 from .until import finished
 from .until import until_callback
 
