@@ -130,6 +130,20 @@ def test_mode_coverage_counts_classes_and_measures_kl_to_uniform():
     collapsed = class_coverage(one_class)
     assert collapsed["histogram"] == [0, 0, 0, 50, 0, 0, 0, 0, 0, 0]
     assert collapsed["kl_uniform"] == pytest.approx(np.log(10)) and collapsed["confidence"] == pytest.approx(0.91)
+    assert collapsed["confidence_se"] == pytest.approx(0.0)  # every sample equally sure: no spread
+
+
+def test_the_confidence_comes_with_its_standard_error_and_the_report_shows_its_95_percent_interval():
+    from upspec.gan.metrics import class_coverage
+    from upspec.gan.report import metrics_table
+
+    halves = np.array([[0.5, 0.5] + [0.0] * 8, [1.0] + [0.0] * 9])  # top probabilities 0.5 and 1.0
+    scores = class_coverage(halves)
+    assert scores["confidence"] == pytest.approx(0.75)
+    assert scores["confidence_se"] == pytest.approx(np.std([0.5, 1.0], ddof=1) / np.sqrt(2))  # 0.25
+    table = metrics_table({"generator": scores, "held_out_real": {"confidence": 0.9}})
+    assert "| trained generator | 0.750 ± 0.490 |" in table  # 1.96 x 0.25
+    assert "| held-out real images (floor) | 0.900 |" in table  # no error recorded: the number alone
 
 
 def test_a_checkerboard_shows_a_peak_at_the_upsampling_frequencies_and_smooth_noise_does_not():

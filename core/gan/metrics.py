@@ -54,12 +54,16 @@ def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 3) -> tuple[fl
 
 
 def class_coverage(probabilities: np.ndarray) -> dict[str, Any]:
-    """Mean confidence, the histogram of predicted classes, how many classes appear, KL to uniform (nats)."""
+    """Mean confidence and its standard error over the samples, the histogram of predicted classes, how many
+    classes appear, KL to uniform (nats). The standard error is the draw's: about 0.018 for 197 digits, so
+    two runs' confidences one sample set apart differ by up to about 0.05 with nothing else changed."""
     probabilities = np.asarray(probabilities, "float64")
     classes = probabilities.shape[1]
     counts = np.bincount(probabilities.argmax(1), minlength=classes)
     share = counts / counts.sum()
     present = share > 0
     kl = float(np.sum(share[present] * np.log(share[present] * classes)))
-    return {"confidence": float(probabilities.max(1).mean()), "classes_covered": int(present.sum()),
+    top = probabilities.max(1)
+    error = float(top.std(ddof=1) / np.sqrt(len(top))) if len(top) > 1 else 0.0
+    return {"confidence": float(top.mean()), "confidence_se": error, "classes_covered": int(present.sum()),
             "kl_uniform": kl, "histogram": [int(c) for c in counts]}

@@ -16,12 +16,22 @@ COLUMNS = (("fd", "FD", "{:.2f}"), ("precision", "precision", "{:.3f}"), ("recal
            ("peak_ratio", "peak ratio", "{:.2f}"), ("cb", "CB", "{:.4f}"))
 
 
+def _cell(scores: dict[str, Any], key: str, fmt: str) -> str:
+    """A number of the table; the confidence with its 95% interval over the samples (1.96 standard errors)."""
+    if key not in scores:
+        return ""
+    text = fmt.format(scores[key])
+    if key == "confidence" and scores.get("confidence_se"):
+        text += " ± " + fmt.format(1.96 * scores["confidence_se"])
+    return text
+
+
 def metrics_table(metrics: dict[str, Any]) -> str:
     present = [c for c in COLUMNS if any(c[0] in metrics.get(row, {}) for row, _ in ROWS)]
     lines = ["| | " + " | ".join(title for _, title, _ in present) + " |", "|---|" + "---|" * len(present)]
     for row, label in ROWS:
         scores = metrics.get(row, {})
-        cells = [fmt.format(scores[key]) if key in scores else "" for key, _, fmt in present]
+        cells = [_cell(scores, key, fmt) for key, _, fmt in present]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -84,7 +94,9 @@ Task: generation on `{settings['source']}`; loss `{settings['gan_loss']}`; {plur
 Each set has {plural(metrics['test_images'], 'image')}; features: {metrics['features']}. FD is the Fréchet distance
 to the training images' features (lower is better; it depends on the set size, so compare rows, not
 papers); precision / recall after Kynkäänniemi et al. (2019), k = 3. For labelled sources: the
-classifier's mean confidence, how many classes its predictions cover and their KL divergence to uniform.
+classifier's mean confidence (± its 95% interval over this set's samples: the draw of the evaluation
+latents alone moves it that much, before any difference of training), how many classes its predictions
+cover and their KL divergence to uniform.
 Spectral distance: mean absolute difference in decades between the normalised radial power spectra of the
 set and of the training images. Peak ratio: power at the upsampling frequencies (multiples of
 {size}/{factor[0]} bins, for the generator's total factor {factor[0]}x{factor[1]}) over their neighbours' (about 1
