@@ -180,6 +180,29 @@ def test_tf2onnx_converts_where_keras_own_export_fails(tmp_path, monkeypatch):
     assert converter.startswith("tf2onnx ") and "Keras's export failed: this Keras cannot export to ONNX" in converter
 
 
+def test_a_keras_export_with_a_wrong_output_shape_is_converted_again_by_tf2onnx(tmp_path, monkeypatch):
+    """Seen now and then in CI: ONNX Runtime ran Keras's conversion to an output with an extra leading axis
+    ((1, 8, 56, 56, 1) against (8, 56, 56, 1)); the file is then made by tf2onnx and checked again."""
+    from upspec.runner.artefacts import onnx_export
+
+    real, calls = onnx_export.onnx_predict, []
+
+    def first_call_gains_an_axis(path, arrays):
+        calls.append(path)
+        out = real(path, arrays)
+        return out[None] if len(calls) == 1 else out
+
+    monkeypatch.setattr(onnx_export, "onnx_predict", first_call_gains_an_axis)
+    model = _model("nearest")
+    path = onnx_export.export_onnx(model, tmp_path / "model.onnx")
+    assert len(calls) == 2
+    converter = onnx_export.describe_onnx(path)["converter"]
+    assert converter.startswith("tf2onnx ") and "Keras's export gave the wrong output shape: ONNX Runtime's output " \
+        "has shape (1, 8, 56, 56, 1), Keras's (8, 56, 56, 1)" in converter, converter
+    x = np.random.default_rng(0).random((3, 28, 28, 1), dtype="float32")
+    assert np.abs(real(path, [x]) - model.predict(x, verbose=0)).max() < 1e-4
+
+
 def test_a_difference_that_is_not_a_number_says_what_it_is():
     from upspec.runner.artefacts.onnx_export import why_different
 
