@@ -248,9 +248,17 @@ def why_different(got: Any, expected: Any) -> str:
     return "; ".join(parts)
 
 
-def _run(converted: Path, arrays: list[Any]) -> Any:
+def _load_and_run(converted: Path, arrays: list[Any], model: Any, strategies: dict[str, str] | None) -> tuple[Any, Any]:
+    """The converted file as an ONNX model and its first output on ``arrays`` in ONNX Runtime; an error names
+    the operators ONNX does not define (and the spec entries that made them), or ONNX Runtime's refusal."""
+    import onnx
+
+    onnx_model = onnx.load(os.fspath(converted))
+    foreign = foreign_operators(onnx_model)
+    if foreign:
+        raise OnnxExportError(explain_foreign(foreign, model, strategies or {}))
     try:
-        return onnx_predict(converted, arrays)
+        return onnx_model, onnx_predict(converted, arrays)
     except Exception as exc:  # noqa: BLE001 - ONNX Runtime's refusal, in one line
         raise OnnxExportError(f"ONNX Runtime cannot run the converted model: {_one_line(exc)}") from None
 
@@ -289,21 +297,13 @@ def export_onnx(model: Any, target: str | os.PathLike, *, overwrite: bool = Fals
     with tempfile.TemporaryDirectory(prefix="upspec-onnx-") as scratch:
         converted = Path(scratch) / "model.onnx"
         converter = _convert(model, converted, opset)
-        onnx_model = onnx.load(os.fspath(converted))
-        foreign = foreign_operators(onnx_model)
-        if foreign:
-            raise OnnxExportError(explain_foreign(foreign, model, strategies or {}))
-        got = _run(converted, arrays)
+        onnx_model, got = _load_and_run(converted, arrays, model, strategies)
         if _wrong_shape_from_keras(got, expected, converter):
             # seen now and then in CI: Keras's export gave an output with an extra leading axis; tf2onnx's own
             # conversion of the model's function is the route we control, so it gets the second try
             converter = _tf2onnx(model, converted, opset, f"Keras's export gave the wrong output shape: "
                                                           f"{why_different(got, expected)}")
-            onnx_model = onnx.load(os.fspath(converted))
-            foreign = foreign_operators(onnx_model)
-            if foreign:
-                raise OnnxExportError(explain_foreign(foreign, model, strategies or {}))
-            got = _run(converted, arrays)
+            onnx_model, got = _load_and_run(converted, arrays, model, strategies)
         error = max_difference(got, expected)
         if not error <= tolerance:
             reason = why_different(got, expected) or (f"max |difference| {error:.3g} x max(1, |output|), above "
