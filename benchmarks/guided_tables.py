@@ -11,7 +11,7 @@ Three `upspec sweep`s, each over every strategy with the same seeds:
   `transpose, bilinear, pixel_shuffle, dysample, carafe, fade, sapa, jbu`, on `shapes` (generated) and on
   `coins` (scikit-image's real photo, masks from its segmentation tutorial's watershed): mean IoU and
   boundary IoU with 95% intervals, paired differences and ties, and CB / EQ-T / cost per strategy;
-- generation with `specs/dcgan_digits.yaml` over `alias_free, transpose, nearest`: EQ-T (integer and
+- generation with `specs/dcgan_digits_unconditional.yaml` over `alias_free, transpose, nearest`: EQ-T (integer and
   sub-pixel, at init and trained), FD and the spectral peak ratio, with intervals.
 
 The text between the markers below in docs/strategies.md is replaced (appended when missing); the rest of
@@ -55,7 +55,7 @@ TASKS: dict[str, tuple[str, str, tuple[str, ...], dict[str, list[str]]]] = {
                SEGMENTATION, {"small": ["data.options.count=16"], "full": []}),
     "coins": ("Guided segmentation on `coins` (a real photo, masks by watershed)", "specs/unet_guided.yaml",
               SEGMENTATION, {"small": ["data.source=coins"], "full": ["data.source=coins"]}),
-    "gan": ("Alias-free generation: the DCGAN digits generator", "specs/dcgan_digits.yaml", GENERATION,
+    "gan": ("Alias-free generation: the DCGAN digits generator", "specs/dcgan_digits_unconditional.yaml", GENERATION,
             {"small": [], "full": []}),
 }
 

@@ -199,14 +199,15 @@ def evaluate(run_dir: PathLike) -> dict[str, Any]:
 
 
 def generate(source: PathLike, n: int = 64, *, seed: int = 0, output: PathLike | None = None,
-             overwrite: bool = False) -> Any:
+             overwrite: bool = False, label: int | None = None) -> Any:
     """``n`` samples from a trained GAN run's generator (``(n, H, W, C)`` in [0, 1]); written to ``output``
-    (``.npz`` or a folder of PNGs) when given. See :func:`upspec.gan.generate.generate`."""
+    (``.npz`` or a folder of PNGs) when given; a class-conditional generator draws class ``label``, or every
+    class in turn. See :func:`upspec.gan.generate.generate`."""
     from .gan.generate import generate as _generate
     from .runner.artefacts.rundir import resolve_run
 
     _quiet()
-    return _generate(resolve_run(source), n, seed=seed, output=output, overwrite=overwrite)
+    return _generate(resolve_run(source), n, seed=seed, output=output, overwrite=overwrite, label=label)
 
 
 __all__ = [

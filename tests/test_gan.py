@@ -55,7 +55,8 @@ def test_the_dcgan_spec_is_a_generator_with_a_matching_discriminator():
 def test_a_discriminator_that_does_not_take_the_generators_output_is_an_error_naming_both():
     from upspec import SpecError
 
-    text = _dcgan_text(**{"image: [28, 28, 1]": "image: [32, 32, 1]"})
+    text = _dcgan_text(**{"image: [28, 28, 1]": "image: [32, 32, 1]",  # and the class projection sized to match
+                          "units: 3136, use_bias: false, inputs: [label]": "units: 4096, use_bias: false, inputs: [label]"})
     with pytest.raises(SpecError) as caught:
         _load_graph(text)
     (diagnostic,) = caught.value.diagnostics
@@ -63,7 +64,8 @@ def test_a_discriminator_that_does_not_take_the_generators_output_is_an_error_na
     assert (diagnostic.line, diagnostic.column) == (line, 12)
     assert diagnostic.message == ("the generator's output 'image' is (28, 28, 1) but the discriminator's input "
                                   "'image' takes (32, 32, 1)")
-    assert "line 31" in diagnostic.hint
+    made = next(i for i, l in enumerate(text.splitlines(), 1) if l.startswith("  - id: image"))  # the generator's output
+    assert f"line {made}" in diagnostic.hint
 
 
 def test_errors_inside_the_discriminator_point_into_the_file():
@@ -99,7 +101,7 @@ def test_strategy_switches_the_generators_upsampling_only():
 def test_validate_accepts_the_gan_specs_without_tensorflow():
     done = run_upspec("validate", str(DCGAN), str(SPECS / "dcgan_photos.yaml"))
     assert done.returncode == 0, done.stderr
-    assert f"{DCGAN}: ok: dcgan-digits: 9 entries, (100) -> (28, 28, 1)" in done.stdout.splitlines()
+    assert f"{DCGAN}: ok: dcgan-digits: 10 entries, (100), (10) -> (28, 28, 1)" in done.stdout.splitlines()
 
 
 # -- numbers ---------------------------------------------------------------------------------------------------

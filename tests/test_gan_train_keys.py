@@ -171,7 +171,8 @@ def test_a_run_with_the_game_settings_delivers_the_average_generator(tmp_path):
     # 2 epochs x 3 generator steps, each after 2 discriminator steps
     assert int(raw.optimizer.iterations.numpy()) == 6 and int(discriminator.optimizer.iterations.numpy()) == 12
     # the pictures after each epoch are the average's
-    first = np.asarray(delivered(fixed_latents((100,), 0)[:8], training=False))
+    first = np.asarray(delivered({"latent": fixed_latents((100,), 0, 80)[:10], "label": np.eye(10, dtype="float32")},
+                                 training=False))  # the first row of the grid: classes 0 to 9
     assert np.allclose(np.load(out / "samples" / "epoch-0002.npy").astype("float32"), first, atol=2e-3)
     spec = (out / "spec.yaml").read_text()
     assert "ema: 0.9" in spec and "d_steps: 2" in spec and "label_smoothing: 0.1" in spec and "- cutout" in spec

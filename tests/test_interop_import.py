@@ -17,7 +17,10 @@ SHIPPED = sorted(p.stem for p in SPECS.glob("*.yaml"))
 
 
 def _data(model, seed=0):
-    return np.random.default_rng(seed).random((2, *[d or 16 for d in model.input_shape[1:]]), dtype="float32")
+    """A batch of two for each input of ``model`` (free sizes 16): one array, or a list for several inputs."""
+    rng = np.random.default_rng(seed)
+    arrays = [rng.random((2, *[d or 16 for d in tensor.shape[1:]]), dtype="float32") for tensor in model.inputs]
+    return arrays[0] if len(arrays) == 1 else arrays
 
 
 def _round_trip(model, **options):

@@ -188,12 +188,14 @@ def export(model: str, output: str | None, formats: tuple[str, ...], select_tf_o
 @click.option("-n", "count", default=64, show_default=True, type=click.IntRange(1), help="Number of samples.")
 @output_option(required=True, help="An .npz file (array 'images', N x H x W x C in [0, 1]) or a folder for PNGs.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Latent seed: the same seed, the same samples.")
+@click.option("--label", type=click.IntRange(0), default=None,
+              help="A class-conditional generator's class to draw (default: every class in turn).")
 @force_option
-def generate(run_dir: str, count: int, output: str, seed: int, force: bool) -> None:
+def generate(run_dir: str, count: int, output: str, seed: int, label: int | None, force: bool) -> None:
     """Samples from a trained GAN run's generator (a run folder or its model.keras)."""
     from ..gan.generate import generate as generate_samples
 
-    images = generate_samples(run_dir, count, seed=seed, output=output, overwrite=force)
+    images = generate_samples(run_dir, count, seed=seed, output=output, overwrite=force, label=label)
     click.echo(f"wrote {len(images)} samples {tuple(images.shape[1:])} to {output}")
 
 

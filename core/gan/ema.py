@@ -22,6 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from .condition import classes
+from .condition import feed
+from .condition import latent_shape
+from .condition import one_hot
+
 #: batches of 256 latents whose statistics become the average's batch-normalisation statistics
 RECALIBRATION_BATCHES = 16
 
@@ -67,11 +72,14 @@ def recalibrate(average: Any, seed: int, batches: int = RECALIBRATION_BATCHES, s
         return
     momenta = [layer.momentum for layer in layers]
     rng = np.random.default_rng([seed, 104729])
+    number = classes(average)  # a conditional generator: classes drawn as in the game (uniformly)
     try:
         for k in range(batches):
             for layer in layers:  # moving = k/(k+1) moving + 1/(k+1) batch: the running mean of the batches
                 layer.momentum = k / (k + 1)
-            average(rng.standard_normal((size, *average.input_shape[1:])).astype("float32"), training=True)
+            z = rng.standard_normal((size, *latent_shape(average))).astype("float32")
+            labels = one_hot(rng.integers(0, number, size), number) if number else None
+            average(feed(average, z, labels), training=True)
     finally:
         for layer, momentum in zip(layers, momenta):
             layer.momentum = momentum

@@ -17,6 +17,11 @@ from ..analysis.spectrum import peak_ratio
 from ..analysis.spectrum import radial_spectrum
 from ..analysis.spectrum import spectral_distance
 from .classifier import Classifier
+from .condition import asked_labels
+from .condition import classes
+from .condition import feed
+from .condition import latent_shape
+from .condition import one_hot
 from .data import RealImages
 from .metrics import class_coverage
 from .metrics import frechet_distance
@@ -26,12 +31,15 @@ REFERENCE = 2000  # at most this many training images as the reference set
 EVALUATION_SEED = 2**20 + 1  # latents for evaluation: apart from any training seed
 
 
-def sample(generator: Any, count: int, seed: int) -> np.ndarray:
-    """``count`` samples in [0, 1] from standard-normal latents drawn with ``seed``: the same for a seed."""
-    shape = tuple(generator.input_shape[1:])
-    z = np.random.default_rng(seed).standard_normal((count, *shape)).astype("float32")
+def sample(generator: Any, count: int, seed: int, label: int | None = None) -> np.ndarray:
+    """``count`` samples in [0, 1] from standard-normal latents drawn with ``seed``: the same for a seed. A
+    conditional generator is asked for ``label``, or for every class in turn (``condition.asked_labels``)."""
+    z = np.random.default_rng(seed).standard_normal((count, *latent_shape(generator))).astype("float32")
+    asked = asked_labels(generator, count, label)
+    y = one_hot(asked, classes(generator) or 0) if asked is not None else None
     # called directly, not through predict(): predict traces a new function for every model it meets
-    images = np.concatenate([np.asarray(generator(z[i:i + 256], training=False)) for i in range(0, count, 256)])
+    images = np.concatenate([np.asarray(generator(feed(generator, z[i:i + 256], None if y is None else y[i:i + 256]),
+                                                  training=False)) for i in range(0, count, 256)])
     return np.clip(images.astype("float32"), 0.0, 1.0)
 
 
@@ -60,14 +68,18 @@ class Reference:
         return cls(real, classifier, classifier.predict(images)[0])
 
 
-def judge(images: np.ndarray, reference: Reference, factor: tuple[int, int]) -> dict[str, Any]:
-    """Every number for one set of images."""
+def judge(images: np.ndarray, reference: Reference, factor: tuple[int, int],
+          asked: np.ndarray | None = None) -> dict[str, Any]:
+    """Every number for one set of images; with ``asked`` (the class each image should show: a conditional
+    generator's, or real images' labels), ``label_accuracy``: how often the classifier names that class."""
     features, probabilities = reference.classifier.predict(images)
     precision, recall = precision_recall(reference.features, features)
     scores: dict[str, Any] = {"fd": frechet_distance(features, reference.features), "precision": precision,
                               "recall": recall}
     if reference.real.labelled:
         scores.update(class_coverage(probabilities))
+        if asked is not None:
+            scores["label_accuracy"] = float(np.mean(probabilities.argmax(axis=1) == np.asarray(asked)))
     scores["spectral_distance"] = spectral_distance(images, reference.real.train[:REFERENCE])
     scores["peak_ratio"] = peak_ratio(images, factor)
     try:
@@ -88,8 +100,13 @@ def evaluate_generator(generator: Any, untrained: Any, reference: Reference, fac
                                "features": f"{reference.classifier.task} classifier, held-out accuracy "
                                            f"{reference.classifier.accuracy:.3f}",
                                "upsampling_factor": list(factor)}
+    conditional = classes(generator) is not None
+    asked = {"generator": asked_labels(generator, len(held_out)), "held_out_real": reference.real.held_out_labels,
+             "untrained_generator": asked_labels(untrained, len(held_out))}
+    if conditional:
+        metrics["conditional"] = f"{classes(generator)} classes, asked in turn"
     for name, images in sets.items():
-        metrics[name] = judge(images, reference, factor)
+        metrics[name] = judge(images, reference, factor, asked[name] if conditional else None)
     spectra = {"training images": radial_spectrum(reference.real.train[:REFERENCE])}
     spectra.update({name.replace("_", " "): radial_spectrum(images) for name, images in sets.items()})
     return metrics, spectra

@@ -11,6 +11,7 @@ import numpy as np
 from ..errors import UpspecError
 from ..files import atomic_path
 from ..files import WouldOverwrite
+from ..modelspec.gan import LABEL
 
 
 def _generator(source: str | os.PathLike) -> Any:
@@ -23,17 +24,23 @@ def _generator(source: str | os.PathLike) -> Any:
         checkpoint = path / "checkpoints"
         hint = (f"; it holds checkpoints: finish it with `upspec train --resume {path}`" if checkpoint.is_dir() else "")
         raise UpspecError(f"{path} holds no trained generator (model.keras){hint}")
+    from .condition import classes
+
     model = load_model(model_path)
-    if len(model.inputs) != 1 or len(model.input_shape) != 2:
-        raise UpspecError(f"{model_path} is not a generator: it takes {model.input_shape}, not a latent vector "
-                          "(generate samples a GAN run's generator; see specs/dcgan_digits.yaml)")
+    latents = [t for t in model.inputs if t.name.split(":")[0] != LABEL]
+    if len(latents) != 1 or len(latents[0].shape) != 2 or len(model.inputs) != 1 + (classes(model) is not None):
+        shapes = [tuple(t.shape) for t in model.inputs]
+        raise UpspecError(f"{model_path} is not a generator: it takes {shapes[0] if len(shapes) == 1 else shapes}, "
+                          f"not a latent vector (and, class-conditional, a {LABEL!r}) (generate samples a GAN run's "
+                          "generator; see specs/dcgan_digits.yaml)")
     return model
 
 
 def generate(source: str | os.PathLike, n: int = 64, *, seed: int = 0, output: str | os.PathLike | None = None,
-             overwrite: bool = False) -> np.ndarray:
+             overwrite: bool = False, label: int | None = None) -> np.ndarray:
     """``n`` samples ``(n, H, W, C)`` in [0, 1] from a GAN run folder's generator (or its ``.keras``), from
-    standard-normal latents drawn with ``seed``: the same seed gives the same images.
+    standard-normal latents drawn with ``seed``: the same seed gives the same images. A class-conditional
+    generator draws class ``label``, or every class in turn (``0, 1, ..., 9, 0, ...``) without one.
 
     ``output``: an ``.npz`` (array ``images``) or a folder for PNGs (``sample-0000.png``, ...); an existing
     file is not replaced unless ``overwrite``.
@@ -44,7 +51,7 @@ def generate(source: str | os.PathLike, n: int = 64, *, seed: int = 0, output: s
         raise UpspecError(f"the number of samples must be at least 1, not {n}")
     if output is not None and Path(output).suffix == ".npz" and Path(output).exists() and not overwrite:
         raise WouldOverwrite(Path(output))  # before loading anything
-    images = sample(_generator(source), n, seed)
+    images = sample(_generator(source), n, seed, label)
     if output is not None:
         write_images(images, Path(output), overwrite=overwrite)
     return images

@@ -14,10 +14,12 @@ from ..errors import SpecError
 from ..graph.graph import build_graph
 from ..modelspec.gan import gan_train_settings
 from ..modelspec.sections import data_settings
+from ..runner.artefacts.onnx_export import CheckInputs
 from ..runner.artefacts.rundir import RunOptions
 from ..runner.artefacts.rundir import RunResult
 from ..runner.data.shapes import ModelShapes
 from ..modelspec.model import Spec
+from .condition import generator_inputs
 from .runner import check_gan_data
 from .runner import evaluate_gan_run
 from .runner import load_real
@@ -58,6 +60,9 @@ class GanLane:
 
     def evaluate(self, run_dir: Path, spec: Spec, registry: Any) -> dict[str, Any]:
         return evaluate_gan_run(run_dir, registry)
+
+    def export_inputs(self, spec: Spec, registry: Any) -> CheckInputs:
+        return generator_inputs(build_graph(spec, registry))
 
     def check_data(self, spec: Spec, registry: Any) -> None:
         check_gan_data(spec, registry)

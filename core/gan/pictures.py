@@ -44,11 +44,14 @@ def scale_for(size: int) -> int:
     return max(1, 64 // max(1, size))
 
 
-def grid_over_epochs(paths: list[Path], path: Path, columns: int = 8) -> Path | None:
-    """One row per epoch: the first ``columns`` fixed-latent samples of each saved epoch grid (``.npy``)."""
-    rows = [np.load(p)[:columns] for p in paths if p.exists()]
+def grid_over_epochs(paths: list[Path], path: Path, columns: int | None = None) -> Path | None:
+    """One row per epoch: the first ``columns`` (default: as many as the first file holds) fixed-latent samples
+    of each saved epoch grid (``.npy``)."""
+    rows = [np.load(p) for p in paths if p.exists()]
     if not rows:
         return None
+    columns = columns or len(rows[0])
+    rows = [r[:columns] for r in rows]
     stacked = np.concatenate(rows)
     return save_png(tile(stacked, columns, scale_for(stacked.shape[1])), path)
 

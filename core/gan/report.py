@@ -11,7 +11,8 @@ from ..wording import plural
 ROWS = (("generator", "trained generator"), ("held_out_real", "held-out real images (floor)"),
         ("untrained_generator", "untrained generator (ceiling)"))
 COLUMNS = (("fd", "FD", "{:.2f}"), ("precision", "precision", "{:.3f}"), ("recall", "recall", "{:.3f}"),
-           ("confidence", "confidence", "{:.3f}"), ("classes_covered", "classes", "{:d}"),
+           ("confidence", "confidence", "{:.3f}"), ("label_accuracy", "label accuracy", "{:.3f}"),
+           ("classes_covered", "classes", "{:d}"),
            ("kl_uniform", "KL to uniform", "{:.3f}"), ("spectral_distance", "spectral distance", "{:.3f}"),
            ("peak_ratio", "peak ratio", "{:.2f}"), ("cb", "CB", "{:.4f}"))
 
@@ -77,6 +78,15 @@ def game_settings(settings: dict[str, Any]) -> str:
     return "".join(f"; {s}" for s in said)
 
 
+def conditional_note(metrics: dict[str, Any]) -> str:
+    """What a class-conditional generator's numbers mean (empty for an unconditional one)."""
+    if not metrics.get("conditional"):
+        return ""
+    return (f"\nThe generator is class-conditional ({metrics['conditional']}: each set asks for every class equally "
+            "often). Label accuracy: how often the classifier names the class that was asked for (for the "
+            "held-out real images, their own labels: the classifier's accuracy, the floor).\n")
+
+
 def write_gan_report(run_dir: Path, spec: Any, metrics: dict[str, Any], settings: dict[str, Any], size: int) -> Path:
     factor = metrics.get("upsampling_factor", [1, 1])
     warnings = [*metrics.get("warnings", []), *filter(None, [coverage_warning(metrics)])]
@@ -103,15 +113,15 @@ set and of the training images. Peak ratio: power at the upsampling frequencies 
 without periodic artifacts). CB: the phase variance of the samples with period {factor[0]}.
 
 {metrics_table(metrics)}
-{_held_out_note(metrics)}
+{_held_out_note(metrics)}{conditional_note(metrics)}
 ## Diagnosis
 
 {diagnosis}
 
 ## Pictures
 
-Samples of the fixed latent batch after the last epoch, and the first eight after every epoch (one row per
-epoch, top to bottom):
+Samples of the fixed latent batch after the last epoch{" (one column per class)" if metrics.get("conditional") else ""},
+and its first row after every epoch (one row per epoch, top to bottom):
 
 ![samples](samples.png)
 

@@ -39,6 +39,7 @@ from ..modelspec.load import load_spec
 from ..modelspec.load import sub_spec
 from ..modelspec.model import Spec
 from .classifier import feature_classifier
+from .condition import check_labels
 from .data import real_images
 from .ema import average_of
 from .evaluate import Reference
@@ -95,7 +96,8 @@ def _callbacks(spec: Spec, run_dir: Path, registry: Any) -> list[Any]:
 
 def play(spec: Spec, generator: Any, discriminator: Any, real: Any, train: GanTrainSettings, run_dir: Path,
          state: GanState, registry: Any, announce: Callable[[str], None], average: Any = None) -> list[dict[str, Any]]:
-    game = Game(generator, discriminator, real.train, train, run_dir, _callbacks(spec, run_dir, registry), average)
+    game = Game(generator, discriminator, real.train, train, run_dir, _callbacks(spec, run_dir, registry), average,
+                real.train_labels)
     try:
         return game.play(state, announce)
     except TrainingDiverged as diverged:  # report.md says so, as a supervised run's does
@@ -161,6 +163,7 @@ def run_gan(spec: Spec, *, registry: Any, root: str, out: str | None, train_over
     seed_everything(train.seed)
     generator, discriminator = networks(spec, registry)
     real = load_real(spec, image_shape(generator), data, train, registry)
+    check_labels(spec, generator, real)
     run_dir = new_run_dir(spec, root=root, out=out)
     announce(f"run folder: {run_dir}")
     spec = spec.resolved(train=train)  # the run's spec records every train setting it used, as a new spec
@@ -185,6 +188,7 @@ def resume_gan(spec: Spec, run_dir: Path, *, registry: Any, verbose: int,
     if train.ema and average is None:  # no checkpoint yet: the average starts as a copy
         average = average_of(generator)
     real = load_real(spec, image_shape(generator), data, train, registry)
+    check_labels(spec, generator, real)
     progress = announce if verbose else (lambda line: None)
     if state.epoch < train.epochs:
         rows = play(spec, generator, discriminator, real, train, run_dir, state, registry, progress, average)

@@ -27,6 +27,11 @@ from ..runner.reporting.image_grid import image_grid
 from ..runner.reporting.sweep_folder import first_seed
 from ..runner.reporting.sweep_folder import overlaid_curves
 from ..runner.reporting.sweep_folder import run_folder
+from .condition import classes
+from .condition import feed
+from .condition import in_turn
+from .condition import latent_shape
+from .condition import one_hot
 from .evaluate import sample
 from .pictures import spectrum_plot
 
@@ -38,12 +43,14 @@ def measure_gan(trained: Any, spec: Any, registry: Any) -> dict[str, Any]:
     """The costs, CB and EQ-T of one finished GAN run (``trained``: its generator)."""
     entries = upsample_entries(spec, registry)
     init = cb_at_init(spec, CB_SEEDS, registry)
-    latents = np.random.default_rng(0).standard_normal((16, *trained.input_shape[1:])).astype("float32")
+    latents = np.random.default_rng(0).standard_normal((16, *latent_shape(trained))).astype("float32")
+    number = classes(trained)
     return {
         "parameters": int(trained.count_params()),
         "macs": multiply_accumulates(trained),
         "train_step_ms": None,  # a GAN step is two networks' steps: see each run's history.csv (seconds)
-        "inference_ms": inference_ms(trained, latents),
+        "inference_ms": inference_ms(trained, feed(trained, latents, one_hot(in_turn(16, number), number)
+                                                   if number else None)),
         "cb_init": float(np.median([np.median(v) for v in init.values()])) if init else None,
         "cb_trained": float(np.median(entry_cb(trained, entries, registry))) if entries else None,
         **eqt_measurements(spec, registry, trained),

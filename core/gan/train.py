@@ -25,6 +25,11 @@ import numpy as np
 from ..files import atomic_path
 from ..files import write_text
 from .augment import augment
+from .condition import classes
+from .condition import feed
+from .condition import in_turn
+from .condition import latent_shape
+from .condition import one_hot
 from .ema import ema_rate
 from .ema import move_towards
 from .ema import recalibrate
@@ -109,7 +114,8 @@ def load_checkpoint(run_dir: Path, registry: Any) -> tuple[Any, Any, Any, GanSta
 
 def _step_function(generator: Any, discriminator: Any, settings: GanTrainSettings, average: Any = None) -> Callable:
     """One generator step: ``settings.d_steps`` discriminator updates (each on its own real batch and latents),
-    then one generator update, then (with ``train.ema``) one step of the weights' average."""
+    then one generator update, then (with ``train.ema``) one step of the weights' average. The label arguments
+    are one-hot classes (the real images' and those asked of the generator) for a conditional pair, else None."""
     import tensorflow as tf
 
     g_opt, d_opt = generator.optimizer, discriminator.optimizer
@@ -119,23 +125,31 @@ def _step_function(generator: Any, discriminator: Any, settings: GanTrainSetting
     def seen(images: Any, seed: Any, role: int, j: int) -> Any:  # what D sees: augmented with train.augment
         return augment(images, policy, seed + tf.constant([role, j], seed.dtype)) if policy else images
 
+    def g(z: Any, labels: Any, j: int | None = None) -> Any:
+        return generator(feed(generator, z, None if labels is None else labels[j] if j is not None else labels),
+                         training=True)
+
+    def d(images: Any, labels: Any, j: int | None = None) -> Any:
+        return discriminator(feed(discriminator, images, None if labels is None else labels[j] if j is not None
+                                  else labels), training=True)
+
     @tf.function(jit_compile=settings.jit_compile)  # train.jit_compile: XLA; None, TensorFlow's default (off)
-    def step(real: Any, z_d: Any, z_g: Any, seed: Any, rate: Any) -> Any:
+    def step(real: Any, real_y: Any, z_d: Any, y_d: Any, z_g: Any, y_g: Any, seed: Any, rate: Any) -> Any:
         sums = []
         for j in range(d_steps):  # unrolled: d_steps is fixed for a run
             with tf.GradientTape() as tape:
-                fake = generator(z_d[j], training=True)
-                real_score = discriminator(seen(real[j], seed, 1, j), training=True)
-                fake_score = discriminator(seen(fake, seed, 2, j), training=True)
+                fake = g(z_d[j], y_d, j)
+                real_score = d(seen(real[j], seed, 1, j), real_y, j)
+                fake_score = d(seen(fake, seed, 2, j), y_d, j)
                 d_loss = discriminator_loss(loss, real_score, fake_score, smoothing)
                 if loss == "wgan_gp":
-                    d_loss += penalty * gradient_penalty(lambda x: discriminator(x, training=True), real[j], fake,
+                    d_loss += penalty * gradient_penalty(lambda x: d(x, real_y, j), real[j], fake,
                                                          seed + tf.constant([0, j], seed.dtype))
             d_opt.apply_gradients(zip(tape.gradient(d_loss, discriminator.trainable_variables),
                                       discriminator.trainable_variables))
             sums.append((d_loss, score_summary(loss, real_score), score_summary(loss, fake_score)))
         with tf.GradientTape() as tape:
-            g_loss = generator_loss(loss, discriminator(seen(generator(z_g, training=True), seed, 3, 0), training=True))
+            g_loss = generator_loss(loss, d(seen(g(z_g, y_g), seed, 3, 0), y_g))
         g_opt.apply_gradients(zip(tape.gradient(g_loss, generator.trainable_variables), generator.trainable_variables))
         if average is not None:
             move_towards(average, generator, rate)
@@ -171,6 +185,8 @@ class Game:
     callbacks: list[Any]
     #: the average of the generator's weights (``train.ema``), or None: then the generator is delivered
     average: Any = None
+    #: the training images' class indices, for a conditional pair (``condition.py``); else None
+    train_labels: Any = None
 
     @property
     def delivered(self) -> Any:
@@ -187,8 +203,10 @@ class Game:
 
         settings, run_dir = self.settings, self.run_dir
         seed_everything(settings.seed + state.epoch)
-        latent_shape = tuple(self.generator.input_shape[1:])
-        fixed = fixed_latents(latent_shape, settings.seed)
+        shape, number = latent_shape(self.generator), classes(self.generator)
+        columns = number if number and number <= 16 else 8  # conditional: one column per class
+        fixed = fixed_latents(shape, settings.seed, columns * 8)
+        fixed_input = feed(self.generator, fixed, one_hot(in_turn(len(fixed), number), number) if number else None)
         step = _step_function(self.generator, self.discriminator, settings, self.average)
         k = settings.d_steps  # real batches and latent batches per generator step
         writer = tf.summary.create_file_writer(str(run_dir / "tensorboard" / "train"))
@@ -212,10 +230,17 @@ class Game:
             for i in range(settings.steps_per_epoch):
                 real = self.train_images[order[i * k * batch:(i + 1) * k * batch]]
                 real = real.reshape(k, batch, *real.shape[1:])
-                z = rng.standard_normal((k + 1, batch, *latent_shape)).astype("float32")
+                z = rng.standard_normal((k + 1, batch, *shape)).astype("float32")
+                real_y = asked = None
+                if number:  # after the latents, so that an unconditional run draws what it always did
+                    real_y = one_hot(self.train_labels[order[i * k * batch:(i + 1) * k * batch]], number)
+                    real_y = real_y.reshape(k, batch, number)
+                    asked = one_hot(rng.integers(0, number, (k + 1, batch)), number)
                 seed = tf.constant([settings.seed, (epoch * 100003 + i) * k])
                 rate = ema_rate(settings.ema, epoch * settings.steps_per_epoch + i + 1) if settings.ema else 1.0
-                values = np.array([float(v) for v in step(real, z[:k], z[k], seed, tf.constant(rate, "float32"))])
+                values = np.array([float(v) for v in step(real, real_y, z[:k], None if asked is None else asked[:k],
+                                                          z[k], None if asked is None else asked[k], seed,
+                                                          tf.constant(rate, "float32"))])
                 if not np.isfinite(values[:2]).all():
                     raise self._diverged(state, rows, epoch + 1, i + 1, values, first, last)
                 first = first or [float(values[0]), float(values[1])]
@@ -224,13 +249,13 @@ class Game:
             means = sums / settings.steps_per_epoch
             if self.average is not None:
                 recalibrate(self.average, settings.seed)
-            samples = np.asarray(self.delivered.predict(fixed, batch_size=FIXED_LATENTS, verbose=0))
+            samples = np.asarray(self.delivered.predict(fixed_input, batch_size=len(fixed), verbose=0))
             spread = float(samples.std(axis=0).mean())
             row = {"epoch": epoch + 1, "d_loss": means[0], "g_loss": means[1], "d_real": means[2], "d_fake": means[3],
                    "sample_spread": spread, "g_learning_rate": rates[0], "d_learning_rate": rates[1],
                    "seconds": round(time.perf_counter() - started, 2)}
             new = collapse_warnings(epoch + 1, means[0], spread, self.loss)
-            self._epoch_files(epoch + 1, samples, row, writer)
+            self._epoch_files(epoch + 1, samples, row, writer, columns)
             rows.append(row)
             write_history(run_dir / "history.csv", rows)
             state.epoch = epoch + 1
@@ -277,15 +302,15 @@ class Game:
         return TrainingDiverged(f"the {network}'s loss became NaN or infinite at step {step} of epoch {epoch}; "
                                 f"training stopped{kept}; {hint}", record)
 
-    def _epoch_files(self, epoch: int, samples: np.ndarray, row: dict[str, Any], writer: Any) -> None:
+    def _epoch_files(self, epoch: int, samples: np.ndarray, row: dict[str, Any], writer: Any, columns: int = 8) -> None:
         import tensorflow as tf
 
         folder = self.run_dir / SAMPLES
         folder.mkdir(exist_ok=True)
-        pixels = tile(samples, 8, scale_for(samples.shape[1]))
+        pixels = tile(samples, columns, scale_for(samples.shape[1]))
         save_png(pixels, folder / f"epoch-{epoch:04d}.png")
-        with atomic_path(folder / f"epoch-{epoch:04d}.npy") as tmp:
-            np.save(tmp, samples[:8].astype("float16"))
+        with atomic_path(folder / f"epoch-{epoch:04d}.npy") as tmp:  # the first row: samples_over_epochs.png
+            np.save(tmp, samples[:columns].astype("float16"))
         with writer.as_default(step=epoch):
             for key in ("d_loss", "g_loss", "d_real", "d_fake", "sample_spread"):
                 tf.summary.scalar(key, float(row[key]))

@@ -280,6 +280,32 @@ def elementwise(layer: str, shapes: list[Shape], names: list[str], notes: tuple[
     return Inferred(tuple(out))
 
 
+def dot(shapes: list[Shape], names: list[str], params: dict) -> Inferred:
+    """Keras's ``Dot``: the sum of products along ``axes`` (one for both inputs, or one each); the output is the
+    first input's other axes then the second's, ``(1,)`` when none remain (two vectors give one number)."""
+    if len(shapes) != 2:
+        raise ShapeProblem(f"Dot multiplies two inputs; it got {len(shapes)}: " + _listing(shapes, names), "inputs")
+    axes = params.get("axes")
+    given = list(axes) if isinstance(axes, (list, tuple)) else [axes, axes]
+    pair = [a for a in given if isinstance(a, int) and not isinstance(a, bool)]
+    if len(given) != 2 or len(pair) != 2:
+        return Inferred(None)  # Keras says what it takes
+    picked = []
+    for shape, axis, name in zip(shapes, pair, names):
+        rank = len(shape) + 1  # with the batch axis, as Keras counts
+        if not -rank <= axis < rank or axis % rank == 0:
+            raise ShapeProblem(f"Dot axes {axes} do not fit {name!r} {fmt(shape)}: axis {axis} is "
+                               f"{'the batch' if axis % rank == 0 and -rank <= axis < rank else 'out of range'}",
+                               "axes", f"name an axis from 1 to {rank - 1} (or -1, the last)")
+        picked.append(axis % rank - 1)
+    sizes = [shapes[0][picked[0]], shapes[1][picked[1]]]
+    if None not in sizes and sizes[0] != sizes[1]:
+        raise ShapeProblem(f"Dot multiplies along axes {axes}, which must have the same size; they are {sizes[0]} and "
+                           f"{sizes[1]}: " + _listing(shapes, names), "inputs")
+    out = [s for i, s in enumerate(shapes[0]) if i != picked[0]] + [s for i, s in enumerate(shapes[1]) if i != picked[1]]
+    return Inferred(tuple(out) or (1,))
+
+
 def _listing(shapes: list[Shape], names: list[str]) -> str:
     return ", ".join(f"'{n}' {fmt(s)}" for n, s in zip(names, shapes))
 
@@ -311,8 +337,10 @@ def infer_layer(layer: str, params: dict, shapes: list[Shape | None], names: lis
         if len(shapes) < 2:
             raise ShapeProblem(f"{layer} joins several inputs; it got {len(shapes)}", "inputs",
                                "list them with inputs: [a, b]")
-        if any(s is None for s in shapes) or layer == "Dot":
+        if any(s is None for s in shapes):
             return Inferred(None)
+        if layer == "Dot":
+            return dot(shapes, names, params)  # type: ignore[arg-type]
         if layer == "Concatenate":
             return concatenate(shapes, names, params, notes)  # type: ignore[arg-type]
         return elementwise(layer, shapes, names, notes)  # type: ignore[arg-type]

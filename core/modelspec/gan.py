@@ -29,6 +29,10 @@ from .sections import train_settings
 
 #: the section that makes a spec a GAN, and the keys it may hold (a spec of its own, minus train/data)
 SECTION = "discriminator"
+#: the input name that makes a GAN class-conditional: a one-hot class vector ``[classes]`` that both networks
+#: take (the generator draws that class; the discriminator judges "real and of this class"); the source's labels
+#: feed it for real images, and the game draws classes uniformly for generated ones (``upspec.gan.condition``)
+LABEL = "label"
 
 
 class GanTrainSettings(TrainSettings):

@@ -22,7 +22,6 @@ from .artefacts.export import export_run
 from .artefacts.lock import hold_lock
 from .artefacts.lock import with_held_locks
 from .artefacts.onnx_export import CheckInputs
-from .artefacts.onnx_export import run_check_inputs
 from .artefacts.rundir import RunOptions
 from .artefacts.rundir import RunResult
 from .artefacts.rundir import run_files
@@ -92,7 +91,7 @@ def onnx_check_inputs(source: Any, registry: Registry) -> CheckInputs | None:
         return None
     try:
         spec = load_spec(spec_path, registry=registry)
-        data = lane_for(spec, registry).evaluation_data(spec, registry)
+        inputs = lane_for(spec, registry).export_inputs(spec, registry)
     except (UpspecError, OSError) as exc:
         return CheckInputs([], f"random inputs (the run's data could not be loaded: {str(exc).splitlines()[0]})")
-    return run_check_inputs(data) or CheckInputs([], "random inputs (the run's data has no test inputs)")
+    return inputs or CheckInputs([], "random inputs (the run's data has no test inputs)")

@@ -161,6 +161,8 @@ def free_spatial_dimensions(model: Any) -> tuple[Any, str]:
     """``model`` with free spatial dimensions when its graph allows it (in a traced graph, as every export
     format needs), else ``model``; and a note on the exported input."""
     fixed = tuple(model.input_shape) if len(model.inputs) == 1 else [tuple(i.shape) for i in model.inputs]
+    if all(len(i.shape) == 2 for i in model.inputs):  # a generator's latent (and class): nothing spatial
+        return model, f"input {fixed}: vectors, no height or width"
     agnostic = size_agnostic(model) if len(model.inputs) == 1 else None
     if agnostic is None:
         return model, (f"input {fixed}: fixed size (the model is not fully convolutional; predict tiles larger "

@@ -47,6 +47,10 @@ class Lane(Protocol):
     def evaluate(self, run_dir: Path, spec: Spec, registry: Any) -> dict[str, Any]:
         """A finished run's test metrics (``metrics.json``'s numbers), computed again in this process."""
 
+    def export_inputs(self, spec: Spec, registry: Any) -> Any:
+        """What an exported model of a run of ``spec`` is checked on: a ``CheckInputs`` (one array per model
+        input, and where they come from), or None when the lane has none (random inputs then)."""
+
     def check_data(self, spec: Spec, registry: Any) -> None:
         """Fail (a spec error) when the spec's data cannot feed the model: before a sweep folder exists."""
 

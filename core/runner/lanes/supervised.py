@@ -25,6 +25,8 @@ from ...modelspec.sections import train_settings
 from ...modelspec.load import load_spec
 from ...modelspec.model import Spec
 from ..artefacts.models import load_model
+from ..artefacts.onnx_export import CheckInputs
+from ..artefacts.onnx_export import run_check_inputs
 from ..artefacts.models import save_model
 from ..artefacts.rundir import RunOptions
 from ..artefacts.rundir import RunResult
@@ -125,6 +127,10 @@ class SupervisedLane:
         """The spec's data with a minimal training pool, for evaluating, measuring or checking that the data
         fits (the validation and test data do not depend on the training settings)."""
         return self.data(spec, registry, {"steps_per_epoch": 1, "steps_per_execution": 1})
+
+    def export_inputs(self, spec: Spec, registry: Any) -> CheckInputs | None:
+        """The first test inputs of the spec's own data."""
+        return run_check_inputs(self.evaluation_data(spec, registry))
 
     def check_data(self, spec: Spec, registry: Any) -> None:
         self.evaluation_data(spec, registry)

@@ -1,0 +1,103 @@
+"""Class-conditional GANs: both networks take a one-hot ``label`` input (``modelspec.gan.LABEL``).
+
+The generator draws the class it is given; the discriminator judges "real and of this class" (Mirza &
+Osindero 2014; with a projection discriminator, Miyato & Koyama 2018, as ``specs/dcgan_digits.yaml`` does).
+In the game, real images come with their source's labels and generated ones with classes drawn uniformly;
+samples for judging, the fixed grid and ``generate`` ask for every class in turn (``0, 1, ..., k-1, 0, ...``),
+so a judged set is balanced. A generator without a ``label`` input is unconditional: every function here
+then passes the latents alone, as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import SpecError
+from ..errors import UpspecError
+from ..modelspec.gan import LABEL
+
+
+def classes(model: Any) -> int | None:
+    """The number of classes a conditional network takes (the width of its ``label`` input), else None."""
+    for tensor in model.inputs:
+        if tensor.name.split(":")[0] == LABEL:
+            return int(tensor.shape[-1])
+    return None
+
+
+def latent_shape(generator: Any) -> tuple[int, ...]:
+    """The shape of the generator's latent input (its input that is not ``label``), batch axis left out."""
+    return next(tuple(t.shape[1:]) for t in generator.inputs if t.name.split(":")[0] != LABEL)
+
+
+def latent_name(model: Any) -> str:
+    """The name of a network's other input (the generator's latent, the discriminator's image)."""
+    return next(t.name.split(":")[0] for t in model.inputs if t.name.split(":")[0] != LABEL)
+
+
+def one_hot(labels: np.ndarray, count: int) -> np.ndarray:
+    return np.eye(count, dtype="float32")[np.asarray(labels, "int64")]
+
+
+def in_turn(count: int, number: int) -> np.ndarray:
+    """``count`` class indices ``0, 1, ..., number - 1, 0, 1, ...``: every class equally often (to within one)."""
+    return np.arange(count) % number
+
+
+def feed(model: Any, values: Any, labels: Any = None) -> Any:
+    """What to call ``model`` with: ``values`` alone, or with the one-hot ``labels`` for a conditional network."""
+    if labels is None or classes(model) is None:
+        return values
+    return {latent_name(model): values, LABEL: labels}
+
+
+def generator_inputs(graph: Any, count: int = 8) -> Any:
+    """What an exported generator is checked on, one array per input of its spec's ``graph``, in order:
+    standard-normal latents of the evaluation seed and, for a conditional one, its classes in turn."""
+    from ..runner.artefacts.onnx_export import CheckInputs
+    from .evaluate import EVALUATION_SEED
+
+    arrays = []
+    for node in graph.inputs:
+        if node.id == LABEL:
+            arrays.append(one_hot(in_turn(count, node.shape[0]), node.shape[0]))
+        else:
+            arrays.append(np.random.default_rng(EVALUATION_SEED).standard_normal((count, *node.shape)).astype("float32"))
+    origin = "standard-normal latents" + (" and one-hot classes in turn" if len(arrays) > 1 else "")
+    return CheckInputs(arrays, origin)
+
+
+def check_labels(spec: Any, generator: Any, real: Any) -> None:
+    """A conditional generator's classes against its source's labels: a positioned error before training when
+    the source has none, or more classes than the ``label`` input holds."""
+    number = classes(generator)
+    if number is None:
+        return
+    where = ("inputs", LABEL)
+    if real.train_labels is None:
+        raise SpecError([spec.diagnostic(where, f"a class-conditional GAN learns from labelled images, but the source "
+                                         f"{real.source!r} gives none", f"use a labelled source (digits), or remove the "
+                                         f"{LABEL!r} inputs of both networks for an unconditional GAN")])
+    found = int(max(real.train_labels.max(), real.held_out_labels.max())) + 1
+    if found > number:
+        raise SpecError([spec.diagnostic(where, f"the source {real.source!r} has {found} classes but the generator's "
+                                         f"{LABEL!r} input holds {number}", f"write {LABEL}: [{found}] in both networks' "
+                                         "inputs")])
+
+
+def asked_labels(generator: Any, count: int, label: int | None = None) -> np.ndarray | None:
+    """The classes asked of ``count`` samples: ``label`` for all, else every class in turn; None when the
+    generator is unconditional (a ``label`` for it is an error)."""
+    number = classes(generator)
+    if number is None:
+        if label is not None:
+            raise UpspecError(f"this generator is unconditional (it has no {LABEL!r} input), so it cannot be asked "
+                              f"for class {label}; leave the label out")
+        return None
+    if label is None:
+        return in_turn(count, number)
+    if not 0 <= label < number:
+        raise UpspecError(f"class {label} is not one of this generator's {number} classes (0 to {number - 1})")
+    return np.full(count, label)
