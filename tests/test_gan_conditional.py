@@ -78,10 +78,60 @@ def test_a_conditional_gan_on_a_source_without_labels_or_with_more_classes_fails
     assert "the source 'digits' has 10 classes but the generator's 'label' input holds 5" in done.stderr
     assert "write label: [10] in both networks' inputs" in done.stderr
 
+    wide = tmp_path / "wide.yaml"
+    wide.write_text(_text(**{"  label: [10]              # the class": "  label: [12]              # the class",
+                             "    label: [10]            # the class": "    label: [12]            # the class"}))
+    done = run_upspec("run", str(wide), "--out", str(tmp_path / "w"), *TINY, cwd=tmp_path)
+    assert done.returncode == 2 and not (tmp_path / "w").exists()
+    assert ("the source 'digits' has 10 classes but the generator's 'label' input holds 12 (classes 10 to 11 would "
+            "have no real images)") in done.stderr
+
     photos = run_upspec("run", str(DCGAN), "--out", str(tmp_path / "b"), *TINY, "--set", "data.source=photos",
                         cwd=tmp_path)
     assert photos.returncode == 2 and not (tmp_path / "b").exists()
     assert "a class-conditional GAN learns from labelled images, but the source 'photos' gives none" in photos.stderr
+
+
+def test_a_sweep_of_a_conditional_gan_on_a_source_without_labels_fails_before_its_folder(tmp_path):
+    from upspec import SpecError
+    from upspec.compare.sweep import run_sweep
+
+    with pytest.raises(SpecError, match="the source 'photos' gives none"):
+        run_sweep(str(DCGAN), strategies="transpose,nearest", out=str(tmp_path / "sweep"),
+                  overrides=["data.source=photos"], train_overrides={"epochs": 1})
+    assert not (tmp_path / "sweep").exists()
+
+
+def test_the_spread_of_a_conditional_grid_is_measured_within_each_class():
+    from upspec.gan.condition import spread
+    from upspec.gan.train import collapse_warnings
+
+    labels = np.arange(40) % 10
+    follows_class_only = np.repeat(np.linspace(0, 1, 10)[labels][:, None, None, None], 4, axis=1)  # (40, 4, 1, 1)
+    assert spread(follows_class_only) > 0.25  # across classes the samples differ ...
+    assert spread(follows_class_only, labels) == 0.0  # ... but each class is one image: collapsed
+    assert any("mode collapse" in w for w in collapse_warnings(3, 0.5, spread(follows_class_only, labels), "hinge"))
+    noisy = follows_class_only + np.random.default_rng(0).normal(0, 0.1, follows_class_only.shape)
+    assert spread(noisy, labels) == pytest.approx(np.mean([noisy[labels == c].std(axis=0).mean() for c in range(10)]))
+
+
+def test_a_generator_whose_spec_lists_the_label_first_is_fed_by_name():
+    import upspec
+    from upspec.gan.condition import generator_inputs
+    from upspec.gan.evaluate import sample
+    from upspec.graph.graph import build_graph
+
+    text = _text(**{"  latent: [100]\n  label: [10]              # the class to draw, one-hot: a generator input named `label` makes the GAN conditional":
+                    "  label: [10]\n  latent: [100]"})
+    generator = upspec.build_model(text)
+    assert [t.name for t in generator.inputs] == ["label", "latent"]
+    images = sample(generator, 4, 0, label=3)
+    assert images.shape == (4, 28, 28, 1)
+    checks = generator_inputs(build_graph(upspec.load_spec(text)), 4)
+    assert [a.shape for a in checks.arrays] == [(4, 10), (4, 100)]
+    assert np.array_equal(checks.arrays[0].argmax(1), [0, 1, 2, 3])
+    assert np.allclose(generator.predict(checks.arrays, verbose=0),
+                       generator({"latent": checks.arrays[1], "label": checks.arrays[0]}), atol=1e-6)
 
 
 # -- judging ---------------------------------------------------------------------------------------------------
@@ -114,7 +164,7 @@ def test_label_accuracy_tells_a_generator_that_draws_the_asked_class_from_one_th
     reference = Reference.of(real, classifier)
     right, _ = evaluate_generator(_lookup_generator(digits, 0), _lookup_generator(digits, 0), reference, (4, 4))
     wrong, _ = evaluate_generator(_lookup_generator(digits, 3), _lookup_generator(digits, 0), reference, (4, 4))
-    assert right["conditional"] == "10 classes, asked in turn"
+    assert right["conditional"] == {"classes": 10, "asked": "every class in turn"}
     assert right["generator"]["label_accuracy"] == 1.0 and wrong["generator"]["label_accuracy"] == 0.0
     # the same ten images either way: every class covered, the same confidence; only the label accuracy differs
     assert right["generator"]["classes_covered"] == wrong["generator"]["classes_covered"] == 10
@@ -137,7 +187,7 @@ def test_a_conditional_run_feeds_labels_and_reports_its_label_accuracy(tmp_path)
     assert done.exit_code == 0, done.output
     assert "LABEL_ACCURACY" in done.output
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["conditional"] == "10 classes, asked in turn"
+    assert metrics["conditional"] == {"classes": 10, "asked": "every class in turn"}
     for row in ("generator", "held_out_real", "untrained_generator"):
         assert 0.0 <= metrics[row]["label_accuracy"] <= 1.0
     assert metrics["held_out_real"]["label_accuracy"] >= 0.7
@@ -149,7 +199,7 @@ def test_a_conditional_run_feeds_labels_and_reports_its_label_accuracy(tmp_path)
     assert width / height == pytest.approx(10 / 8, rel=0.05)
     report = (out / "report.md").read_text()
     assert "| label accuracy |" in report.replace(" label accuracy |", " label accuracy |")
-    assert "The generator is class-conditional (10 classes, asked in turn" in report
+    assert "The generator is class-conditional (10 classes; each set asks for every class in turn" in report
     assert "(one column per class)" in report
 
 
@@ -219,3 +269,11 @@ def test_a_conditional_generator_exports_to_onnx_with_both_inputs(conditional_ru
         {"latent": z, "label": y}))
     got = session.run(None, {"latent": z, "label": y})[0]
     assert np.abs(got - expected).max() < 1e-4
+
+
+def test_the_cost_per_example_counts_the_batch_of_a_several_input_model():
+    from upspec.analysis.cost import batch_size
+
+    assert batch_size({"latent": np.zeros((16, 100)), "label": np.zeros((16, 10))}) == 16  # not 2 (the inputs)
+    assert batch_size([np.zeros((3, 28, 28, 1)), np.zeros((3, 10))]) == 3
+    assert batch_size(np.zeros((5, 100))) == 5

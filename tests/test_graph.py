@@ -120,3 +120,20 @@ def test_unet_with_odd_input_reports_the_pooling_that_lost_a_row():
 def test_three_dimensional_and_one_dimensional_specs():
     assert build_graph(load_spec(SPECS / "volume_3d.yaml")).nodes["out"].shape == (32, 32, 32, 1)
     assert build_graph(load_spec(SPECS / "signal_1d.yaml")).nodes["out"].shape == (256, 2)
+
+
+@pytest.mark.parametrize("first, second, axes", [
+    ((5,), (5,), 1), ((3, 4), (4, 6), [2, 1]), ((3, 4), (3, 6), [1, 1]), ((2, 3, 4), (2, 4), [-1, -1]),
+    ((7, 3), (7, 3), 1), ((2, 3, 4), (2, 5, 4), [3, 3]),
+])
+def test_dot_output_shapes_are_keras_own(first, second, axes):
+    import keras
+
+    text = f"""name: dot
+inputs: {{a: {list(first)}, b: {list(second)}}}
+layers:
+  - {{id: d, layer: Dot, axes: {axes}, inputs: [a, b]}}
+"""
+    graph = build_graph(load_spec(text))
+    expected = keras.layers.Dot(axes=axes).compute_output_shape([(None, *first), (None, *second)])
+    assert graph.nodes["d"].shape == tuple(expected[1:])

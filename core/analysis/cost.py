@@ -43,6 +43,13 @@ def train_step_ms(model: Any, x: np.ndarray, y: np.ndarray, repeats: int = 5) ->
     return 1000 * _median_seconds(lambda: model.train_on_batch(x, y), repeats)
 
 
-def inference_ms(model: Any, x: np.ndarray, repeats: int = 3) -> float:
-    """Median wall time of a forward pass per example, in milliseconds."""
-    return 1000 * _median_seconds(lambda: model.predict_on_batch(x), repeats) / len(x)
+def batch_size(x: Any) -> int:
+    """The number of examples in a model's input: an array, or a list or dict of arrays (one per input)."""
+    first = next(iter(x.values())) if isinstance(x, dict) else x[0] if isinstance(x, (list, tuple)) else x
+    return len(first)
+
+
+def inference_ms(model: Any, x: Any, repeats: int = 3) -> float:
+    """Median wall time of a forward pass per example, in milliseconds; ``x`` as the model takes it (an array,
+    or a list or dict of arrays for several inputs)."""
+    return 1000 * _median_seconds(lambda: model.predict_on_batch(x), repeats) / batch_size(x)

@@ -27,6 +27,11 @@ def classes(model: Any) -> int | None:
     return None
 
 
+def label_width(graph: Any) -> int | None:
+    """The number of classes of a spec's checked generator ``graph`` (its ``label`` input), else None."""
+    return next((int(node.shape[0]) for node in graph.inputs if node.id == LABEL), None)
+
+
 def latent_shape(generator: Any) -> tuple[int, ...]:
     """The shape of the generator's latent input (its input that is not ``label``), batch axis left out."""
     return next(tuple(t.shape[1:]) for t in generator.inputs if t.name.split(":")[0] != LABEL)
@@ -37,7 +42,7 @@ def latent_name(model: Any) -> str:
     return next(t.name.split(":")[0] for t in model.inputs if t.name.split(":")[0] != LABEL)
 
 
-def one_hot(labels: np.ndarray, count: int) -> np.ndarray:
+def one_hot(labels: Any, count: int) -> np.ndarray:
     return np.eye(count, dtype="float32")[np.asarray(labels, "int64")]
 
 
@@ -69,10 +74,27 @@ def generator_inputs(graph: Any, count: int = 8) -> Any:
     return CheckInputs(arrays, origin)
 
 
-def check_labels(spec: Any, generator: Any, real: Any) -> None:
-    """A conditional generator's classes against its source's labels: a positioned error before training when
-    the source has none, or more classes than the ``label`` input holds."""
-    number = classes(generator)
+#: the sample grid of a conditional generator has one column per class up to this many classes (else 8 columns)
+GRID_CLASSES = 16
+
+
+def grid_columns(number: int | None) -> int:
+    """The sample grid's width: one column per class for a conditional generator of a few classes, else 8."""
+    return number if number and number <= GRID_CLASSES else 8
+
+
+def spread(samples: np.ndarray, labels: np.ndarray | None = None) -> float:
+    """The samples' spread: the pixels' standard deviation across the batch, averaged over pixels; with the
+    classes asked of them, within each class, averaged over the classes (a generator that follows its class
+    but ignores its latent has collapsed, though its samples differ across classes)."""
+    if labels is None:
+        return float(samples.std(axis=0).mean())
+    return float(np.mean([samples[labels == c].std(axis=0).mean() for c in np.unique(labels)]))
+
+
+def check_labels(spec: Any, number: int | None, real: Any) -> None:
+    """A conditional generator's ``number`` of classes against its source's labels: a positioned error before
+    training when the source has none, or another number of classes than the ``label`` input holds."""
     if number is None:
         return
     where = ("inputs", LABEL)
@@ -81,10 +103,11 @@ def check_labels(spec: Any, generator: Any, real: Any) -> None:
                                          f"{real.source!r} gives none", f"use a labelled source (digits), or remove the "
                                          f"{LABEL!r} inputs of both networks for an unconditional GAN")])
     found = int(max(real.train_labels.max(), real.held_out_labels.max())) + 1
-    if found > number:
+    if found != number:
+        unseen = f" (classes {found} to {number - 1} would have no real images)" if number > found else ""
         raise SpecError([spec.diagnostic(where, f"the source {real.source!r} has {found} classes but the generator's "
-                                         f"{LABEL!r} input holds {number}", f"write {LABEL}: [{found}] in both networks' "
-                                         "inputs")])
+                                         f"{LABEL!r} input holds {number}{unseen}", f"write {LABEL}: [{found}] in both "
+                                         "networks' inputs")])
 
 
 def asked_labels(generator: Any, count: int, label: int | None = None) -> np.ndarray | None:

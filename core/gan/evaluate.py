@@ -104,7 +104,7 @@ def evaluate_generator(generator: Any, untrained: Any, reference: Reference, fac
     asked = {"generator": asked_labels(generator, len(held_out)), "held_out_real": reference.real.held_out_labels,
              "untrained_generator": asked_labels(untrained, len(held_out))}
     if conditional:
-        metrics["conditional"] = f"{classes(generator)} classes, asked in turn"
+        metrics["conditional"] = {"classes": classes(generator), "asked": "every class in turn"}
     for name, images in sets.items():
         metrics[name] = judge(images, reference, factor, asked[name] if conditional else None)
     spectra = {"training images": radial_spectrum(reference.real.train[:REFERENCE])}

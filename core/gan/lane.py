@@ -19,7 +19,9 @@ from ..runner.artefacts.rundir import RunOptions
 from ..runner.artefacts.rundir import RunResult
 from ..runner.data.shapes import ModelShapes
 from ..modelspec.model import Spec
+from .condition import check_labels
 from .condition import generator_inputs
+from .condition import label_width
 from .runner import check_gan_data
 from .runner import evaluate_gan_run
 from .runner import load_real
@@ -66,6 +68,9 @@ class GanLane:
 
     def check_data(self, spec: Spec, registry: Any) -> None:
         check_gan_data(spec, registry)
+        number = label_width(build_graph(spec, registry))
+        if number is not None:  # a conditional pair: the source's labels, before a sweep folder exists
+            check_labels(spec, number, self.data(spec, registry))
 
     def measure(self, trained: Any, spec: Spec, run_dir: Path, registry: Any) -> dict[str, Any]:
         return measure_gan(trained, spec, registry)

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..files import write_text
 from ..wording import plural
+from .condition import grid_columns
 
 ROWS = (("generator", "trained generator"), ("held_out_real", "held-out real images (floor)"),
         ("untrained_generator", "untrained generator (ceiling)"))
@@ -82,9 +83,15 @@ def conditional_note(metrics: dict[str, Any]) -> str:
     """What a class-conditional generator's numbers mean (empty for an unconditional one)."""
     if not metrics.get("conditional"):
         return ""
-    return (f"\nThe generator is class-conditional ({metrics['conditional']}: each set asks for every class equally "
-            "often). Label accuracy: how often the classifier names the class that was asked for (for the "
-            "held-out real images, their own labels: the classifier's accuracy, the floor).\n")
+    return (f"\nThe generator is class-conditional ({metrics['conditional']['classes']} classes; each set asks for "
+            "every class in turn, so equally often). Label accuracy: how often the classifier names the class "
+            "that was asked for; for the held-out real images, their own labels: the classifier's accuracy, a "
+            "reference rather than a bound (samples less varied than real images can score higher).\n")
+
+
+def _grid_note(metrics: dict[str, Any]) -> str:
+    number = (metrics.get("conditional") or {}).get("classes")
+    return " (one column per class)" if number and grid_columns(number) == number else ""
 
 
 def write_gan_report(run_dir: Path, spec: Any, metrics: dict[str, Any], settings: dict[str, Any], size: int) -> Path:
@@ -120,7 +127,7 @@ without periodic artifacts). CB: the phase variance of the samples with period {
 
 ## Pictures
 
-Samples of the fixed latent batch after the last epoch{" (one column per class)" if metrics.get("conditional") else ""},
+Samples of the fixed latent batch after the last epoch{_grid_note(metrics)},
 and its first row after every epoch (one row per epoch, top to bottom):
 
 ![samples](samples.png)

@@ -40,6 +40,7 @@ from ..modelspec.load import sub_spec
 from ..modelspec.model import Spec
 from .classifier import feature_classifier
 from .condition import check_labels
+from .condition import classes
 from .data import real_images
 from .ema import average_of
 from .evaluate import Reference
@@ -163,7 +164,7 @@ def run_gan(spec: Spec, *, registry: Any, root: str, out: str | None, train_over
     seed_everything(train.seed)
     generator, discriminator = networks(spec, registry)
     real = load_real(spec, image_shape(generator), data, train, registry)
-    check_labels(spec, generator, real)
+    check_labels(spec, classes(generator), real)
     run_dir = new_run_dir(spec, root=root, out=out)
     announce(f"run folder: {run_dir}")
     spec = spec.resolved(train=train)  # the run's spec records every train setting it used, as a new spec
@@ -188,7 +189,7 @@ def resume_gan(spec: Spec, run_dir: Path, *, registry: Any, verbose: int,
     if train.ema and average is None:  # no checkpoint yet: the average starts as a copy
         average = average_of(generator)
     real = load_real(spec, image_shape(generator), data, train, registry)
-    check_labels(spec, generator, real)
+    check_labels(spec, classes(generator), real)
     progress = announce if verbose else (lambda line: None)
     if state.epoch < train.epochs:
         rows = play(spec, generator, discriminator, real, train, run_dir, state, registry, progress, average)

@@ -27,9 +27,11 @@ from ..files import write_text
 from .augment import augment
 from .condition import classes
 from .condition import feed
+from .condition import grid_columns
 from .condition import in_turn
 from .condition import latent_shape
 from .condition import one_hot
+from .condition import spread as sample_spread
 from .ema import ema_rate
 from .ema import move_towards
 from .ema import recalibrate
@@ -204,9 +206,10 @@ class Game:
         settings, run_dir = self.settings, self.run_dir
         seed_everything(settings.seed + state.epoch)
         shape, number = latent_shape(self.generator), classes(self.generator)
-        columns = number if number and number <= 16 else 8  # conditional: one column per class
+        columns = grid_columns(number)  # conditional: one column per class
         fixed = fixed_latents(shape, settings.seed, columns * 8)
-        fixed_input = feed(self.generator, fixed, one_hot(in_turn(len(fixed), number), number) if number else None)
+        fixed_labels = in_turn(len(fixed), number) if number else None
+        fixed_input = feed(self.generator, fixed, one_hot(fixed_labels, number) if number else None)
         step = _step_function(self.generator, self.discriminator, settings, self.average)
         k = settings.d_steps  # real batches and latent batches per generator step
         writer = tf.summary.create_file_writer(str(run_dir / "tensorboard" / "train"))
@@ -250,7 +253,7 @@ class Game:
             if self.average is not None:
                 recalibrate(self.average, settings.seed)
             samples = np.asarray(self.delivered.predict(fixed_input, batch_size=len(fixed), verbose=0))
-            spread = float(samples.std(axis=0).mean())
+            spread = sample_spread(samples, fixed_labels)
             row = {"epoch": epoch + 1, "d_loss": means[0], "g_loss": means[1], "d_real": means[2], "d_fake": means[3],
                    "sample_spread": spread, "g_learning_rate": rates[0], "d_learning_rate": rates[1],
                    "seconds": round(time.perf_counter() - started, 2)}

@@ -22,6 +22,7 @@ from .artefacts.export import export_run
 from .artefacts.lock import hold_lock
 from .artefacts.lock import with_held_locks
 from .artefacts.onnx_export import CheckInputs
+from .artefacts.onnx_export import run_check_inputs
 from .artefacts.rundir import RunOptions
 from .artefacts.rundir import RunResult
 from .artefacts.rundir import run_files
@@ -91,7 +92,11 @@ def onnx_check_inputs(source: Any, registry: Registry) -> CheckInputs | None:
         return None
     try:
         spec = load_spec(spec_path, registry=registry)
-        inputs = lane_for(spec, registry).export_inputs(spec, registry)
+        lane = lane_for(spec, registry)
+        if hasattr(lane, "export_inputs"):
+            inputs = lane.export_inputs(spec, registry)
+        else:  # a plugin's lane written before the protocol had export_inputs: its test inputs
+            inputs = run_check_inputs(lane.evaluation_data(spec, registry))
     except (UpspecError, OSError) as exc:
         return CheckInputs([], f"random inputs (the run's data could not be loaded: {str(exc).splitlines()[0]})")
     return inputs or CheckInputs([], "random inputs (the run's data has no test inputs)")
