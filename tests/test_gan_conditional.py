@@ -117,9 +117,9 @@ def test_the_spread_of_a_conditional_grid_is_measured_within_each_class():
 
 def test_a_generator_whose_spec_lists_the_label_first_is_fed_by_name():
     import upspec
-    from upspec.gan.condition import generator_inputs
+    from upspec.gan.lane import GanLane
     from upspec.gan.evaluate import sample
-    from upspec.graph.graph import build_graph
+    from upspec.registry.registry import get_registry
 
     text = _text(**{"  latent: [100]\n  label: [10]              # the class to draw, one-hot: a generator input named `label` makes the GAN conditional":
                     "  label: [10]\n  latent: [100]"})
@@ -127,7 +127,7 @@ def test_a_generator_whose_spec_lists_the_label_first_is_fed_by_name():
     assert [t.name for t in generator.inputs] == ["label", "latent"]
     images = sample(generator, 4, 0, label=3)
     assert images.shape == (4, 28, 28, 1)
-    checks = generator_inputs(build_graph(upspec.load_spec(text)), 4)
+    checks = GanLane().export_inputs(upspec.load_spec(text), get_registry(), 4)
     assert [a.shape for a in checks.arrays] == [(4, 10), (4, 100)]
     assert np.array_equal(checks.arrays[0].argmax(1), [0, 1, 2, 3])
     assert np.allclose(generator.predict(checks.arrays, verbose=0),

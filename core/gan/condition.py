@@ -19,12 +19,14 @@ from ..errors import UpspecError
 from ..modelspec.gan import LABEL
 
 
+def input_name(tensor: Any) -> str:
+    """A Keras model input's name (the spec's input name), without a backend's ``:0``."""
+    return str(tensor.name).split(":")[0]
+
+
 def classes(model: Any) -> int | None:
     """The number of classes a conditional network takes (the width of its ``label`` input), else None."""
-    for tensor in model.inputs:
-        if tensor.name.split(":")[0] == LABEL:
-            return int(tensor.shape[-1])
-    return None
+    return next((int(t.shape[-1]) for t in model.inputs if input_name(t) == LABEL), None)
 
 
 def label_width(graph: Any) -> int | None:
@@ -34,12 +36,12 @@ def label_width(graph: Any) -> int | None:
 
 def latent_shape(generator: Any) -> tuple[int, ...]:
     """The shape of the generator's latent input (its input that is not ``label``), batch axis left out."""
-    return next(tuple(t.shape[1:]) for t in generator.inputs if t.name.split(":")[0] != LABEL)
+    return next(tuple(t.shape[1:]) for t in generator.inputs if input_name(t) != LABEL)
 
 
 def latent_name(model: Any) -> str:
     """The name of a network's other input (the generator's latent, the discriminator's image)."""
-    return next(t.name.split(":")[0] for t in model.inputs if t.name.split(":")[0] != LABEL)
+    return next(input_name(t) for t in model.inputs if input_name(t) != LABEL)
 
 
 def one_hot(labels: Any, count: int) -> np.ndarray:
@@ -56,22 +58,6 @@ def feed(model: Any, values: Any, labels: Any = None) -> Any:
     if labels is None or classes(model) is None:
         return values
     return {latent_name(model): values, LABEL: labels}
-
-
-def generator_inputs(graph: Any, count: int = 8) -> Any:
-    """What an exported generator is checked on, one array per input of its spec's ``graph``, in order:
-    standard-normal latents of the evaluation seed and, for a conditional one, its classes in turn."""
-    from ..runner.artefacts.onnx_export import CheckInputs
-    from .evaluate import EVALUATION_SEED
-
-    arrays = []
-    for node in graph.inputs:
-        if node.id == LABEL:
-            arrays.append(one_hot(in_turn(count, node.shape[0]), node.shape[0]))
-        else:
-            arrays.append(np.random.default_rng(EVALUATION_SEED).standard_normal((count, *node.shape)).astype("float32"))
-    origin = "standard-normal latents" + (" and one-hot classes in turn" if len(arrays) > 1 else "")
-    return CheckInputs(arrays, origin)
 
 
 #: the sample grid of a conditional generator has one column per class up to this many classes (else 8 columns)

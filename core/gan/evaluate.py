@@ -100,13 +100,13 @@ def evaluate_generator(generator: Any, untrained: Any, reference: Reference, fac
                                "features": f"{reference.classifier.task} classifier, held-out accuracy "
                                            f"{reference.classifier.accuracy:.3f}",
                                "upsampling_factor": list(factor)}
-    conditional = classes(generator) is not None
-    asked = {"generator": asked_labels(generator, len(held_out)), "held_out_real": reference.real.held_out_labels,
-             "untrained_generator": asked_labels(untrained, len(held_out))}
-    if conditional:
+    asked: dict[str, Any] = {}  # the class each image should show, for a conditional generator
+    if classes(generator) is not None:
         metrics["conditional"] = {"classes": classes(generator), "asked": "every class in turn"}
+        asked = {"generator": asked_labels(generator, len(held_out)), "held_out_real": reference.real.held_out_labels,
+                 "untrained_generator": asked_labels(untrained, len(held_out))}
     for name, images in sets.items():
-        metrics[name] = judge(images, reference, factor, asked[name] if conditional else None)
+        metrics[name] = judge(images, reference, factor, asked.get(name))
     spectra = {"training images": radial_spectrum(reference.real.train[:REFERENCE])}
     spectra.update({name.replace("_", " "): radial_spectrum(images) for name, images in sets.items()})
     return metrics, spectra

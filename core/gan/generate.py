@@ -25,9 +25,10 @@ def _generator(source: str | os.PathLike) -> Any:
         hint = (f"; it holds checkpoints: finish it with `upspec train --resume {path}`" if checkpoint.is_dir() else "")
         raise UpspecError(f"{path} holds no trained generator (model.keras){hint}")
     from .condition import classes
+    from .condition import input_name
 
     model = load_model(model_path)
-    latents = [t for t in model.inputs if t.name.split(":")[0] != LABEL]
+    latents = [t for t in model.inputs if input_name(t) != LABEL]
     if len(latents) != 1 or len(latents[0].shape) != 2 or len(model.inputs) != 1 + (classes(model) is not None):
         shapes = [tuple(t.shape) for t in model.inputs]
         raise UpspecError(f"{model_path} is not a generator: it takes {shapes[0] if len(shapes) == 1 else shapes}, "

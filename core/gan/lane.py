@@ -10,8 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..errors import SpecError
 from ..graph.graph import build_graph
+from ..modelspec.gan import LABEL
 from ..modelspec.gan import gan_train_settings
 from ..modelspec.sections import data_settings
 from ..runner.artefacts.onnx_export import CheckInputs
@@ -19,9 +22,10 @@ from ..runner.artefacts.rundir import RunOptions
 from ..runner.artefacts.rundir import RunResult
 from ..runner.data.shapes import ModelShapes
 from ..modelspec.model import Spec
-from .condition import check_labels
-from .condition import generator_inputs
+from .condition import in_turn
 from .condition import label_width
+from .condition import one_hot
+from .evaluate import EVALUATION_SEED
 from .runner import check_gan_data
 from .runner import evaluate_gan_run
 from .runner import load_real
@@ -43,9 +47,10 @@ class GanLane:
         return networks(spec, registry)
 
     def data(self, spec: Spec, registry: Any, train_overrides: dict[str, Any] | None = None) -> Any:
-        height, width, channels = ModelShapes.of_graph(build_graph(spec, registry)).y
+        graph = build_graph(spec, registry)
+        height, width, channels = ModelShapes.of_graph(graph).y
         return load_real(spec, (height, width, channels), data_settings(spec), gan_train_settings(spec, **(train_overrides or {})),
-                         registry)
+                         registry, label_width(graph))
 
     def evaluation_data(self, spec: Spec, registry: Any) -> Any:
         raise SpecError([spec.diagnostic(("data",), "a GAN has no (input, target) test pairs: its generator is "
@@ -63,14 +68,23 @@ class GanLane:
     def evaluate(self, run_dir: Path, spec: Spec, registry: Any) -> dict[str, Any]:
         return evaluate_gan_run(run_dir, registry)
 
-    def export_inputs(self, spec: Spec, registry: Any) -> CheckInputs:
-        return generator_inputs(build_graph(spec, registry))
+    def export_inputs(self, spec: Spec, registry: Any, count: int = 8) -> CheckInputs:
+        """What an exported generator is checked on, one array per input of its spec, in order: standard-normal
+        latents of the evaluation seed and, for a conditional one, its classes in turn."""
+        graph: Any = build_graph(spec, registry)  # checked by ``graph.pair``: every input's shape is known
+        arrays = []
+        for node in graph.inputs:
+            if node.id == LABEL:
+                arrays.append(one_hot(in_turn(count, node.shape[0]), node.shape[0]))
+            else:
+                latents = np.random.default_rng(EVALUATION_SEED).standard_normal((count, *node.shape))
+                arrays.append(latents.astype("float32"))
+        return CheckInputs(arrays, "standard-normal latents" + (" and one-hot classes in turn" if len(arrays) > 1 else ""))
 
     def check_data(self, spec: Spec, registry: Any) -> None:
         check_gan_data(spec, registry)
-        number = label_width(build_graph(spec, registry))
-        if number is not None:  # a conditional pair: the source's labels, before a sweep folder exists
-            check_labels(spec, number, self.data(spec, registry))
+        if label_width(build_graph(spec, registry)) is not None:  # conditional: the source's labels fit, before a
+            self.data(spec, registry)                             # sweep folder exists (load_real checks them)
 
     def measure(self, trained: Any, spec: Spec, run_dir: Path, registry: Any) -> dict[str, Any]:
         return measure_gan(trained, spec, registry)

@@ -44,13 +44,13 @@ def scale_for(size: int) -> int:
     return max(1, 64 // max(1, size))
 
 
-def grid_over_epochs(paths: list[Path], path: Path, columns: int | None = None) -> Path | None:
-    """One row per epoch: the first ``columns`` (default: as many as the first file holds) fixed-latent samples
-    of each saved epoch grid (``.npy``)."""
+def grid_over_epochs(paths: list[Path], path: Path) -> Path | None:
+    """One row per epoch: each saved epoch's first grid row (``.npy``: 8 samples, or one per class of a
+    conditional generator), as wide as the first."""
     rows = [np.load(p) for p in paths if p.exists()]
     if not rows:
         return None
-    columns = columns or len(rows[0])
+    columns = len(rows[0])
     rows = [r[:columns] for r in rows]
     stacked = np.concatenate(rows)
     return save_png(tile(stacked, columns, scale_for(stacked.shape[1])), path)

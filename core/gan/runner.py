@@ -63,14 +63,18 @@ def networks(spec: Spec, registry: Any) -> tuple[Any, Any]:
     return generator, discriminator
 
 
-def load_real(spec: Spec, shape: tuple[int, int, int], data: DataSettings, train: GanTrainSettings, registry: Any) -> Any:
-    """The real images for a generator whose samples have ``shape`` (batch axis left out)."""
+def load_real(spec: Spec, shape: tuple[int, int, int], data: DataSettings, train: GanTrainSettings, registry: Any,
+              classes: int | None = None) -> Any:
+    """The real images for a generator whose samples have ``shape`` (batch axis left out) and, conditional, take
+    ``classes`` classes: a positioned error when the source's labels do not fit them (``check_labels``)."""
     try:
-        return real_images(data.source, data.options, shape, registry, train_count=train.steps_per_epoch * train.batch_size,
+        real = real_images(data.source, data.options, shape, registry, train_count=train.steps_per_epoch * train.batch_size,
                            held_out_count=data.test_patches, seed=train.seed)
     except (DataError, NotFoundError) as exc:
         raise SpecError([spec.diagnostic(("data",), f"the data cannot feed this GAN: {exc}",
                                          "see `upspec help data` for data sources")]) from None
+    check_labels(spec, classes, real)
+    return real
 
 
 def image_shape(generator: Any) -> tuple[int, int, int]:
@@ -123,7 +127,7 @@ def evaluate_gan_run(run_dir: str | Path, registry: Any = None,
     spec = load_spec(run_dir / "spec.yaml", registry=registry)
     generator = load_model(run_dir / "model.keras", registry)
     train, data = gan_train_settings(spec), data_settings(spec)
-    real = load_real(spec, image_shape(generator), data, train, registry)
+    real = load_real(spec, image_shape(generator), data, train, registry, classes(generator))
     return judge_generator(spec, generator, real, train, registry, announce)[0]
 
 
@@ -163,8 +167,7 @@ def run_gan(spec: Spec, *, registry: Any, root: str, out: str | None, train_over
     data = data_settings(spec)
     seed_everything(train.seed)
     generator, discriminator = networks(spec, registry)
-    real = load_real(spec, image_shape(generator), data, train, registry)
-    check_labels(spec, classes(generator), real)
+    real = load_real(spec, image_shape(generator), data, train, registry, classes(generator))
     run_dir = new_run_dir(spec, root=root, out=out)
     announce(f"run folder: {run_dir}")
     spec = spec.resolved(train=train)  # the run's spec records every train setting it used, as a new spec
@@ -188,8 +191,7 @@ def resume_gan(spec: Spec, run_dir: Path, *, registry: Any, verbose: int,
         average = None
     if train.ema and average is None:  # no checkpoint yet: the average starts as a copy
         average = average_of(generator)
-    real = load_real(spec, image_shape(generator), data, train, registry)
-    check_labels(spec, classes(generator), real)
+    real = load_real(spec, image_shape(generator), data, train, registry, classes(generator))
     progress = announce if verbose else (lambda line: None)
     if state.epoch < train.epochs:
         rows = play(spec, generator, discriminator, real, train, run_dir, state, registry, progress, average)

@@ -127,31 +127,29 @@ def _step_function(generator: Any, discriminator: Any, settings: GanTrainSetting
     def seen(images: Any, seed: Any, role: int, j: int) -> Any:  # what D sees: augmented with train.augment
         return augment(images, policy, seed + tf.constant([role, j], seed.dtype)) if policy else images
 
-    def g(z: Any, labels: Any, j: int | None = None) -> Any:
-        return generator(feed(generator, z, None if labels is None else labels[j] if j is not None else labels),
-                         training=True)
+    def call(network: Any, values: Any, labels: Any) -> Any:  # in training mode, with the classes if conditional
+        return network(feed(network, values, labels), training=True)
 
-    def d(images: Any, labels: Any, j: int | None = None) -> Any:
-        return discriminator(feed(discriminator, images, None if labels is None else labels[j] if j is not None
-                                  else labels), training=True)
+    def at(labels: Any, j: int) -> Any:  # the j-th discriminator step's classes (None: unconditional)
+        return None if labels is None else labels[j]
 
     @tf.function(jit_compile=settings.jit_compile)  # train.jit_compile: XLA; None, TensorFlow's default (off)
     def step(real: Any, real_y: Any, z_d: Any, y_d: Any, z_g: Any, y_g: Any, seed: Any, rate: Any) -> Any:
         sums = []
         for j in range(d_steps):  # unrolled: d_steps is fixed for a run
             with tf.GradientTape() as tape:
-                fake = g(z_d[j], y_d, j)
-                real_score = d(seen(real[j], seed, 1, j), real_y, j)
-                fake_score = d(seen(fake, seed, 2, j), y_d, j)
+                fake = call(generator, z_d[j], at(y_d, j))
+                real_score = call(discriminator, seen(real[j], seed, 1, j), at(real_y, j))
+                fake_score = call(discriminator, seen(fake, seed, 2, j), at(y_d, j))
                 d_loss = discriminator_loss(loss, real_score, fake_score, smoothing)
                 if loss == "wgan_gp":
-                    d_loss += penalty * gradient_penalty(lambda x: d(x, real_y, j), real[j], fake,
+                    d_loss += penalty * gradient_penalty(lambda x: call(discriminator, x, at(real_y, j)), real[j], fake,
                                                          seed + tf.constant([0, j], seed.dtype))
             d_opt.apply_gradients(zip(tape.gradient(d_loss, discriminator.trainable_variables),
                                       discriminator.trainable_variables))
             sums.append((d_loss, score_summary(loss, real_score), score_summary(loss, fake_score)))
         with tf.GradientTape() as tape:
-            g_loss = generator_loss(loss, d(seen(g(z_g, y_g), seed, 3, 0), y_g))
+            g_loss = generator_loss(loss, call(discriminator, seen(call(generator, z_g, y_g), seed, 3, 0), y_g))
         g_opt.apply_gradients(zip(tape.gradient(g_loss, generator.trainable_variables), generator.trainable_variables))
         if average is not None:
             move_towards(average, generator, rate)
@@ -305,7 +303,7 @@ class Game:
         return TrainingDiverged(f"the {network}'s loss became NaN or infinite at step {step} of epoch {epoch}; "
                                 f"training stopped{kept}; {hint}", record)
 
-    def _epoch_files(self, epoch: int, samples: np.ndarray, row: dict[str, Any], writer: Any, columns: int = 8) -> None:
+    def _epoch_files(self, epoch: int, samples: np.ndarray, row: dict[str, Any], writer: Any, columns: int) -> None:
         import tensorflow as tf
 
         folder = self.run_dir / SAMPLES
